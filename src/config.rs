@@ -1,0 +1,87 @@
+//! Settings, from command-line flags or the environment (flags win). Every setting is listed in
+//! the README's configuration table.
+
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::graphql::QueryLimits;
+
+/// The embedded default: a SQLite file in the working directory, created on first use.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://ai-tracker.db?mode=rwc";
+
+#[derive(Args, Clone, Debug)]
+pub struct DatabaseSettings {
+    /// Postgres (`postgres://...`) or SQLite (`sqlite://FILE?mode=rwc`) URL; default: the
+    /// SQLite file `ai-tracker.db` in the working directory.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Most pooled database connections.
+    #[arg(long, env = "AI_TRACKER_DB_POOL_SIZE", default_value_t = 10, global = true)]
+    pub db_pool_size: u32,
+
+    /// Postgres `statement_timeout` for every statement, in milliseconds.
+    #[arg(long, env = "AI_TRACKER_STATEMENT_TIMEOUT_MS", default_value_t = 5_000, global = true)]
+    pub statement_timeout_ms: u64,
+}
+
+impl DatabaseSettings {
+    pub fn url(&self) -> &str {
+        self.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL)
+    }
+
+    pub fn statement_timeout(&self) -> Duration {
+        Duration::from_millis(self.statement_timeout_ms)
+    }
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct ServeSettings {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "AI_TRACKER_ADDR", default_value = "127.0.0.1:8000")]
+    pub addr: String,
+
+    /// Do not load the starter catalog into an empty database.
+    #[arg(long)]
+    pub no_seed: bool,
+
+    /// Largest accepted request body in bytes; larger ones get 413.
+    #[arg(long, env = "AI_TRACKER_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
+    pub body_limit_bytes: usize,
+
+    /// Longest a request may take, in seconds, before it is answered with 408.
+    #[arg(long, env = "AI_TRACKER_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Deepest selection nesting a query may have.
+    #[arg(long, env = "AI_TRACKER_MAX_DEPTH", default_value_t = QueryLimits::default().max_depth)]
+    pub max_depth: usize,
+
+    /// Most complexity points a query may cost (a connection costs `first` × its selection).
+    #[arg(long, env = "AI_TRACKER_MAX_COMPLEXITY", default_value_t = QueryLimits::default().max_complexity)]
+    pub max_complexity: usize,
+}
+
+impl ServeSettings {
+    pub fn limits(&self) -> QueryLimits {
+        QueryLimits { max_depth: self.max_depth, max_complexity: self.max_complexity }
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        ServeSettings {
+            addr: "127.0.0.1:8000".into(),
+            no_seed: false,
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            max_depth: QueryLimits::default().max_depth,
+            max_complexity: QueryLimits::default().max_complexity,
+        }
+    }
+}

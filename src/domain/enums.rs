@@ -1,0 +1,215 @@
+//! The catalog's closed vocabularies. Each is stored as its `snake_case` text and exposed in
+//! GraphQL as `SCREAMING_SNAKE_CASE`; declaration order is the order the domain gives them.
+
+macro_rules! domain_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
+                 async_graphql::Enum, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored (and seed-file) spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+domain_enum! {
+    /// What kind of body an organization is.
+    OrganizationKind {
+        Industry => "industry",
+        Academia => "academia",
+        Government => "government",
+        Nonprofit => "nonprofit",
+        /// A collaboration of several bodies (e.g. BigScience).
+        Collaboration => "collaboration",
+    }
+}
+
+domain_enum! {
+    /// A kind of data a model takes in or gives out.
+    Modality {
+        Text => "text",
+        Code => "code",
+        Image => "image",
+        Video => "video",
+        Audio => "audio",
+        Speech => "speech",
+        /// Actions in an environment: robot control, game moves, computer use.
+        Action => "action",
+        /// Vector embeddings (e.g. CLIP's joint image-text space).
+        Embedding => "embedding",
+        /// Biological and chemical sequences and structures.
+        Molecule => "molecule",
+    }
+}
+
+domain_enum! {
+    /// Whether a modality is taken in or given out.
+    ModalityDirection {
+        Input => "input",
+        Output => "output",
+    }
+}
+
+domain_enum! {
+    /// How the public can reach a model.
+    Access {
+        /// Weights downloadable (whatever the license's restrictions).
+        OpenWeights => "open_weights",
+        /// A programmatic API.
+        Api => "api",
+        /// Only inside a hosted product (chat app, no API).
+        Product => "product",
+        /// Access limited to selected partners or researchers.
+        Restricted => "restricted",
+        Unreleased => "unreleased",
+    }
+}
+
+domain_enum! {
+    /// How sure a figure is, as Epoch AI grades its own estimates.
+    Confidence {
+        /// Stated by the developer or computed from stated figures.
+        Confirmed => "confirmed",
+        Likely => "likely",
+        Speculative => "speculative",
+        Unknown => "unknown",
+    }
+}
+
+domain_enum! {
+    /// How precisely a date is known.
+    DatePrecision {
+        Day => "day",
+        Month => "month",
+        Year => "year",
+    }
+}
+
+domain_enum! {
+    /// Broad kinds of capability.
+    CapabilityCategory {
+        Language => "language",
+        Reasoning => "reasoning",
+        Code => "code",
+        Vision => "vision",
+        Audio => "audio",
+        Video => "video",
+        Agency => "agency",
+        Science => "science",
+        /// Capabilities whose main public-safety relevance is misuse.
+        DualUse => "dual_use",
+    }
+}
+
+domain_enum! {
+    /// Whether a model shows a capability now or is expected to at 2-10x scale.
+    CapabilityStatus {
+        /// Shown by this model, with evidence.
+        Demonstrated => "demonstrated",
+        /// Expected of a 2-10x scaled successor.
+        Extrapolated => "extrapolated",
+    }
+}
+
+domain_enum! {
+    /// When a risk would materialise.
+    RiskHorizon {
+        /// From the model as it is, today.
+        Immediate => "immediate",
+        /// From a 2-10x scaled successor.
+        NearTerm => "near_term",
+    }
+}
+
+domain_enum! {
+    /// How harm comes about.
+    RiskCause {
+        Accidental => "accidental",
+        Malicious => "malicious",
+        /// From the model's effect on markets, institutions or the balance of power.
+        Structural => "structural",
+    }
+}
+
+domain_enum! {
+    /// What kind of harm.
+    RiskCategory {
+        Disinformation => "disinformation",
+        CyberOffense => "cyber_offense",
+        BioChem => "bio_chem",
+        FraudImpersonation => "fraud_impersonation",
+        Privacy => "privacy",
+        BiasHarmfulContent => "bias_harmful_content",
+        AutonomyLossOfControl => "autonomy_loss_of_control",
+        LaborEconomic => "labor_economic",
+        ConcentrationOfPower => "concentration_of_power",
+        /// Harm from trusting wrong output.
+        Overreliance => "overreliance",
+    }
+}
+
+domain_enum! {
+    /// How bad the harm would be. Ordered LOW < MEDIUM < HIGH < CRITICAL.
+    Severity {
+        Low => "low",
+        Medium => "medium",
+        High => "high",
+        Critical => "critical",
+    }
+}
+
+domain_enum! {
+    /// How likely the harm is. Ordered LOW < MEDIUM < HIGH.
+    Likelihood {
+        Low => "low",
+        Medium => "medium",
+        High => "high",
+    }
+}
+
+domain_enum! {
+    /// What a dataset size counts.
+    SizeUnit {
+        Tokens => "tokens",
+        Words => "words",
+        Images => "images",
+        ImageTextPairs => "image_text_pairs",
+        AudioHours => "audio_hours",
+        VideoHours => "video_hours",
+        Other => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_round_trips_and_severity_is_ordered() {
+        for access in Access::ALL {
+            assert_eq!(Access::parse(access.as_str()), Some(*access));
+        }
+        assert!(Severity::Low < Severity::Medium && Severity::High < Severity::Critical);
+        assert_eq!(RiskHorizon::parse("near_term"), Some(RiskHorizon::NearTerm));
+        assert_eq!(Modality::parse("Text"), None);
+    }
+}

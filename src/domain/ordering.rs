@@ -1,0 +1,55 @@
+//! What lists can be ordered by.
+
+domain_enum! {
+    /// The fields a list of models can be ordered by.
+    ModelOrderField {
+        Name => "name",
+        AnnouncedOn => "announced_on",
+        Parameters => "parameters",
+        TrainingComputeFlop => "training_compute_flop",
+        TrainingCostUsd => "training_cost_usd",
+    }
+}
+
+domain_enum! {
+    /// The fields a list of organizations can be ordered by.
+    OrganizationOrderField {
+        Name => "name",
+        Country => "country",
+    }
+}
+
+domain_enum! {
+    /// The fields a list of capabilities can be ordered by.
+    CapabilityOrderField {
+        Name => "name",
+        Category => "category",
+    }
+}
+
+domain_enum! {
+    /// The fields a list of datasets can be ordered by.
+    DatasetOrderField {
+        Name => "name",
+        Size => "size",
+    }
+}
+
+domain_enum! {
+    /// The fields a list of risk assessments can be ordered by.
+    RiskAssessmentOrderField {
+        AssessedOn => "assessed_on",
+        /// By rank: LOW < MEDIUM < HIGH < CRITICAL.
+        Severity => "severity",
+        /// By rank: LOW < MEDIUM < HIGH.
+        Likelihood => "likelihood",
+    }
+}
+
+domain_enum! {
+    /// Ascending or descending. NULLs come last either way.
+    OrderDirection {
+        Asc => "asc",
+        Desc => "desc",
+    }
+}

@@ -1,0 +1,32 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "feedback")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub tracking_code: String,
+    pub kind: String,
+    pub subject_type: Option<String>,
+    pub subject_id: Option<i32>,
+    pub subject_name: Option<String>,
+    pub body: String,
+    pub source_url: Option<String>,
+    pub submitter_name: Option<String>,
+    pub submitter_contact: Option<String>,
+    pub credit_consent: bool,
+    pub status: String,
+    pub reviewer_id: Option<i32>,
+    pub review_note: Option<String>,
+    pub resolution: Option<String>,
+    pub reviewed_at: Option<DateTimeUtc>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

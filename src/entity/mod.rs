@@ -1,0 +1,16 @@
+//! sea-orm entities, one file per table (see `migration/` for the schema itself).
+
+pub mod capability;
+pub mod dataset;
+pub mod editor;
+pub mod feedback;
+pub mod model;
+pub mod model_alias;
+pub mod model_capability;
+pub mod model_dataset;
+pub mod model_modality;
+pub mod model_organization;
+pub mod model_source;
+pub mod organization;
+pub mod revision;
+pub mod risk_assessment;

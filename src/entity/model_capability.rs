@@ -1,0 +1,21 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "model_capability")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub model_id: i32,
+    pub capability_id: i32,
+    pub status: String,
+    pub evidence: Option<String>,
+    pub source_url: Option<String>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

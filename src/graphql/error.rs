@@ -1,0 +1,48 @@
+//! The error policy: every error a client sees carries `extensions.code`; internal detail goes
+//! to the log only.
+
+use async_graphql::{ErrorExtensions, ServerError};
+
+use crate::service::ServiceError;
+
+pub fn to_graphql(error: ServiceError) -> async_graphql::Error {
+    match error {
+        ServiceError::BadInput { field, message } => async_graphql::Error::new(format!("{field}: {message}"))
+            .extend_with(|_, e| {
+                e.set("code", "BAD_USER_INPUT");
+                e.set("field", field.as_str());
+            }),
+        ServiceError::NotFound(what) => {
+            async_graphql::Error::new(format!("{what} not found")).extend_with(|_, e| e.set("code", "NOT_FOUND"))
+        }
+        ServiceError::Internal(detail) => {
+            tracing::error!(error = ?detail, "internal error");
+            async_graphql::Error::new("internal error").extend_with(|_, e| e.set("code", "INTERNAL"))
+        }
+    }
+}
+
+/// `?` on a `ServiceResult` inside a resolver.
+pub trait OrGraphqlError<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> OrGraphqlError<T> for Result<T, ServiceError> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(to_graphql)
+    }
+}
+
+/// Marks a request error (one raised before execution) with its code unless it has one.
+pub fn with_code(mut error: ServerError, code: &str) -> ServerError {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if extensions.get("code").is_none() {
+        extensions.set("code", code);
+    }
+    error
+}
+
+/// A stored value that does not parse is a bug or a bad migration, never the client's fault.
+pub fn corrupt(what: &str, value: &str) -> async_graphql::Error {
+    to_graphql(ServiceError::internal(anyhow::anyhow!("stored {what} `{value}` is not known")))
+}

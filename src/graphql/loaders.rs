@@ -1,0 +1,77 @@
+//! Per-request DataLoaders for every relation: the keys a query level asks for are collected and
+//! read with one batch call into `service::relations`, so a nested page costs a fixed number of
+//! statements per level, whatever its size.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use sea_orm::DatabaseConnection;
+
+use crate::service::{
+    Audience, ServiceError,
+    capabilities::CapabilityRow,
+    datasets::DatasetRow,
+    models::ModelRow,
+    organizations::OrganizationRow,
+    relations::{self, ModalityRow, ModelCapabilityRow, SourceRow},
+    risk_assessments::RiskAssessmentRow,
+};
+
+pub struct CatalogLoader {
+    db: DatabaseConnection,
+    audience: Audience,
+}
+
+pub type RequestLoader = DataLoader<CatalogLoader, HashMapCache>;
+
+/// A fresh loader (and cache) for one request.
+pub fn for_request(db: DatabaseConnection, audience: Audience) -> RequestLoader {
+    DataLoader::with_cache(CatalogLoader { db, audience }, tokio::spawn, HashMapCache::default())
+}
+
+macro_rules! batch {
+    ($(#[$doc:meta])* $key:ident => $value:ty, |$db:ident, $audience:ident, $ids:ident| $body:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $key(pub i32);
+
+        impl Loader<$key> for CatalogLoader {
+            type Value = $value;
+            type Error = ServiceError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, $value>, ServiceError> {
+                let $ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+                let $db = &self.db;
+                #[allow(unused_variables)]
+                let $audience = self.audience;
+                let found = $body.await?;
+                Ok(found.into_iter().map(|(k, v)| ($key(k), v)).collect())
+            }
+        }
+    };
+}
+
+batch!(/// A model's aliases.
+    AliasesOf => Vec<String>, |db, audience, ids| relations::aliases(db, &ids));
+batch!(/// A model's input and output modalities.
+    ModalitiesOf => Vec<ModalityRow>, |db, audience, ids| relations::modalities(db, &ids));
+batch!(/// A model's sources.
+    SourcesOf => Vec<SourceRow>, |db, audience, ids| relations::sources(db, &ids));
+batch!(/// A model's organizations, lead first.
+    OrganizationsOf => Vec<OrganizationRow>, |db, audience, ids| relations::organizations_of_models(db, &ids));
+batch!(/// A model's capability links.
+    CapabilitiesOf => Vec<(ModelCapabilityRow, CapabilityRow)>, |db, audience, ids| relations::capabilities_of_models(db, &ids));
+batch!(/// A model's risk assessments.
+    RiskAssessmentsOf => Vec<RiskAssessmentRow>, |db, audience, ids| relations::risk_assessments_of_models(db, &ids));
+batch!(/// A model's training datasets.
+    DatasetsOf => Vec<DatasetRow>, |db, audience, ids| relations::datasets_of_models(db, &ids));
+batch!(/// A model by id (e.g. a base model).
+    ModelById => ModelRow, |db, audience, ids| relations::models_by_ids(db, audience, &ids));
+batch!(/// The models derived from a base model.
+    DerivedFrom => Vec<ModelRow>, |db, audience, ids| relations::derived_models(db, audience, &ids));
+batch!(/// An organization's models.
+    ModelsOfOrganization => Vec<ModelRow>, |db, audience, ids| relations::models_of_organizations(db, audience, &ids));
+batch!(/// The models linked to a capability.
+    ModelsWithCapability => Vec<(ModelCapabilityRow, ModelRow)>, |db, audience, ids| relations::models_with_capabilities(db, audience, &ids));
+batch!(/// A dataset's models.
+    ModelsOfDataset => Vec<ModelRow>, |db, audience, ids| relations::models_of_datasets(db, audience, &ids));

@@ -1,0 +1,185 @@
+use async_graphql::{Context, ID, InputObject, InputType, Object};
+use sea_orm::DatabaseConnection;
+
+use super::connection::{CatalogConnection, connection, page_args, page_cost, wants_total};
+use super::error::OrGraphqlError;
+use super::node::{Node, parse_global_id};
+use super::types::{Capability, Dataset, Model, Organization, RiskAssessment};
+use crate::domain::{
+    CapabilityOrderField, DatasetOrderField, ModelOrderField, OrderDirection, OrganizationOrderField,
+    RiskAssessmentOrderField,
+};
+use crate::service::{
+    Audience, OrderBy, ServiceError, capabilities, datasets, models, organizations, risk_assessments,
+};
+
+/// At most this many ordering keys per list.
+const MAX_ORDER_KEYS: usize = 3;
+
+/// One ordering key. NULLs sort last in either direction; ties are broken by creation order.
+#[derive(InputObject)]
+#[graphql(concrete(name = "ModelOrder", params(ModelOrderField)))]
+#[graphql(concrete(name = "OrganizationOrder", params(OrganizationOrderField)))]
+#[graphql(concrete(name = "CapabilityOrder", params(CapabilityOrderField)))]
+#[graphql(concrete(name = "DatasetOrder", params(DatasetOrderField)))]
+#[graphql(concrete(name = "RiskAssessmentOrder", params(RiskAssessmentOrderField)))]
+pub struct Order<F: InputType> {
+    pub field: F,
+    #[graphql(default_with = "OrderDirection::Asc")]
+    pub direction: OrderDirection,
+}
+
+fn order_keys<F: InputType + Copy>(order_by: Option<Vec<Order<F>>>) -> async_graphql::Result<Vec<OrderBy<F>>> {
+    let order_by = order_by.unwrap_or_default();
+    if order_by.len() > MAX_ORDER_KEYS {
+        return Err(ServiceError::bad_input("orderBy", format!("at most {MAX_ORDER_KEYS} keys"))).gql();
+    }
+    Ok(order_by
+        .into_iter()
+        .map(|o| OrderBy { field: o.field, descending: o.direction == OrderDirection::Desc })
+        .collect())
+}
+
+fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+    ctx.data_unchecked::<DatabaseConnection>()
+}
+
+fn audience(ctx: &Context<'_>) -> Audience {
+    *ctx.data_unchecked::<Audience>()
+}
+
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// Any catalog object by its global ID; null when there is none (or it is not visible).
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        let Some((type_name, row)) = parse_global_id(&id) else {
+            return Err(ServiceError::bad_input("id", "is not an ID of this API")).gql();
+        };
+        let db = db(ctx);
+        let audience = audience(ctx);
+        let node = match type_name.as_str() {
+            "Model" => models::by_id(db, audience, row).await.gql()?.map(|r| Node::Model(r.into())),
+            "Organization" => organizations::by_id(db, row).await.gql()?.map(|r| Node::Organization(r.into())),
+            "Capability" => capabilities::by_id(db, row).await.gql()?.map(|r| Node::Capability(r.into())),
+            "Dataset" => datasets::by_id(db, row).await.gql()?.map(|r| Node::Dataset(r.into())),
+            "RiskAssessment" => {
+                risk_assessments::by_id(db, audience, row).await.gql()?.map(|r| Node::RiskAssessment(r.into()))
+            }
+            _ => None,
+        };
+        Ok(node)
+    }
+
+    /// A model by its slug; null when there is none.
+    async fn model(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Model>> {
+        Ok(models::by_slug(db(ctx), audience(ctx), &slug).await.gql()?.map(Model::from))
+    }
+
+    /// The catalog's models, newest first unless `orderBy` says otherwise.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn models(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        order_by: Option<Vec<Order<ModelOrderField>>>,
+    ) -> async_graphql::Result<CatalogConnection<Model>> {
+        let (db, audience) = (db(ctx), audience(ctx));
+        let order = order_keys(order_by)?;
+        let page = models::page(db, audience, &order, &page_args(first, after, last, before)).await.gql()?;
+        let total = if wants_total(ctx) { models::count(db, audience).await.gql()? } else { 0 };
+        Ok(connection(page, total, Model::from))
+    }
+
+    /// An organization by its slug; null when there is none.
+    async fn organization(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Organization>> {
+        Ok(organizations::by_slug(db(ctx), &slug).await.gql()?.map(Organization::from))
+    }
+
+    /// Organizations, by name unless `orderBy` says otherwise.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        order_by: Option<Vec<Order<OrganizationOrderField>>>,
+    ) -> async_graphql::Result<CatalogConnection<Organization>> {
+        let db = db(ctx);
+        let order = order_keys(order_by)?;
+        let page = organizations::page(db, &order, &page_args(first, after, last, before)).await.gql()?;
+        let total = if wants_total(ctx) { organizations::count(db).await.gql()? } else { 0 };
+        Ok(connection(page, total, Organization::from))
+    }
+
+    /// A capability by its slug; null when there is none.
+    async fn capability(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Capability>> {
+        Ok(capabilities::by_slug(db(ctx), &slug).await.gql()?.map(Capability::from))
+    }
+
+    /// Capabilities, by name unless `orderBy` says otherwise.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn capabilities(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        order_by: Option<Vec<Order<CapabilityOrderField>>>,
+    ) -> async_graphql::Result<CatalogConnection<Capability>> {
+        let db = db(ctx);
+        let order = order_keys(order_by)?;
+        let page = capabilities::page(db, &order, &page_args(first, after, last, before)).await.gql()?;
+        let total = if wants_total(ctx) { capabilities::count(db).await.gql()? } else { 0 };
+        Ok(connection(page, total, Capability::from))
+    }
+
+    /// A dataset by its slug; null when there is none.
+    async fn dataset(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Dataset>> {
+        Ok(datasets::by_slug(db(ctx), &slug).await.gql()?.map(Dataset::from))
+    }
+
+    /// Training datasets, by name unless `orderBy` says otherwise.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn datasets(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        order_by: Option<Vec<Order<DatasetOrderField>>>,
+    ) -> async_graphql::Result<CatalogConnection<Dataset>> {
+        let db = db(ctx);
+        let order = order_keys(order_by)?;
+        let page = datasets::page(db, &order, &page_args(first, after, last, before)).await.gql()?;
+        let total = if wants_total(ctx) { datasets::count(db).await.gql()? } else { 0 };
+        Ok(connection(page, total, Dataset::from))
+    }
+
+    /// Risk assessments of published models, most recently assessed first unless `orderBy`
+    /// says otherwise.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn risk_assessments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        order_by: Option<Vec<Order<RiskAssessmentOrderField>>>,
+    ) -> async_graphql::Result<CatalogConnection<RiskAssessment>> {
+        let (db, audience) = (db(ctx), audience(ctx));
+        let order = order_keys(order_by)?;
+        let page = risk_assessments::page(db, audience, &order, &page_args(first, after, last, before)).await.gql()?;
+        let total = if wants_total(ctx) { risk_assessments::count(db, audience).await.gql()? } else { 0 };
+        Ok(connection(page, total, RiskAssessment::from))
+    }
+}

@@ -1,0 +1,88 @@
+use async_graphql::{Context, ID, Object};
+
+use super::{Model, decode, load};
+use crate::domain::{CapabilityCategory, CapabilityStatus};
+use crate::graphql::{connection::list_cost, loaders::ModelsWithCapability, node::global_id};
+use crate::service::{capabilities::CapabilityRow, models::ModelRow, relations::ModelCapabilityRow};
+
+/// Something models can do, from few-shot learning to exploit writing.
+#[derive(Clone)]
+pub struct Capability {
+    pub row: CapabilityRow,
+}
+
+impl From<CapabilityRow> for Capability {
+    fn from(row: CapabilityRow) -> Self {
+        Capability { row }
+    }
+}
+
+#[Object]
+impl Capability {
+    pub async fn id(&self) -> ID {
+        global_id("Capability", self.row.id)
+    }
+
+    async fn slug(&self) -> &str {
+        &self.row.slug
+    }
+
+    async fn name(&self) -> &str {
+        &self.row.name
+    }
+
+    async fn category(&self) -> async_graphql::Result<CapabilityCategory> {
+        decode("capability category", &self.row.category, CapabilityCategory::parse)
+    }
+
+    /// Markdown.
+    async fn description(&self) -> &str {
+        &self.row.description
+    }
+
+    /// The models that show this capability or are expected to at scale, newest first.
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn models(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ModelCapability>> {
+        let links = load(ctx, ModelsWithCapability(self.row.id)).await?.unwrap_or_default();
+        Ok(links
+            .into_iter()
+            .map(|(link, model)| ModelCapability { link, capability: self.row.clone(), model })
+            .collect())
+    }
+
+    async fn version(&self) -> i32 {
+        self.row.version
+    }
+}
+
+/// A model's link to a capability: shown now, or expected of a 2-10x scaled successor.
+#[derive(Clone)]
+pub struct ModelCapability {
+    pub link: ModelCapabilityRow,
+    pub capability: CapabilityRow,
+    pub model: ModelRow,
+}
+
+#[Object]
+impl ModelCapability {
+    async fn status(&self) -> async_graphql::Result<CapabilityStatus> {
+        decode("capability status", &self.link.status, CapabilityStatus::parse)
+    }
+
+    /// What shows the capability (for DEMONSTRATED) or why it is expected (for EXTRAPOLATED).
+    async fn evidence(&self) -> Option<&str> {
+        self.link.evidence.as_deref()
+    }
+
+    async fn source_url(&self) -> Option<&str> {
+        self.link.source_url.as_deref()
+    }
+
+    async fn capability(&self) -> Capability {
+        Capability::from(self.capability.clone())
+    }
+
+    async fn model(&self) -> Model {
+        Model::from(self.model.clone())
+    }
+}

@@ -1,0 +1,62 @@
+use async_graphql::{Context, ID, Object};
+
+use super::{Model, decode, load};
+use crate::domain::SizeUnit;
+use crate::graphql::{connection::list_cost, loaders::ModelsOfDataset, node::global_id};
+use crate::service::datasets::DatasetRow;
+
+/// A training dataset that models share (Common Crawl, The Pile, LAION-5B, ...).
+#[derive(Clone)]
+pub struct Dataset {
+    pub row: DatasetRow,
+}
+
+impl From<DatasetRow> for Dataset {
+    fn from(row: DatasetRow) -> Self {
+        Dataset { row }
+    }
+}
+
+#[Object]
+impl Dataset {
+    pub async fn id(&self) -> ID {
+        global_id("Dataset", self.row.id)
+    }
+
+    async fn slug(&self) -> &str {
+        &self.row.slug
+    }
+
+    async fn name(&self) -> &str {
+        &self.row.name
+    }
+
+    /// Markdown.
+    async fn description(&self) -> Option<&str> {
+        self.row.description.as_deref()
+    }
+
+    /// Size in `sizeUnit`s.
+    async fn size(&self) -> Option<f64> {
+        self.row.size
+    }
+
+    async fn size_unit(&self) -> async_graphql::Result<Option<SizeUnit>> {
+        self.row.size_unit.as_deref().map(|u| decode("size unit", u, SizeUnit::parse)).transpose()
+    }
+
+    async fn url(&self) -> Option<&str> {
+        self.row.url.as_deref()
+    }
+
+    /// The models trained on this dataset, newest first.
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn models(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Model>> {
+        let rows = load(ctx, ModelsOfDataset(self.row.id)).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Model::from).collect())
+    }
+
+    async fn version(&self) -> i32 {
+        self.row.version
+    }
+}

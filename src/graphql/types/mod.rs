@@ -1,0 +1,34 @@
+//! The catalog's GraphQL object types. Each wraps a service row; relations resolve through the
+//! request's DataLoader.
+
+mod capability;
+mod dataset;
+mod model;
+mod organization;
+mod risk_assessment;
+
+pub use capability::{Capability, ModelCapability};
+pub use dataset::Dataset;
+pub use model::Model;
+pub use organization::Organization;
+pub use risk_assessment::RiskAssessment;
+
+use async_graphql::{Context, dataloader::Loader};
+
+use super::error::{OrGraphqlError, corrupt};
+use super::loaders::{CatalogLoader, RequestLoader};
+
+/// Loads `key` through the request's DataLoader; a missing entry is an empty or absent value.
+pub(crate) async fn load<K, V>(ctx: &Context<'_>, key: K) -> async_graphql::Result<Option<V>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    CatalogLoader: Loader<K, Value = V, Error = crate::service::ServiceError>,
+    V: Send + Sync + Clone + 'static,
+{
+    ctx.data_unchecked::<RequestLoader>().load_one(key).await.gql()
+}
+
+/// A stored enum value, parsed back into its domain type.
+pub(crate) fn decode<T>(what: &str, value: &str, parse: fn(&str) -> Option<T>) -> async_graphql::Result<T> {
+    parse(value).ok_or_else(|| corrupt(what, value))
+}

@@ -1,0 +1,231 @@
+use async_graphql::{Context, ID, Object, SimpleObject};
+
+use super::{Dataset, ModelCapability, Organization, RiskAssessment, decode, load};
+use crate::domain::{Access, Confidence, DatePrecision, Modality, ModalityDirection, SizeUnit};
+use crate::graphql::{
+    connection::list_cost,
+    loaders::{
+        AliasesOf, CapabilitiesOf, DatasetsOf, DerivedFrom, ModalitiesOf, ModelById, OrganizationsOf,
+        RiskAssessmentsOf, SourcesOf,
+    },
+    node::global_id,
+    scalars::Date,
+};
+use crate::service::models::ModelRow;
+
+/// A large AI model: who built it, when, how big, what it can do, and the risks it poses.
+#[derive(Clone)]
+pub struct Model {
+    pub row: ModelRow,
+}
+
+impl From<ModelRow> for Model {
+    fn from(row: ModelRow) -> Self {
+        Model { row }
+    }
+}
+
+/// Where a model's facts come from.
+#[derive(SimpleObject, Clone)]
+pub struct Source {
+    pub url: String,
+    pub title: Option<String>,
+}
+
+impl Model {
+    async fn modalities(
+        &self,
+        ctx: &Context<'_>,
+        direction: ModalityDirection,
+    ) -> async_graphql::Result<Vec<Modality>> {
+        let rows = load(ctx, ModalitiesOf(self.row.id)).await?.unwrap_or_default();
+        let mut list = rows
+            .iter()
+            .filter(|r| r.direction == direction.as_str())
+            .map(|r| decode("modality", &r.modality, Modality::parse))
+            .collect::<async_graphql::Result<Vec<_>>>()?;
+        list.sort();
+        Ok(list)
+    }
+}
+
+#[Object]
+impl Model {
+    pub async fn id(&self) -> ID {
+        global_id("Model", self.row.id)
+    }
+
+    async fn slug(&self) -> &str {
+        &self.row.slug
+    }
+
+    async fn name(&self) -> &str {
+        &self.row.name
+    }
+
+    /// Other names the model is known by.
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn aliases(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        Ok(load(ctx, AliasesOf(self.row.id)).await?.unwrap_or_default())
+    }
+
+    /// When the model was announced; see `announcedPrecision` for how exact the date is.
+    async fn announced_on(&self) -> Option<Date> {
+        self.row.announced_on.map(Date)
+    }
+
+    async fn announced_precision(&self) -> async_graphql::Result<DatePrecision> {
+        decode("date precision", &self.row.announced_precision, DatePrecision::parse)
+    }
+
+    /// The developing organizations, lead organization first.
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn organizations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Organization>> {
+        let rows = load(ctx, OrganizationsOf(self.row.id)).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Organization::from).collect())
+    }
+
+    async fn input_modalities(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Modality>> {
+        self.modalities(ctx, ModalityDirection::Input).await
+    }
+
+    async fn output_modalities(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Modality>> {
+        self.modalities(ctx, ModalityDirection::Output).await
+    }
+
+    /// Parameter count (a Float: counts pass 2^31). For mixture-of-experts models, the total.
+    async fn parameters(&self) -> Option<f64> {
+        self.row.parameters
+    }
+
+    async fn parameters_confidence(&self) -> async_graphql::Result<Confidence> {
+        decode("confidence", &self.row.parameters_confidence, Confidence::parse)
+    }
+
+    /// How the parameter count was found or estimated.
+    async fn parameters_note(&self) -> Option<&str> {
+        self.row.parameters_note.as_deref()
+    }
+
+    /// Training compute in floating-point operations.
+    async fn training_compute_flop(&self) -> Option<f64> {
+        self.row.training_compute_flop
+    }
+
+    async fn training_compute_confidence(&self) -> async_graphql::Result<Confidence> {
+        decode("confidence", &self.row.training_compute_confidence, Confidence::parse)
+    }
+
+    /// How the training compute was found or estimated.
+    async fn training_compute_note(&self) -> Option<&str> {
+        self.row.training_compute_note.as_deref()
+    }
+
+    /// What the model was trained on, in words.
+    async fn training_dataset(&self) -> Option<&str> {
+        self.row.training_dataset.as_deref()
+    }
+
+    /// Training dataset size in `trainingDatasetSizeUnit`s.
+    async fn training_dataset_size(&self) -> Option<f64> {
+        self.row.training_dataset_size
+    }
+
+    async fn training_dataset_size_unit(&self) -> async_graphql::Result<Option<SizeUnit>> {
+        self.row.training_dataset_size_unit.as_deref().map(|u| decode("size unit", u, SizeUnit::parse)).transpose()
+    }
+
+    /// The catalog's datasets this model was trained on.
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn datasets(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Dataset>> {
+        let rows = load(ctx, DatasetsOf(self.row.id)).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Dataset::from).collect())
+    }
+
+    /// Training hardware, e.g. "NVIDIA H100 SXM5 80GB".
+    async fn hardware(&self) -> Option<&str> {
+        self.row.hardware.as_deref()
+    }
+
+    /// Estimated cost of the final training run in US dollars.
+    async fn training_cost_usd(&self) -> Option<f64> {
+        self.row.training_cost_usd
+    }
+
+    async fn training_cost_note(&self) -> Option<&str> {
+        self.row.training_cost_note.as_deref()
+    }
+
+    async fn access(&self) -> async_graphql::Result<Access> {
+        decode("access", &self.row.access, Access::parse)
+    }
+
+    async fn license(&self) -> Option<&str> {
+        self.row.license.as_deref()
+    }
+
+    /// Markdown.
+    async fn description(&self) -> &str {
+        &self.row.description
+    }
+
+    /// Markdown: where the model stands in the industry and the scaling trend.
+    async fn industry_context(&self) -> &str {
+        &self.row.industry_context
+    }
+
+    /// Capabilities shown now (DEMONSTRATED) and expected of a 2-10x scaled successor (EXTRAPOLATED).
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn capabilities(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ModelCapability>> {
+        let links = load(ctx, CapabilitiesOf(self.row.id)).await?.unwrap_or_default();
+        Ok(links
+            .into_iter()
+            .map(|(link, capability)| ModelCapability { link, capability, model: self.row.clone() })
+            .collect())
+    }
+
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn risk_assessments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RiskAssessment>> {
+        let rows = load(ctx, RiskAssessmentsOf(self.row.id)).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(RiskAssessment::from).collect())
+    }
+
+    /// The model this one was fine-tuned or derived from.
+    async fn base_model(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Model>> {
+        match self.row.base_model_id {
+            Some(id) => Ok(load(ctx, ModelById(id)).await?.map(Model::from)),
+            None => Ok(None),
+        }
+    }
+
+    /// Models fine-tuned or derived from this one, newest first.
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn derived_models(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Model>> {
+        let rows = load(ctx, DerivedFrom(self.row.id)).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Model::from).collect())
+    }
+
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn sources(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Source>> {
+        let rows = load(ctx, SourcesOf(self.row.id)).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(|s| Source { url: s.url, title: s.title }).collect())
+    }
+
+    /// False for drafts, which only editors see.
+    async fn published(&self) -> bool {
+        self.row.published
+    }
+
+    /// Increases with every change; updates name the version they last saw.
+    async fn version(&self) -> i32 {
+        self.row.version
+    }
+
+    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.row.created_at
+    }
+
+    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.row.updated_at
+    }
+}

@@ -1,0 +1,73 @@
+use async_graphql::{Context, ID, Object};
+
+use super::{Model, decode, load};
+use crate::domain::{CountryCode, OrganizationKind};
+use crate::graphql::{connection::list_cost, error::corrupt, loaders::ModelsOfOrganization, node::global_id};
+use crate::service::organizations::OrganizationRow;
+
+/// A company, lab, university, government body or collaboration that builds models.
+#[derive(Clone)]
+pub struct Organization {
+    pub row: OrganizationRow,
+}
+
+impl From<OrganizationRow> for Organization {
+    fn from(row: OrganizationRow) -> Self {
+        Organization { row }
+    }
+}
+
+#[Object]
+impl Organization {
+    pub async fn id(&self) -> ID {
+        global_id("Organization", self.row.id)
+    }
+
+    async fn slug(&self) -> &str {
+        &self.row.slug
+    }
+
+    async fn name(&self) -> &str {
+        &self.row.name
+    }
+
+    async fn kind(&self) -> async_graphql::Result<OrganizationKind> {
+        decode("organization kind", &self.row.kind, OrganizationKind::parse)
+    }
+
+    /// ISO 3166-1 alpha-2 code of the country the organization is based in.
+    async fn country(&self) -> async_graphql::Result<String> {
+        CountryCode::parse(&self.row.country)
+            .map(|c| c.as_str().to_owned())
+            .map_err(|_| corrupt("country", &self.row.country))
+    }
+
+    async fn website(&self) -> Option<&str> {
+        self.row.website.as_deref()
+    }
+
+    /// Markdown.
+    async fn description(&self) -> Option<&str> {
+        self.row.description.as_deref()
+    }
+
+    /// The organization's models, newest first.
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn models(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Model>> {
+        let rows = load(ctx, ModelsOfOrganization(self.row.id)).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Model::from).collect())
+    }
+
+    /// Increases with every change; updates name the version they last saw.
+    async fn version(&self) -> i32 {
+        self.row.version
+    }
+
+    async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.row.created_at
+    }
+
+    async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.row.updated_at
+    }
+}

@@ -1,0 +1,77 @@
+use async_graphql::{Context, ID, Object};
+
+use super::{Model, decode, load};
+use crate::domain::{Confidence, Likelihood, RiskCategory, RiskCause, RiskHorizon, Severity};
+use crate::graphql::{loaders::ModelById, node::global_id, scalars::Date};
+use crate::service::risk_assessments::RiskAssessmentRow;
+
+/// An assessment of one public-safety risk a model poses: now (IMMEDIATE) or from a 2-10x
+/// scaled successor (NEAR_TERM).
+#[derive(Clone)]
+pub struct RiskAssessment {
+    pub row: RiskAssessmentRow,
+}
+
+impl From<RiskAssessmentRow> for RiskAssessment {
+    fn from(row: RiskAssessmentRow) -> Self {
+        RiskAssessment { row }
+    }
+}
+
+#[Object]
+impl RiskAssessment {
+    pub async fn id(&self) -> ID {
+        global_id("RiskAssessment", self.row.id)
+    }
+
+    /// The assessed model (null only if it has been unpublished since).
+    async fn model(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Model>> {
+        Ok(load(ctx, ModelById(self.row.model_id)).await?.map(Model::from))
+    }
+
+    async fn horizon(&self) -> async_graphql::Result<RiskHorizon> {
+        decode("risk horizon", &self.row.horizon, RiskHorizon::parse)
+    }
+
+    async fn cause(&self) -> async_graphql::Result<RiskCause> {
+        decode("risk cause", &self.row.cause, RiskCause::parse)
+    }
+
+    async fn category(&self) -> async_graphql::Result<RiskCategory> {
+        decode("risk category", &self.row.category, RiskCategory::parse)
+    }
+
+    async fn severity(&self) -> async_graphql::Result<Severity> {
+        decode("severity", &self.row.severity, Severity::parse)
+    }
+
+    async fn likelihood(&self) -> async_graphql::Result<Likelihood> {
+        decode("likelihood", &self.row.likelihood, Likelihood::parse)
+    }
+
+    /// One sentence.
+    async fn summary(&self) -> &str {
+        &self.row.summary
+    }
+
+    /// Markdown: why, with the evidence.
+    async fn rationale(&self) -> &str {
+        &self.row.rationale
+    }
+
+    async fn confidence(&self) -> async_graphql::Result<Confidence> {
+        decode("confidence", &self.row.confidence, Confidence::parse)
+    }
+
+    async fn assessed_on(&self) -> Date {
+        Date(self.row.assessed_on)
+    }
+
+    async fn author(&self) -> Option<&str> {
+        self.row.author.as_deref()
+    }
+
+    async fn version(&self) -> i32 {
+        self.row.version
+    }
+}

@@ -1,0 +1,9 @@
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod entity;
+pub mod graphql;
+pub mod http;
+pub mod service;
+pub mod startup;

@@ -1,0 +1,53 @@
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use serde_json::Value as Json;
+
+use super::{
+    OrderBy, ServiceResult,
+    page::{self, KeyKind, Page, PageArgs, SortKey},
+};
+use crate::domain::CapabilityOrderField;
+use crate::entity::capability;
+
+pub use capability::Model as CapabilityRow;
+
+pub async fn page(
+    db: &impl ConnectionTrait,
+    order: &[OrderBy<CapabilityOrderField>],
+    args: &PageArgs,
+) -> ServiceResult<Page<CapabilityRow>> {
+    let default = [OrderBy { field: CapabilityOrderField::Name, descending: false }];
+    let order = if order.is_empty() { &default[..] } else { order };
+    let keys: Vec<SortKey> = order
+        .iter()
+        .map(|o| {
+            let col = match o.field {
+                CapabilityOrderField::Name => capability::Column::NameKey,
+                CapabilityOrderField::Category => capability::Column::Category,
+            };
+            SortKey { column: Expr::col((capability::Entity, col)), kind: KeyKind::Text, descending: o.descending }
+        })
+        .collect();
+    page::paginate(db, capability::Entity::find(), &keys, capability::Column::Id, args, |row| {
+        let values = order
+            .iter()
+            .map(|o| match o.field {
+                CapabilityOrderField::Name => Json::from(row.name_key.as_str()),
+                CapabilityOrderField::Category => Json::from(row.category.as_str()),
+            })
+            .collect();
+        (values, row.id)
+    })
+    .await
+}
+
+pub async fn count(db: &impl ConnectionTrait) -> ServiceResult<u64> {
+    page::total(db, capability::Entity::find()).await
+}
+
+pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> ServiceResult<Option<CapabilityRow>> {
+    Ok(capability::Entity::find().filter(capability::Column::Slug.eq(slug)).one(db).await?)
+}
+
+pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> ServiceResult<Option<CapabilityRow>> {
+    Ok(capability::Entity::find_by_id(id).one(db).await?)
+}

@@ -1,0 +1,29 @@
+//! All reads and writes of the catalog. Knows nothing of GraphQL or HTTP: callers pass plain
+//! arguments and get entity rows, pages and `ServiceError`s back.
+
+pub mod capabilities;
+pub mod datasets;
+mod error;
+pub mod models;
+pub mod organizations;
+pub mod page;
+pub mod relations;
+pub mod risk_assessments;
+pub mod seed;
+
+pub use error::{ServiceError, ServiceResult};
+pub use page::{Page, PageArgs};
+
+/// Who is asking: the public sees published entries only; editors also see drafts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    Public,
+    Editor,
+}
+
+/// One requested ordering key.
+#[derive(Clone, Copy, Debug)]
+pub struct OrderBy<F> {
+    pub field: F,
+    pub descending: bool,
+}

@@ -1,0 +1,221 @@
+//! Keyset pagination shared by every list: a cursor holds the row's sort-key values and its id,
+//! so paging while rows are added or removed neither skips nor repeats a row. NULLs sort last in
+//! both directions on both backends (ordering is on `col IS NULL` first), and text keys are the
+//! byte-ordered `name_key` columns, so SQLite and Postgres page identically.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use sea_orm::{
+    ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    sea_query::{Condition, Expr, ExprTrait, Value},
+};
+use serde_json::Value as Json;
+
+use super::{ServiceError, ServiceResult};
+
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+pub const MAX_PAGE_SIZE: i32 = 100;
+
+/// The Relay arguments as the client gave them.
+#[derive(Clone, Debug, Default)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+impl PageArgs {
+    /// The page size as validated here, so callers (and the complexity limit) can rely on it.
+    pub fn validated_size(&self) -> ServiceResult<u64> {
+        let check = |field: &str, n: i32| {
+            if (0..=MAX_PAGE_SIZE).contains(&n) {
+                Ok(n as u64)
+            } else {
+                Err(ServiceError::bad_input(field, format!("must be between 0 and {MAX_PAGE_SIZE}")))
+            }
+        };
+        match (self.first, self.last) {
+            (Some(_), Some(_)) => Err(ServiceError::bad_input("last", "give `first` or `last`, not both")),
+            (Some(n), None) => check("first", n),
+            (None, Some(n)) => check("last", n),
+            (None, None) => Ok(DEFAULT_PAGE_SIZE),
+        }
+    }
+}
+
+/// How a sort key compares and is written into a cursor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    Text,
+    Float,
+    Date,
+}
+
+/// One ordering key: a column, how it is typed, and its direction.
+#[derive(Clone, Debug)]
+pub struct SortKey {
+    pub column: Expr,
+    pub kind: KeyKind,
+    pub descending: bool,
+}
+
+/// A page of rows, each with its cursor.
+pub struct Page<T> {
+    pub rows: Vec<(String, T)>,
+    pub has_previous_page: bool,
+    pub has_next_page: bool,
+}
+
+impl<T> Page<T> {
+    pub fn map<U>(self, f: impl Fn(T) -> U) -> Page<U> {
+        Page {
+            rows: self.rows.into_iter().map(|(c, t)| (c, f(t))).collect(),
+            has_previous_page: self.has_previous_page,
+            has_next_page: self.has_next_page,
+        }
+    }
+}
+
+/// A row's values for the sort keys, as they go into a cursor.
+pub type KeyValues = Vec<Json>;
+
+pub fn encode_cursor(values: &KeyValues, id: i32) -> String {
+    let mut all = values.clone();
+    all.push(Json::from(id));
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&all).expect("JSON values serialize"))
+}
+
+fn decode_cursor(field: &str, cursor: &str, keys: &[SortKey]) -> ServiceResult<(Vec<Option<Value>>, i32)> {
+    let invalid = || ServiceError::bad_input(field, "is not a cursor of this list and ordering");
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let mut all: Vec<Json> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if all.len() != keys.len() + 1 {
+        return Err(invalid());
+    }
+    let id = all.pop().and_then(|v| v.as_i64()).and_then(|v| i32::try_from(v).ok()).ok_or_else(invalid)?;
+    let values = keys
+        .iter()
+        .zip(all)
+        .map(|(key, v)| match (key.kind, v) {
+            (_, Json::Null) => Ok(None),
+            (KeyKind::Text, Json::String(s)) => Ok(Some(Value::from(s))),
+            (KeyKind::Float, Json::Number(n)) => n.as_f64().map(|f| Some(Value::from(f))).ok_or_else(invalid),
+            (KeyKind::Date, Json::String(s)) => {
+                chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").map(|d| Some(Value::from(d))).map_err(|_| invalid())
+            }
+            _ => Err(invalid()),
+        })
+        .collect::<ServiceResult<_>>()?;
+    Ok((values, id))
+}
+
+/// `key` strictly after (`forward`) or before the cursor value, in the key's own order with
+/// NULLs last. `None` where nothing can be (after a NULL, nothing is later).
+fn beyond(key: &SortKey, value: &Option<Value>, forward: bool) -> Option<Condition> {
+    let col = key.column.clone();
+    let greater = forward != key.descending;
+    match (value, forward) {
+        (None, true) => None,
+        (None, false) => Some(Condition::all().add(col.is_not_null())),
+        (Some(v), true) => {
+            let cmp = if greater { col.clone().gt(v.clone()) } else { col.clone().lt(v.clone()) };
+            Some(Condition::any().add(cmp).add(col.is_null()))
+        }
+        (Some(v), false) => Some(Condition::all().add(if greater { col.gt(v.clone()) } else { col.lt(v.clone()) })),
+    }
+}
+
+fn equal(key: &SortKey, value: &Option<Value>) -> Condition {
+    let col = key.column.clone();
+    Condition::all().add(match value {
+        None => col.is_null(),
+        Some(v) => col.eq(v.clone()),
+    })
+}
+
+/// Rows strictly beyond the cursor in the list's order: a lexicographic comparison over the keys
+/// and finally the id (ascending).
+fn beyond_cursor(keys: &[SortKey], id_col: &Expr, values: &[Option<Value>], id: i32, forward: bool) -> Condition {
+    let mut any = Condition::any();
+    for i in 0..=keys.len() {
+        let mut branch = Condition::all();
+        for (key, value) in keys[..i].iter().zip(values) {
+            branch = branch.add(equal(key, value));
+        }
+        if i < keys.len() {
+            match beyond(&keys[i], &values[i], forward) {
+                Some(c) => branch = branch.add(c),
+                None => continue,
+            }
+        } else {
+            branch = branch.add(if forward { id_col.clone().gt(id) } else { id_col.clone().lt(id) });
+        }
+        any = any.add(branch);
+    }
+    any
+}
+
+/// Runs one page of `select` in the order of `keys` (then id). `values_of` gives a row's key
+/// values for its cursor.
+pub async fn paginate<E, C>(
+    db: &C,
+    select: Select<E>,
+    keys: &[SortKey],
+    id_col: E::Column,
+    args: &PageArgs,
+    values_of: impl Fn(&E::Model) -> (KeyValues, i32),
+) -> ServiceResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let size = args.validated_size()?;
+    let id_expr = Expr::col(id_col);
+    let mut select = select;
+    if let Some(after) = &args.after {
+        let (values, id) = decode_cursor("after", after, keys)?;
+        select = select.filter(beyond_cursor(keys, &id_expr, &values, id, true));
+    }
+    if let Some(before) = &args.before {
+        let (values, id) = decode_cursor("before", before, keys)?;
+        select = select.filter(beyond_cursor(keys, &id_expr, &values, id, false));
+    }
+    let backward = args.last.is_some();
+    for key in keys {
+        let (nulls, dir) = match (backward, key.descending) {
+            (false, false) => (Order::Asc, Order::Asc),
+            (false, true) => (Order::Asc, Order::Desc),
+            (true, false) => (Order::Desc, Order::Desc),
+            (true, true) => (Order::Desc, Order::Asc),
+        };
+        select = select.order_by(key.column.clone().is_null(), nulls).order_by(key.column.clone(), dir);
+    }
+    select = select.order_by(id_expr, if backward { Order::Desc } else { Order::Asc });
+
+    let mut rows = if size == 0 { Vec::new() } else { select.limit(size + 1).all(db).await? };
+    let more = rows.len() as u64 > size;
+    rows.truncate(size as usize);
+    if backward {
+        rows.reverse();
+    }
+    let rows = rows
+        .into_iter()
+        .map(|row| {
+            let (values, id) = values_of(&row);
+            (encode_cursor(&values, id), row)
+        })
+        .collect();
+    Ok(Page {
+        rows,
+        has_previous_page: if backward { more } else { args.after.is_some() },
+        has_next_page: if backward { args.before.is_some() } else { more },
+    })
+}
+
+/// How many rows the list has in all, whatever the page.
+pub async fn total<E: EntityTrait, C: ConnectionTrait>(db: &C, select: Select<E>) -> ServiceResult<u64>
+where
+    E::Model: Sync,
+{
+    Ok(select.count(db).await?)
+}

@@ -1,0 +1,212 @@
+//! Batch reads of every relation, keyed by the owning rows' ids: one or two statements for any
+//! number of owners, which is what the GraphQL layer's DataLoaders call.
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder};
+
+use super::{Audience, ServiceResult, models};
+use crate::entity::{
+    capability, dataset, model, model_alias, model_capability, model_dataset, model_modality, model_organization,
+    model_source, organization, risk_assessment,
+};
+
+pub use model_capability::Model as ModelCapabilityRow;
+pub use model_modality::Model as ModalityRow;
+pub use model_source::Model as SourceRow;
+
+fn group<K: std::hash::Hash + Eq, V>(pairs: impl IntoIterator<Item = (K, V)>) -> HashMap<K, Vec<V>> {
+    let mut map: HashMap<K, Vec<V>> = HashMap::new();
+    for (k, v) in pairs {
+        map.entry(k).or_default().push(v);
+    }
+    map
+}
+
+pub async fn aliases(db: &impl ConnectionTrait, model_ids: &[i32]) -> ServiceResult<HashMap<i32, Vec<String>>> {
+    let rows = model_alias::Entity::find()
+        .filter(model_alias::Column::ModelId.is_in(model_ids.iter().copied()))
+        .order_by_asc(model_alias::Column::Position)
+        .all(db)
+        .await?;
+    Ok(group(rows.into_iter().map(|r| (r.model_id, r.alias))))
+}
+
+pub async fn modalities(db: &impl ConnectionTrait, model_ids: &[i32]) -> ServiceResult<HashMap<i32, Vec<ModalityRow>>> {
+    let rows = model_modality::Entity::find()
+        .filter(model_modality::Column::ModelId.is_in(model_ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(group(rows.into_iter().map(|r| (r.model_id, r))))
+}
+
+pub async fn sources(db: &impl ConnectionTrait, model_ids: &[i32]) -> ServiceResult<HashMap<i32, Vec<SourceRow>>> {
+    let rows = model_source::Entity::find()
+        .filter(model_source::Column::ModelId.is_in(model_ids.iter().copied()))
+        .order_by_asc(model_source::Column::Position)
+        .all(db)
+        .await?;
+    Ok(group(rows.into_iter().map(|r| (r.model_id, r))))
+}
+
+/// Each model's organizations, lead organization first.
+pub async fn organizations_of_models(
+    db: &impl ConnectionTrait,
+    model_ids: &[i32],
+) -> ServiceResult<HashMap<i32, Vec<organization::Model>>> {
+    let links = model_organization::Entity::find()
+        .filter(model_organization::Column::ModelId.is_in(model_ids.iter().copied()))
+        .order_by_asc(model_organization::Column::Position)
+        .all(db)
+        .await?;
+    let orgs: HashMap<i32, organization::Model> = organization::Entity::find()
+        .filter(organization::Column::Id.is_in(links.iter().map(|l| l.organization_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    Ok(group(links.into_iter().filter_map(|l| orgs.get(&l.organization_id).map(|o| (l.model_id, o.clone())))))
+}
+
+/// Each model's capability links with the capability they name.
+pub async fn capabilities_of_models(
+    db: &impl ConnectionTrait,
+    model_ids: &[i32],
+) -> ServiceResult<HashMap<i32, Vec<(ModelCapabilityRow, capability::Model)>>> {
+    let links = model_capability::Entity::find()
+        .filter(model_capability::Column::ModelId.is_in(model_ids.iter().copied()))
+        .order_by_asc(model_capability::Column::Status)
+        .order_by_asc(model_capability::Column::Id)
+        .all(db)
+        .await?;
+    let caps: HashMap<i32, capability::Model> = capability::Entity::find()
+        .filter(capability::Column::Id.is_in(links.iter().map(|l| l.capability_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    Ok(group(links.into_iter().filter_map(|l| caps.get(&l.capability_id).cloned().map(|c| (l.model_id, (l, c))))))
+}
+
+pub async fn risk_assessments_of_models(
+    db: &impl ConnectionTrait,
+    model_ids: &[i32],
+) -> ServiceResult<HashMap<i32, Vec<risk_assessment::Model>>> {
+    let rows = risk_assessment::Entity::find()
+        .filter(risk_assessment::Column::ModelId.is_in(model_ids.iter().copied()))
+        .order_by_asc(risk_assessment::Column::Horizon)
+        .order_by_asc(risk_assessment::Column::Id)
+        .all(db)
+        .await?;
+    Ok(group(rows.into_iter().map(|r| (r.model_id, r))))
+}
+
+pub async fn datasets_of_models(
+    db: &impl ConnectionTrait,
+    model_ids: &[i32],
+) -> ServiceResult<HashMap<i32, Vec<dataset::Model>>> {
+    let links = model_dataset::Entity::find()
+        .filter(model_dataset::Column::ModelId.is_in(model_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let sets: HashMap<i32, dataset::Model> = dataset::Entity::find()
+        .filter(dataset::Column::Id.is_in(links.iter().map(|l| l.dataset_id)))
+        .order_by_asc(dataset::Column::NameKey)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d))
+        .collect();
+    Ok(group(links.into_iter().filter_map(|l| sets.get(&l.dataset_id).map(|d| (l.model_id, d.clone())))))
+}
+
+pub async fn models_by_ids(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    ids: &[i32],
+) -> ServiceResult<HashMap<i32, model::Model>> {
+    let rows = models::visible(audience).filter(model::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+    Ok(rows.into_iter().map(|m| (m.id, m)).collect())
+}
+
+fn newest_first(select: sea_orm::Select<model::Entity>) -> sea_orm::Select<model::Entity> {
+    select
+        .order_by_with_nulls(model::Column::AnnouncedOn, Order::Desc, sea_orm::sea_query::NullOrdering::Last)
+        .order_by_asc(model::Column::Id)
+}
+
+/// Models fine-tuned or derived from each of `base_ids`, newest first.
+pub async fn derived_models(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    base_ids: &[i32],
+) -> ServiceResult<HashMap<i32, Vec<model::Model>>> {
+    let rows =
+        newest_first(models::visible(audience).filter(model::Column::BaseModelId.is_in(base_ids.iter().copied())))
+            .all(db)
+            .await?;
+    Ok(group(rows.into_iter().filter_map(|m| m.base_model_id.map(|b| (b, m)))))
+}
+
+/// Each organization's models, newest first.
+pub async fn models_of_organizations(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    organization_ids: &[i32],
+) -> ServiceResult<HashMap<i32, Vec<model::Model>>> {
+    let links = model_organization::Entity::find()
+        .filter(model_organization::Column::OrganizationId.is_in(organization_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let rows =
+        newest_first(models::visible(audience).filter(model::Column::Id.is_in(links.iter().map(|l| l.model_id))))
+            .all(db)
+            .await?;
+    Ok(group(rows.into_iter().flat_map(|m| {
+        links.iter().filter(|l| l.model_id == m.id).map(|l| (l.organization_id, m.clone())).collect::<Vec<_>>()
+    })))
+}
+
+/// Each capability's links to the models `audience` may see, newest model first.
+pub async fn models_with_capabilities(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    capability_ids: &[i32],
+) -> ServiceResult<HashMap<i32, Vec<(ModelCapabilityRow, model::Model)>>> {
+    let links = model_capability::Entity::find()
+        .filter(model_capability::Column::CapabilityId.is_in(capability_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let rows =
+        newest_first(models::visible(audience).filter(model::Column::Id.is_in(links.iter().map(|l| l.model_id))))
+            .all(db)
+            .await?;
+    Ok(group(rows.into_iter().flat_map(|m| {
+        links
+            .iter()
+            .filter(|l| l.model_id == m.id)
+            .map(|l| (l.capability_id, (l.clone(), m.clone())))
+            .collect::<Vec<_>>()
+    })))
+}
+
+/// Each dataset's models, newest first.
+pub async fn models_of_datasets(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    dataset_ids: &[i32],
+) -> ServiceResult<HashMap<i32, Vec<model::Model>>> {
+    let links = model_dataset::Entity::find()
+        .filter(model_dataset::Column::DatasetId.is_in(dataset_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let rows =
+        newest_first(models::visible(audience).filter(model::Column::Id.is_in(links.iter().map(|l| l.model_id))))
+            .all(db)
+            .await?;
+    Ok(group(rows.into_iter().flat_map(|m| {
+        links.iter().filter(|l| l.model_id == m.id).map(|l| (l.dataset_id, m.clone())).collect::<Vec<_>>()
+    })))
+}

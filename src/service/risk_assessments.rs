@@ -1,0 +1,87 @@
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select,
+    sea_query::{Expr, ExprTrait},
+};
+use serde_json::Value as Json;
+
+use super::{
+    Audience, OrderBy, ServiceResult, models,
+    page::{self, KeyKind, Page, PageArgs, SortKey},
+};
+use crate::domain::{Likelihood, RiskAssessmentOrderField, Severity};
+use crate::entity::{model, risk_assessment};
+
+pub use risk_assessment::Model as RiskAssessmentRow;
+
+/// Assessments of the models `audience` may see.
+pub fn visible(audience: Audience) -> Select<risk_assessment::Entity> {
+    let select = risk_assessment::Entity::find();
+    match audience {
+        Audience::Public => select.filter(
+            risk_assessment::Column::ModelId
+                .in_subquery(models::visible(audience).select_only().column(model::Column::Id).into_query()),
+        ),
+        Audience::Editor => select,
+    }
+}
+
+/// A rank expression (1 = lowest) so that ordinal scales sort by meaning, not by spelling.
+fn rank<T: Copy>(column: risk_assessment::Column, all: &[T], text: fn(T) -> &'static str) -> Expr {
+    let col = Expr::col((risk_assessment::Entity, column));
+    let mut case = Expr::case(col.clone().eq(text(all[0])), 1);
+    for (i, value) in all.iter().enumerate().skip(1) {
+        case = case.case(col.clone().eq(text(*value)), i as i32 + 1);
+    }
+    case.finally(0).into()
+}
+
+fn rank_of<T: Copy + PartialEq>(all: &[T], value: Option<T>) -> Json {
+    Json::from(value.and_then(|v| all.iter().position(|x| *x == v)).map(|i| i + 1).unwrap_or(0))
+}
+
+pub async fn page(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    order: &[OrderBy<RiskAssessmentOrderField>],
+    args: &PageArgs,
+) -> ServiceResult<Page<RiskAssessmentRow>> {
+    let default = [OrderBy { field: RiskAssessmentOrderField::AssessedOn, descending: true }];
+    let order = if order.is_empty() { &default[..] } else { order };
+    let keys: Vec<SortKey> = order
+        .iter()
+        .map(|o| {
+            let (column, kind) = match o.field {
+                RiskAssessmentOrderField::AssessedOn => {
+                    (Expr::col((risk_assessment::Entity, risk_assessment::Column::AssessedOn)), KeyKind::Date)
+                }
+                RiskAssessmentOrderField::Severity => {
+                    (rank(risk_assessment::Column::Severity, Severity::ALL, Severity::as_str), KeyKind::Float)
+                }
+                RiskAssessmentOrderField::Likelihood => {
+                    (rank(risk_assessment::Column::Likelihood, Likelihood::ALL, Likelihood::as_str), KeyKind::Float)
+                }
+            };
+            SortKey { column, kind, descending: o.descending }
+        })
+        .collect();
+    page::paginate(db, visible(audience), &keys, risk_assessment::Column::Id, args, |row| {
+        let values = order
+            .iter()
+            .map(|o| match o.field {
+                RiskAssessmentOrderField::AssessedOn => Json::from(row.assessed_on.to_string()),
+                RiskAssessmentOrderField::Severity => rank_of(Severity::ALL, Severity::parse(&row.severity)),
+                RiskAssessmentOrderField::Likelihood => rank_of(Likelihood::ALL, Likelihood::parse(&row.likelihood)),
+            })
+            .collect();
+        (values, row.id)
+    })
+    .await
+}
+
+pub async fn count(db: &impl ConnectionTrait, audience: Audience) -> ServiceResult<u64> {
+    page::total(db, visible(audience)).await
+}
+
+pub async fn by_id(db: &impl ConnectionTrait, audience: Audience, id: i32) -> ServiceResult<Option<RiskAssessmentRow>> {
+    Ok(visible(audience).filter(risk_assessment::Column::Id.eq(id)).one(db).await?)
+}

@@ -1,0 +1,73 @@
+//! Building and running the service: connect, migrate, seed an empty catalog, bind, serve.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
+
+use tokio::net::TcpListener;
+
+use crate::config::{DatabaseSettings, ServeSettings};
+use crate::graphql::build_schema;
+use crate::http::{AppState, router};
+use crate::{db, service::seed};
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    statements: Arc<AtomicU64>,
+}
+
+impl Application {
+    /// Everything but serving: the listener is bound, so `port()` is known (tests bind port 0).
+    pub async fn build(database: &DatabaseSettings, settings: &ServeSettings) -> anyhow::Result<Self> {
+        let mut db = db::connect(database).await?;
+        db::migrate(&db).await?;
+        if !settings.no_seed && seed::load_if_empty(&db).await? {
+            tracing::info!("loaded the starter catalog into the empty database");
+        }
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        let schema = build_schema(Some(db.clone()), settings.limits());
+        let router = router(AppState { schema, db }, settings);
+        let listener = TcpListener::bind(&settings.addr).await?;
+        Ok(Application { listener, router, statements })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// How many SQL statements the service has run since it started serving.
+    pub fn statement_counter(&self) -> Arc<AtomicU64> {
+        self.statements.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let addr = self.listener.local_addr()?;
+        tracing::info!("listening on http://{addr}/graphql");
+        println!("AI Tracker listening on http://{addr}/graphql");
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
