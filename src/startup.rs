@@ -28,7 +28,8 @@ impl Application {
         }
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
-        db.set_metric_callback(move |_| {
+        db.set_metric_callback(move |info| {
+            tracing::trace!(elapsed = ?info.elapsed, failed = info.failed, statement = %info.statement, "sql");
             counter.fetch_add(1, Ordering::Relaxed);
         });
         let schema = build_schema(Some(db.clone()), settings.limits());

@@ -40,38 +40,43 @@ macro_rules! batch {
             type Error = ServiceError;
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, $value>, ServiceError> {
-                let $ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+                let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+                let $ids = &ids;
                 let $db = &self.db;
                 #[allow(unused_variables)]
                 let $audience = self.audience;
-                let found = $body.await?;
-                Ok(found.into_iter().map(|(k, v)| ($key(k), v)).collect())
+                let mut found = $body.await?;
+                // Every key gets an entry (empty when nothing matched), so the cache answers
+                // it next time instead of another query.
+                Ok(ids.iter().map(|id| ($key(*id), found.remove(id).unwrap_or_default())).collect())
             }
         }
     };
 }
 
 batch!(/// A model's aliases.
-    AliasesOf => Vec<String>, |db, audience, ids| relations::aliases(db, &ids));
+    AliasesOf => Vec<String>, |db, audience, ids| relations::aliases(db, ids));
 batch!(/// A model's input and output modalities.
-    ModalitiesOf => Vec<ModalityRow>, |db, audience, ids| relations::modalities(db, &ids));
+    ModalitiesOf => Vec<ModalityRow>, |db, audience, ids| relations::modalities(db, ids));
 batch!(/// A model's sources.
-    SourcesOf => Vec<SourceRow>, |db, audience, ids| relations::sources(db, &ids));
+    SourcesOf => Vec<SourceRow>, |db, audience, ids| relations::sources(db, ids));
 batch!(/// A model's organizations, lead first.
-    OrganizationsOf => Vec<OrganizationRow>, |db, audience, ids| relations::organizations_of_models(db, &ids));
+    OrganizationsOf => Vec<OrganizationRow>, |db, audience, ids| relations::organizations_of_models(db, ids));
 batch!(/// A model's capability links.
-    CapabilitiesOf => Vec<(ModelCapabilityRow, CapabilityRow)>, |db, audience, ids| relations::capabilities_of_models(db, &ids));
+    CapabilitiesOf => Vec<(ModelCapabilityRow, CapabilityRow)>, |db, audience, ids| relations::capabilities_of_models(db, ids));
 batch!(/// A model's risk assessments.
-    RiskAssessmentsOf => Vec<RiskAssessmentRow>, |db, audience, ids| relations::risk_assessments_of_models(db, &ids));
+    RiskAssessmentsOf => Vec<RiskAssessmentRow>, |db, audience, ids| relations::risk_assessments_of_models(db, ids));
 batch!(/// A model's training datasets.
-    DatasetsOf => Vec<DatasetRow>, |db, audience, ids| relations::datasets_of_models(db, &ids));
-batch!(/// A model by id (e.g. a base model).
-    ModelById => ModelRow, |db, audience, ids| relations::models_by_ids(db, audience, &ids));
+    DatasetsOf => Vec<DatasetRow>, |db, audience, ids| relations::datasets_of_models(db, ids));
+batch!(/// A model by id (e.g. a base model); `None` when it is not visible.
+ModelById => Option<ModelRow>, |db, audience, ids| async {
+    relations::models_by_ids(db, audience, ids).await.map(|found| found.into_iter().map(|(id, m)| (id, Some(m))).collect::<HashMap<_, _>>())
+});
 batch!(/// The models derived from a base model.
-    DerivedFrom => Vec<ModelRow>, |db, audience, ids| relations::derived_models(db, audience, &ids));
+    DerivedFrom => Vec<ModelRow>, |db, audience, ids| relations::derived_models(db, audience, ids));
 batch!(/// An organization's models.
-    ModelsOfOrganization => Vec<ModelRow>, |db, audience, ids| relations::models_of_organizations(db, audience, &ids));
+    ModelsOfOrganization => Vec<ModelRow>, |db, audience, ids| relations::models_of_organizations(db, audience, ids));
 batch!(/// The models linked to a capability.
-    ModelsWithCapability => Vec<(ModelCapabilityRow, ModelRow)>, |db, audience, ids| relations::models_with_capabilities(db, audience, &ids));
+    ModelsWithCapability => Vec<(ModelCapabilityRow, ModelRow)>, |db, audience, ids| relations::models_with_capabilities(db, audience, ids));
 batch!(/// A dataset's models.
-    ModelsOfDataset => Vec<ModelRow>, |db, audience, ids| relations::models_of_datasets(db, audience, &ids));
+    ModelsOfDataset => Vec<ModelRow>, |db, audience, ids| relations::models_of_datasets(db, audience, ids));

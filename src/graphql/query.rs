@@ -4,7 +4,7 @@ use sea_orm::DatabaseConnection;
 use super::connection::{CatalogConnection, connection, page_args, page_cost, wants_total};
 use super::error::OrGraphqlError;
 use super::node::{Node, parse_global_id};
-use super::types::{Capability, Dataset, Model, Organization, RiskAssessment};
+use super::types::{Capability, Dataset, Model, Organization, RiskAssessment, prefetch_relations};
 use crate::domain::{
     CapabilityOrderField, DatasetOrderField, ModelOrderField, OrderDirection, OrganizationOrderField,
     RiskAssessmentOrderField,
@@ -91,6 +91,8 @@ impl Query {
         let (db, audience) = (db(ctx), audience(ctx));
         let order = order_keys(order_by)?;
         let page = models::page(db, audience, &order, &page_args(first, after, last, before)).await.gql()?;
+        let rows: Vec<_> = page.rows.iter().map(|(_, row)| row.clone()).collect();
+        prefetch_relations(ctx, &rows).await?;
         let total = if wants_total(ctx) { models::count(db, audience).await.gql()? } else { 0 };
         Ok(connection(page, total, Model::from))
     }

@@ -9,7 +9,7 @@ mod risk_assessment;
 
 pub use capability::{Capability, ModelCapability};
 pub use dataset::Dataset;
-pub use model::Model;
+pub use model::{Model, prefetch_relations};
 pub use organization::Organization;
 pub use risk_assessment::RiskAssessment;
 

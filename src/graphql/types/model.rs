@@ -4,6 +4,8 @@ use super::{Dataset, ModelCapability, Organization, RiskAssessment, decode, load
 use crate::domain::{Access, Confidence, DatePrecision, Modality, ModalityDirection, SizeUnit};
 use crate::graphql::{
     connection::list_cost,
+    error::OrGraphqlError,
+    loaders::RequestLoader,
     loaders::{
         AliasesOf, CapabilitiesOf, DatasetsOf, DerivedFrom, ModalitiesOf, ModelById, OrganizationsOf,
         RiskAssessmentsOf, SourcesOf,
@@ -11,7 +13,7 @@ use crate::graphql::{
     node::global_id,
     scalars::Date,
 };
-use crate::service::models::ModelRow;
+use crate::service::{ServiceError, models::ModelRow};
 
 /// A large AI model: who built it, when, how big, what it can do, and the risks it poses.
 #[derive(Clone)]
@@ -193,7 +195,7 @@ impl Model {
     /// The model this one was fine-tuned or derived from.
     async fn base_model(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Model>> {
         match self.row.base_model_id {
-            Some(id) => Ok(load(ctx, ModelById(id)).await?.map(Model::from)),
+            Some(id) => Ok(load(ctx, ModelById(id)).await?.flatten().map(Model::from)),
             None => Ok(None),
         }
     }
@@ -228,4 +230,41 @@ impl Model {
     async fn updated_at(&self) -> chrono::DateTime<chrono::Utc> {
         self.row.updated_at
     }
+}
+
+/// Loads, in one batch per relation, the relations a list's selection asks for, before the
+/// list's models resolve. The DataLoader then answers every model from its cache, so a page's
+/// statement count does not depend on how quickly its resolvers happen to run (the loader's own
+/// batching waits only a millisecond for keys).
+pub async fn prefetch_relations(ctx: &Context<'_>, rows: &[ModelRow]) -> async_graphql::Result<()> {
+    use futures_util::future::{BoxFuture, FutureExt, try_join_all};
+
+    let look = ctx.look_ahead();
+    let wants = |field: &str| {
+        look.field("nodes").field(field).exists() || look.field("edges").field("node").field(field).exists()
+    };
+    let loader = ctx.data_unchecked::<RequestLoader>();
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let mut jobs: Vec<BoxFuture<'_, Result<(), ServiceError>>> = Vec::new();
+    macro_rules! prefetch {
+        ($key:ident, $($field:literal),+) => {
+            if [$($field),+].iter().any(|f| wants(f)) {
+                jobs.push(loader.load_many(ids.iter().map(|&id| $key(id))).map(|r| r.map(|_| ())).boxed());
+            }
+        };
+    }
+    prefetch!(AliasesOf, "aliases");
+    prefetch!(OrganizationsOf, "organizations");
+    prefetch!(ModalitiesOf, "inputModalities", "outputModalities");
+    prefetch!(DatasetsOf, "datasets");
+    prefetch!(CapabilitiesOf, "capabilities");
+    prefetch!(RiskAssessmentsOf, "riskAssessments");
+    prefetch!(DerivedFrom, "derivedModels");
+    prefetch!(SourcesOf, "sources");
+    if wants("baseModel") {
+        let bases: Vec<ModelById> = rows.iter().filter_map(|r| r.base_model_id.map(ModelById)).collect();
+        jobs.push(loader.load_many(bases).map(|r| r.map(|_| ())).boxed());
+    }
+    try_join_all(jobs).await.gql()?;
+    Ok(())
 }

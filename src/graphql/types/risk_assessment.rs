@@ -26,7 +26,7 @@ impl RiskAssessment {
 
     /// The assessed model (null only if it has been unpublished since).
     async fn model(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Model>> {
-        Ok(load(ctx, ModelById(self.row.model_id)).await?.map(Model::from))
+        Ok(load(ctx, ModelById(self.row.model_id)).await?.flatten().map(Model::from))
     }
 
     async fn horizon(&self) -> async_graphql::Result<RiskHorizon> {

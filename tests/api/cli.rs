@@ -1,0 +1,102 @@
+//! The `ai-tracker` binary as a user runs it.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use ai_tracker::config::ServeSettings;
+use ai_tracker::startup::Application;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+use crate::helpers::{TestDatabase, spawn_app_with};
+
+fn ai_tracker() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ai-tracker"));
+    command.env_remove("DATABASE_URL").env("RUST_LOG", "warn").kill_on_drop(true);
+    command
+}
+
+async fn total_models(address: &str) -> i64 {
+    let body: Value = reqwest::Client::new()
+        .post(format!("{address}/graphql"))
+        .json(&json!({ "query": "{ models { totalCount } }" }))
+        .send()
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .unwrap();
+    body["data"]["models"]["totalCount"].as_i64().unwrap_or_else(|| panic!("{body}"))
+}
+
+/// A newcomer's first `cargo run`: from an empty folder, the embedded default opens a SQLite
+/// file there, migrates, loads the starter catalog and answers.
+#[tokio::test]
+async fn a_bare_ai_tracker_serves_the_starter_catalog_from_an_empty_folder() {
+    let folder = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let mut child = ai_tracker()
+        .current_dir(folder.path())
+        .env("AI_TRACKER_ADDR", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("ai-tracker starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line =
+        tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await.expect("it says where it listens");
+    let line = line.unwrap().expect("a line");
+    let address = line.split("http://").nth(1).expect("an address").trim_end_matches("/graphql");
+    let total = total_models(&format!("http://{address}")).await;
+    println!("first answered query {:?} after start (debug build)", started.elapsed());
+    assert!(total >= 80, "{total} models");
+    assert!(folder.path().join("ai-tracker.db").exists(), "the embedded database lives in the working folder");
+    child.kill().await.ok();
+}
+
+#[tokio::test]
+async fn migrate_then_seed_loads_once_and_a_second_seed_writes_nothing() {
+    let db = TestDatabase::create().await;
+    let run = |args: &'static [&'static str]| {
+        let mut command = ai_tracker();
+        command.env("DATABASE_URL", &db.url).args(args);
+        command
+    };
+    let migrate = run(&["migrate"]).output().await.unwrap();
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    let seed = run(&["seed"]).output().await.unwrap();
+    assert!(seed.status.success(), "{}", String::from_utf8_lossy(&seed.stderr));
+    assert!(String::from_utf8_lossy(&seed.stdout).contains("models"));
+
+    let again = run(&["seed"]).output().await.unwrap();
+    assert!(!again.status.success(), "loading the catalog twice is refused");
+
+    let settings = ServeSettings { addr: "127.0.0.1:0".into(), no_seed: true, ..ServeSettings::default() };
+    let app = Application::build(&db.settings(), &settings).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let catalog = ai_tracker_seed_count();
+    assert_eq!(total_models(&address).await, catalog, "the failed second load left no partial write");
+}
+
+fn ai_tracker_seed_count() -> i64 {
+    ai_tracker::service::seed::starter_catalog().unwrap().model.len() as i64
+}
+
+#[tokio::test]
+async fn serve_with_no_seed_leaves_the_catalog_empty() {
+    let app = spawn_app_with(|s| s.no_seed = true).await;
+    assert_eq!(total_models(&app.address).await, 0);
+    let data = app.query("{ models { nodes { slug } pageInfo { hasNextPage } } }", json!({})).await;
+    assert_eq!(data["models"]["nodes"], json!([]));
+    assert_eq!(data["models"]["pageInfo"]["hasNextPage"], false);
+}
+
+#[tokio::test]
+async fn seed_check_reports_the_catalog_without_a_database() {
+    let folder = tempfile::tempdir().unwrap();
+    let output = ai_tracker().current_dir(folder.path()).args(["seed", "--check"]).output().await.unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("with training compute"));
+    assert!(!folder.path().join("ai-tracker.db").exists(), "--check touches no database");
+}

@@ -1,0 +1,186 @@
+//! `spawn_app()`: the real service on a fresh database and a free port. SQLite (a temporary
+//! file) by default; Postgres when `TEST_DATABASE_URL` names a server, with a database created
+//! for the test and dropped after it. Logs are silent unless `TEST_LOG` is set.
+
+use std::sync::{
+    Arc, Once,
+    atomic::{AtomicU64, Ordering},
+};
+
+use ai_tracker::config::{DatabaseSettings, ServeSettings};
+use ai_tracker::startup::Application;
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// A database that exists for one test.
+pub struct TestDatabase {
+    pub url: String,
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDatabase {
+    pub async fn create() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            None => {
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("ai-tracker.db").display());
+                TestDatabase { url, postgres: None, _dir: dir }
+            }
+            Some(admin_url) => {
+                static NEXT: AtomicU64 = AtomicU64::new(0);
+                let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+                let name = format!(
+                    "ai_tracker_test_{}_{}_{}",
+                    std::process::id(),
+                    NEXT.fetch_add(1, Ordering::Relaxed),
+                    nanos
+                );
+                let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+                admin.close().await.ok();
+                let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+                url.set_path(&name);
+                TestDatabase { url: url.to_string(), postgres: Some((admin_url, name)), _dir: dir }
+            }
+        }
+    }
+
+    #[allow(dead_code)]
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+
+    pub fn settings(&self) -> DatabaseSettings {
+        DatabaseSettings { database_url: Some(self.url.clone()), db_pool_size: 5, statement_timeout_ms: 5_000 }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.postgres.take() {
+            // Drop runs outside async code: use a runtime of our own on a thread of our own.
+            let _ = std::thread::spawn(move || {
+                tokio::runtime::Runtime::new().expect("runtime").block_on(async {
+                    if let Ok(admin) = Database::connect(&admin_url).await {
+                        let _ =
+                            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                        admin.close().await.ok();
+                    }
+                })
+            })
+            .join();
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub statements: Arc<AtomicU64>,
+    #[allow(dead_code)]
+    pub db: TestDatabase,
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "info,sqlx=warn".into());
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
+    });
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeSettings)) -> TestApp {
+    init_logs();
+    let db = TestDatabase::create().await;
+    let mut settings = ServeSettings { addr: "127.0.0.1:0".into(), ..ServeSettings::default() };
+    configure(&mut settings);
+    let app = Application::build(&db.settings(), &settings).await.expect("the service builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let statements = app.statement_counter();
+    tokio::spawn(app.run_until_stopped());
+    TestApp { address, client: reqwest::Client::new(), statements, db }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// POSTs a GraphQL request as a spec-following client does; returns status and body.
+    pub async fn post_graphql(&self, query: &str, variables: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .header(ACCEPT, GRAPHQL_RESPONSE)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON body"))
+    }
+
+    /// A query that must succeed: returns its `data`.
+    pub async fn query(&self, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post_graphql(query, variables).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// A query that must fail with one error: returns that error.
+    pub async fn query_error(&self, query: &str, variables: Value) -> (u16, Value) {
+        let (status, body) = self.post_graphql(query, variables).await;
+        let errors = body["errors"].as_array().unwrap_or_else(|| panic!("expected errors: {body}"));
+        assert!(!errors.is_empty(), "{body}");
+        (status, errors[0].clone())
+    }
+
+    pub async fn post_raw(
+        &self,
+        content_type: Option<&str>,
+        accept: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        let mut request = self.client.post(self.url("/graphql")).body(body);
+        if let Some(ct) = content_type {
+            request = request.header(CONTENT_TYPE, ct);
+        }
+        if let Some(a) = accept {
+            request = request.header(ACCEPT, a);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub fn statements_so_far(&self) -> u64 {
+        self.statements.load(Ordering::SeqCst)
+    }
+}
+
+/// Every node of a connection, paging with `first` through the whole list.
+pub async fn all_nodes(app: &TestApp, field: &str, selection: &str, order_by: &str) -> Vec<Value> {
+    let mut nodes = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let query = format!(
+            "query($after: String) {{ {field}(first: 100, after: $after{order_by}) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ {selection} }} }} }}"
+        );
+        let data = app.query(&query, json!({ "after": after })).await;
+        let page = &data[field];
+        nodes.extend(page["nodes"].as_array().unwrap().iter().cloned());
+        if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            return nodes;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+}

@@ -1,0 +1,188 @@
+//! `/graphql` as the GraphQL-over-HTTP specification describes it, and the health endpoints.
+
+use reqwest::header::{ACCEPT, ALLOW, CONTENT_TYPE};
+use serde_json::{Value, json};
+
+use crate::helpers::{GRAPHQL_RESPONSE, TestApp, spawn_app, spawn_app_with};
+
+const QUERY: &str = r#"{"query":"{ models(first: 1) { totalCount } }"}"#;
+
+fn content_type(response: &reqwest::Response) -> String {
+    response.headers().get(CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+async fn error_code(response: reqwest::Response) -> Value {
+    let body: Value = response.json().await.expect("a JSON body");
+    assert!(body.get("data").is_none(), "a request error has no data: {body}");
+    body["errors"][0]["extensions"]["code"].clone()
+}
+
+#[tokio::test]
+async fn post_answers_in_the_negotiated_media_type() {
+    let app = spawn_app().await;
+    for (accept, expected) in [
+        (Some(GRAPHQL_RESPONSE), GRAPHQL_RESPONSE),
+        (Some("application/json"), "application/json"),
+        (Some("*/*"), "application/json"),
+        (None, "application/json"),
+        (Some("application/json;q=0.9, application/graphql-response+json"), GRAPHQL_RESPONSE),
+    ] {
+        let response = app.post_raw(Some("application/json"), accept, QUERY).await;
+        assert_eq!(response.status(), 200, "{accept:?}");
+        assert!(content_type(&response).starts_with(expected), "{accept:?}: {}", content_type(&response));
+        let body: Value = response.json().await.unwrap();
+        assert!(body["data"]["models"]["totalCount"].as_i64().unwrap() > 0);
+    }
+    let response = app.post_raw(Some("application/json"), Some("text/html"), QUERY).await;
+    assert_eq!(response.status(), 406);
+}
+
+#[tokio::test]
+async fn malformed_requests_are_400_with_a_code_and_no_data() {
+    let app = spawn_app().await;
+    for body in [
+        "{not json",
+        "[]",
+        r#"[{"query":"{ models { totalCount } }"}]"#,
+        r#"{"variables":{}}"#,
+        r#"{"query": 42}"#,
+        r#"{"query":"{ models { totalCount } }","variables":[1]}"#,
+        r#"{"query":"{ models { totalCount } }","operationName":7}"#,
+        r#"{"query":"{ models { totalCount } }","extensions":"x"}"#,
+    ] {
+        for accept in [GRAPHQL_RESPONSE, "application/json"] {
+            let response = app.post_raw(Some("application/json"), Some(accept), body).await;
+            assert_eq!(response.status(), 400, "{body} ({accept})");
+            assert_eq!(error_code(response).await, "BAD_REQUEST", "{body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_415() {
+    let app = spawn_app().await;
+    for content_type in
+        [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("application/json; charset=latin1")]
+    {
+        let response = app.post_raw(content_type, Some(GRAPHQL_RESPONSE), QUERY).await;
+        assert_eq!(response.status(), 415, "{content_type:?}");
+    }
+    let response = app.post_raw(Some("application/json; charset=utf-8"), Some(GRAPHQL_RESPONSE), QUERY).await;
+    assert_eq!(response.status(), 200);
+}
+
+async fn request_error(app: &TestApp, query: &str, variables: Value) -> (u16, u16, Value) {
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    let strict = app.post_raw(Some("application/json"), Some(GRAPHQL_RESPONSE), body.clone()).await;
+    let legacy = app.post_raw(Some("application/json"), Some("application/json"), body).await;
+    let legacy_status = legacy.status().as_u16();
+    let status = strict.status().as_u16();
+    let body: Value = strict.json().await.unwrap();
+    assert!(body.get("data").is_none(), "{body}");
+    let _: Value = legacy.json().await.unwrap();
+    (status, legacy_status, body["errors"][0].clone())
+}
+
+#[tokio::test]
+async fn parse_and_validation_errors_carry_their_codes() {
+    let app = spawn_app().await;
+    let cases = [
+        ("{ models { ", json!({}), "GRAPHQL_PARSE_FAILED"),
+        ("{ models { nodes { noSuchField } } }", json!({}), "GRAPHQL_VALIDATION_FAILED"),
+        ("{ noSuchRoot }", json!({}), "GRAPHQL_VALIDATION_FAILED"),
+        ("query($n: Int) { models(first: $n) { totalCount } }", json!({ "n": "ten" }), "GRAPHQL_VALIDATION_FAILED"),
+        ("query($n: Int!) { models(first: $n) { totalCount } }", json!({}), "GRAPHQL_VALIDATION_FAILED"),
+        ("query A { models { totalCount } } query B { models { totalCount } }", json!({}), "GRAPHQL_VALIDATION_FAILED"),
+        ("{ riskAssessments(orderBy: [{ field: COLOUR }]) { totalCount } }", json!({}), "GRAPHQL_VALIDATION_FAILED"),
+    ];
+    for (query, variables, code) in cases {
+        let (status, legacy_status, error) = request_error(&app, query, variables).await;
+        assert_eq!(status, 400, "{query}: {error}");
+        assert_eq!(legacy_status, 200, "{query}: application/json keeps 200");
+        assert_eq!(error["extensions"]["code"], code, "{query}: {error}");
+        assert!(!error["message"].as_str().unwrap().to_lowercase().contains("sql"), "{error}");
+    }
+}
+
+#[tokio::test]
+async fn get_runs_queries_and_refuses_mutations() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[
+            ("query", "query Q($s: String!) { model(slug: $s) { name } }"),
+            ("variables", r#"{"s":"gopher"}"#),
+            ("operationName", "Q"),
+        ])
+        .header(ACCEPT, GRAPHQL_RESPONSE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(content_type(&response).starts_with(GRAPHQL_RESPONSE));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["model"]["name"], "Gopher (280B)");
+
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", "mutation { anything }")])
+        .header(ACCEPT, GRAPHQL_RESPONSE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers().get(ALLOW).unwrap(), "POST");
+
+    let response = app.client.get(app.url("/graphql")).header(ACCEPT, GRAPHQL_RESPONSE).send().await.unwrap();
+    assert_eq!(response.status(), 400, "no query");
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", "{ models { totalCount } }"), ("variables", "[")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400, "variables that are not JSON");
+}
+
+#[tokio::test]
+async fn browsers_get_graphiql() {
+    let app = spawn_app().await;
+    let response =
+        app.client.get(app.url("/graphql")).header(ACCEPT, "text/html,application/xhtml+xml").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(content_type(&response).starts_with("text/html"));
+    let page = response.text().await.unwrap();
+    assert!(page.contains("graphiql"), "GraphiQL page");
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_413() {
+    let app = spawn_app_with(|s| s.body_limit_bytes = 4096).await;
+    let padding = " ".repeat(5000);
+    let body = format!(r#"{{"query":"{{ models {{ totalCount }} }}{padding}"}}"#);
+    let response = app.post_raw(Some("application/json"), Some(GRAPHQL_RESPONSE), body).await;
+    assert_eq!(response.status(), 413);
+
+    let app = spawn_app().await;
+    let body =
+        format!(r#"{{"query":"{{ models {{ totalCount }} }}","extensions":{{"pad":"{}"}}}}"#, "x".repeat(1024 * 1024));
+    let response = app.post_raw(Some("application/json"), Some(GRAPHQL_RESPONSE), body).await;
+    assert_eq!(response.status(), 413, "the default limit is 1 MiB");
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = spawn_app().await;
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.text().await.unwrap(), "ready");
+    let missing = app.client.get(app.url("/no-such-page")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    let put = app.client.put(app.url("/graphql")).body(QUERY).send().await.unwrap();
+    assert_eq!(put.status(), 405);
+}

@@ -1,0 +1,11 @@
+//! The integration suite: one binary, one module per feature, each test against the real
+//! service over HTTP on a fresh database (see `helpers::spawn_app`).
+
+mod catalog;
+mod cli;
+mod dataloader;
+mod helpers;
+mod http_spec;
+mod limits;
+mod pagination;
+mod schema_contract;
