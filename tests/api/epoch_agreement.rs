@@ -2,7 +2,7 @@
 //! Epoch's exports are beside the checkout (`../shared/data/epoch-ai-models/`), as in CI.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ai_tracker::service::seed::{SeedModel, starter_catalog};
 
@@ -12,7 +12,7 @@ fn epoch_dir() -> Option<PathBuf> {
 }
 
 /// Epoch's rows by model name (trimmed, lower case); the notable file wins over large-scale.
-fn epoch_rows(dir: &PathBuf) -> HashMap<String, HashMap<String, String>> {
+fn epoch_rows(dir: &Path) -> HashMap<String, HashMap<String, String>> {
     let mut rows = HashMap::new();
     for file in ["large_scale_ai_models.csv", "notable_ai_models.csv"] {
         let mut reader = csv::Reader::from_path(dir.join(file)).expect("Epoch CSV opens");
