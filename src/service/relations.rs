@@ -164,9 +164,8 @@ pub async fn models_of_organizations(
         newest_first(models::visible(audience).filter(model::Column::Id.is_in(links.iter().map(|l| l.model_id))))
             .all(db)
             .await?;
-    Ok(group(rows.into_iter().flat_map(|m| {
-        links.iter().filter(|l| l.model_id == m.id).map(|l| (l.organization_id, m.clone())).collect::<Vec<_>>()
-    })))
+    let owners = group(links.iter().map(|l| (l.model_id, l.organization_id)));
+    Ok(group(rows.into_iter().flat_map(|m| owners.get(&m.id).into_iter().flatten().map(move |o| (*o, m.clone())))))
 }
 
 /// Each capability's links to the models `audience` may see, newest model first.
@@ -183,12 +182,9 @@ pub async fn models_with_capabilities(
         newest_first(models::visible(audience).filter(model::Column::Id.is_in(links.iter().map(|l| l.model_id))))
             .all(db)
             .await?;
+    let links_of = group(links.into_iter().map(|l| (l.model_id, l)));
     Ok(group(rows.into_iter().flat_map(|m| {
-        links
-            .iter()
-            .filter(|l| l.model_id == m.id)
-            .map(|l| (l.capability_id, (l.clone(), m.clone())))
-            .collect::<Vec<_>>()
+        links_of.get(&m.id).into_iter().flatten().map(move |l| (l.capability_id, (l.clone(), m.clone())))
     })))
 }
 
@@ -206,7 +202,6 @@ pub async fn models_of_datasets(
         newest_first(models::visible(audience).filter(model::Column::Id.is_in(links.iter().map(|l| l.model_id))))
             .all(db)
             .await?;
-    Ok(group(rows.into_iter().flat_map(|m| {
-        links.iter().filter(|l| l.model_id == m.id).map(|l| (l.dataset_id, m.clone())).collect::<Vec<_>>()
-    })))
+    let owners = group(links.iter().map(|l| (l.model_id, l.dataset_id)));
+    Ok(group(rows.into_iter().flat_map(|m| owners.get(&m.id).into_iter().flatten().map(move |d| (*d, m.clone())))))
 }

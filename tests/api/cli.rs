@@ -51,6 +51,14 @@ async fn a_bare_ai_tracker_serves_the_starter_catalog_from_an_empty_folder() {
     println!("first answered query {:?} after start (debug build)", started.elapsed());
     assert!(total >= 80, "{total} models");
     assert!(folder.path().join("ai-tracker.db").exists(), "the embedded database lives in the working folder");
+    assert!(folder.path().join("ai-tracker.db-wal").exists(), "the file is in WAL mode");
+
+    // WAL lets the command line use the file while the server has it open.
+    let migrate = ai_tracker().current_dir(folder.path()).arg("migrate").output().await.unwrap();
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+    let check = ai_tracker().current_dir(folder.path()).arg("seed").output().await.unwrap();
+    assert!(!check.status.success(), "the catalog is already there");
+    assert_eq!(total_models(&format!("http://{address}")).await, total, "the server still answers, unchanged");
     child.kill().await.ok();
 }
 

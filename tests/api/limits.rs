@@ -41,7 +41,7 @@ async fn graphiql_introspection_passes_the_limits() {
 async fn too_deep_queries_are_refused() {
     let app = spawn_app().await;
     let mut selection = "slug".to_owned();
-    for _ in 0..16 {
+    for _ in 0..20 {
         selection = format!("baseModel {{ {selection} }}");
     }
     let (status, error) = app.query_error(&format!("{{ model(slug: \"gpt-3\") {{ {selection} }} }}"), json!({})).await;
