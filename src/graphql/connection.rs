@@ -5,7 +5,8 @@ use async_graphql::{
     connection::{Connection, Edge},
 };
 
-use crate::service::{Page, PageArgs, page::MAX_PAGE_SIZE};
+use super::error::OrGraphqlError;
+use crate::service::{Page, PageArgs, ServiceResult, page::MAX_PAGE_SIZE};
 
 /// How many items a plain (unpaged) list is assumed to hold when costing a query.
 pub const LIST_FACTOR: usize = 3;
@@ -35,11 +36,11 @@ pub fn page_args(first: Option<i32>, after: Option<String>, last: Option<i32>, b
 }
 
 /// Whether the client asked for `totalCount` (it costs a COUNT query).
-pub fn wants_total(ctx: &Context<'_>) -> bool {
+fn wants_total(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
 }
 
-pub fn connection<R, N: OutputType>(page: Page<R>, total: u64, node: impl Fn(R) -> N) -> CatalogConnection<N> {
+fn connection<R, N: OutputType>(page: Page<R>, total: u64, node: impl Fn(R) -> N) -> CatalogConnection<N> {
     let mut connection = Connection::with_additional_fields(
         page.has_previous_page,
         page.has_next_page,
@@ -47,4 +48,15 @@ pub fn connection<R, N: OutputType>(page: Page<R>, total: u64, node: impl Fn(R) 
     );
     connection.edges = page.rows.into_iter().map(|(cursor, row)| Edge::new(cursor, node(row))).collect();
     connection
+}
+
+/// A connection over `page`; the COUNT behind `totalCount` runs only when it is asked for.
+pub async fn connect<R, N: OutputType>(
+    ctx: &Context<'_>,
+    page: Page<R>,
+    count: impl Future<Output = ServiceResult<u64>>,
+    node: impl Fn(R) -> N,
+) -> async_graphql::Result<CatalogConnection<N>> {
+    let total = if wants_total(ctx) { count.await.gql()? } else { 0 };
+    Ok(connection(page, total, node))
 }

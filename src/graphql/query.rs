@@ -1,7 +1,7 @@
 use async_graphql::{Context, ID, InputObject, InputType, Object};
 use sea_orm::DatabaseConnection;
 
-use super::connection::{CatalogConnection, connection, page_args, page_cost, wants_total};
+use super::connection::{CatalogConnection, connect, page_args, page_cost};
 use super::error::OrGraphqlError;
 use super::node::{Node, parse_global_id};
 use super::types::{Capability, Dataset, Model, Organization, RiskAssessment, prefetch_relations};
@@ -93,8 +93,7 @@ impl Query {
         let page = models::page(db, audience, &order, &page_args(first, after, last, before)).await.gql()?;
         let rows: Vec<_> = page.rows.iter().map(|(_, row)| row.clone()).collect();
         prefetch_relations(ctx, &rows).await?;
-        let total = if wants_total(ctx) { models::count(db, audience).await.gql()? } else { 0 };
-        Ok(connection(page, total, Model::from))
+        connect(ctx, page, models::count(db, audience), Model::from).await
     }
 
     /// An organization by its slug; null when there is none.
@@ -116,8 +115,7 @@ impl Query {
         let db = db(ctx);
         let order = order_keys(order_by)?;
         let page = organizations::page(db, &order, &page_args(first, after, last, before)).await.gql()?;
-        let total = if wants_total(ctx) { organizations::count(db).await.gql()? } else { 0 };
-        Ok(connection(page, total, Organization::from))
+        connect(ctx, page, organizations::count(db), Organization::from).await
     }
 
     /// A capability by its slug; null when there is none.
@@ -139,8 +137,7 @@ impl Query {
         let db = db(ctx);
         let order = order_keys(order_by)?;
         let page = capabilities::page(db, &order, &page_args(first, after, last, before)).await.gql()?;
-        let total = if wants_total(ctx) { capabilities::count(db).await.gql()? } else { 0 };
-        Ok(connection(page, total, Capability::from))
+        connect(ctx, page, capabilities::count(db), Capability::from).await
     }
 
     /// A dataset by its slug; null when there is none.
@@ -162,8 +159,7 @@ impl Query {
         let db = db(ctx);
         let order = order_keys(order_by)?;
         let page = datasets::page(db, &order, &page_args(first, after, last, before)).await.gql()?;
-        let total = if wants_total(ctx) { datasets::count(db).await.gql()? } else { 0 };
-        Ok(connection(page, total, Dataset::from))
+        connect(ctx, page, datasets::count(db), Dataset::from).await
     }
 
     /// Risk assessments of published models, most recently assessed first unless `orderBy`
@@ -181,7 +177,6 @@ impl Query {
         let (db, audience) = (db(ctx), audience(ctx));
         let order = order_keys(order_by)?;
         let page = risk_assessments::page(db, audience, &order, &page_args(first, after, last, before)).await.gql()?;
-        let total = if wants_total(ctx) { risk_assessments::count(db, audience).await.gql()? } else { 0 };
-        Ok(connection(page, total, RiskAssessment::from))
+        connect(ctx, page, risk_assessments::count(db, audience), RiskAssessment::from).await
     }
 }

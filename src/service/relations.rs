@@ -150,6 +150,24 @@ pub async fn derived_models(
     Ok(group(rows.into_iter().filter_map(|m| m.base_model_id.map(|b| (b, m)))))
 }
 
+/// The models `audience` may see among those `links` name, newest first, each paired with
+/// every link that names it.
+async fn linked_models<L: Clone>(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    links: Vec<L>,
+    model_id: impl Fn(&L) -> i32,
+) -> ServiceResult<Vec<(L, model::Model)>> {
+    let rows = newest_first(models::visible(audience).filter(model::Column::Id.is_in(links.iter().map(&model_id))))
+        .all(db)
+        .await?;
+    let links_of = group(links.into_iter().map(|l| (model_id(&l), l)));
+    Ok(rows
+        .into_iter()
+        .flat_map(|m| links_of.get(&m.id).into_iter().flatten().map(move |l| (l.clone(), m.clone())))
+        .collect())
+}
+
 /// Each organization's models, newest first.
 pub async fn models_of_organizations(
     db: &impl ConnectionTrait,
@@ -160,12 +178,8 @@ pub async fn models_of_organizations(
         .filter(model_organization::Column::OrganizationId.is_in(organization_ids.iter().copied()))
         .all(db)
         .await?;
-    let rows =
-        newest_first(models::visible(audience).filter(model::Column::Id.is_in(links.iter().map(|l| l.model_id))))
-            .all(db)
-            .await?;
-    let owners = group(links.iter().map(|l| (l.model_id, l.organization_id)));
-    Ok(group(rows.into_iter().flat_map(|m| owners.get(&m.id).into_iter().flatten().map(move |o| (*o, m.clone())))))
+    let pairs = linked_models(db, audience, links, |l| l.model_id).await?;
+    Ok(group(pairs.into_iter().map(|(link, model)| (link.organization_id, model))))
 }
 
 /// Each capability's links to the models `audience` may see, newest model first.
@@ -178,14 +192,8 @@ pub async fn models_with_capabilities(
         .filter(model_capability::Column::CapabilityId.is_in(capability_ids.iter().copied()))
         .all(db)
         .await?;
-    let rows =
-        newest_first(models::visible(audience).filter(model::Column::Id.is_in(links.iter().map(|l| l.model_id))))
-            .all(db)
-            .await?;
-    let links_of = group(links.into_iter().map(|l| (l.model_id, l)));
-    Ok(group(rows.into_iter().flat_map(|m| {
-        links_of.get(&m.id).into_iter().flatten().map(move |l| (l.capability_id, (l.clone(), m.clone())))
-    })))
+    let pairs = linked_models(db, audience, links, |l| l.model_id).await?;
+    Ok(group(pairs.into_iter().map(|(link, model)| (link.capability_id, (link, model)))))
 }
 
 /// Each dataset's models, newest first.
@@ -198,10 +206,6 @@ pub async fn models_of_datasets(
         .filter(model_dataset::Column::DatasetId.is_in(dataset_ids.iter().copied()))
         .all(db)
         .await?;
-    let rows =
-        newest_first(models::visible(audience).filter(model::Column::Id.is_in(links.iter().map(|l| l.model_id))))
-            .all(db)
-            .await?;
-    let owners = group(links.iter().map(|l| (l.model_id, l.dataset_id)));
-    Ok(group(rows.into_iter().flat_map(|m| owners.get(&m.id).into_iter().flatten().map(move |d| (*d, m.clone())))))
+    let pairs = linked_models(db, audience, links, |l| l.model_id).await?;
+    Ok(group(pairs.into_iter().map(|(link, model)| (link.dataset_id, model))))
 }
