@@ -44,10 +44,10 @@ async fn healthz() -> &'static str {
 
 /// The database answers.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.db.ping().await {
+    match crate::service::ping(&state.db).await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(error) => {
-            tracing::warn!(%error, "database not reachable");
+            tracing::warn!(?error, "database not reachable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
         }
     }

@@ -14,6 +14,11 @@ pub mod seed;
 pub use error::{ServiceError, ServiceResult};
 pub use page::{Page, PageArgs};
 
+/// Whether the database answers (for readiness checks).
+pub async fn ping(db: &sea_orm::DatabaseConnection) -> ServiceResult<()> {
+    Ok(db.ping().await?)
+}
+
 /// Who is asking: the public sees published entries only; editors also see drafts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Audience {
