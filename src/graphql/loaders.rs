@@ -70,7 +70,8 @@ batch!(/// A model's training datasets.
     DatasetsOf => Vec<DatasetRow>, |db, audience, ids| relations::datasets_of_models(db, ids));
 batch!(/// A model by id (e.g. a base model); `None` when it is not visible.
 ModelById => Option<ModelRow>, |db, audience, ids| async {
-    relations::models_by_ids(db, audience, ids).await.map(|found| found.into_iter().map(|(id, m)| (id, Some(m))).collect::<HashMap<_, _>>())
+    let found = relations::models_by_ids(db, audience, ids).await?;
+    Ok::<_, ServiceError>(found.into_iter().map(|(id, m)| (id, Some(m))).collect::<HashMap<_, _>>())
 });
 batch!(/// The models derived from a base model.
     DerivedFrom => Vec<ModelRow>, |db, audience, ids| relations::derived_models(db, audience, ids));

@@ -91,8 +91,7 @@ impl Query {
         let (db, audience) = (db(ctx), audience(ctx));
         let order = order_keys(order_by)?;
         let page = models::page(db, audience, &order, &page_args(first, after, last, before)).await.gql()?;
-        let rows: Vec<_> = page.rows.iter().map(|(_, row)| row.clone()).collect();
-        prefetch_relations(ctx, &rows).await?;
+        prefetch_relations(ctx, page.rows.iter().map(|(_, row)| row)).await?;
         connect(ctx, page, models::count(db, audience), Model::from).await
     }
 

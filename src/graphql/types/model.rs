@@ -236,7 +236,10 @@ impl Model {
 /// list's models resolve. The DataLoader then answers every model from its cache, so a page's
 /// statement count does not depend on how quickly its resolvers happen to run (the loader's own
 /// batching waits only a millisecond for keys).
-pub async fn prefetch_relations(ctx: &Context<'_>, rows: &[ModelRow]) -> async_graphql::Result<()> {
+pub async fn prefetch_relations<'a>(
+    ctx: &Context<'_>,
+    rows: impl Iterator<Item = &'a ModelRow>,
+) -> async_graphql::Result<()> {
     use futures_util::future::{BoxFuture, FutureExt, try_join_all};
 
     let look = ctx.look_ahead();
@@ -244,7 +247,7 @@ pub async fn prefetch_relations(ctx: &Context<'_>, rows: &[ModelRow]) -> async_g
         look.field("nodes").field(field).exists() || look.field("edges").field("node").field(field).exists()
     };
     let loader = ctx.data_unchecked::<RequestLoader>();
-    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let (ids, base_ids): (Vec<i32>, Vec<Option<i32>>) = rows.map(|r| (r.id, r.base_model_id)).unzip();
     let mut jobs: Vec<BoxFuture<'_, Result<(), ServiceError>>> = Vec::new();
     macro_rules! prefetch {
         ($key:ident, $($field:literal),+) => {
@@ -262,7 +265,7 @@ pub async fn prefetch_relations(ctx: &Context<'_>, rows: &[ModelRow]) -> async_g
     prefetch!(DerivedFrom, "derivedModels");
     prefetch!(SourcesOf, "sources");
     if wants("baseModel") {
-        let bases: Vec<ModelById> = rows.iter().filter_map(|r| r.base_model_id.map(ModelById)).collect();
+        let bases: Vec<ModelById> = base_ids.iter().flatten().map(|&id| ModelById(id)).collect();
         jobs.push(loader.load_many(bases).map(|r| r.map(|_| ())).boxed());
     }
     try_join_all(jobs).await.gql()?;
