@@ -3,6 +3,11 @@
 use clap::{Parser, Subcommand};
 
 use crate::config::{DatabaseSettings, ServeSettings};
+use crate::domain::EditorRole;
+use crate::service::{
+    Actor,
+    editors::{self, NewEditor},
+};
 use crate::startup::Application;
 use crate::{db, graphql, service::seed};
 
@@ -30,6 +35,88 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL) to stdout; needs no database.
     Schema,
+    /// Manage editor accounts.
+    #[command(subcommand)]
+    Editor(EditorCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum EditorCommand {
+    /// Create an account; the password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        email: String,
+        /// The name shown publicly on the editor's changes.
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum, default_value = "editor")]
+        role: RoleArg,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List every account.
+    List,
+    /// Stop an account from signing in, and revoke its tokens.
+    Deactivate {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke every token issued to an account so far.
+    Revoke {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum RoleArg {
+    Editor,
+    Admin,
+}
+
+/// Who the history names for changes made from the command line.
+const COMMAND_LINE: &str = "ai-tracker command line";
+
+async fn editor_command(database: &DatabaseSettings, command: EditorCommand) -> anyhow::Result<()> {
+    let db = db::connect(database).await?;
+    db::migrate(&db).await?;
+    let actor = Actor::loader(COMMAND_LINE);
+    let find = |email: String| {
+        let db = db.clone();
+        async move {
+            editors::by_email(&db, &email).await?.ok_or_else(|| anyhow::anyhow!("no editor has the email {email}"))
+        }
+    };
+    match command {
+        EditorCommand::Add { email, name, role, password_stdin: _ } => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let password = line.strip_suffix('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).unwrap_or(&line);
+            let role = match role {
+                RoleArg::Editor => EditorRole::Editor,
+                RoleArg::Admin => EditorRole::Admin,
+            };
+            let new = NewEditor { email, name, role, password: password.to_owned() };
+            let row = editors::add(&db, &actor, new).await?;
+            println!("added {} <{}> as {}", row.display_name, row.email, row.role);
+        }
+        EditorCommand::List => {
+            for row in editors::list(&db).await? {
+                let state = if row.active { "active" } else { "deactivated" };
+                println!("{}\t{}\t{}\t{}", row.email, row.display_name, row.role, state);
+            }
+        }
+        EditorCommand::Deactivate { email } => {
+            let row = editors::deactivate(&db, &actor, find(email).await?.id).await?;
+            println!("deactivated {}; their tokens no longer work", row.email);
+        }
+        EditorCommand::Revoke { email } => {
+            let row = editors::revoke(&db, &actor, find(email).await?.id).await?;
+            println!("revoked every token of {}", row.email);
+        }
+    }
+    Ok(())
 }
 
 pub async fn run() -> anyhow::Result<()> {
@@ -57,6 +144,10 @@ pub async fn run() -> anyhow::Result<()> {
             }
         }
         Command::Schema => print!("{}", graphql::sdl()),
+        Command::Editor(command) => {
+            init_tracing();
+            editor_command(&cli.database, command).await?;
+        }
     }
     Ok(())
 }

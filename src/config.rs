@@ -61,6 +61,51 @@ pub struct ServeSettings {
     /// Most complexity points a query may cost (a connection costs `first` × its selection).
     #[arg(long, env = "AI_TRACKER_MAX_COMPLEXITY", default_value_t = QueryLimits::default().max_complexity)]
     pub max_complexity: usize,
+
+    /// The secret that signs editor tokens (HS256), at least 32 bytes. Unset: a random secret
+    /// for this process only (tokens die with it, and other instances refuse them).
+    #[arg(long, env = "AI_TRACKER_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// How long an editor token is valid, in minutes.
+    #[arg(long, env = "AI_TRACKER_TOKEN_TTL_MINUTES", default_value_t = 720)]
+    pub token_ttl_minutes: u64,
+
+    /// Sign-in attempts allowed per email per minute (in a burst, refilled over the minute).
+    #[arg(long, env = "AI_TRACKER_LOGIN_ATTEMPTS_PER_EMAIL", default_value_t = 5)]
+    pub login_attempts_per_email: u32,
+
+    /// Sign-in attempts allowed per client address per minute.
+    #[arg(long, env = "AI_TRACKER_LOGIN_ATTEMPTS_PER_ADDRESS", default_value_t = 20)]
+    pub login_attempts_per_address: u32,
+}
+
+/// A secret from the environment: never printed, not even in debug output.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(text: impl Into<String>) -> Self {
+        Secret(text.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(text.to_owned()))
+    }
 }
 
 impl ServeSettings {
@@ -70,6 +115,10 @@ impl ServeSettings {
 
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub fn token_lifetime(&self) -> Duration {
+        Duration::from_secs(self.token_ttl_minutes * 60)
     }
 }
 
@@ -82,6 +131,10 @@ impl Default for ServeSettings {
             request_timeout_secs: 30,
             max_depth: QueryLimits::default().max_depth,
             max_complexity: QueryLimits::default().max_complexity,
+            jwt_secret: None,
+            token_ttl_minutes: 720,
+            login_attempts_per_email: 5,
+            login_attempts_per_address: 20,
         }
     }
 }

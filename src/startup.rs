@@ -7,9 +7,11 @@ use std::sync::{
 
 use tokio::net::TcpListener;
 
+use crate::auth::{TokenKeys, password};
 use crate::config::{DatabaseSettings, ServeSettings};
-use crate::graphql::build_schema;
+use crate::graphql::{SchemaData, build_schema};
 use crate::http::{AppState, router};
+use crate::service::throttle::LoginThrottle;
 use crate::{db, service::seed};
 
 pub struct Application {
@@ -32,8 +34,13 @@ impl Application {
             tracing::trace!(elapsed = ?info.elapsed, failed = info.failed, statement = %info.statement, "sql");
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        let schema = build_schema(Some(db.clone()), settings.limits());
-        let router = router(AppState { schema, db }, settings);
+        let keys = token_keys(settings)?;
+        tokio::task::spawn_blocking(password::warm_up);
+        let login_throttle =
+            Arc::new(LoginThrottle::new(settings.login_attempts_per_email, settings.login_attempts_per_address));
+        let data = SchemaData { db: db.clone(), keys: keys.clone(), login_throttle };
+        let schema = build_schema(Some(data), settings.limits());
+        let router = router(AppState { schema, db, keys }, settings);
         let listener = TcpListener::bind(&settings.addr).await?;
         Ok(Application { listener, router, statements })
     }
@@ -51,7 +58,23 @@ impl Application {
         let addr = self.listener.local_addr()?;
         tracing::info!("listening on http://{addr}/graphql");
         println!("AI Tracker listening on http://{addr}/graphql");
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await
+        let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+/// The token keys from `AI_TRACKER_JWT_SECRET`; without it, a random secret for this process.
+fn token_keys(settings: &ServeSettings) -> anyhow::Result<TokenKeys> {
+    match &settings.jwt_secret {
+        Some(secret) => TokenKeys::from_secret(secret.expose().as_bytes(), settings.token_lifetime())
+            .map_err(|e| anyhow::anyhow!("AI_TRACKER_JWT_SECRET: {e}")),
+        None => {
+            tracing::warn!(
+                "AI_TRACKER_JWT_SECRET is not set: editor tokens are signed with a random secret that dies with \
+                 this process, and other instances will refuse them"
+            );
+            Ok(TokenKeys::random(settings.token_lifetime()))
+        }
     }
 }
 

@@ -213,3 +213,49 @@ mod tests {
         assert_eq!(Modality::parse("Text"), None);
     }
 }
+
+domain_enum! {
+    /// What an editor account may do.
+    EditorRole {
+        /// Edits the catalog and reviews feedback.
+        Editor => "editor",
+        /// Also manages editor accounts and settings.
+        Admin => "admin",
+    }
+}
+
+domain_enum! {
+    /// What a revision did to its entry.
+    RevisionAction {
+        Create => "create",
+        Update => "update",
+        Delete => "delete",
+        Publish => "publish",
+        Unpublish => "unpublish",
+        /// Set the entry back to its state after an earlier revision.
+        Revert => "revert",
+        /// Brought a deleted entry back.
+        Restore => "restore",
+    }
+}
+
+domain_enum! {
+    /// The kinds of things that have a history. Catalog entries have a public one (once
+    /// published); editor accounts and feedback have one that editors alone may read.
+    EntityType {
+        Model => "model",
+        Organization => "organization",
+        Capability => "capability",
+        Dataset => "dataset",
+        RiskAssessment => "risk_assessment",
+        Editor => "editor",
+        Feedback => "feedback",
+    }
+}
+
+impl EntityType {
+    /// Part of the public catalog (as opposed to private records).
+    pub fn is_catalog(self) -> bool {
+        !matches!(self, EntityType::Editor | EntityType::Feedback)
+    }
+}

@@ -4,6 +4,7 @@ pub mod capability;
 pub mod dataset;
 pub mod editor;
 pub mod feedback;
+pub mod former_slug;
 pub mod model;
 pub mod model_alias;
 pub mod model_capability;

@@ -14,6 +14,7 @@ pub struct Model {
     pub before: Option<Json>,
     pub after: Option<Json>,
     pub created_at: DateTimeUtc,
+    pub public: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,25 @@ pub fn to_graphql(error: ServiceError) -> async_graphql::Error {
         ServiceError::NotFound(what) => {
             async_graphql::Error::new(format!("{what} not found")).extend_with(|_, e| e.set("code", "NOT_FOUND"))
         }
+        ServiceError::Unauthenticated(message) => {
+            async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "UNAUTHENTICATED"))
+        }
+        ServiceError::Forbidden(message) => {
+            async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "FORBIDDEN"))
+        }
+        error @ ServiceError::Conflict { current, .. } => {
+            async_graphql::Error::new(error.to_string()).extend_with(|_, e| {
+                e.set("code", "CONFLICT");
+                e.set("currentVersion", current);
+            })
+        }
+        error @ ServiceError::RateLimited { retry_after } => {
+            let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
+            async_graphql::Error::new(error.to_string()).extend_with(|_, e| {
+                e.set("code", "RATE_LIMITED");
+                e.set("retryAfterSeconds", seconds);
+            })
+        }
         ServiceError::Internal(detail) => {
             tracing::error!(error = ?detail, "internal error");
             async_graphql::Error::new("internal error").extend_with(|_, e| e.set("code", "INTERNAL"))

@@ -1,8 +1,10 @@
 //! The GraphQL schema: types, the query root, loaders and limits. Thin: resolvers call `service`.
 
+mod caller;
 mod connection;
 mod error;
 mod loaders;
+mod mutation;
 mod node;
 mod query;
 mod scalars;
@@ -11,17 +13,34 @@ mod types;
 use std::sync::Arc;
 
 use async_graphql::{
-    EmptyMutation, EmptySubscription, Schema, ServerError, ServerResult, ValidationResult, Variables,
+    Context, EmptySubscription, Schema, ServerError, ServerResult, ValidationResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
     parser::types::ExecutableDocument,
 };
 use sea_orm::DatabaseConnection;
 
-pub use error::with_code;
+use crate::auth::TokenKeys;
+use crate::service::throttle::LoginThrottle;
+
+pub use caller::{Caller, ClientAddress};
+pub use error::{to_graphql, with_code};
 pub use loaders::for_request as request_loader;
+pub use mutation::Mutation;
 pub use query::Query;
 
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// What every request's resolvers share.
+pub struct SchemaData {
+    pub db: DatabaseConnection,
+    pub keys: TokenKeys,
+    pub login_throttle: Arc<LoginThrottle>,
+}
+
+/// The database, for resolvers.
+fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+    ctx.data_unchecked::<DatabaseConnection>()
+}
 
 /// Limits that keep one request from costing the database without bound.
 #[derive(Clone, Copy, Debug)]
@@ -39,13 +58,14 @@ impl Default for QueryLimits {
     }
 }
 
-pub fn build_schema(db: Option<DatabaseConnection>, limits: QueryLimits) -> AppSchema {
-    let mut builder = Schema::build(Query, EmptyMutation, EmptySubscription)
+/// The schema; `data` is absent only when printing the SDL.
+pub fn build_schema(data: Option<SchemaData>, limits: QueryLimits) -> AppSchema {
+    let mut builder = Schema::build(Query, Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(RequestErrorCodes);
-    if let Some(db) = db {
-        builder = builder.data(db);
+    if let Some(data) = data {
+        builder = builder.data(data.db).data(data.keys).data(data.login_throttle);
     }
     builder.finish()
 }

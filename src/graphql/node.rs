@@ -2,8 +2,13 @@
 
 use async_graphql::{ID, Interface};
 use base64::{Engine, engine::general_purpose::STANDARD};
+use sea_orm::DatabaseConnection;
 
-use super::types::{Capability, Dataset, Model, Organization, RiskAssessment};
+use super::error::OrGraphqlError;
+use super::types::{Capability, Dataset, Model, Organization, Revision, RiskAssessment};
+use crate::service::{
+    Audience, ServiceError, ServiceResult, capabilities, datasets, models, organizations, revisions, risk_assessments,
+};
 
 /// An object with a globally unique ID, fetchable with `node(id:)`.
 // Built once per lookup and moved straight into the response: boxing would buy nothing.
@@ -16,6 +21,7 @@ pub enum Node {
     Capability(Capability),
     Dataset(Dataset),
     RiskAssessment(RiskAssessment),
+    Revision(Revision),
 }
 
 pub fn global_id(type_name: &str, id: i32) -> ID {
@@ -28,4 +34,38 @@ pub fn parse_global_id(id: &str) -> Option<(String, i32)> {
     let text = String::from_utf8(bytes).ok()?;
     let (type_name, row) = text.split_once(':')?;
     Some((type_name.to_owned(), row.parse().ok()?))
+}
+
+/// The row id inside a global ID that must name a `type_name`; BAD_USER_INPUT naming `field`
+/// otherwise.
+pub fn row_id(field: &str, id: &ID, type_name: &str) -> ServiceResult<i32> {
+    match parse_global_id(id) {
+        Some((t, row)) if t == type_name => Ok(row),
+        _ => Err(ServiceError::bad_input(field, format!("is not the ID of a {type_name}"))),
+    }
+}
+
+/// Row ids of a list of global IDs, each checked like `row_id`.
+pub fn row_ids(field: &str, ids: &[ID], type_name: &str) -> ServiceResult<Vec<i32>> {
+    ids.iter().enumerate().map(|(i, id)| row_id(&format!("{field}[{i}]"), id, type_name)).collect()
+}
+
+/// The object of type `type_name` with row id `id`, if `audience` may see it.
+pub async fn load_node(
+    db: &DatabaseConnection,
+    audience: Audience,
+    type_name: &str,
+    id: i32,
+) -> async_graphql::Result<Option<Node>> {
+    Ok(match type_name {
+        "Model" => models::by_id(db, audience, id).await.gql()?.map(|r| Node::Model(r.into())),
+        "Organization" => organizations::by_id(db, id).await.gql()?.map(|r| Node::Organization(r.into())),
+        "Capability" => capabilities::by_id(db, id).await.gql()?.map(|r| Node::Capability(r.into())),
+        "Dataset" => datasets::by_id(db, id).await.gql()?.map(|r| Node::Dataset(r.into())),
+        "RiskAssessment" => {
+            risk_assessments::by_id(db, audience, id).await.gql()?.map(|r| Node::RiskAssessment(r.into()))
+        }
+        "Revision" => revisions::by_id(db, audience, id).await.gql()?.map(|r| Node::Revision(Revision(r))),
+        _ => None,
+    })
 }

@@ -1,17 +1,18 @@
 use async_graphql::{Context, ID, InputObject, InputType, Object};
-use sea_orm::DatabaseConnection;
 
+use super::caller::{audience, caller, require_admin};
 use super::connection::{CatalogConnection, connect, page_args, page_cost};
+use super::db;
 use super::error::OrGraphqlError;
-use super::node::{Node, parse_global_id};
-use super::types::{Capability, Dataset, Model, Organization, RiskAssessment, prefetch_relations};
+use super::node::{Node, load_node, parse_global_id};
+use super::types::{
+    Capability, Dataset, Editor, Model, Organization, Revision, RiskAssessment, history, node_type, prefetch_relations,
+};
 use crate::domain::{
-    CapabilityOrderField, DatasetOrderField, ModelOrderField, OrderDirection, OrganizationOrderField,
+    CapabilityOrderField, DatasetOrderField, EntityType, ModelOrderField, OrderDirection, OrganizationOrderField,
     RiskAssessmentOrderField,
 };
-use crate::service::{
-    Audience, OrderBy, ServiceError, capabilities, datasets, models, organizations, risk_assessments,
-};
+use crate::service::{OrderBy, ServiceError, capabilities, datasets, editors, models, organizations, risk_assessments};
 
 /// At most this many ordering keys per list.
 const MAX_ORDER_KEYS: usize = 3;
@@ -40,36 +41,16 @@ fn order_keys<F: InputType + Copy>(order_by: Option<Vec<Order<F>>>) -> async_gra
         .collect())
 }
 
-fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
-    ctx.data_unchecked::<DatabaseConnection>()
-}
-
-fn audience(ctx: &Context<'_>) -> Audience {
-    *ctx.data_unchecked::<Audience>()
-}
-
 pub struct Query;
 
 #[Object]
 impl Query {
-    /// Any catalog object by its global ID; null when there is none (or it is not visible).
+    /// Any object by its global ID; null when there is none (or it is not visible).
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         let Some((type_name, row)) = parse_global_id(&id) else {
             return Err(ServiceError::bad_input("id", "is not an ID of this API")).gql();
         };
-        let db = db(ctx);
-        let audience = audience(ctx);
-        let node = match type_name.as_str() {
-            "Model" => models::by_id(db, audience, row).await.gql()?.map(|r| Node::Model(r.into())),
-            "Organization" => organizations::by_id(db, row).await.gql()?.map(|r| Node::Organization(r.into())),
-            "Capability" => capabilities::by_id(db, row).await.gql()?.map(|r| Node::Capability(r.into())),
-            "Dataset" => datasets::by_id(db, row).await.gql()?.map(|r| Node::Dataset(r.into())),
-            "RiskAssessment" => {
-                risk_assessments::by_id(db, audience, row).await.gql()?.map(|r| Node::RiskAssessment(r.into()))
-            }
-            _ => None,
-        };
-        Ok(node)
+        load_node(db(ctx), audience(ctx), &type_name, row).await
     }
 
     /// A model by its slug; null when there is none.
@@ -177,5 +158,50 @@ impl Query {
         let order = order_keys(order_by)?;
         let page = risk_assessments::page(db, audience, &order, &page_args(first, after, last, before)).await.gql()?;
         connect(ctx, page, risk_assessments::count(db, audience), RiskAssessment::from).await
+    }
+
+    /// The calling editor; null when anonymous.
+    async fn me(&self, ctx: &Context<'_>) -> Option<Editor> {
+        caller(ctx).editor().cloned().map(Editor)
+    }
+
+    /// Every editor account. Admins only.
+    async fn editors(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Editor>> {
+        require_admin(ctx)?;
+        Ok(editors::list(db(ctx)).await.gql()?.into_iter().map(Editor).collect())
+    }
+
+    /// The history of one entry (any catalog object's ID), newest first. The public sees the
+    /// history of published entries; editors see everything, including drafts and accounts.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn revisions(
+        &self,
+        ctx: &Context<'_>,
+        entity_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<CatalogConnection<Revision>> {
+        let Some((type_name, row)) = parse_global_id(&entity_id) else {
+            return Err(ServiceError::bad_input("entityId", "is not an ID of this API")).gql();
+        };
+        let Some(kind) = EntityType::ALL.iter().copied().find(|k| node_type(*k) == type_name) else {
+            return Err(ServiceError::bad_input("entityId", "is not the ID of an entry with a history")).gql();
+        };
+        history(ctx, Some((kind, row)), page_args(first, after, last, before)).await
+    }
+
+    /// Every change the caller may see, newest first.
+    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    async fn recent_changes(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<CatalogConnection<Revision>> {
+        history(ctx, None, page_args(first, after, last, before)).await
     }
 }

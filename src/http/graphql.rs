@@ -2,7 +2,7 @@
 //! (and GraphiQL for browsers), `application/graphql-response+json` with 4xx statuses for request
 //! errors, `application/json` with 200, no batching, and every error with `extensions.code`.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, net::SocketAddr};
 
 use async_graphql::{
     Request, Response, ServerError, Variables,
@@ -14,7 +14,7 @@ use async_graphql::{
 };
 use axum::{
     body::Bytes,
-    extract::{RawQuery, State},
+    extract::{ConnectInfo, RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response as HttpResponse},
 };
@@ -22,8 +22,8 @@ use serde_json::{Map, Value as Json, json};
 
 use super::AppState;
 use super::negotiate::{MediaType, is_json_body, response_type, wants_html};
-use crate::graphql::{request_loader, with_code};
-use crate::service::Audience;
+use crate::graphql::{Caller, ClientAddress, request_loader, to_graphql, with_code};
+use crate::service::{ServiceError, editors};
 
 /// A failure before GraphQL runs: malformed HTTP, JSON or parameters.
 fn reject(status: StatusCode, media: MediaType, message: &str) -> HttpResponse {
@@ -97,11 +97,51 @@ fn operation_type(params: &Params) -> Option<OperationType> {
     }
 }
 
-async fn execute(state: &AppState, params: Params, media: MediaType) -> HttpResponse {
+/// The caller the `Authorization` header names: anonymous without one, an editor for a token
+/// that checks out, and an error for anything else (never silently anonymous).
+async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ServiceError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Caller::Anonymous) };
+    let malformed = || ServiceError::Unauthenticated("the Authorization header must be `Bearer <token>`".into());
+    let value = value.to_str().map_err(|_| malformed())?;
+    let (scheme, token) = value.trim().split_once(' ').ok_or_else(malformed)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(malformed());
+    }
+    let editor = editors::authenticate(&state.db, &state.keys, token.trim()).await?;
+    Ok(Caller::Editor(Box::new(editor)))
+}
+
+/// A request refused before GraphQL runs because of its credentials: a GraphQL response body
+/// with the error's code, status 401 (or 500 if the check itself failed).
+fn refuse(error: ServiceError, media: MediaType) -> HttpResponse {
+    let status = if matches!(error, ServiceError::Internal(_)) {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::UNAUTHORIZED
+    };
+    let error = to_graphql(error);
+    let body = json!({ "errors": [{ "message": error.message, "extensions": error.extensions }] });
+    let mut response = (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response();
+    response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: SocketAddr,
+    params: Params,
+    media: MediaType,
+) -> HttpResponse {
+    let caller = match caller(state, headers).await {
+        Ok(caller) => caller,
+        Err(error) => return refuse(error, media),
+    };
     let mut request = Request::new(params.query)
         .variables(Variables::from_json(Json::Object(params.variables.unwrap_or_default())))
-        .data(request_loader(state.db.clone(), Audience::Public))
-        .data(Audience::Public);
+        .data(request_loader(state.db.clone(), caller.audience()))
+        .data(caller)
+        .data(ClientAddress(client.ip()));
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
@@ -146,7 +186,12 @@ fn respond(mut response: Response, media: MediaType) -> HttpResponse {
     (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response()
 }
 
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> HttpResponse {
+pub async fn post(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> HttpResponse {
     let Some(media) = response_type(&headers) else {
         return reject(
             StatusCode::NOT_ACCEPTABLE,
@@ -162,12 +207,17 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         Err(_) => return reject(StatusCode::BAD_REQUEST, media, "the body is not valid JSON"),
     };
     match params_from_json(parsed) {
-        Ok(params) => execute(&state, params, media).await,
+        Ok(params) => execute(&state, &headers, client, params, media).await,
         Err(message) => reject(StatusCode::BAD_REQUEST, media, message),
     }
 }
 
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> HttpResponse {
+pub async fn get(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> HttpResponse {
     let raw = raw.unwrap_or_default();
     if wants_html(&headers) && !raw.contains("query=") {
         return Html(GraphiQLSource::build().endpoint("/graphql").title("AI Tracker — GraphiQL").finish())
@@ -190,5 +240,5 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&state, params, media).await
+    execute(&state, &headers, client, params, media).await
 }

@@ -15,6 +15,7 @@ use tower_http::{
     catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer,
 };
 
+use crate::auth::TokenKeys;
 use crate::config::ServeSettings;
 use crate::graphql::AppSchema;
 
@@ -22,6 +23,7 @@ use crate::graphql::AppSchema;
 pub struct AppState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
+    pub keys: TokenKeys,
 }
 
 pub fn router(state: AppState, settings: &ServeSettings) -> Router {

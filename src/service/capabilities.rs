@@ -44,8 +44,15 @@ pub async fn count(db: &impl ConnectionTrait) -> ServiceResult<u64> {
     page::total(db, capability::Entity::find()).await
 }
 
+/// The capability with this slug, or the one that had it before a rename.
 pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> ServiceResult<Option<CapabilityRow>> {
-    Ok(capability::Entity::find().filter(capability::Column::Slug.eq(slug)).one(db).await?)
+    if let Some(row) = capability::Entity::find().filter(capability::Column::Slug.eq(slug)).one(db).await? {
+        return Ok(Some(row));
+    }
+    match super::former_slugs::lookup(db, crate::domain::EntityType::Capability, slug).await? {
+        Some(id) => by_id(db, id).await,
+        None => Ok(None),
+    }
 }
 
 pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> ServiceResult<Option<CapabilityRow>> {

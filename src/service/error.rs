@@ -1,4 +1,4 @@
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 /// Every way a service call can fail. The GraphQL layer turns each into an error with an
 /// `extensions.code`; `Internal` keeps its detail for the log and never shows it to a client.
@@ -9,6 +9,17 @@ pub enum ServiceError {
     BadInput { field: String, message: String },
     #[error("{0} not found")]
     NotFound(String),
+    /// No caller, or one whose token does not check out.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// A known caller whose role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The entry changed since the caller read it.
+    #[error("{what} has changed since version {expected}; it is now at version {current}")]
+    Conflict { what: String, expected: i32, current: i32 },
+    #[error("too many attempts; retry in {} s", retry_after.as_secs().max(1))]
+    RateLimited { retry_after: Duration },
     #[error("internal error")]
     Internal(Arc<anyhow::Error>),
 }

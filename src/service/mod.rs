@@ -3,16 +3,24 @@
 
 pub mod capabilities;
 pub mod datasets;
+pub mod editors;
+pub mod edits;
 mod error;
+pub mod former_slugs;
 pub mod models;
 pub mod organizations;
 pub mod page;
 pub mod relations;
+pub mod revisions;
 pub mod risk_assessments;
 pub mod seed;
+pub mod throttle;
+mod validate;
 
 pub use error::{ServiceError, ServiceResult};
 pub use page::{Page, PageArgs};
+
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 
 /// Whether the database answers (for readiness checks).
 pub async fn ping(db: &sea_orm::DatabaseConnection) -> ServiceResult<()> {
@@ -31,4 +39,39 @@ pub enum Audience {
 pub struct OrderBy<F> {
     pub field: F,
     pub descending: bool,
+}
+
+/// Who makes a change, as the history records it.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub editor_id: Option<i32>,
+    /// The display name the public sees.
+    pub name: String,
+}
+
+impl Actor {
+    pub fn editor(row: &editors::EditorRow) -> Self {
+        Actor { editor_id: Some(row.id), name: row.display_name.clone() }
+    }
+
+    /// The starter-catalog loader, and other changes made by the service itself.
+    pub fn loader(name: &str) -> Self {
+        Actor { editor_id: None, name: name.to_owned() }
+    }
+}
+
+/// A transaction for a write. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
+/// concurrent writers queue on the busy timeout instead of failing when a read turns into a write.
+pub async fn begin_write(db: &DatabaseConnection) -> ServiceResult<DatabaseTransaction> {
+    let options = sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}
+
+/// A stored enum value; one that does not parse is a bug or a bad migration, never the
+/// client's fault.
+pub(crate) fn stored<T>(what: &str, text: &str, parse: impl Fn(&str) -> Option<T>) -> ServiceResult<T> {
+    parse(text).ok_or_else(|| ServiceError::internal(anyhow::anyhow!("stored {what} `{text}` is not known")))
 }

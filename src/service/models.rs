@@ -67,8 +67,15 @@ pub async fn count(db: &impl ConnectionTrait, audience: Audience) -> ServiceResu
     page::total(db, visible(audience)).await
 }
 
+/// The model with this slug, or the one that had it before a rename.
 pub async fn by_slug(db: &impl ConnectionTrait, audience: Audience, slug: &str) -> ServiceResult<Option<ModelRow>> {
-    Ok(visible(audience).filter(model::Column::Slug.eq(slug)).one(db).await?)
+    if let Some(row) = visible(audience).filter(model::Column::Slug.eq(slug)).one(db).await? {
+        return Ok(Some(row));
+    }
+    match super::former_slugs::lookup(db, crate::domain::EntityType::Model, slug).await? {
+        Some(id) => by_id(db, audience, id).await,
+        None => Ok(None),
+    }
 }
 
 pub async fn by_id(db: &impl ConnectionTrait, audience: Audience, id: i32) -> ServiceResult<Option<ModelRow>> {

@@ -44,8 +44,15 @@ pub async fn count(db: &impl ConnectionTrait) -> ServiceResult<u64> {
     page::total(db, organization::Entity::find()).await
 }
 
+/// The organization with this slug, or the one that had it before a rename.
 pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> ServiceResult<Option<OrganizationRow>> {
-    Ok(organization::Entity::find().filter(organization::Column::Slug.eq(slug)).one(db).await?)
+    if let Some(row) = organization::Entity::find().filter(organization::Column::Slug.eq(slug)).one(db).await? {
+        return Ok(Some(row));
+    }
+    match super::former_slugs::lookup(db, crate::domain::EntityType::Organization, slug).await? {
+        Some(id) => by_id(db, id).await,
+        None => Ok(None),
+    }
 }
 
 pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> ServiceResult<Option<OrganizationRow>> {

@@ -47,6 +47,7 @@ impl PageArgs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyKind {
     Text,
+    Integer,
     Float,
     Date,
 }
@@ -99,6 +100,7 @@ fn decode_cursor(field: &str, cursor: &str, keys: &[SortKey]) -> ServiceResult<(
         .map(|(key, v)| match (key.kind, v) {
             (_, Json::Null) => Ok(None),
             (KeyKind::Text, Json::String(s)) => Ok(Some(Value::from(s))),
+            (KeyKind::Integer, Json::Number(n)) => n.as_i64().map(|i| Some(Value::from(i))).ok_or_else(invalid),
             (KeyKind::Float, Json::Number(n)) => n.as_f64().map(|f| Some(Value::from(f))).ok_or_else(invalid),
             (KeyKind::Date, Json::String(s)) => {
                 chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").map(|d| Some(Value::from(d))).map_err(|_| invalid())

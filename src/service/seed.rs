@@ -7,13 +7,17 @@ use std::collections::{HashMap, HashSet};
 use anyhow::{Context, bail, ensure};
 use chrono::{NaiveDate, Utc};
 use include_dir::{Dir, include_dir};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, PaginatorTrait, TransactionSession, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 use serde::Deserialize;
 
-use super::ServiceResult;
+use super::{Actor, ServiceResult, begin_write, edits};
 use crate::domain::{
-    Access, CapabilityCategory, CapabilityStatus, Confidence, CountryCode, DatePrecision, Likelihood, Modality,
-    ModalityDirection, OrganizationKind, RiskCategory, RiskCause, RiskHorizon, Severity, SizeUnit, Slug, name_key,
+    Access, CapabilityCategory, CapabilityStatus, Confidence, CountryCode, DatePrecision, EntityType, Likelihood,
+    Modality, ModalityDirection, OrganizationKind, RiskCategory, RiskCause, RiskHorizon, Severity, SizeUnit, Slug,
+    name_key,
 };
 use crate::entity::{
     capability, dataset, model, model_alias, model_capability, model_dataset, model_modality, model_organization,
@@ -237,7 +241,7 @@ fn check(catalog: &SeedCatalog) -> anyhow::Result<()> {
 }
 
 /// Loads the starter catalog if the database has no catalog yet. Returns whether it loaded.
-pub async fn load_if_empty<C: ConnectionTrait + TransactionTrait>(db: &C) -> anyhow::Result<bool> {
+pub async fn load_if_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
     let models = model::Entity::find().count(db).await?;
     let orgs = organization::Entity::find().count(db).await?;
     if models > 0 || orgs > 0 {
@@ -247,11 +251,19 @@ pub async fn load_if_empty<C: ConnectionTrait + TransactionTrait>(db: &C) -> any
     Ok(true)
 }
 
-/// Loads the starter catalog in one transaction; fails (writing nothing) if a slug exists.
-pub async fn load<C: ConnectionTrait + TransactionTrait>(db: &C) -> anyhow::Result<SeedSummary> {
+/// Who the history says wrote the starter catalog.
+pub const LOADER: &str = "AI Tracker starter catalog";
+
+/// Loads the starter catalog, and a "create" revision for each entry, in one transaction;
+/// fails (writing nothing) if a slug exists.
+pub async fn load(db: &DatabaseConnection) -> anyhow::Result<SeedSummary> {
     let catalog = starter_catalog()?;
-    let txn = db.begin().await?;
-    let summary = insert(&txn, &catalog).await?;
+    let txn = begin_write(db).await?;
+    let (summary, written) = insert(&txn, &catalog).await?;
+    let actor = Actor::loader(LOADER);
+    for (kind, id) in written {
+        edits::record_created(&txn, &actor, kind, id).await?;
+    }
     txn.commit().await?;
     Ok(summary)
 }
@@ -265,7 +277,10 @@ pub struct SeedSummary {
     pub risk_assessments: usize,
 }
 
-async fn insert(db: &impl ConnectionTrait, catalog: &SeedCatalog) -> ServiceResult<SeedSummary> {
+async fn insert(
+    db: &DatabaseTransaction,
+    catalog: &SeedCatalog,
+) -> ServiceResult<(SeedSummary, Vec<(EntityType, i32)>)> {
     let now = Utc::now();
     let mut org_ids = HashMap::new();
     for o in &catalog.organization {
@@ -431,13 +446,33 @@ async fn insert(db: &impl ConnectionTrait, catalog: &SeedCatalog) -> ServiceResu
             model::Entity::update(row).exec(db).await?;
         }
     }
-    Ok(SeedSummary {
+    let summary = SeedSummary {
         organizations: org_ids.len(),
         capabilities: cap_ids.len(),
         datasets: set_ids.len(),
         models: model_ids.len(),
         risk_assessments: risk_count,
-    })
+    };
+    let risk_ids: Vec<i32> = risk_assessment::Entity::find()
+        .select_only()
+        .column(risk_assessment::Column::Id)
+        .filter(risk_assessment::Column::ModelId.is_in(model_ids.values().copied()))
+        .order_by_asc(risk_assessment::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut written: Vec<(EntityType, i32)> = Vec::new();
+    let sorted = |ids: HashMap<&str, i32>| {
+        let mut ids: Vec<i32> = ids.into_values().collect();
+        ids.sort();
+        ids
+    };
+    written.extend(sorted(org_ids).into_iter().map(|id| (EntityType::Organization, id)));
+    written.extend(sorted(cap_ids).into_iter().map(|id| (EntityType::Capability, id)));
+    written.extend(sorted(set_ids).into_iter().map(|id| (EntityType::Dataset, id)));
+    written.extend(sorted(model_ids).into_iter().map(|id| (EntityType::Model, id)));
+    written.extend(risk_ids.into_iter().map(|id| (EntityType::RiskAssessment, id)));
+    Ok((summary, written))
 }
 
 /// Refuses a catalog that would not meet the starter catalog's promises; used by the tests and

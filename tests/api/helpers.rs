@@ -7,7 +7,12 @@ use std::sync::{
     atomic::{AtomicU64, Ordering},
 };
 
-use ai_tracker::config::{DatabaseSettings, ServeSettings};
+use ai_tracker::config::{DatabaseSettings, Secret, ServeSettings};
+use ai_tracker::domain::EditorRole;
+use ai_tracker::service::{
+    Actor,
+    editors::{self, NewEditor},
+};
 use ai_tracker::startup::Application;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use sea_orm::{ConnectionTrait, Database};
@@ -99,10 +104,17 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// The JWT secret test apps sign with (tests forge tokens with it).
+pub const TEST_SECRET: &str = "a test secret that is long enough for HS256 signing";
+
 pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeSettings)) -> TestApp {
     init_logs();
     let db = TestDatabase::create().await;
-    let mut settings = ServeSettings { addr: "127.0.0.1:0".into(), ..ServeSettings::default() };
+    let mut settings = ServeSettings {
+        addr: "127.0.0.1:0".into(),
+        jwt_secret: Some(Secret::new(TEST_SECRET)),
+        ..ServeSettings::default()
+    };
     configure(&mut settings);
     let app = Application::build(&db.settings(), &settings).await.expect("the service builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -160,6 +172,65 @@ impl TestApp {
             request = request.header(ACCEPT, a);
         }
         request.send().await.expect("request sent")
+    }
+
+    /// POSTs a GraphQL request with `Authorization: Bearer <token>`.
+    pub async fn post_graphql_as(&self, token: &str, query: &str, variables: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .header(ACCEPT, GRAPHQL_RESPONSE)
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON body"))
+    }
+
+    /// A request as `token` that must succeed: returns its `data`.
+    pub async fn query_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post_graphql_as(token, query, variables).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// A request as `token` that must fail: returns its first error.
+    pub async fn query_error_as(&self, token: &str, query: &str, variables: Value) -> (u16, Value) {
+        let (status, body) = self.post_graphql_as(token, query, variables).await;
+        let errors = body["errors"].as_array().unwrap_or_else(|| panic!("expected errors: {body}"));
+        (status, errors[0].clone())
+    }
+
+    /// Creates an account directly in the service (the way `ai-tracker editor add` does).
+    pub async fn add_editor(&self, email: &str, name: &str, role: EditorRole, password: &str) {
+        let db = Database::connect(&self.db.url).await.expect("connect to the test database");
+        let new = NewEditor { email: email.into(), name: name.into(), role, password: password.into() };
+        editors::add(&db, &Actor::loader("test setup"), new).await.expect("editor added");
+        db.close().await.ok();
+    }
+
+    /// Signs in through the API; returns the token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let data = self
+            .query(
+                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+                json!({ "e": email, "p": password }),
+            )
+            .await;
+        data["login"]["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// A new account with `role`, signed in; returns its token.
+    pub async fn editor_token(&self, role: EditorRole) -> String {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let email = format!("{}-{n}@tracker.example", role.as_str());
+        let name = format!("{} {n}", if role == EditorRole::Admin { "Admin" } else { "Editor" });
+        self.add_editor(&email, &name, role, "correct horse battery staple").await;
+        self.login(&email, "correct horse battery staple").await
     }
 
     pub fn statements_so_far(&self) -> u64 {

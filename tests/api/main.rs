@@ -4,6 +4,7 @@
 mod catalog;
 mod cli;
 mod dataloader;
+mod editors;
 mod epoch_agreement;
 mod helpers;
 mod http_spec;

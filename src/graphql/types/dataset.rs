@@ -23,6 +23,20 @@ impl Dataset {
         global_id("Dataset", self.row.id)
     }
 
+    /// This entry's history, newest first (the public sees it once the entry is published).
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn revisions(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::connection::CatalogConnection<super::Revision>> {
+        let args = crate::service::PageArgs { first, after, last, before };
+        super::history(ctx, Some((crate::domain::EntityType::Dataset, self.row.id)), args).await
+    }
+
     async fn slug(&self) -> &str {
         &self.row.slug
     }

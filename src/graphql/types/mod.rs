@@ -3,14 +3,18 @@
 
 mod capability;
 mod dataset;
+mod editor;
 mod model;
 mod organization;
+mod revision;
 mod risk_assessment;
 
 pub use capability::{Capability, ModelCapability};
 pub use dataset::Dataset;
+pub use editor::Editor;
 pub use model::{Model, prefetch_relations};
 pub use organization::Organization;
+pub use revision::{Revision, history, node_type};
 pub use risk_assessment::RiskAssessment;
 
 use async_graphql::{Context, dataloader::Loader};

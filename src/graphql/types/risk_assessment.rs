@@ -24,6 +24,20 @@ impl RiskAssessment {
         global_id("RiskAssessment", self.row.id)
     }
 
+    /// This entry's history, newest first (the public sees it once the entry is published).
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn revisions(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::connection::CatalogConnection<super::Revision>> {
+        let args = crate::service::PageArgs { first, after, last, before };
+        super::history(ctx, Some((crate::domain::EntityType::RiskAssessment, self.row.id)), args).await
+    }
+
     /// The assessed model (null only if it has been unpublished since).
     async fn model(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Model>> {
         Ok(load(ctx, ModelById(self.row.model_id)).await?.flatten().map(Model::from))

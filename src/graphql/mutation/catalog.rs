@@ -1,0 +1,386 @@
+//! Creating, changing and deleting organizations, capabilities, datasets and risk assessments.
+
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
+
+use super::{maybe, set};
+use crate::domain::{
+    CapabilityCategory, Confidence, Likelihood, OrganizationKind, RevisionAction, RiskCategory, RiskCause, RiskHorizon,
+    Severity, SizeUnit,
+};
+use crate::graphql::{
+    caller::actor,
+    db,
+    error::OrGraphqlError,
+    node::row_id,
+    scalars::Date,
+    types::{Capability, Dataset, Organization, RiskAssessment},
+};
+use crate::service::{
+    Audience, ServiceError, capabilities, datasets,
+    edits::{self, CapabilityRecord, DatasetRecord, OrganizationRecord, Record, RiskAssessmentRecord},
+    organizations, risk_assessments,
+};
+
+fn missing(what: &str) -> async_graphql::Error {
+    crate::graphql::error::to_graphql(ServiceError::NotFound(what.into()))
+}
+
+/// Runs the update pipeline for `R` on the entry with global ID `id`.
+async fn update<R: Record>(
+    ctx: &Context<'_>,
+    id: &ID,
+    type_name: &str,
+    expected_version: i32,
+    summary: Option<String>,
+    change: impl FnOnce(&mut R) -> crate::service::ServiceResult<()> + Send,
+) -> async_graphql::Result<i32> {
+    let actor = actor(ctx)?;
+    let row = row_id("id", id, type_name).gql()?;
+    edits::update(db(ctx), &actor, row, expected_version, RevisionAction::Update, summary.as_deref(), change)
+        .await
+        .gql()?;
+    Ok(row)
+}
+
+async fn delete<R: Record>(
+    ctx: &Context<'_>,
+    id: ID,
+    type_name: &str,
+    expected_version: i32,
+    summary: Option<String>,
+) -> async_graphql::Result<ID> {
+    let actor = actor(ctx)?;
+    let row = row_id("id", &id, type_name).gql()?;
+    edits::delete::<R>(db(ctx), &actor, row, expected_version, summary.as_deref()).await.gql()?;
+    Ok(id)
+}
+
+#[derive(InputObject)]
+pub struct CreateOrganizationInput {
+    pub slug: String,
+    pub name: String,
+    /// ISO 3166-1 alpha-2, e.g. US.
+    pub country: String,
+    pub kind: OrganizationKind,
+    pub website: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Absent fields stay as they are; null clears an optional one.
+#[derive(InputObject)]
+pub struct UpdateOrganizationInput {
+    /// A new slug; the old one keeps resolving to this organization.
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub country: Option<String>,
+    pub kind: Option<OrganizationKind>,
+    pub website: MaybeUndefined<String>,
+    pub description: MaybeUndefined<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreateCapabilityInput {
+    pub slug: String,
+    pub name: String,
+    pub category: CapabilityCategory,
+    pub description: String,
+}
+
+#[derive(InputObject)]
+pub struct UpdateCapabilityInput {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub category: Option<CapabilityCategory>,
+    pub description: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreateDatasetInput {
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub size: Option<f64>,
+    pub size_unit: Option<SizeUnit>,
+    pub url: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateDatasetInput {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub description: MaybeUndefined<String>,
+    pub size: MaybeUndefined<f64>,
+    pub size_unit: MaybeUndefined<SizeUnit>,
+    pub url: MaybeUndefined<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreateRiskAssessmentInput {
+    pub model_id: ID,
+    pub horizon: RiskHorizon,
+    pub cause: RiskCause,
+    pub category: RiskCategory,
+    pub severity: Severity,
+    pub likelihood: Likelihood,
+    /// One or two sentences.
+    pub summary: String,
+    /// Markdown: the reasoning and the evidence.
+    pub rationale: String,
+    pub confidence: Confidence,
+    pub assessed_on: Date,
+    /// Who assessed it, if not the editor.
+    pub author: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateRiskAssessmentInput {
+    pub model_id: Option<ID>,
+    pub horizon: Option<RiskHorizon>,
+    pub cause: Option<RiskCause>,
+    pub category: Option<RiskCategory>,
+    pub severity: Option<Severity>,
+    pub likelihood: Option<Likelihood>,
+    pub summary: Option<String>,
+    pub rationale: Option<String>,
+    pub confidence: Option<Confidence>,
+    pub assessed_on: Option<Date>,
+    pub author: MaybeUndefined<String>,
+}
+
+#[derive(Default)]
+pub struct CatalogMutation;
+
+#[Object]
+impl CatalogMutation {
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganizationInput,
+        summary: Option<String>,
+    ) -> async_graphql::Result<Organization> {
+        let actor = actor(ctx)?;
+        let record = OrganizationRecord {
+            slug: input.slug,
+            name: input.name,
+            kind: input.kind,
+            country: input.country,
+            website: input.website,
+            description: input.description,
+        };
+        let id = edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?;
+        organization(ctx, id).await
+    }
+
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateOrganizationInput,
+        expected_version: i32,
+        summary: Option<String>,
+    ) -> async_graphql::Result<Organization> {
+        let row = update(ctx, &id, "Organization", expected_version, summary, |r: &mut OrganizationRecord| {
+            set(input.slug, &mut r.slug);
+            set(input.name, &mut r.name);
+            set(input.country, &mut r.country);
+            set(input.kind, &mut r.kind);
+            maybe(input.website, &mut r.website);
+            maybe(input.description, &mut r.description);
+            Ok(())
+        })
+        .await?;
+        organization(ctx, row).await
+    }
+
+    /// Deletes an organization that no model names; returns its ID.
+    async fn delete_organization(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        summary: Option<String>,
+    ) -> async_graphql::Result<ID> {
+        delete::<OrganizationRecord>(ctx, id, "Organization", expected_version, summary).await
+    }
+
+    async fn create_capability(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCapabilityInput,
+        summary: Option<String>,
+    ) -> async_graphql::Result<Capability> {
+        let actor = actor(ctx)?;
+        let record = CapabilityRecord {
+            slug: input.slug,
+            name: input.name,
+            category: input.category,
+            description: input.description,
+        };
+        let id = edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?;
+        capability(ctx, id).await
+    }
+
+    async fn update_capability(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateCapabilityInput,
+        expected_version: i32,
+        summary: Option<String>,
+    ) -> async_graphql::Result<Capability> {
+        let row = update(ctx, &id, "Capability", expected_version, summary, |r: &mut CapabilityRecord| {
+            set(input.slug, &mut r.slug);
+            set(input.name, &mut r.name);
+            set(input.category, &mut r.category);
+            set(input.description, &mut r.description);
+            Ok(())
+        })
+        .await?;
+        capability(ctx, row).await
+    }
+
+    /// Deletes a capability no model is linked to; returns its ID.
+    async fn delete_capability(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        summary: Option<String>,
+    ) -> async_graphql::Result<ID> {
+        delete::<CapabilityRecord>(ctx, id, "Capability", expected_version, summary).await
+    }
+
+    async fn create_dataset(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateDatasetInput,
+        summary: Option<String>,
+    ) -> async_graphql::Result<Dataset> {
+        let actor = actor(ctx)?;
+        let record = DatasetRecord {
+            slug: input.slug,
+            name: input.name,
+            description: input.description,
+            size: input.size,
+            size_unit: input.size_unit,
+            url: input.url,
+        };
+        let id = edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?;
+        dataset(ctx, id).await
+    }
+
+    async fn update_dataset(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateDatasetInput,
+        expected_version: i32,
+        summary: Option<String>,
+    ) -> async_graphql::Result<Dataset> {
+        let row = update(ctx, &id, "Dataset", expected_version, summary, |r: &mut DatasetRecord| {
+            set(input.slug, &mut r.slug);
+            set(input.name, &mut r.name);
+            maybe(input.description, &mut r.description);
+            maybe(input.size, &mut r.size);
+            maybe(input.size_unit, &mut r.size_unit);
+            maybe(input.url, &mut r.url);
+            Ok(())
+        })
+        .await?;
+        dataset(ctx, row).await
+    }
+
+    /// Deletes a dataset no model was trained on; returns its ID.
+    async fn delete_dataset(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        summary: Option<String>,
+    ) -> async_graphql::Result<ID> {
+        delete::<DatasetRecord>(ctx, id, "Dataset", expected_version, summary).await
+    }
+
+    async fn create_risk_assessment(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateRiskAssessmentInput,
+        summary: Option<String>,
+    ) -> async_graphql::Result<RiskAssessment> {
+        let actor = actor(ctx)?;
+        let record = RiskAssessmentRecord {
+            model_id: row_id("input.modelId", &input.model_id, "Model").gql()?,
+            horizon: input.horizon,
+            cause: input.cause,
+            category: input.category,
+            severity: input.severity,
+            likelihood: input.likelihood,
+            summary: input.summary,
+            rationale: input.rationale,
+            confidence: input.confidence,
+            assessed_on: input.assessed_on.0,
+            author: input.author,
+        };
+        let id = edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?;
+        risk_assessment(ctx, id).await
+    }
+
+    async fn update_risk_assessment(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateRiskAssessmentInput,
+        expected_version: i32,
+        summary: Option<String>,
+    ) -> async_graphql::Result<RiskAssessment> {
+        let row = update(ctx, &id, "RiskAssessment", expected_version, summary, |r: &mut RiskAssessmentRecord| {
+            if let Some(model) = input.model_id {
+                r.model_id = row_id("input.modelId", &model, "Model")?;
+            }
+            set(input.horizon, &mut r.horizon);
+            set(input.cause, &mut r.cause);
+            set(input.category, &mut r.category);
+            set(input.severity, &mut r.severity);
+            set(input.likelihood, &mut r.likelihood);
+            set(input.summary, &mut r.summary);
+            set(input.rationale, &mut r.rationale);
+            set(input.confidence, &mut r.confidence);
+            set(input.assessed_on.map(|d| d.0), &mut r.assessed_on);
+            maybe(input.author, &mut r.author);
+            Ok(())
+        })
+        .await?;
+        risk_assessment(ctx, row).await
+    }
+
+    /// Deletes a risk assessment; returns its ID.
+    async fn delete_risk_assessment(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        summary: Option<String>,
+    ) -> async_graphql::Result<ID> {
+        delete::<RiskAssessmentRecord>(ctx, id, "RiskAssessment", expected_version, summary).await
+    }
+}
+
+async fn organization(ctx: &Context<'_>, id: i32) -> async_graphql::Result<Organization> {
+    organizations::by_id(db(ctx), id).await.gql()?.map(Organization::from).ok_or_else(|| missing("organization"))
+}
+
+async fn capability(ctx: &Context<'_>, id: i32) -> async_graphql::Result<Capability> {
+    capabilities::by_id(db(ctx), id).await.gql()?.map(Capability::from).ok_or_else(|| missing("capability"))
+}
+
+async fn dataset(ctx: &Context<'_>, id: i32) -> async_graphql::Result<Dataset> {
+    datasets::by_id(db(ctx), id).await.gql()?.map(Dataset::from).ok_or_else(|| missing("dataset"))
+}
+
+async fn risk_assessment(ctx: &Context<'_>, id: i32) -> async_graphql::Result<RiskAssessment> {
+    risk_assessments::by_id(db(ctx), Audience::Editor, id)
+        .await
+        .gql()?
+        .map(RiskAssessment::from)
+        .ok_or_else(|| missing("risk assessment"))
+}

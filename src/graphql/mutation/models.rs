@@ -1,0 +1,273 @@
+//! Creating, changing, publishing and deleting models.
+
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
+
+use super::{maybe, set};
+use crate::domain::{Access, CapabilityStatus, Confidence, DatePrecision, Modality, RevisionAction, SizeUnit};
+use crate::graphql::{
+    caller::actor,
+    db,
+    error::OrGraphqlError,
+    node::{row_id, row_ids},
+    scalars::Date,
+    types::Model,
+};
+use crate::service::{
+    Audience, ServiceError, ServiceResult,
+    edits::{self, CapabilityLink, ModelRecord, SourceRecord},
+    models,
+};
+
+#[derive(InputObject)]
+pub struct SourceInput {
+    pub url: String,
+    pub title: Option<String>,
+}
+
+/// A capability the model shows (DEMONSTRATED) or is expected to show at 2-10x scale
+/// (EXTRAPOLATED).
+#[derive(InputObject)]
+pub struct ModelCapabilityInput {
+    pub capability_id: ID,
+    pub status: CapabilityStatus,
+    pub evidence: Option<String>,
+    pub source_url: Option<String>,
+}
+
+/// A model's fields other than its slug and name. On update, an absent field stays as it is and
+/// a null clears it; a list replaces the whole list (an empty list removes every entry).
+#[derive(InputObject, Default)]
+pub struct ModelFields {
+    pub aliases: Option<Vec<String>>,
+    /// The developing organizations, lead first.
+    pub organization_ids: Option<Vec<ID>>,
+    pub announced_on: MaybeUndefined<Date>,
+    pub announced_precision: Option<DatePrecision>,
+    pub input_modalities: Option<Vec<Modality>>,
+    pub output_modalities: Option<Vec<Modality>>,
+    /// Greater than 0 and less than 1e16.
+    pub parameters: MaybeUndefined<f64>,
+    pub parameters_confidence: Option<Confidence>,
+    pub parameters_note: MaybeUndefined<String>,
+    /// Greater than 0 and less than 1e32.
+    pub training_compute_flop: MaybeUndefined<f64>,
+    pub training_compute_confidence: Option<Confidence>,
+    pub training_compute_note: MaybeUndefined<String>,
+    pub training_dataset: MaybeUndefined<String>,
+    pub training_dataset_size: MaybeUndefined<f64>,
+    pub training_dataset_size_unit: MaybeUndefined<SizeUnit>,
+    pub dataset_ids: Option<Vec<ID>>,
+    pub hardware: MaybeUndefined<String>,
+    pub training_cost_usd: MaybeUndefined<f64>,
+    pub training_cost_note: MaybeUndefined<String>,
+    pub access: Option<Access>,
+    pub license: MaybeUndefined<String>,
+    /// The model this one was fine-tuned or derived from; lineage may not loop.
+    pub base_model_id: MaybeUndefined<ID>,
+    /// Markdown.
+    pub description: Option<String>,
+    /// Markdown.
+    pub industry_context: Option<String>,
+    pub capabilities: Option<Vec<ModelCapabilityInput>>,
+    pub sources: Option<Vec<SourceInput>>,
+}
+
+impl ModelFields {
+    fn apply(self, r: &mut ModelRecord) -> ServiceResult<()> {
+        set(self.aliases, &mut r.aliases);
+        if let Some(ids) = self.organization_ids {
+            r.organization_ids = row_ids("input.organizationIds", &ids, "Organization")?;
+        }
+        maybe(self.announced_on.map_value(|d| d.0), &mut r.announced_on);
+        set(self.announced_precision, &mut r.announced_precision);
+        set(self.input_modalities, &mut r.input_modalities);
+        set(self.output_modalities, &mut r.output_modalities);
+        maybe(self.parameters, &mut r.parameters);
+        set(self.parameters_confidence, &mut r.parameters_confidence);
+        maybe(self.parameters_note, &mut r.parameters_note);
+        maybe(self.training_compute_flop, &mut r.training_compute_flop);
+        set(self.training_compute_confidence, &mut r.training_compute_confidence);
+        maybe(self.training_compute_note, &mut r.training_compute_note);
+        maybe(self.training_dataset, &mut r.training_dataset);
+        maybe(self.training_dataset_size, &mut r.training_dataset_size);
+        maybe(self.training_dataset_size_unit, &mut r.training_dataset_size_unit);
+        if let Some(ids) = self.dataset_ids {
+            r.dataset_ids = row_ids("input.datasetIds", &ids, "Dataset")?;
+        }
+        maybe(self.hardware, &mut r.hardware);
+        maybe(self.training_cost_usd, &mut r.training_cost_usd);
+        maybe(self.training_cost_note, &mut r.training_cost_note);
+        set(self.access, &mut r.access);
+        maybe(self.license, &mut r.license);
+        match self.base_model_id {
+            MaybeUndefined::Undefined => {}
+            MaybeUndefined::Null => r.base_model_id = None,
+            MaybeUndefined::Value(id) => r.base_model_id = Some(row_id("input.baseModelId", &id, "Model")?),
+        }
+        set(self.description, &mut r.description);
+        set(self.industry_context, &mut r.industry_context);
+        if let Some(links) = self.capabilities {
+            r.capabilities = links
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    Ok(CapabilityLink {
+                        capability_id: row_id(
+                            &format!("input.capabilities[{i}].capabilityId"),
+                            &c.capability_id,
+                            "Capability",
+                        )?,
+                        status: c.status,
+                        evidence: c.evidence,
+                        source_url: c.source_url,
+                    })
+                })
+                .collect::<ServiceResult<_>>()?;
+        }
+        if let Some(sources) = self.sources {
+            r.sources = sources.into_iter().map(|s| SourceRecord { url: s.url, title: s.title }).collect();
+        }
+        Ok(())
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateModelInput {
+    pub slug: String,
+    pub name: String,
+    /// Drafts (the default) are visible to editors only.
+    #[graphql(default)]
+    pub published: bool,
+    #[graphql(flatten)]
+    pub fields: ModelFields,
+}
+
+#[derive(InputObject)]
+pub struct UpdateModelInput {
+    /// A new slug; the old one keeps resolving to this model.
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    #[graphql(flatten)]
+    pub fields: ModelFields,
+}
+
+async fn model(ctx: &Context<'_>, id: i32) -> async_graphql::Result<Model> {
+    models::by_id(db(ctx), Audience::Editor, id)
+        .await
+        .gql()?
+        .map(Model::from)
+        .ok_or_else(|| ServiceError::NotFound("model".into()))
+        .gql()
+}
+
+#[derive(Default)]
+pub struct ModelMutation;
+
+#[Object]
+impl ModelMutation {
+    /// Adds a model (a draft unless `published` is true).
+    async fn create_model(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateModelInput,
+        summary: Option<String>,
+    ) -> async_graphql::Result<Model> {
+        let actor = actor(ctx)?;
+        let mut record = ModelRecord::new(input.slug, input.name);
+        record.published = input.published;
+        input.fields.apply(&mut record).gql()?;
+        let id = edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?;
+        model(ctx, id).await
+    }
+
+    /// Changes a model that is still at `expectedVersion`; CONFLICT (with `currentVersion`)
+    /// otherwise.
+    async fn update_model(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateModelInput,
+        expected_version: i32,
+        summary: Option<String>,
+    ) -> async_graphql::Result<Model> {
+        let actor = actor(ctx)?;
+        let id = row_id("id", &id, "Model").gql()?;
+        let UpdateModelInput { slug, name, fields } = input;
+        edits::update(
+            db(ctx),
+            &actor,
+            id,
+            expected_version,
+            RevisionAction::Update,
+            summary.as_deref(),
+            |r: &mut ModelRecord| {
+                set(slug, &mut r.slug);
+                set(name, &mut r.name);
+                fields.apply(r)
+            },
+        )
+        .await
+        .gql()?;
+        model(ctx, id).await
+    }
+
+    /// Makes a draft visible to the public.
+    async fn publish_model(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        summary: Option<String>,
+    ) -> async_graphql::Result<Model> {
+        set_published(ctx, id, expected_version, summary, true).await
+    }
+
+    /// Takes a model back to draft: the public no longer sees it.
+    async fn unpublish_model(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        summary: Option<String>,
+    ) -> async_graphql::Result<Model> {
+        set_published(ctx, id, expected_version, summary, false).await
+    }
+
+    /// Deletes a model with no risk assessments and no derived models; returns its ID. Its
+    /// deletion revision can restore it.
+    async fn delete_model(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        summary: Option<String>,
+    ) -> async_graphql::Result<ID> {
+        let actor = actor(ctx)?;
+        let row = row_id("id", &id, "Model").gql()?;
+        edits::delete::<ModelRecord>(db(ctx), &actor, row, expected_version, summary.as_deref()).await.gql()?;
+        Ok(id)
+    }
+}
+
+async fn set_published(
+    ctx: &Context<'_>,
+    id: ID,
+    expected_version: i32,
+    summary: Option<String>,
+    published: bool,
+) -> async_graphql::Result<Model> {
+    let actor = actor(ctx)?;
+    let id = row_id("id", &id, "Model").gql()?;
+    let action = if published { RevisionAction::Publish } else { RevisionAction::Unpublish };
+    edits::update(db(ctx), &actor, id, expected_version, action, summary.as_deref(), |r: &mut ModelRecord| {
+        if r.published == published {
+            let state = if published { "published" } else { "a draft" };
+            return Err(ServiceError::bad_input("id", format!("is {state} already")));
+        }
+        r.published = published;
+        Ok(())
+    })
+    .await
+    .gql()?;
+    model(ctx, id).await
+}

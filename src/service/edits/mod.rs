@@ -1,0 +1,350 @@
+//! Every change to the catalog goes through here: validate, write with the version check inside
+//! the `UPDATE ... WHERE version = ?` itself, and record the revision, all in one transaction.
+//! Each kind of entry is a `Record`: its full editable state, which is also what a revision
+//! stores before and after, so that reverting and restoring are ordinary writes of a record.
+
+mod capability;
+mod dataset;
+mod model;
+mod organization;
+mod risk_assessment;
+
+use std::future::Future;
+
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, SqlErr};
+use serde::{Serialize, de::DeserializeOwned};
+
+use super::revisions::{self, NewRevision};
+use super::{Actor, ServiceError, ServiceResult, begin_write, former_slugs};
+use crate::domain::{EntityType, RevisionAction};
+
+pub use capability::CapabilityRecord;
+pub use dataset::DatasetRecord;
+pub use model::{CapabilityLink, ModelRecord, SourceRecord};
+pub use organization::OrganizationRecord;
+pub use risk_assessment::RiskAssessmentRecord;
+
+/// A record with the version it was read at.
+pub struct Versioned<R> {
+    pub record: R,
+    pub version: i32,
+}
+
+pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
+    const TYPE: EntityType;
+    /// How error messages name one, e.g. "model".
+    const NOUN: &'static str;
+
+    /// The entry as it stands now, or `None` if there is none.
+    fn load(db: &DatabaseTransaction, id: i32) -> impl Future<Output = ServiceResult<Option<Versioned<Self>>>> + Send;
+
+    /// Every check: fields first, then what needs the database (references, free slugs, cycles).
+    /// `id` is the entry's own id when it exists already.
+    fn validate(&self, db: &DatabaseTransaction, id: Option<i32>) -> impl Future<Output = ServiceResult<()>> + Send;
+
+    /// Inserts the entry (with `id` when restoring one) and returns its id.
+    fn insert(&self, db: &DatabaseTransaction, id: Option<i32>) -> impl Future<Output = ServiceResult<i32>> + Send;
+
+    /// Writes the entry if it is still at version `expected`; false if it is not.
+    fn update(
+        &self,
+        db: &DatabaseTransaction,
+        id: i32,
+        expected: i32,
+    ) -> impl Future<Output = ServiceResult<bool>> + Send;
+
+    /// Deletes the entry if it is still at version `expected` (false if it is not); refuses
+    /// when other entries depend on it.
+    fn delete(db: &DatabaseTransaction, id: i32, expected: i32) -> impl Future<Output = ServiceResult<bool>> + Send;
+
+    /// Whether the public sees it.
+    fn published(&self, db: &DatabaseTransaction) -> impl Future<Output = ServiceResult<bool>> + Send;
+
+    fn slug(&self) -> Option<&str> {
+        None
+    }
+}
+
+fn to_json<R: Record>(record: &R) -> ServiceResult<serde_json::Value> {
+    serde_json::to_value(record).map_err(ServiceError::internal)
+}
+
+fn not_found<R: Record>() -> ServiceError {
+    ServiceError::NotFound(R::NOUN.into())
+}
+
+/// A constraint the database caught (a concurrent write slipped past validation) said as the
+/// client's mistake, not an internal error.
+pub(crate) fn constraint(error: DbErr, field: &str) -> ServiceError {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => ServiceError::bad_input(field, "is already taken"),
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+            ServiceError::bad_input(field, "refers to an entry that does not exist (any more)")
+        }
+        _ => ServiceError::from(error),
+    }
+}
+
+async fn conflict<R: Record>(db: &DatabaseTransaction, id: i32, expected: i32) -> ServiceError {
+    match R::load(db, id).await {
+        Ok(Some(current)) => ServiceError::Conflict { what: R::NOUN.into(), expected, current: current.version },
+        Ok(None) => not_found::<R>(),
+        Err(error) => error,
+    }
+}
+
+pub async fn create<R: Record>(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    record: R,
+    summary: Option<&str>,
+) -> ServiceResult<i32> {
+    let tx = begin_write(db).await?;
+    record.validate(&tx, None).await?;
+    let id = record.insert(&tx, None).await?;
+    if let Some(slug) = record.slug() {
+        former_slugs::taken(&tx, R::TYPE, slug).await?;
+    }
+    let after = R::load(&tx, id).await?.ok_or_else(not_found::<R>)?;
+    let public = after.record.published(&tx).await?;
+    let after = Some(to_json(&after.record)?);
+    revisions::record(
+        &tx,
+        NewRevision {
+            entity_type: R::TYPE,
+            entity_id: id,
+            action: RevisionAction::Create,
+            actor,
+            summary,
+            before: None,
+            after,
+            public,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Applies `change` to the entry at version `expected` and records it as `action`.
+pub async fn update<R: Record>(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    expected: i32,
+    action: RevisionAction,
+    summary: Option<&str>,
+    change: impl FnOnce(&mut R) -> ServiceResult<()> + Send,
+) -> ServiceResult<()> {
+    let tx = begin_write(db).await?;
+    let before = R::load(&tx, id).await?.ok_or_else(not_found::<R>)?;
+    if before.version != expected {
+        return Err(ServiceError::Conflict { what: R::NOUN.into(), expected, current: before.version });
+    }
+    let mut next = before.record.clone();
+    change(&mut next)?;
+    next.validate(&tx, Some(id)).await?;
+    if !next.update(&tx, id, expected).await? {
+        return Err(conflict::<R>(&tx, id, expected).await);
+    }
+    if let (Some(old), Some(new)) = (before.record.slug(), next.slug())
+        && old != new
+    {
+        former_slugs::renamed(&tx, R::TYPE, id, old, new).await?;
+    }
+    let after = R::load(&tx, id).await?.ok_or_else(not_found::<R>)?;
+    let public = before.record.published(&tx).await? || after.record.published(&tx).await?;
+    revisions::record(
+        &tx,
+        NewRevision {
+            entity_type: R::TYPE,
+            entity_id: id,
+            action,
+            actor,
+            summary,
+            before: Some(to_json(&before.record)?),
+            after: Some(to_json(&after.record)?),
+            public,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn delete<R: Record>(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    expected: i32,
+    summary: Option<&str>,
+) -> ServiceResult<()> {
+    let tx = begin_write(db).await?;
+    let before = R::load(&tx, id).await?.ok_or_else(not_found::<R>)?;
+    if before.version != expected {
+        return Err(ServiceError::Conflict { what: R::NOUN.into(), expected, current: before.version });
+    }
+    let public = before.record.published(&tx).await?;
+    if !R::delete(&tx, id, expected).await? {
+        return Err(conflict::<R>(&tx, id, expected).await);
+    }
+    revisions::record(
+        &tx,
+        NewRevision {
+            entity_type: R::TYPE,
+            entity_id: id,
+            action: RevisionAction::Delete,
+            actor,
+            summary,
+            before: Some(to_json(&before.record)?),
+            after: None,
+            public,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets an entry back to its state right after revision `revision_id`; a new revision.
+pub async fn revert(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    revision_id: i32,
+    expected: i32,
+    summary: Option<&str>,
+) -> ServiceResult<(EntityType, i32)> {
+    let revision = revisions::by_id(db, super::Audience::Editor, revision_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("revision".into()))?;
+    let kind = EntityType::parse(&revision.entity_type)
+        .ok_or_else(|| ServiceError::bad_input("revisionId", "is not a revision of the catalog"))?;
+    let Some(state) = revision.after else {
+        return Err(ServiceError::bad_input("revisionId", "is a deletion: restore the entry instead"));
+    };
+    let id = revision.entity_id;
+    macro_rules! revert_as {
+        ($record:ty) => {{
+            let target: $record = serde_json::from_value(state).map_err(ServiceError::internal)?;
+            update::<$record>(db, actor, id, expected, RevisionAction::Revert, summary, |r| {
+                *r = target;
+                Ok(())
+            })
+            .await
+        }};
+    }
+    match kind {
+        EntityType::Model => revert_as!(ModelRecord),
+        EntityType::Organization => revert_as!(OrganizationRecord),
+        EntityType::Capability => revert_as!(CapabilityRecord),
+        EntityType::Dataset => revert_as!(DatasetRecord),
+        EntityType::RiskAssessment => revert_as!(RiskAssessmentRecord),
+        EntityType::Editor | EntityType::Feedback => {
+            return Err(ServiceError::bad_input("revisionId", "is not a revision of the catalog"));
+        }
+    }?;
+    Ok((kind, id))
+}
+
+/// Brings back the entry that revision `revision_id` deleted, under its old id; a new revision.
+pub async fn restore(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    revision_id: i32,
+    summary: Option<&str>,
+) -> ServiceResult<(EntityType, i32)> {
+    let revision = revisions::by_id(db, super::Audience::Editor, revision_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("revision".into()))?;
+    let kind = EntityType::parse(&revision.entity_type).filter(|k| k.is_catalog());
+    let (Some(kind), Some(state), None) = (kind, revision.before, revision.after) else {
+        return Err(ServiceError::bad_input("revisionId", "is not the deletion of a catalog entry"));
+    };
+    let latest = revisions::latest(db, kind, revision.entity_id).await?;
+    if latest.map(|r| r.id) != Some(revision_id) {
+        return Err(ServiceError::bad_input("revisionId", "is not the entry's latest change: it was restored since"));
+    }
+    macro_rules! restore_as {
+        ($record:ty) => {{
+            let record: $record = serde_json::from_value(state).map_err(ServiceError::internal)?;
+            restore_record(db, actor, revision.entity_id, record, summary).await
+        }};
+    }
+    match kind {
+        EntityType::Model => restore_as!(ModelRecord),
+        EntityType::Organization => restore_as!(OrganizationRecord),
+        EntityType::Capability => restore_as!(CapabilityRecord),
+        EntityType::Dataset => restore_as!(DatasetRecord),
+        EntityType::RiskAssessment => restore_as!(RiskAssessmentRecord),
+        EntityType::Editor | EntityType::Feedback => {
+            Err(ServiceError::bad_input("revisionId", "is not the deletion of a catalog entry"))
+        }
+    }?;
+    Ok((kind, revision.entity_id))
+}
+
+async fn restore_record<R: Record>(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    record: R,
+    summary: Option<&str>,
+) -> ServiceResult<()> {
+    let tx = begin_write(db).await?;
+    if R::load(&tx, id).await?.is_some() {
+        return Err(ServiceError::bad_input("revisionId", format!("the {} exists: it was restored already", R::NOUN)));
+    }
+    record.validate(&tx, None).await?;
+    record.insert(&tx, Some(id)).await?;
+    if let Some(slug) = record.slug() {
+        former_slugs::taken(&tx, R::TYPE, slug).await?;
+    }
+    let after = R::load(&tx, id).await?.ok_or_else(not_found::<R>)?;
+    let public = after.record.published(&tx).await?;
+    revisions::record(
+        &tx,
+        NewRevision {
+            entity_type: R::TYPE,
+            entity_id: id,
+            action: RevisionAction::Restore,
+            actor,
+            summary,
+            before: None,
+            after: Some(to_json(&after.record)?),
+            public,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records an entry that was written in bulk (by the starter-catalog loader, say) as created by
+/// `actor`, with its state as it now stands.
+pub async fn record_created(tx: &DatabaseTransaction, actor: &Actor, kind: EntityType, id: i32) -> ServiceResult<()> {
+    async fn as_record<R: Record>(tx: &DatabaseTransaction, actor: &Actor, id: i32) -> ServiceResult<()> {
+        let after = R::load(tx, id).await?.ok_or_else(not_found::<R>)?;
+        let public = after.record.published(tx).await?;
+        let new = NewRevision {
+            entity_type: R::TYPE,
+            entity_id: id,
+            action: RevisionAction::Create,
+            actor,
+            summary: None,
+            before: None,
+            after: Some(to_json(&after.record)?),
+            public,
+        };
+        revisions::record(tx, new).await.map(|_| ())
+    }
+    match kind {
+        EntityType::Model => as_record::<ModelRecord>(tx, actor, id).await,
+        EntityType::Organization => as_record::<OrganizationRecord>(tx, actor, id).await,
+        EntityType::Capability => as_record::<CapabilityRecord>(tx, actor, id).await,
+        EntityType::Dataset => as_record::<DatasetRecord>(tx, actor, id).await,
+        EntityType::RiskAssessment => as_record::<RiskAssessmentRecord>(tx, actor, id).await,
+        EntityType::Editor | EntityType::Feedback => {
+            Err(ServiceError::internal(anyhow::anyhow!("{kind} is not a catalog entry")))
+        }
+    }
+}

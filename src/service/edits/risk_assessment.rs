@@ -1,0 +1,122 @@
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait},
+};
+use serde::{Deserialize, Serialize};
+
+use super::{Record, Versioned, constraint};
+use crate::domain::{Confidence, EntityType, Likelihood, RiskCategory, RiskCause, RiskHorizon, Severity};
+use crate::entity::{model, risk_assessment};
+use crate::service::{ServiceError, ServiceResult, stored, validate};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RiskAssessmentRecord {
+    pub model_id: i32,
+    pub horizon: RiskHorizon,
+    pub cause: RiskCause,
+    pub category: RiskCategory,
+    pub severity: Severity,
+    pub likelihood: Likelihood,
+    pub summary: String,
+    pub rationale: String,
+    pub confidence: Confidence,
+    pub assessed_on: NaiveDate,
+    pub author: Option<String>,
+}
+
+impl RiskAssessmentRecord {
+    fn active_model(&self) -> risk_assessment::ActiveModel {
+        risk_assessment::ActiveModel {
+            id: NotSet,
+            model_id: Set(self.model_id),
+            horizon: Set(self.horizon.as_str().into()),
+            cause: Set(self.cause.as_str().into()),
+            category: Set(self.category.as_str().into()),
+            severity: Set(self.severity.as_str().into()),
+            likelihood: Set(self.likelihood.as_str().into()),
+            summary: Set(self.summary.clone()),
+            rationale: Set(self.rationale.clone()),
+            confidence: Set(self.confidence.as_str().into()),
+            assessed_on: Set(self.assessed_on),
+            author: Set(self.author.clone()),
+            version: NotSet,
+            created_at: NotSet,
+            updated_at: Set(Utc::now()),
+        }
+    }
+}
+
+impl Record for RiskAssessmentRecord {
+    const TYPE: EntityType = EntityType::RiskAssessment;
+    const NOUN: &'static str = "risk assessment";
+
+    async fn load(db: &DatabaseTransaction, id: i32) -> ServiceResult<Option<Versioned<Self>>> {
+        let Some(row) = risk_assessment::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let record = RiskAssessmentRecord {
+            model_id: row.model_id,
+            horizon: stored("risk horizon", &row.horizon, RiskHorizon::parse)?,
+            cause: stored("risk cause", &row.cause, RiskCause::parse)?,
+            category: stored("risk category", &row.category, RiskCategory::parse)?,
+            severity: stored("severity", &row.severity, Severity::parse)?,
+            likelihood: stored("likelihood", &row.likelihood, Likelihood::parse)?,
+            confidence: stored("confidence", &row.confidence, Confidence::parse)?,
+            summary: row.summary,
+            rationale: row.rationale,
+            assessed_on: row.assessed_on,
+            author: row.author,
+        };
+        Ok(Some(Versioned { record, version: row.version }))
+    }
+
+    async fn validate(&self, db: &DatabaseTransaction, _id: Option<i32>) -> ServiceResult<()> {
+        validate::text("input.summary", &self.summary, 10, 2_000)?;
+        validate::text("input.rationale", &self.rationale, 10, 50_000)?;
+        validate::date("input.assessedOn", self.assessed_on)?;
+        validate::optional_text("input.author", self.author.as_deref(), 200)?;
+        if model::Entity::find_by_id(self.model_id).one(db).await?.is_none() {
+            return Err(ServiceError::bad_input("input.modelId", "names no model"));
+        }
+        Ok(())
+    }
+
+    async fn insert(&self, db: &DatabaseTransaction, id: Option<i32>) -> ServiceResult<i32> {
+        let mut row = self.active_model();
+        if let Some(id) = id {
+            row.id = Set(id);
+        }
+        row.version = Set(1);
+        row.created_at = Set(Utc::now());
+        let inserted =
+            risk_assessment::Entity::insert(row).exec(db).await.map_err(|e| constraint(e, "input.modelId"))?;
+        Ok(id.unwrap_or(inserted.last_insert_id))
+    }
+
+    async fn update(&self, db: &DatabaseTransaction, id: i32, expected: i32) -> ServiceResult<bool> {
+        let result = risk_assessment::Entity::update_many()
+            .set(self.active_model())
+            .col_expr(risk_assessment::Column::Version, Expr::col(risk_assessment::Column::Version).add(1))
+            .filter(risk_assessment::Column::Id.eq(id))
+            .filter(risk_assessment::Column::Version.eq(expected))
+            .exec(db)
+            .await
+            .map_err(|e| constraint(e, "input.modelId"))?;
+        Ok(result.rows_affected == 1)
+    }
+
+    async fn delete(db: &DatabaseTransaction, id: i32, expected: i32) -> ServiceResult<bool> {
+        let result = risk_assessment::Entity::delete_many()
+            .filter(risk_assessment::Column::Id.eq(id))
+            .filter(risk_assessment::Column::Version.eq(expected))
+            .exec(db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    /// As public as the model it assesses.
+    async fn published(&self, db: &DatabaseTransaction) -> ServiceResult<bool> {
+        Ok(model::Entity::find_by_id(self.model_id).one(db).await?.is_some_and(|m| m.published))
+    }
+}
