@@ -4,10 +4,13 @@
 mod catalog;
 mod cli;
 mod dataloader;
+mod editing;
 mod editors;
 mod epoch_agreement;
 mod helpers;
 mod http_spec;
 mod limits;
 mod pagination;
+mod race;
 mod schema_contract;
+mod validation;
