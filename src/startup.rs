@@ -23,6 +23,7 @@ pub struct Application {
 impl Application {
     /// Everything but serving: the listener is bound, so `port()` is known (tests bind port 0).
     pub async fn build(database: &DatabaseSettings, settings: &ServeSettings) -> anyhow::Result<Self> {
+        let keys = token_keys(settings)?;
         let mut db = db::connect(database).await?;
         db::migrate(&db).await?;
         if !settings.no_seed && seed::load_if_empty(&db).await? {
@@ -34,7 +35,6 @@ impl Application {
             tracing::trace!(elapsed = ?info.elapsed, failed = info.failed, statement = %info.statement, "sql");
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        let keys = token_keys(settings)?;
         tokio::task::spawn_blocking(password::warm_up);
         let login_throttle =
             Arc::new(LoginThrottle::new(settings.login_attempts_per_email, settings.login_attempts_per_address));

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use async_graphql::Context;
 
 use super::error::OrGraphqlError;
+use super::loaders::{RequestLoader, forget_cached};
 use crate::service::{Actor, Audience, ServiceError, editors::EditorRow};
 
 /// The caller of one request: anonymous, or an editor whose token checked out.
@@ -61,7 +62,11 @@ pub fn require_admin<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a EditorR
     Ok(editor)
 }
 
-/// The calling editor as the history names them.
+/// The calling editor as the history names them, for a write about to happen. Mutations run
+/// one after another, so the request's loader forgets what it cached: what this write returns
+/// must not come from before an earlier write of the same request.
 pub fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
-    require_editor(ctx).map(Actor::editor)
+    let actor = require_editor(ctx).map(Actor::editor)?;
+    forget_cached(ctx.data_unchecked::<RequestLoader>());
+    Ok(actor)
 }

@@ -81,3 +81,20 @@ batch!(/// The models linked to a capability.
     ModelsWithCapability => Vec<(ModelCapabilityRow, ModelRow)>, |db, audience, ids| relations::models_with_capabilities(db, audience, ids));
 batch!(/// A dataset's models.
     ModelsOfDataset => Vec<ModelRow>, |db, audience, ids| relations::models_of_datasets(db, audience, ids));
+
+/// Forgets everything the request's loader has read, after a write: a later field of the same
+/// request (mutations run one after another) must see the write, not what was cached before it.
+pub fn forget_cached(loader: &RequestLoader) {
+    loader.clear::<AliasesOf>();
+    loader.clear::<ModalitiesOf>();
+    loader.clear::<SourcesOf>();
+    loader.clear::<OrganizationsOf>();
+    loader.clear::<CapabilitiesOf>();
+    loader.clear::<RiskAssessmentsOf>();
+    loader.clear::<DatasetsOf>();
+    loader.clear::<ModelById>();
+    loader.clear::<DerivedFrom>();
+    loader.clear::<ModelsOfOrganization>();
+    loader.clear::<ModelsWithCapability>();
+    loader.clear::<ModelsOfDataset>();
+}

@@ -108,3 +108,68 @@ async fn seed_check_reports_the_catalog_without_a_database() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("with training compute"));
     assert!(!folder.path().join("ai-tracker.db").exists(), "--check touches no database");
 }
+
+async fn run_with_stdin(command: &mut Command, stdin: &str) -> std::process::Output {
+    use tokio::io::AsyncWriteExt;
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).await.unwrap();
+    child.wait_with_output().await.unwrap()
+}
+
+#[tokio::test]
+async fn editor_accounts_are_managed_from_the_command_line() {
+    let app = spawn_app_with(|_| {}).await;
+    let editor = |args: &[&str]| {
+        let mut command = ai_tracker();
+        command.env("DATABASE_URL", &app.db.url).arg("editor").args(args);
+        command
+    };
+    let add = ["add", "--email", "ada@tracker.example", "--name", "Ada L.", "--role", "admin", "--password-stdin"];
+    let weak = run_with_stdin(&mut editor(&add), "too short\n").await;
+    assert!(!weak.status.success(), "a weak password is refused");
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("at least 12 characters"), "{weak:?}");
+
+    let added = run_with_stdin(&mut editor(&add), "a passphrase with spaces\n").await;
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    // The password is the line without its newline.
+    let token = app.login("ada@tracker.example", "a passphrase with spaces").await;
+    let me = app.query_as(&token, "{ me { name role } }", json!({})).await;
+    assert_eq!(me["me"], json!({ "name": "Ada L.", "role": "ADMIN" }));
+
+    let list = editor(&["list"]).output().await.unwrap();
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(listed.contains("ada@tracker.example\tAda L.\tadmin\tactive"), "{listed}");
+
+    let revoke = editor(&["revoke", "--email", "ada@tracker.example"]).output().await.unwrap();
+    assert!(revoke.status.success());
+    let (status, body) = app.post_graphql_as(&token, "{ me { name } }", json!({})).await;
+    assert_eq!((status, body["errors"][0]["extensions"]["code"].as_str()), (401, Some("UNAUTHENTICATED")));
+
+    let deactivate = editor(&["deactivate", "--email", "ada@tracker.example"]).output().await.unwrap();
+    assert!(deactivate.status.success());
+    let (_, error) = app
+        .query_error(
+            "mutation { login(email: \"ada@tracker.example\", password: \"a passphrase with spaces\") { token } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error["extensions"]["code"], "UNAUTHENTICATED");
+    let unknown = editor(&["revoke", "--email", "nobody@tracker.example"]).output().await.unwrap();
+    assert!(!unknown.status.success());
+}
+
+#[tokio::test]
+async fn a_short_jwt_secret_stops_the_service_from_starting() {
+    let folder = tempfile::tempdir().unwrap();
+    let output = ai_tracker()
+        .current_dir(folder.path())
+        .env("AI_TRACKER_ADDR", "127.0.0.1:0")
+        .env("AI_TRACKER_JWT_SECRET", "too-short")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("AI_TRACKER_JWT_SECRET") && stderr.contains("32 bytes"), "{stderr}");
+    assert!(!stderr.contains("too-short"), "the secret itself is never printed");
+}

@@ -319,3 +319,26 @@ async fn entries_others_depend_on_cannot_be_deleted() {
         "openai"
     );
 }
+
+#[tokio::test]
+async fn a_later_mutation_of_one_request_sees_the_earlier_ones_writes() {
+    let app = spawn_app().await;
+    let editor = app.editor_token(EditorRole::Editor).await;
+    let (gpt3, openai, google) = (
+        id_of(&app, "model", "gpt-3").await,
+        id_of(&app, "organization", "openai").await,
+        id_of(&app, "organization", "google").await,
+    );
+    let data = app
+        .query_as(
+            &editor,
+            "mutation($id: ID!, $a: ID!, $b: ID!) {
+               first: updateModel(id: $id, input: { organizationIds: [$a] }, expectedVersion: 1) { version organizations { slug } }
+               second: updateModel(id: $id, input: { organizationIds: [$b, $a] }, expectedVersion: 2) { version organizations { slug } }
+             }",
+            json!({ "id": gpt3, "a": openai, "b": google }),
+        )
+        .await;
+    assert_eq!(data["first"], json!({ "version": 2, "organizations": [{ "slug": "openai" }] }));
+    assert_eq!(data["second"], json!({ "version": 3, "organizations": [{ "slug": "google" }, { "slug": "openai" }] }));
+}

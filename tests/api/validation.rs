@@ -149,6 +149,13 @@ async fn bad_fields_of_the_other_entries_are_refused_by_name() {
             "input.name",
         ),
         (r#"updateModel(id: "not-an-id", input: {}, expectedVersion: 1) { id }"#, "id"),
+        (
+            &format!(
+                r#"updateModel(id: "{gpt3}", input: {{}}, expectedVersion: 1, summary: "{}") {{ id }}"#,
+                "s".repeat(1001)
+            ),
+            "summary",
+        ),
     ];
     for (mutation, field) in cases {
         let (_, error) = app.query_error_as(&editor, &format!("mutation {{ {mutation} }}"), json!({})).await;

@@ -65,6 +65,11 @@ pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     }
 }
 
+/// An edit summary is optional, and short.
+fn check_summary(summary: Option<&str>) -> ServiceResult<()> {
+    super::validate::optional_text("summary", summary, 1_000)
+}
+
 fn to_json<R: Record>(record: &R) -> ServiceResult<serde_json::Value> {
     serde_json::to_value(record).map_err(ServiceError::internal)
 }
@@ -99,6 +104,7 @@ pub async fn create<R: Record>(
     record: R,
     summary: Option<&str>,
 ) -> ServiceResult<i32> {
+    check_summary(summary)?;
     let tx = begin_write(db).await?;
     record.validate(&tx, None).await?;
     let id = record.insert(&tx, None).await?;
@@ -136,6 +142,7 @@ pub async fn update<R: Record>(
     summary: Option<&str>,
     change: impl FnOnce(&mut R) -> ServiceResult<()> + Send,
 ) -> ServiceResult<()> {
+    check_summary(summary)?;
     let tx = begin_write(db).await?;
     let before = R::load(&tx, id).await?.ok_or_else(not_found::<R>)?;
     if before.version != expected {
@@ -179,6 +186,7 @@ pub async fn delete<R: Record>(
     expected: i32,
     summary: Option<&str>,
 ) -> ServiceResult<()> {
+    check_summary(summary)?;
     let tx = begin_write(db).await?;
     let before = R::load(&tx, id).await?.ok_or_else(not_found::<R>)?;
     if before.version != expected {
@@ -214,6 +222,7 @@ pub async fn revert(
     expected: i32,
     summary: Option<&str>,
 ) -> ServiceResult<(EntityType, i32)> {
+    check_summary(summary)?;
     let revision = revisions::by_id(db, super::Audience::Editor, revision_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound("revision".into()))?;
@@ -253,6 +262,7 @@ pub async fn restore(
     revision_id: i32,
     summary: Option<&str>,
 ) -> ServiceResult<(EntityType, i32)> {
+    check_summary(summary)?;
     let revision = revisions::by_id(db, super::Audience::Editor, revision_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound("revision".into()))?;
