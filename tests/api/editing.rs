@@ -342,3 +342,55 @@ async fn a_later_mutation_of_one_request_sees_the_earlier_ones_writes() {
     assert_eq!(data["first"], json!({ "version": 2, "organizations": [{ "slug": "openai" }] }));
     assert_eq!(data["second"], json!({ "version": 3, "organizations": [{ "slug": "google" }, { "slug": "openai" }] }));
 }
+
+#[tokio::test]
+async fn a_deleted_model_comes_back_with_its_links_and_unpublishing_hides_it_again() {
+    let app = spawn_app().await;
+    let editor = app.editor_token(EditorRole::Editor).await;
+    let (meta, dialogue) = (id_of(&app, "organization", "meta").await, id_of(&app, "capability", "dialogue").await);
+    let input = json!({
+        "slug": "short-lived", "name": "Short-lived", "published": true, "organizationIds": [meta],
+        "aliases": ["SL-1"], "inputModalities": ["TEXT", "IMAGE"], "outputModalities": ["TEXT"],
+        "capabilities": [{ "capabilityId": dialogue, "status": "EXTRAPOLATED", "evidence": "expected at 10x" }],
+        "sources": [{ "url": "https://example.org/short-lived" }], "trainingComputeFlop": 1e24
+    });
+    let selection = "slug aliases organizations { slug } inputModalities outputModalities capabilities { status evidence capability { slug } } sources { url } trainingComputeFlop published";
+    let created = app
+        .query_as(
+            &editor,
+            &format!("mutation($input: CreateModelInput!) {{ createModel(input: $input) {{ id {selection} }} }}"),
+            json!({ "input": input }),
+        )
+        .await["createModel"]
+        .clone();
+    let id = created["id"].as_str().unwrap();
+    app.query_as(&editor, "mutation($id: ID!) { deleteModel(id: $id, expectedVersion: 1) }", json!({ "id": id })).await;
+    assert_eq!(app.query("{ model(slug: \"short-lived\") { id } }", json!({})).await["model"], Value::Null);
+
+    let deletion = app.query(HISTORY, json!({ "id": id })).await["revisions"]["nodes"][0].clone();
+    assert_eq!(deletion["action"], "DELETE", "the public sees a published model's deletion");
+    let restored = app
+        .query_as(
+            &editor,
+            &format!("mutation($r: ID!) {{ restore(revisionId: $r) {{ id ... on Model {{ {selection} }} }} }}"),
+            json!({ "r": deletion["id"] }),
+        )
+        .await["restore"]
+        .clone();
+    assert_eq!(restored, created, "the model and every link come back under the same ID");
+
+    let unpublish = "mutation($id: ID!) { unpublishModel(id: $id, expectedVersion: 1) { published } }";
+    assert_eq!(app.query_as(&editor, unpublish, json!({ "id": id })).await["unpublishModel"]["published"], false);
+    assert_eq!(app.query("{ model(slug: \"short-lived\") { id } }", json!({})).await["model"], Value::Null);
+    let actions: Vec<String> = app.query(HISTORY, json!({ "id": id })).await["revisions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        actions,
+        ["UNPUBLISH", "RESTORE", "DELETE", "CREATE"],
+        "withdrawal is public; later draft edits will not be"
+    );
+}
