@@ -15,15 +15,7 @@ use crate::graphql::{
     scalars::Date,
     types::{Capability, Dataset, Organization, RiskAssessment},
 };
-use crate::service::{
-    Audience, ServiceError, capabilities, datasets,
-    edits::{self, CapabilityRecord, DatasetRecord, OrganizationRecord, Record, RiskAssessmentRecord},
-    organizations, risk_assessments,
-};
-
-fn missing(what: &str) -> async_graphql::Error {
-    crate::graphql::error::to_graphql(ServiceError::NotFound(what.into()))
-}
+use crate::service::edits::{self, CapabilityRecord, DatasetRecord, OrganizationRecord, Record, RiskAssessmentRecord};
 
 /// Runs the update pipeline for `R` on the entry with global ID `id`.
 async fn update<R: Record>(
@@ -33,13 +25,12 @@ async fn update<R: Record>(
     expected_version: i32,
     summary: Option<String>,
     change: impl FnOnce(&mut R) -> crate::service::ServiceResult<()> + Send,
-) -> async_graphql::Result<i32> {
+) -> async_graphql::Result<R::Row> {
     let actor = actor(ctx)?;
     let row = row_id("id", id, type_name).gql()?;
     edits::update(db(ctx), &actor, row, expected_version, RevisionAction::Update, summary.as_deref(), change)
         .await
-        .gql()?;
-    Ok(row)
+        .gql()
 }
 
 async fn delete<R: Record>(
@@ -167,8 +158,7 @@ impl CatalogMutation {
             website: input.website,
             description: input.description,
         };
-        let id = edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?;
-        organization(ctx, id).await
+        Ok(edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?.into())
     }
 
     async fn update_organization(
@@ -189,7 +179,7 @@ impl CatalogMutation {
             Ok(())
         })
         .await?;
-        organization(ctx, row).await
+        Ok(row.into())
     }
 
     /// Deletes an organization that no model names; returns its ID.
@@ -216,8 +206,7 @@ impl CatalogMutation {
             category: input.category,
             description: input.description,
         };
-        let id = edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?;
-        capability(ctx, id).await
+        Ok(edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?.into())
     }
 
     async fn update_capability(
@@ -236,7 +225,7 @@ impl CatalogMutation {
             Ok(())
         })
         .await?;
-        capability(ctx, row).await
+        Ok(row.into())
     }
 
     /// Deletes a capability no model is linked to; returns its ID.
@@ -265,8 +254,7 @@ impl CatalogMutation {
             size_unit: input.size_unit,
             url: input.url,
         };
-        let id = edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?;
-        dataset(ctx, id).await
+        Ok(edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?.into())
     }
 
     async fn update_dataset(
@@ -287,7 +275,7 @@ impl CatalogMutation {
             Ok(())
         })
         .await?;
-        dataset(ctx, row).await
+        Ok(row.into())
     }
 
     /// Deletes a dataset no model was trained on; returns its ID.
@@ -321,8 +309,7 @@ impl CatalogMutation {
             assessed_on: input.assessed_on.0,
             author: input.author,
         };
-        let id = edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?;
-        risk_assessment(ctx, id).await
+        Ok(edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?.into())
     }
 
     async fn update_risk_assessment(
@@ -350,7 +337,7 @@ impl CatalogMutation {
             Ok(())
         })
         .await?;
-        risk_assessment(ctx, row).await
+        Ok(row.into())
     }
 
     /// Deletes a risk assessment; returns its ID.
@@ -363,24 +350,4 @@ impl CatalogMutation {
     ) -> async_graphql::Result<ID> {
         delete::<RiskAssessmentRecord>(ctx, id, "RiskAssessment", expected_version, summary).await
     }
-}
-
-async fn organization(ctx: &Context<'_>, id: i32) -> async_graphql::Result<Organization> {
-    organizations::by_id(db(ctx), id).await.gql()?.map(Organization::from).ok_or_else(|| missing("organization"))
-}
-
-async fn capability(ctx: &Context<'_>, id: i32) -> async_graphql::Result<Capability> {
-    capabilities::by_id(db(ctx), id).await.gql()?.map(Capability::from).ok_or_else(|| missing("capability"))
-}
-
-async fn dataset(ctx: &Context<'_>, id: i32) -> async_graphql::Result<Dataset> {
-    datasets::by_id(db(ctx), id).await.gql()?.map(Dataset::from).ok_or_else(|| missing("dataset"))
-}
-
-async fn risk_assessment(ctx: &Context<'_>, id: i32) -> async_graphql::Result<RiskAssessment> {
-    risk_assessments::by_id(db(ctx), Audience::Editor, id)
-        .await
-        .gql()?
-        .map(RiskAssessment::from)
-        .ok_or_else(|| missing("risk assessment"))
 }

@@ -13,9 +13,8 @@ use crate::graphql::{
     types::Model,
 };
 use crate::service::{
-    Audience, ServiceError, ServiceResult,
+    ServiceError, ServiceResult,
     edits::{self, CapabilityLink, ModelRecord, SourceRecord},
-    models,
 };
 
 #[derive(InputObject)]
@@ -151,15 +150,6 @@ pub struct UpdateModelInput {
     pub fields: ModelFields,
 }
 
-async fn model(ctx: &Context<'_>, id: i32) -> async_graphql::Result<Model> {
-    models::by_id(db(ctx), Audience::Editor, id)
-        .await
-        .gql()?
-        .map(Model::from)
-        .ok_or_else(|| ServiceError::NotFound("model".into()))
-        .gql()
-}
-
 #[derive(Default)]
 pub struct ModelMutation;
 
@@ -176,8 +166,7 @@ impl ModelMutation {
         let mut record = ModelRecord::new(input.slug, input.name);
         record.published = input.published;
         input.fields.apply(&mut record).gql()?;
-        let id = edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?;
-        model(ctx, id).await
+        Ok(edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?.into())
     }
 
     /// Changes a model that is still at `expectedVersion`; CONFLICT (with `currentVersion`)
@@ -193,7 +182,7 @@ impl ModelMutation {
         let actor = actor(ctx)?;
         let id = row_id("id", &id, "Model").gql()?;
         let UpdateModelInput { slug, name, fields } = input;
-        edits::update(
+        let row = edits::update(
             db(ctx),
             &actor,
             id,
@@ -208,7 +197,7 @@ impl ModelMutation {
         )
         .await
         .gql()?;
-        model(ctx, id).await
+        Ok(row.into())
     }
 
     /// Makes a draft visible to the public.
@@ -259,15 +248,16 @@ async fn set_published(
     let actor = actor(ctx)?;
     let id = row_id("id", &id, "Model").gql()?;
     let action = if published { RevisionAction::Publish } else { RevisionAction::Unpublish };
-    edits::update(db(ctx), &actor, id, expected_version, action, summary.as_deref(), |r: &mut ModelRecord| {
-        if r.published == published {
-            let state = if published { "published" } else { "a draft" };
-            return Err(ServiceError::bad_input("id", format!("is {state} already")));
-        }
-        r.published = published;
-        Ok(())
-    })
-    .await
-    .gql()?;
-    model(ctx, id).await
+    let row =
+        edits::update(db(ctx), &actor, id, expected_version, action, summary.as_deref(), |r: &mut ModelRecord| {
+            if r.published == published {
+                let state = if published { "published" } else { "a draft" };
+                return Err(ServiceError::bad_input("id", format!("is {state} already")));
+            }
+            r.published = published;
+            Ok(())
+        })
+        .await
+        .gql()?;
+    Ok(row.into())
 }

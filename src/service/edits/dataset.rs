@@ -1,12 +1,11 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    sea_query::{Expr, ExprTrait},
+    DatabaseTransaction, EntityTrait,
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Record, Versioned, constraint};
+use super::{Record, Versioned, rows};
 use crate::domain::{EntityType, SizeUnit, name_key};
 use crate::entity::{dataset, model_dataset};
 use crate::service::{ServiceError, ServiceResult, stored, validate};
@@ -42,10 +41,12 @@ impl DatasetRecord {
 
 impl Record for DatasetRecord {
     const TYPE: EntityType = EntityType::Dataset;
+    type Row = dataset::Model;
     const NOUN: &'static str = "dataset";
 
     async fn load(db: &DatabaseTransaction, id: i32) -> ServiceResult<Option<Versioned<Self>>> {
-        let Some(row) = dataset::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let Some(found) = dataset::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let row = found.clone();
         let record = DatasetRecord {
             size_unit: row.size_unit.as_deref().map(|u| stored("size unit", u, SizeUnit::parse)).transpose()?,
             slug: row.slug,
@@ -54,7 +55,7 @@ impl Record for DatasetRecord {
             size: row.size,
             url: row.url,
         };
-        Ok(Some(Versioned { record, version: row.version }))
+        Ok(Some(Versioned { record, version: found.version, row: found }))
     }
 
     async fn validate(&self, db: &DatabaseTransaction, id: Option<i32>) -> ServiceResult<()> {
@@ -66,54 +67,29 @@ impl Record for DatasetRecord {
             return Err(ServiceError::bad_input("input.sizeUnit", "is needed exactly when a size is given"));
         }
         validate::optional_url("input.url", self.url.as_deref())?;
-        let clash = dataset::Entity::find()
-            .filter(dataset::Column::Slug.eq(&self.slug))
-            .filter(dataset::Column::Id.ne(id.unwrap_or(0)))
-            .count(db)
-            .await?;
-        if clash > 0 {
+        if rows::slug_taken::<dataset::Entity>(db, &self.slug, id).await? {
             return Err(ServiceError::bad_input("input.slug", "is taken by another dataset"));
         }
         Ok(())
     }
 
     async fn insert(&self, db: &DatabaseTransaction, id: Option<i32>) -> ServiceResult<i32> {
-        let mut row = self.active_model();
-        if let Some(id) = id {
-            row.id = Set(id);
-        }
-        row.version = Set(1);
-        row.created_at = Set(Utc::now());
-        let inserted = dataset::Entity::insert(row).exec(db).await.map_err(|e| constraint(e, "input.slug"))?;
-        Ok(id.unwrap_or(inserted.last_insert_id))
+        rows::insert::<dataset::Entity>(db, self.active_model(), id, "input.slug").await
     }
 
     async fn update(&self, db: &DatabaseTransaction, id: i32, expected: i32) -> ServiceResult<bool> {
-        let result = dataset::Entity::update_many()
-            .set(self.active_model())
-            .col_expr(dataset::Column::Version, Expr::col(dataset::Column::Version).add(1))
-            .filter(dataset::Column::Id.eq(id))
-            .filter(dataset::Column::Version.eq(expected))
-            .exec(db)
-            .await
-            .map_err(|e| constraint(e, "input.slug"))?;
-        Ok(result.rows_affected == 1)
+        rows::update::<dataset::Entity>(db, self.active_model(), id, expected, "input.slug").await
     }
 
     async fn delete(db: &DatabaseTransaction, id: i32, expected: i32) -> ServiceResult<bool> {
-        let links = model_dataset::Entity::find().filter(model_dataset::Column::DatasetId.eq(id)).count(db).await?;
+        let links = rows::links::<model_dataset::Entity>(db, model_dataset::Column::DatasetId, id).await?;
         if links > 0 {
             return Err(ServiceError::bad_input(
                 "id",
                 format!("is the training data of {links} models: unlink it first"),
             ));
         }
-        let result = dataset::Entity::delete_many()
-            .filter(dataset::Column::Id.eq(id))
-            .filter(dataset::Column::Version.eq(expected))
-            .exec(db)
-            .await?;
-        Ok(result.rows_affected == 1)
+        rows::delete::<dataset::Entity>(db, id, expected).await
     }
 
     async fn published(&self, _db: &DatabaseTransaction) -> ServiceResult<bool> {

@@ -8,6 +8,7 @@ mod dataset;
 mod model;
 mod organization;
 mod risk_assessment;
+mod rows;
 
 use std::future::Future;
 
@@ -24,14 +25,17 @@ pub use model::{CapabilityLink, ModelRecord, SourceRecord};
 pub use organization::OrganizationRecord;
 pub use risk_assessment::RiskAssessmentRecord;
 
-/// A record with the version it was read at.
-pub struct Versioned<R> {
+/// A record with the version it was read at, and the row it was read from.
+pub struct Versioned<R: Record> {
     pub record: R,
     pub version: i32,
+    pub row: R::Row,
 }
 
 pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     const TYPE: EntityType;
+    /// The entry's own table row, as writes return it.
+    type Row: Send + Sync;
     /// How error messages name one, e.g. "model".
     const NOUN: &'static str;
 
@@ -74,6 +78,34 @@ fn to_json<R: Record>(record: &R) -> ServiceResult<serde_json::Value> {
     serde_json::to_value(record).map_err(ServiceError::internal)
 }
 
+/// Records a change to entry `id` of `R`'s type. The public may read it if the entry was
+/// published before or after the change.
+async fn record_change<R: Record>(
+    tx: &DatabaseTransaction,
+    actor: &Actor,
+    summary: Option<&str>,
+    id: i32,
+    action: RevisionAction,
+    before: Option<&R>,
+    after: Option<&R>,
+) -> ServiceResult<()> {
+    let mut public = false;
+    for state in [before, after].into_iter().flatten() {
+        public |= state.published(tx).await?;
+    }
+    let new = NewRevision {
+        entity_type: R::TYPE,
+        entity_id: id,
+        action,
+        actor,
+        summary,
+        before: before.map(to_json).transpose()?,
+        after: after.map(to_json).transpose()?,
+        public,
+    };
+    revisions::record(tx, new).await.map(|_| ())
+}
+
 fn not_found<R: Record>() -> ServiceError {
     ServiceError::NotFound(R::NOUN.into())
 }
@@ -98,12 +130,13 @@ async fn conflict<R: Record>(db: &DatabaseTransaction, id: i32, expected: i32) -
     }
 }
 
+/// Adds an entry; returns its row as written.
 pub async fn create<R: Record>(
     db: &DatabaseConnection,
     actor: &Actor,
     record: R,
     summary: Option<&str>,
-) -> ServiceResult<i32> {
+) -> ServiceResult<R::Row> {
     check_summary(summary)?;
     let tx = begin_write(db).await?;
     record.validate(&tx, None).await?;
@@ -112,27 +145,13 @@ pub async fn create<R: Record>(
         former_slugs::taken(&tx, R::TYPE, slug).await?;
     }
     let after = R::load(&tx, id).await?.ok_or_else(not_found::<R>)?;
-    let public = after.record.published(&tx).await?;
-    let after = Some(to_json(&after.record)?);
-    revisions::record(
-        &tx,
-        NewRevision {
-            entity_type: R::TYPE,
-            entity_id: id,
-            action: RevisionAction::Create,
-            actor,
-            summary,
-            before: None,
-            after,
-            public,
-        },
-    )
-    .await?;
+    record_change(&tx, actor, summary, id, RevisionAction::Create, None, Some(&after.record)).await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(after.row)
 }
 
-/// Applies `change` to the entry at version `expected` and records it as `action`.
+/// Applies `change` to the entry at version `expected` and records it as `action`; returns the
+/// row as this write left it.
 pub async fn update<R: Record>(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -141,7 +160,7 @@ pub async fn update<R: Record>(
     action: RevisionAction,
     summary: Option<&str>,
     change: impl FnOnce(&mut R) -> ServiceResult<()> + Send,
-) -> ServiceResult<()> {
+) -> ServiceResult<R::Row> {
     check_summary(summary)?;
     let tx = begin_write(db).await?;
     let before = R::load(&tx, id).await?.ok_or_else(not_found::<R>)?;
@@ -160,23 +179,9 @@ pub async fn update<R: Record>(
         former_slugs::renamed(&tx, R::TYPE, id, old, new).await?;
     }
     let after = R::load(&tx, id).await?.ok_or_else(not_found::<R>)?;
-    let public = before.record.published(&tx).await? || after.record.published(&tx).await?;
-    revisions::record(
-        &tx,
-        NewRevision {
-            entity_type: R::TYPE,
-            entity_id: id,
-            action,
-            actor,
-            summary,
-            before: Some(to_json(&before.record)?),
-            after: Some(to_json(&after.record)?),
-            public,
-        },
-    )
-    .await?;
+    record_change(&tx, actor, summary, id, action, Some(&before.record), Some(&after.record)).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(after.row)
 }
 
 pub async fn delete<R: Record>(
@@ -192,24 +197,10 @@ pub async fn delete<R: Record>(
     if before.version != expected {
         return Err(ServiceError::Conflict { what: R::NOUN.into(), expected, current: before.version });
     }
-    let public = before.record.published(&tx).await?;
     if !R::delete(&tx, id, expected).await? {
         return Err(conflict::<R>(&tx, id, expected).await);
     }
-    revisions::record(
-        &tx,
-        NewRevision {
-            entity_type: R::TYPE,
-            entity_id: id,
-            action: RevisionAction::Delete,
-            actor,
-            summary,
-            before: Some(to_json(&before.record)?),
-            after: None,
-            public,
-        },
-    )
-    .await?;
+    record_change(&tx, actor, summary, id, RevisionAction::Delete, Some(&before.record), None).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -240,6 +231,7 @@ pub async fn revert(
                 Ok(())
             })
             .await
+            .map(|_| ())
         }};
     }
     match kind {
@@ -310,21 +302,7 @@ async fn restore_record<R: Record>(
         former_slugs::taken(&tx, R::TYPE, slug).await?;
     }
     let after = R::load(&tx, id).await?.ok_or_else(not_found::<R>)?;
-    let public = after.record.published(&tx).await?;
-    revisions::record(
-        &tx,
-        NewRevision {
-            entity_type: R::TYPE,
-            entity_id: id,
-            action: RevisionAction::Restore,
-            actor,
-            summary,
-            before: None,
-            after: Some(to_json(&after.record)?),
-            public,
-        },
-    )
-    .await?;
+    record_change(&tx, actor, summary, id, RevisionAction::Restore, None, Some(&after.record)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -334,18 +312,7 @@ async fn restore_record<R: Record>(
 pub async fn record_created(tx: &DatabaseTransaction, actor: &Actor, kind: EntityType, id: i32) -> ServiceResult<()> {
     async fn as_record<R: Record>(tx: &DatabaseTransaction, actor: &Actor, id: i32) -> ServiceResult<()> {
         let after = R::load(tx, id).await?.ok_or_else(not_found::<R>)?;
-        let public = after.record.published(tx).await?;
-        let new = NewRevision {
-            entity_type: R::TYPE,
-            entity_id: id,
-            action: RevisionAction::Create,
-            actor,
-            summary: None,
-            before: None,
-            after: Some(to_json(&after.record)?),
-            public,
-        };
-        revisions::record(tx, new).await.map(|_| ())
+        record_change(tx, actor, None, id, RevisionAction::Create, None, Some(&after.record)).await
     }
     match kind {
         EntityType::Model => as_record::<ModelRecord>(tx, actor, id).await,

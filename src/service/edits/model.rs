@@ -3,12 +3,11 @@ use std::collections::HashSet;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    sea_query::{Expr, ExprTrait},
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Record, Versioned, constraint};
+use super::{Record, Versioned, constraint, rows};
 use crate::domain::{
     Access, CapabilityStatus, Confidence, DatePrecision, EntityType, Modality, ModalityDirection, SizeUnit, name_key,
 };
@@ -284,10 +283,12 @@ async fn all_exist<E: EntityTrait>(
 
 impl Record for ModelRecord {
     const TYPE: EntityType = EntityType::Model;
+    type Row = model::Model;
     const NOUN: &'static str = "model";
 
     async fn load(db: &DatabaseTransaction, id: i32) -> ServiceResult<Option<Versioned<Self>>> {
-        let Some(row) = model::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let Some(found) = model::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let row = found.clone();
         let aliases = model_alias::Entity::find()
             .filter(model_alias::Column::ModelId.eq(id))
             .order_by_asc(model_alias::Column::Position)
@@ -380,17 +381,12 @@ impl Record for ModelRecord {
             sources,
             published: row.published,
         };
-        Ok(Some(Versioned { record, version: row.version }))
+        Ok(Some(Versioned { record, version: found.version, row: found }))
     }
 
     async fn validate(&self, db: &DatabaseTransaction, id: Option<i32>) -> ServiceResult<()> {
         self.check_fields()?;
-        let clash = model::Entity::find()
-            .filter(model::Column::Slug.eq(&self.slug))
-            .filter(model::Column::Id.ne(id.unwrap_or(0)))
-            .count(db)
-            .await?;
-        if clash > 0 {
+        if rows::slug_taken::<model::Entity>(db, &self.slug, id).await? {
             return Err(ServiceError::bad_input("input.slug", "is taken by another model"));
         }
         all_exist::<organization::Entity>(
@@ -427,28 +423,13 @@ impl Record for ModelRecord {
     }
 
     async fn insert(&self, db: &DatabaseTransaction, id: Option<i32>) -> ServiceResult<i32> {
-        let mut row = self.active_model();
-        if let Some(id) = id {
-            row.id = Set(id);
-        }
-        row.version = Set(1);
-        row.created_at = Set(Utc::now());
-        let inserted = model::Entity::insert(row).exec(db).await.map_err(|e| constraint(e, "input.slug"))?;
-        let id = id.unwrap_or(inserted.last_insert_id);
+        let id = rows::insert::<model::Entity>(db, self.active_model(), id, "input.slug").await?;
         self.write_links(db, id).await?;
         Ok(id)
     }
 
     async fn update(&self, db: &DatabaseTransaction, id: i32, expected: i32) -> ServiceResult<bool> {
-        let result = model::Entity::update_many()
-            .set(self.active_model())
-            .col_expr(model::Column::Version, Expr::col(model::Column::Version).add(1))
-            .filter(model::Column::Id.eq(id))
-            .filter(model::Column::Version.eq(expected))
-            .exec(db)
-            .await
-            .map_err(|e| constraint(e, "input.slug"))?;
-        if result.rows_affected != 1 {
+        if !rows::update::<model::Entity>(db, self.active_model(), id, expected, "input.slug").await? {
             return Ok(false);
         }
         self.write_links(db, id).await?;
@@ -456,23 +437,18 @@ impl Record for ModelRecord {
     }
 
     async fn delete(db: &DatabaseTransaction, id: i32, expected: i32) -> ServiceResult<bool> {
-        let risks = risk_assessment::Entity::find().filter(risk_assessment::Column::ModelId.eq(id)).count(db).await?;
+        let risks = rows::links::<risk_assessment::Entity>(db, risk_assessment::Column::ModelId, id).await?;
         if risks > 0 {
             return Err(ServiceError::bad_input("id", format!("has {risks} risk assessments: delete them first")));
         }
-        let derived = model::Entity::find().filter(model::Column::BaseModelId.eq(id)).count(db).await?;
+        let derived = rows::links::<model::Entity>(db, model::Column::BaseModelId, id).await?;
         if derived > 0 {
             return Err(ServiceError::bad_input(
                 "id",
                 format!("is the base model of {derived} models: change their base model first"),
             ));
         }
-        let result = model::Entity::delete_many()
-            .filter(model::Column::Id.eq(id))
-            .filter(model::Column::Version.eq(expected))
-            .exec(db)
-            .await?;
-        Ok(result.rows_affected == 1)
+        rows::delete::<model::Entity>(db, id, expected).await
     }
 
     async fn published(&self, _db: &DatabaseTransaction) -> ServiceResult<bool> {

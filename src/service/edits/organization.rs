@@ -1,12 +1,11 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    sea_query::{Expr, ExprTrait},
+    DatabaseTransaction, EntityTrait,
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Record, Versioned, constraint};
+use super::{Record, Versioned, rows};
 use crate::domain::{EntityType, OrganizationKind, name_key};
 use crate::entity::{model_organization, organization};
 use crate::service::{ServiceError, ServiceResult, stored, validate};
@@ -42,10 +41,12 @@ impl OrganizationRecord {
 
 impl Record for OrganizationRecord {
     const TYPE: EntityType = EntityType::Organization;
+    type Row = organization::Model;
     const NOUN: &'static str = "organization";
 
     async fn load(db: &DatabaseTransaction, id: i32) -> ServiceResult<Option<Versioned<Self>>> {
-        let Some(row) = organization::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let Some(found) = organization::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let row = found.clone();
         let record = OrganizationRecord {
             kind: stored("organization kind", &row.kind, OrganizationKind::parse)?,
             slug: row.slug,
@@ -54,7 +55,7 @@ impl Record for OrganizationRecord {
             website: row.website,
             description: row.description,
         };
-        Ok(Some(Versioned { record, version: row.version }))
+        Ok(Some(Versioned { record, version: found.version, row: found }))
     }
 
     async fn validate(&self, db: &DatabaseTransaction, id: Option<i32>) -> ServiceResult<()> {
@@ -63,57 +64,30 @@ impl Record for OrganizationRecord {
         validate::country("input.country", &self.country)?;
         validate::optional_url("input.website", self.website.as_deref())?;
         validate::optional_text("input.description", self.description.as_deref(), 20_000)?;
-        let clash = organization::Entity::find()
-            .filter(organization::Column::Slug.eq(&self.slug))
-            .filter(organization::Column::Id.ne(id.unwrap_or(0)))
-            .count(db)
-            .await?;
-        if clash > 0 {
+        if rows::slug_taken::<organization::Entity>(db, &self.slug, id).await? {
             return Err(ServiceError::bad_input("input.slug", "is taken by another organization"));
         }
         Ok(())
     }
 
     async fn insert(&self, db: &DatabaseTransaction, id: Option<i32>) -> ServiceResult<i32> {
-        let mut row = self.active_model();
-        if let Some(id) = id {
-            row.id = Set(id);
-        }
-        row.version = Set(1);
-        row.created_at = Set(Utc::now());
-        let inserted = organization::Entity::insert(row).exec(db).await.map_err(|e| constraint(e, "input.slug"))?;
-        Ok(id.unwrap_or(inserted.last_insert_id))
+        rows::insert::<organization::Entity>(db, self.active_model(), id, "input.slug").await
     }
 
     async fn update(&self, db: &DatabaseTransaction, id: i32, expected: i32) -> ServiceResult<bool> {
-        let result = organization::Entity::update_many()
-            .set(self.active_model())
-            .col_expr(organization::Column::Version, Expr::col(organization::Column::Version).add(1))
-            .filter(organization::Column::Id.eq(id))
-            .filter(organization::Column::Version.eq(expected))
-            .exec(db)
-            .await
-            .map_err(|e| constraint(e, "input.slug"))?;
-        Ok(result.rows_affected == 1)
+        rows::update::<organization::Entity>(db, self.active_model(), id, expected, "input.slug").await
     }
 
     async fn delete(db: &DatabaseTransaction, id: i32, expected: i32) -> ServiceResult<bool> {
-        let models = model_organization::Entity::find()
-            .filter(model_organization::Column::OrganizationId.eq(id))
-            .count(db)
-            .await?;
+        let models =
+            rows::links::<model_organization::Entity>(db, model_organization::Column::OrganizationId, id).await?;
         if models > 0 {
             return Err(ServiceError::bad_input(
                 "id",
                 format!("is an organization of {models} models: take it off them first"),
             ));
         }
-        let result = organization::Entity::delete_many()
-            .filter(organization::Column::Id.eq(id))
-            .filter(organization::Column::Version.eq(expected))
-            .exec(db)
-            .await?;
-        Ok(result.rows_affected == 1)
+        rows::delete::<organization::Entity>(db, id, expected).await
     }
 
     async fn published(&self, _db: &DatabaseTransaction) -> ServiceResult<bool> {

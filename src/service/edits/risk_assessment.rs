@@ -1,12 +1,11 @@
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    sea_query::{Expr, ExprTrait},
+    DatabaseTransaction, EntityTrait,
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Record, Versioned, constraint};
+use super::{Record, Versioned, rows};
 use crate::domain::{Confidence, EntityType, Likelihood, RiskCategory, RiskCause, RiskHorizon, Severity};
 use crate::entity::{model, risk_assessment};
 use crate::service::{ServiceError, ServiceResult, stored, validate};
@@ -51,10 +50,12 @@ impl RiskAssessmentRecord {
 
 impl Record for RiskAssessmentRecord {
     const TYPE: EntityType = EntityType::RiskAssessment;
+    type Row = risk_assessment::Model;
     const NOUN: &'static str = "risk assessment";
 
     async fn load(db: &DatabaseTransaction, id: i32) -> ServiceResult<Option<Versioned<Self>>> {
-        let Some(row) = risk_assessment::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let Some(found) = risk_assessment::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+        let row = found.clone();
         let record = RiskAssessmentRecord {
             model_id: row.model_id,
             horizon: stored("risk horizon", &row.horizon, RiskHorizon::parse)?,
@@ -68,7 +69,7 @@ impl Record for RiskAssessmentRecord {
             assessed_on: row.assessed_on,
             author: row.author,
         };
-        Ok(Some(Versioned { record, version: row.version }))
+        Ok(Some(Versioned { record, version: found.version, row: found }))
     }
 
     async fn validate(&self, db: &DatabaseTransaction, _id: Option<i32>) -> ServiceResult<()> {
@@ -83,36 +84,15 @@ impl Record for RiskAssessmentRecord {
     }
 
     async fn insert(&self, db: &DatabaseTransaction, id: Option<i32>) -> ServiceResult<i32> {
-        let mut row = self.active_model();
-        if let Some(id) = id {
-            row.id = Set(id);
-        }
-        row.version = Set(1);
-        row.created_at = Set(Utc::now());
-        let inserted =
-            risk_assessment::Entity::insert(row).exec(db).await.map_err(|e| constraint(e, "input.modelId"))?;
-        Ok(id.unwrap_or(inserted.last_insert_id))
+        rows::insert::<risk_assessment::Entity>(db, self.active_model(), id, "input.modelId").await
     }
 
     async fn update(&self, db: &DatabaseTransaction, id: i32, expected: i32) -> ServiceResult<bool> {
-        let result = risk_assessment::Entity::update_many()
-            .set(self.active_model())
-            .col_expr(risk_assessment::Column::Version, Expr::col(risk_assessment::Column::Version).add(1))
-            .filter(risk_assessment::Column::Id.eq(id))
-            .filter(risk_assessment::Column::Version.eq(expected))
-            .exec(db)
-            .await
-            .map_err(|e| constraint(e, "input.modelId"))?;
-        Ok(result.rows_affected == 1)
+        rows::update::<risk_assessment::Entity>(db, self.active_model(), id, expected, "input.modelId").await
     }
 
     async fn delete(db: &DatabaseTransaction, id: i32, expected: i32) -> ServiceResult<bool> {
-        let result = risk_assessment::Entity::delete_many()
-            .filter(risk_assessment::Column::Id.eq(id))
-            .filter(risk_assessment::Column::Version.eq(expected))
-            .exec(db)
-            .await?;
-        Ok(result.rows_affected == 1)
+        rows::delete::<risk_assessment::Entity>(db, id, expected).await
     }
 
     /// As public as the model it assesses.
