@@ -8,6 +8,11 @@ domain_enum! {
         Parameters => "parameters",
         TrainingComputeFlop => "training_compute_flop",
         TrainingCostUsd => "training_cost_usd",
+        Slug => "slug",
+        TrainingDatasetSize => "training_dataset_size",
+        Access => "access",
+        Hardware => "hardware",
+        License => "license",
     }
 }
 
@@ -16,6 +21,8 @@ domain_enum! {
     OrganizationOrderField {
         Name => "name",
         Country => "country",
+        Slug => "slug",
+        Kind => "kind",
     }
 }
 
@@ -24,6 +31,7 @@ domain_enum! {
     CapabilityOrderField {
         Name => "name",
         Category => "category",
+        Slug => "slug",
     }
 }
 
@@ -43,6 +51,10 @@ domain_enum! {
         Severity => "severity",
         /// By rank: LOW < MEDIUM < HIGH.
         Likelihood => "likelihood",
+        Horizon => "horizon",
+        Cause => "cause",
+        Category => "category",
+        Confidence => "confidence",
     }
 }
 

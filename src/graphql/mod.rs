@@ -2,6 +2,7 @@
 
 mod connection;
 mod error;
+mod filters;
 mod loaders;
 mod node;
 mod query;

@@ -3,6 +3,9 @@ use sea_orm::DatabaseConnection;
 
 use super::connection::{CatalogConnection, connect, page_args, page_cost};
 use super::error::OrGraphqlError;
+use super::filters::{
+    CapabilityFilterInput, ModelFilterInput, OrganizationFilterInput, RiskAssessmentFilterInput, filter_cost,
+};
 use super::node::{Node, parse_global_id};
 use super::types::{Capability, Dataset, Model, Organization, RiskAssessment, prefetch_relations};
 use crate::domain::{
@@ -10,7 +13,9 @@ use crate::domain::{
     RiskAssessmentOrderField,
 };
 use crate::service::{
-    Audience, OrderBy, ServiceError, capabilities, datasets, models, organizations, risk_assessments,
+    Audience, OrderBy, ServiceError, capabilities, datasets,
+    filter::{CapabilityFilter, ModelFilter, OrganizationFilter, RiskAssessmentFilter},
+    models, organizations, risk_assessments,
 };
 
 /// At most this many ordering keys per list.
@@ -50,6 +55,8 @@ fn audience(ctx: &Context<'_>) -> Audience {
 
 pub struct Query;
 
+// A resolver's parameters are its field's GraphQL arguments.
+#[allow(clippy::too_many_arguments)]
 #[Object]
 impl Query {
     /// Any catalog object by its global ID; null when there is none (or it is not visible).
@@ -78,10 +85,11 @@ impl Query {
     }
 
     /// The catalog's models, newest first unless `orderBy` says otherwise.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "page_cost(first, last, child_complexity) + filter_cost(&filter)")]
     async fn models(
         &self,
         ctx: &Context<'_>,
+        filter: Option<ModelFilterInput>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -90,9 +98,11 @@ impl Query {
     ) -> async_graphql::Result<CatalogConnection<Model>> {
         let (db, audience) = (db(ctx), audience(ctx));
         let order = order_keys(order_by)?;
-        let page = models::page(db, audience, &order, &page_args(first, after, last, before)).await.gql()?;
+        let filter = filter.map(ModelFilter::from);
+        let args = page_args(first, after, last, before);
+        let page = models::page(db, audience, filter.as_ref(), &order, &args).await.gql()?;
         prefetch_relations(ctx, page.rows.iter().map(|(_, row)| row)).await?;
-        connect(ctx, page, models::count(db, audience), Model::from).await
+        connect(ctx, page, models::count(db, audience, filter.as_ref()), Model::from).await
     }
 
     /// An organization by its slug; null when there is none.
@@ -101,10 +111,11 @@ impl Query {
     }
 
     /// Organizations, by name unless `orderBy` says otherwise.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "page_cost(first, last, child_complexity) + filter_cost(&filter)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
+        filter: Option<OrganizationFilterInput>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -113,8 +124,10 @@ impl Query {
     ) -> async_graphql::Result<CatalogConnection<Organization>> {
         let db = db(ctx);
         let order = order_keys(order_by)?;
-        let page = organizations::page(db, &order, &page_args(first, after, last, before)).await.gql()?;
-        connect(ctx, page, organizations::count(db), Organization::from).await
+        let filter = filter.map(OrganizationFilter::from);
+        let page =
+            organizations::page(db, filter.as_ref(), &order, &page_args(first, after, last, before)).await.gql()?;
+        connect(ctx, page, organizations::count(db, filter.as_ref()), Organization::from).await
     }
 
     /// A capability by its slug; null when there is none.
@@ -123,10 +136,11 @@ impl Query {
     }
 
     /// Capabilities, by name unless `orderBy` says otherwise.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "page_cost(first, last, child_complexity) + filter_cost(&filter)")]
     async fn capabilities(
         &self,
         ctx: &Context<'_>,
+        filter: Option<CapabilityFilterInput>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -135,8 +149,10 @@ impl Query {
     ) -> async_graphql::Result<CatalogConnection<Capability>> {
         let db = db(ctx);
         let order = order_keys(order_by)?;
-        let page = capabilities::page(db, &order, &page_args(first, after, last, before)).await.gql()?;
-        connect(ctx, page, capabilities::count(db), Capability::from).await
+        let filter = filter.map(CapabilityFilter::from);
+        let page =
+            capabilities::page(db, filter.as_ref(), &order, &page_args(first, after, last, before)).await.gql()?;
+        connect(ctx, page, capabilities::count(db, filter.as_ref()), Capability::from).await
     }
 
     /// A dataset by its slug; null when there is none.
@@ -163,10 +179,11 @@ impl Query {
 
     /// Risk assessments of published models, most recently assessed first unless `orderBy`
     /// says otherwise.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "page_cost(first, last, child_complexity) + filter_cost(&filter)")]
     async fn risk_assessments(
         &self,
         ctx: &Context<'_>,
+        filter: Option<RiskAssessmentFilterInput>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -175,7 +192,9 @@ impl Query {
     ) -> async_graphql::Result<CatalogConnection<RiskAssessment>> {
         let (db, audience) = (db(ctx), audience(ctx));
         let order = order_keys(order_by)?;
-        let page = risk_assessments::page(db, audience, &order, &page_args(first, after, last, before)).await.gql()?;
-        connect(ctx, page, risk_assessments::count(db, audience), RiskAssessment::from).await
+        let filter = filter.map(RiskAssessmentFilter::from);
+        let args = page_args(first, after, last, before);
+        let page = risk_assessments::page(db, audience, filter.as_ref(), &order, &args).await.gql()?;
+        connect(ctx, page, risk_assessments::count(db, audience, filter.as_ref()), RiskAssessment::from).await
     }
 }

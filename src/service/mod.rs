@@ -4,6 +4,7 @@
 pub mod capabilities;
 pub mod datasets;
 mod error;
+pub mod filter;
 pub mod models;
 pub mod organizations;
 pub mod page;

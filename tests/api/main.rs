@@ -1,10 +1,12 @@
 //! The integration suite: one binary, one module per feature, each test against the real
 //! service over HTTP on a fresh database (see `helpers::spawn_app`).
 
+mod backend_agreement;
 mod catalog;
 mod cli;
 mod dataloader;
 mod epoch_agreement;
+mod filters;
 mod helpers;
 mod http_spec;
 mod limits;
