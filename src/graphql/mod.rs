@@ -1,5 +1,6 @@
 //! The GraphQL schema: types, the query root, loaders and limits. Thin: resolvers call `service`.
 
+mod analysis;
 mod connection;
 mod error;
 mod filters;
@@ -41,7 +42,7 @@ impl Default for QueryLimits {
 }
 
 pub fn build_schema(db: Option<DatabaseConnection>, limits: QueryLimits) -> AppSchema {
-    let mut builder = Schema::build(Query, EmptyMutation, EmptySubscription)
+    let mut builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(RequestErrorCodes);

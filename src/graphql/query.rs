@@ -1,6 +1,7 @@
-use async_graphql::{Context, ID, InputObject, InputType, Object};
+use async_graphql::{Context, ID, InputObject, InputType, MergedObject, Object};
 use sea_orm::DatabaseConnection;
 
+use super::analysis::AnalysisQuery;
 use super::connection::{CatalogConnection, connect, page_args, page_cost};
 use super::error::OrGraphqlError;
 use super::filters::{
@@ -45,20 +46,25 @@ fn order_keys<F: InputType + Copy>(order_by: Option<Vec<Order<F>>>) -> async_gra
         .collect())
 }
 
-fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+pub(crate) fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
 }
 
-fn audience(ctx: &Context<'_>) -> Audience {
+pub(crate) fn audience(ctx: &Context<'_>) -> Audience {
     *ctx.data_unchecked::<Audience>()
 }
 
-pub struct Query;
+/// The query root: the catalog's lookups and lists, and the analysts' queries.
+#[derive(MergedObject, Default)]
+pub struct Query(CatalogQuery, AnalysisQuery);
+
+#[derive(Default)]
+pub struct CatalogQuery;
 
 // A resolver's parameters are its field's GraphQL arguments.
 #[allow(clippy::too_many_arguments)]
 #[Object]
-impl Query {
+impl CatalogQuery {
     /// Any catalog object by its global ID; null when there is none (or it is not visible).
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         let Some((type_name, row)) = parse_global_id(&id) else {

@@ -8,9 +8,12 @@ pub mod filter;
 pub mod models;
 pub mod organizations;
 pub mod page;
+pub mod regression;
 pub mod relations;
 pub mod risk_assessments;
 pub mod seed;
+pub mod statistics;
+pub mod trend;
 
 pub use error::{ServiceError, ServiceResult};
 pub use page::{Page, PageArgs};

@@ -19,7 +19,6 @@ pub async fn both_backends() -> Option<(TestApp, TestApp)> {
 
 /// Equal JSON, except that numbers need only agree to a relative 1e-9 (sums and logarithms
 /// are computed in different orders on the two backends).
-#[allow(dead_code)] // used by the statistics and trend comparisons
 pub fn assert_close(a: &Value, b: &Value, at: &str) {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
@@ -96,5 +95,36 @@ async fn filters_and_orders_agree_between_sqlite_and_postgres() {
     for query in others {
         let (a, b) = (ask(&sqlite, query).await, ask(&postgres, query).await);
         assert_eq!(a, b, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn statistics_trends_and_projections_agree_between_sqlite_and_postgres() {
+    let Some((sqlite, postgres)) = both_backends().await else { return };
+    let spread = "{ min max median geometricMean }";
+    let groups = format!(
+        "key {{ year organization {{ slug }} country inputModality outputModality access }} count withParameters withTrainingCompute parameters {spread} trainingComputeFlop {spread} firstAnnouncedOn lastAnnouncedOn"
+    );
+    let trend = "n slopeLog10PerYear growthFactorPerYear doublingTimeMonths rSquared growthFactorInterval90 { low high } firstDate lastDate fittedAtFirstDate fittedAtLastDate reason";
+    let queries = [
+        format!("{{ modelStatistics {{ {groups} }} }}"),
+        format!("{{ modelStatistics(groupBy: [YEAR, ACCESS]) {{ {groups} }} }}"),
+        format!("{{ modelStatistics(groupBy: [ORGANIZATION]) {{ {groups} }} }}"),
+        format!(
+            "{{ modelStatistics(groupBy: [COUNTRY, INPUT_MODALITY, OUTPUT_MODALITY], filter: {{ trainingComputeFlop: {{ gte: 1e23 }} }}) {{ {groups} }} }}"
+        ),
+        format!("{{ computeTrend(metric: TRAINING_COMPUTE) {{ {trend} }} }}"),
+        format!(
+            "{{ computeTrend(metric: PARAMETERS, filter: {{ inputModalities: {{ anyOf: [TEXT] }} }}) {{ {trend} }} }}"
+        ),
+        "{ projection(metric: TRAINING_COMPUTE, value: 1e27) { date value dateInterval90 { earliest latest } reason } }"
+            .to_owned(),
+        "{ projection(metric: PARAMETERS, date: \"2030-01-01\") { date value valueInterval90 { low high } reason } }"
+            .to_owned(),
+        "{ frontier(asOf: \"2023-01-01\", metric: TRAINING_COMPUTE, top: 20) { slug } }".to_owned(),
+    ];
+    for query in &queries {
+        let (a, b) = (ask(&sqlite, query).await, ask(&postgres, query).await);
+        assert_close(&a, &b, query);
     }
 }

@@ -196,3 +196,36 @@ pub async fn all_nodes(app: &TestApp, field: &str, selection: &str, order_by: &s
         after = page["pageInfo"]["endCursor"].clone();
     }
 }
+
+/// Adds a published model straight into the app's database (there are no mutations to do it
+/// through the API yet), with only what the analyses read.
+#[allow(dead_code)]
+pub async fn plant_model(app: &TestApp, slug: &str, announced_on: &str, compute: Option<f64>, parameters: Option<f64>) {
+    use ai_tracker::entity::model;
+    use sea_orm::{ActiveModelTrait, Set};
+    let db = Database::connect(&app.db.url).await.expect("connect to the test database");
+    let now = chrono::Utc::now();
+    model::ActiveModel {
+        slug: Set(slug.to_owned()),
+        name: Set(slug.to_owned()),
+        name_key: Set(slug.to_lowercase()),
+        announced_on: Set(Some(announced_on.parse().expect("a YYYY-MM-DD date"))),
+        announced_precision: Set("day".into()),
+        parameters: Set(parameters),
+        parameters_confidence: Set("confirmed".into()),
+        training_compute_flop: Set(compute),
+        training_compute_confidence: Set("confirmed".into()),
+        access: Set("api".into()),
+        description: Set(String::new()),
+        industry_context: Set(String::new()),
+        published: Set(true),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await
+    .expect("insert a model");
+    db.close().await.ok();
+}

@@ -12,3 +12,5 @@ mod http_spec;
 mod limits;
 mod pagination;
 mod schema_contract;
+mod statistics;
+mod trend;
