@@ -6,12 +6,13 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_catalog;
+mod m20261129_000003_analytics;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_catalog::Migration)]
+        vec![Box::new(m20261129_000001_catalog::Migration), Box::new(m20261129_000003_analytics::Migration)]
     }
 }

@@ -8,13 +8,14 @@ use super::error::OrGraphqlError;
 use super::filters::{ModelFilterInput, filter_cost};
 use super::query::{audience, db};
 use super::scalars::Date;
-use super::types::{Model, Organization};
+use super::types::{ComputeThreshold, Model, Organization, ThresholdCrossings};
 use crate::domain::{Access, Modality, StatisticsDimension, TrendMetric};
 use crate::service::{
     ServiceError,
     filter::ModelFilter,
     page::MAX_PAGE_SIZE,
     statistics::{self, Group, Spread},
+    thresholds,
     trend::{self, Projection, Trend},
 };
 
@@ -291,6 +292,27 @@ impl AnalysisQuery {
             _ => unreachable!("exactly one was checked above"),
         };
         Ok(TrendProjection::new(projection, TrendFit { metric, trend }))
+    }
+
+    /// The named compute thresholds, lowest first.
+    async fn compute_thresholds(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ComputeThreshold>> {
+        Ok(thresholds::all(db(ctx)).await.gql()?.into_iter().map(ComputeThreshold).collect())
+    }
+
+    /// When the models first crossed the threshold `threshold` (a slug), and how many did each
+    /// year since; null for an unknown slug.
+    #[graphql(complexity = "100 + child_complexity")]
+    async fn threshold_crossings(
+        &self,
+        ctx: &Context<'_>,
+        threshold: String,
+    ) -> async_graphql::Result<Option<ThresholdCrossings>> {
+        let today = chrono::Utc::now().date_naive();
+        match thresholds::crossings(db(ctx), audience(ctx), &threshold, today).await {
+            Ok(crossings) => Ok(Some(ThresholdCrossings(crossings))),
+            Err(ServiceError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e).gql(),
+        }
     }
 
     /// The `top` (1-100) largest models by `metric` announced on or before `asOf`, largest

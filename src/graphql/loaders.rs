@@ -15,6 +15,7 @@ use crate::service::{
     organizations::OrganizationRow,
     relations::{self, ModalityRow, ModelCapabilityRow, SourceRow},
     risk_assessments::RiskAssessmentRow,
+    thresholds::{self, ThresholdRow},
 };
 
 pub struct CatalogLoader {
@@ -81,3 +82,16 @@ batch!(/// The models linked to a capability.
     ModelsWithCapability => Vec<(ModelCapabilityRow, ModelRow)>, |db, audience, ids| relations::models_with_capabilities(db, audience, ids));
 batch!(/// A dataset's models.
     ModelsOfDataset => Vec<ModelRow>, |db, audience, ids| relations::models_of_datasets(db, audience, ids));
+
+/// Every compute threshold (one read per request, whatever the number of models asking).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AllThresholds;
+
+impl Loader<AllThresholds> for CatalogLoader {
+    type Value = Vec<ThresholdRow>;
+    type Error = ServiceError;
+
+    async fn load(&self, _: &[AllThresholds]) -> Result<HashMap<AllThresholds, Vec<ThresholdRow>>, ServiceError> {
+        Ok(HashMap::from([(AllThresholds, thresholds::all(&self.db).await?)]))
+    }
+}

@@ -13,6 +13,7 @@ pub mod relations;
 pub mod risk_assessments;
 pub mod seed;
 pub mod statistics;
+pub mod thresholds;
 pub mod trend;
 
 pub use error::{ServiceError, ServiceResult};

@@ -13,4 +13,5 @@ mod limits;
 mod pagination;
 mod schema_contract;
 mod statistics;
+mod thresholds;
 mod trend;

@@ -6,12 +6,14 @@ mod dataset;
 mod model;
 mod organization;
 mod risk_assessment;
+mod threshold;
 
 pub use capability::{Capability, ModelCapability};
 pub use dataset::Dataset;
 pub use model::{Model, prefetch_relations};
 pub use organization::Organization;
 pub use risk_assessment::RiskAssessment;
+pub use threshold::{ComputeThreshold, ThresholdCrossings};
 
 use async_graphql::{Context, dataloader::Loader};
 
