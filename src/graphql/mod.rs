@@ -8,6 +8,7 @@ mod loaders;
 mod node;
 mod query;
 mod scalars;
+mod search;
 mod types;
 
 use std::sync::Arc;

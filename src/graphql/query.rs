@@ -8,6 +8,7 @@ use super::filters::{
     CapabilityFilterInput, ModelFilterInput, OrganizationFilterInput, RiskAssessmentFilterInput, filter_cost,
 };
 use super::node::{Node, parse_global_id};
+use super::search::SearchQuery;
 use super::types::{Capability, Dataset, Model, Organization, RiskAssessment, prefetch_relations};
 use crate::domain::{
     CapabilityOrderField, DatasetOrderField, ModelOrderField, OrderDirection, OrganizationOrderField,
@@ -56,7 +57,7 @@ pub(crate) fn audience(ctx: &Context<'_>) -> Audience {
 
 /// The query root: the catalog's lookups and lists, and the analysts' queries.
 #[derive(MergedObject, Default)]
-pub struct Query(CatalogQuery, AnalysisQuery);
+pub struct Query(CatalogQuery, AnalysisQuery, SearchQuery);
 
 #[derive(Default)]
 pub struct CatalogQuery;

@@ -11,6 +11,7 @@ pub mod page;
 pub mod regression;
 pub mod relations;
 pub mod risk_assessments;
+pub mod search;
 pub mod seed;
 pub mod statistics;
 pub mod thresholds;

@@ -4,6 +4,7 @@
 mod backend_agreement;
 mod catalog;
 mod cli;
+mod cost_limits;
 mod dataloader;
 mod epoch_agreement;
 mod filters;
@@ -12,6 +13,7 @@ mod http_spec;
 mod limits;
 mod pagination;
 mod schema_contract;
+mod search;
 mod statistics;
 mod thresholds;
 mod trend;

@@ -271,6 +271,9 @@ pub async fn prefetch_relations<'a>(
     prefetch!(RiskAssessmentsOf, "riskAssessments");
     prefetch!(DerivedFrom, "derivedModels");
     prefetch!(SourcesOf, "sources");
+    if wants("thresholdsCrossed") {
+        jobs.push(loader.load_one(AllThresholds).map(|r| r.map(|_| ())).boxed());
+    }
     if wants("baseModel") {
         let bases: Vec<ModelById> = base_ids.iter().flatten().map(|&id| ModelById(id)).collect();
         jobs.push(loader.load_many(bases).map(|r| r.map(|_| ())).boxed());

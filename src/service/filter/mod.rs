@@ -190,7 +190,7 @@ pub enum TextColumn {
 }
 
 impl TextColumn {
-    fn folded(&self, backend: DbBackend) -> Expr {
+    pub fn folded(&self, backend: DbBackend) -> Expr {
         match (self, backend) {
             (TextColumn::Key(c), _) => c.clone(),
             (TextColumn::Plain(c), DbBackend::Postgres) => Expr::cust_with_expr("LOWER($1 COLLATE \"C\")", c.clone()),
