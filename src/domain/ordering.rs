@@ -13,6 +13,13 @@ domain_enum! {
         Access => "access",
         Hardware => "hardware",
         License => "license",
+        TrainingDataset => "training_dataset",
+        /// By its stored spelling: DAY < MONTH < YEAR.
+        AnnouncedPrecision => "announced_precision",
+        /// By its stored spelling, which is also its rank: CONFIRMED < LIKELY < SPECULATIVE < UNKNOWN.
+        ParametersConfidence => "parameters_confidence",
+        /// As `PARAMETERS_CONFIDENCE`.
+        TrainingComputeConfidence => "training_compute_confidence",
     }
 }
 

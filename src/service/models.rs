@@ -51,6 +51,10 @@ fn column(field: ModelOrderField) -> (model::Column, KeyKind) {
         ModelOrderField::Access => (C::Access, KeyKind::Text),
         ModelOrderField::Hardware => (C::Hardware, KeyKind::Text),
         ModelOrderField::License => (C::License, KeyKind::Text),
+        ModelOrderField::TrainingDataset => (C::TrainingDataset, KeyKind::Text),
+        ModelOrderField::AnnouncedPrecision => (C::AnnouncedPrecision, KeyKind::Text),
+        ModelOrderField::ParametersConfidence => (C::ParametersConfidence, KeyKind::Text),
+        ModelOrderField::TrainingComputeConfidence => (C::TrainingComputeConfidence, KeyKind::Text),
     }
 }
 
@@ -66,6 +70,10 @@ fn key_value(field: ModelOrderField, row: &ModelRow) -> Json {
         ModelOrderField::Access => Json::from(row.access.as_str()),
         ModelOrderField::Hardware => Json::from(row.hardware.clone()),
         ModelOrderField::License => Json::from(row.license.clone()),
+        ModelOrderField::TrainingDataset => Json::from(row.training_dataset.clone()),
+        ModelOrderField::AnnouncedPrecision => Json::from(row.announced_precision.as_str()),
+        ModelOrderField::ParametersConfidence => Json::from(row.parameters_confidence.as_str()),
+        ModelOrderField::TrainingComputeConfidence => Json::from(row.training_compute_confidence.as_str()),
     }
 }
 

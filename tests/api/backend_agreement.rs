@@ -66,6 +66,8 @@ const MODEL_ORDERS: &[&str] = &[
     "[{ field: ACCESS }, { field: ANNOUNCED_ON, direction: DESC }]",
     "[{ field: HARDWARE, direction: DESC }]",
     "[{ field: LICENSE }, { field: SLUG }]",
+    "[{ field: TRAINING_COMPUTE_CONFIDENCE }, { field: TRAINING_DATASET, direction: DESC }]",
+    "[{ field: ANNOUNCED_PRECISION, direction: DESC }, { field: TRAINING_DATASET_SIZE }]",
 ];
 
 async fn ask(app: &TestApp, query: &str) -> Value {

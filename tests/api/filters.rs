@@ -280,3 +280,46 @@ async fn bad_filters_are_bad_user_input_naming_the_argument() {
         .await;
     assert_eq!(error["extensions"]["field"], "filter.assessedOn.gt");
 }
+
+#[tokio::test]
+async fn every_order_field_pages_through_without_skips_or_repeats() {
+    let app = spawn_app().await;
+    for (list, order_type) in [
+        ("models", "ModelOrderField"),
+        ("organizations", "OrganizationOrderField"),
+        ("capabilities", "CapabilityOrderField"),
+        ("riskAssessments", "RiskAssessmentOrderField"),
+    ] {
+        let data =
+            app.query(&format!("{{ __type(name: \"{order_type}\") {{ enumValues {{ name }} }} }}"), json!({})).await;
+        let fields: Vec<String> = data["__type"]["enumValues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["name"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(fields.len() >= 3, "{order_type}");
+        for field in fields {
+            for direction in ["ASC", "DESC"] {
+                let query = format!(
+                    "query($after: String) {{ {list}(first: 13, after: $after, orderBy: [{{ field: {field}, direction: {direction} }}]) {{ totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ id }} }} }}"
+                );
+                let (mut ids, mut after) = (Vec::new(), Value::Null);
+                let total = loop {
+                    let data = app.query(&query, json!({ "after": after })).await;
+                    ids.extend(
+                        data[list]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_owned()),
+                    );
+                    if !data[list]["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+                        break data[list]["totalCount"].as_u64().unwrap() as usize;
+                    }
+                    after = data[list]["pageInfo"]["endCursor"].clone();
+                };
+                let count = ids.len();
+                ids.sort();
+                ids.dedup();
+                assert_eq!((ids.len(), count), (total, total), "{list} by {field} {direction}");
+            }
+        }
+    }
+}
