@@ -323,3 +323,27 @@ async fn every_order_field_pages_through_without_skips_or_repeats() {
         }
     }
 }
+
+#[tokio::test]
+async fn empty_filters_mean_what_logic_says() {
+    let app = spawn_app().await;
+    let all = all_nodes(&app, "models", "slug", "").await.len();
+    let count = |f: Value| {
+        let app = &app;
+        async move {
+            app.query("query($f: ModelFilter) { models(filter: $f) { totalCount } }", json!({ "f": f })).await["models"]
+                ["totalCount"]
+                .as_u64()
+                .unwrap() as usize
+        }
+    };
+    assert_eq!(count(json!({})).await, all);
+    assert_eq!(count(json!({ "and": [{}] })).await, all);
+    assert_eq!(count(json!({ "or": [{}] })).await, all);
+    assert_eq!(count(json!({ "not": {} })).await, 0, "not (everything) is nothing");
+    assert_eq!(count(json!({ "not": { "not": {} } })).await, all);
+    assert_eq!(count(json!({ "inputModalities": {} })).await, all);
+    let with_orgs = count(json!({ "organizations": {} })).await;
+    assert!(with_orgs > 0 && with_orgs <= all, "models with at least one organization");
+    assert_eq!(count(json!({ "name": {} })).await, all);
+}
