@@ -7,12 +7,17 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_catalog;
 mod m20261129_000002_editing;
+mod m20261129_000003_analytics;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261129_000001_catalog::Migration), Box::new(m20261129_000002_editing::Migration)]
+        vec![
+            Box::new(m20261129_000001_catalog::Migration),
+            Box::new(m20261129_000002_editing::Migration),
+            Box::new(m20261129_000003_analytics::Migration),
+        ]
     }
 }

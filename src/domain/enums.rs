@@ -1,6 +1,11 @@
 //! The catalog's closed vocabularies. Each is stored as its `snake_case` text and exposed in
 //! GraphQL as `SCREAMING_SNAKE_CASE`; declaration order is the order the domain gives them.
 
+/// A closed vocabulary stored as text: what filters need to compare its values in SQL.
+pub trait Vocabulary: Copy {
+    fn as_str(self) -> &'static str;
+}
+
 macro_rules! domain_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -20,6 +25,12 @@ macro_rules! domain_enum {
 
             pub fn parse(text: &str) -> Option<Self> {
                 match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl $crate::domain::Vocabulary for $name {
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
             }
         }
 

@@ -2,10 +2,12 @@
 
 #[macro_use]
 mod enums;
+mod analysis;
 mod country;
 mod ordering;
 mod slug;
 
+pub use analysis::*;
 pub use country::CountryCode;
 pub use enums::*;
 pub use ordering::*;

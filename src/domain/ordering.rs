@@ -8,6 +8,18 @@ domain_enum! {
         Parameters => "parameters",
         TrainingComputeFlop => "training_compute_flop",
         TrainingCostUsd => "training_cost_usd",
+        Slug => "slug",
+        TrainingDatasetSize => "training_dataset_size",
+        Access => "access",
+        Hardware => "hardware",
+        License => "license",
+        TrainingDataset => "training_dataset",
+        /// By its stored spelling: DAY < MONTH < YEAR.
+        AnnouncedPrecision => "announced_precision",
+        /// By its stored spelling, which is also its rank: CONFIRMED < LIKELY < SPECULATIVE < UNKNOWN.
+        ParametersConfidence => "parameters_confidence",
+        /// As `PARAMETERS_CONFIDENCE`.
+        TrainingComputeConfidence => "training_compute_confidence",
     }
 }
 
@@ -16,6 +28,8 @@ domain_enum! {
     OrganizationOrderField {
         Name => "name",
         Country => "country",
+        Slug => "slug",
+        Kind => "kind",
     }
 }
 
@@ -24,6 +38,7 @@ domain_enum! {
     CapabilityOrderField {
         Name => "name",
         Category => "category",
+        Slug => "slug",
     }
 }
 
@@ -43,6 +58,10 @@ domain_enum! {
         Severity => "severity",
         /// By rank: LOW < MEDIUM < HIGH.
         Likelihood => "likelihood",
+        Horizon => "horizon",
+        Cause => "cause",
+        Category => "category",
+        Confidence => "confidence",
     }
 }
 

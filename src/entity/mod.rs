@@ -1,6 +1,7 @@
 //! sea-orm entities, one file per table (see `migration/` for the schema itself).
 
 pub mod capability;
+pub mod compute_threshold;
 pub mod dataset;
 pub mod editor;
 pub mod feedback;

@@ -15,6 +15,7 @@ use crate::service::{
     organizations::OrganizationRow,
     relations::{self, ModalityRow, ModelCapabilityRow, SourceRow},
     risk_assessments::RiskAssessmentRow,
+    thresholds::{self, ThresholdRow},
 };
 
 pub struct CatalogLoader {
@@ -97,4 +98,18 @@ pub fn forget_cached(loader: &RequestLoader) {
     loader.clear::<ModelsOfOrganization>();
     loader.clear::<ModelsWithCapability>();
     loader.clear::<ModelsOfDataset>();
+    loader.clear::<AllThresholds>();
+}
+
+/// Every compute threshold (one read per request, whatever the number of models asking).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AllThresholds;
+
+impl Loader<AllThresholds> for CatalogLoader {
+    type Value = Vec<ThresholdRow>;
+    type Error = ServiceError;
+
+    async fn load(&self, _: &[AllThresholds]) -> Result<HashMap<AllThresholds, Vec<ThresholdRow>>, ServiceError> {
+        Ok(HashMap::from([(AllThresholds, thresholds::all(&self.db).await?)]))
+    }
 }

@@ -1,13 +1,16 @@
 //! The GraphQL schema: types, the query root, loaders and limits. Thin: resolvers call `service`.
 
+mod analysis;
 mod caller;
 mod connection;
 mod error;
+mod filters;
 mod loaders;
 mod mutation;
 mod node;
 mod query;
 mod scalars;
+mod search;
 mod types;
 
 use std::sync::Arc;
@@ -60,7 +63,7 @@ impl Default for QueryLimits {
 
 /// The schema; `data` is absent only when printing the SDL.
 pub fn build_schema(data: Option<SchemaData>, limits: QueryLimits) -> AppSchema {
-    let mut builder = Schema::build(Query, Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(RequestErrorCodes);

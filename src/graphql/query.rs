@@ -1,10 +1,15 @@
-use async_graphql::{Context, ID, InputObject, InputType, Object};
+use async_graphql::{Context, ID, InputObject, InputType, MergedObject, Object};
 
+use super::analysis::AnalysisQuery;
 use super::caller::{audience, caller, require_admin};
 use super::connection::{CatalogConnection, connect, page_args, page_cost};
 use super::db;
 use super::error::OrGraphqlError;
+use super::filters::{
+    CapabilityFilterInput, ModelFilterInput, OrganizationFilterInput, RiskAssessmentFilterInput, filter_cost,
+};
 use super::node::{Node, load_node, parse_global_id};
+use super::search::SearchQuery;
 use super::types::{
     Capability, Dataset, Editor, Model, Organization, Revision, RiskAssessment, history, node_type, prefetch_relations,
 };
@@ -12,7 +17,11 @@ use crate::domain::{
     CapabilityOrderField, DatasetOrderField, EntityType, ModelOrderField, OrderDirection, OrganizationOrderField,
     RiskAssessmentOrderField,
 };
-use crate::service::{OrderBy, ServiceError, capabilities, datasets, editors, models, organizations, risk_assessments};
+use crate::service::{
+    OrderBy, ServiceError, capabilities, datasets, editors,
+    filter::{CapabilityFilter, ModelFilter, OrganizationFilter, RiskAssessmentFilter},
+    models, organizations, risk_assessments,
+};
 
 /// At most this many ordering keys per list.
 const MAX_ORDER_KEYS: usize = 3;
@@ -41,10 +50,18 @@ fn order_keys<F: InputType + Copy>(order_by: Option<Vec<Order<F>>>) -> async_gra
         .collect())
 }
 
-pub struct Query;
+/// The query root: the catalog's lookups and lists, editors' accounts and the history, and the
+/// analysts' queries.
+#[derive(MergedObject, Default)]
+pub struct Query(CatalogQuery, AnalysisQuery, SearchQuery);
 
+#[derive(Default)]
+pub struct CatalogQuery;
+
+// A resolver's parameters are its field's GraphQL arguments.
+#[allow(clippy::too_many_arguments)]
 #[Object]
-impl Query {
+impl CatalogQuery {
     /// Any object by its global ID; null when there is none (or it is not visible).
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         let Some((type_name, row)) = parse_global_id(&id) else {
@@ -59,10 +76,11 @@ impl Query {
     }
 
     /// The catalog's models, newest first unless `orderBy` says otherwise.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "page_cost(first, last, child_complexity) + filter_cost(&filter)")]
     async fn models(
         &self,
         ctx: &Context<'_>,
+        filter: Option<ModelFilterInput>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -71,9 +89,11 @@ impl Query {
     ) -> async_graphql::Result<CatalogConnection<Model>> {
         let (db, audience) = (db(ctx), audience(ctx));
         let order = order_keys(order_by)?;
-        let page = models::page(db, audience, &order, &page_args(first, after, last, before)).await.gql()?;
+        let filter = filter.map(ModelFilter::from);
+        let args = page_args(first, after, last, before);
+        let page = models::page(db, audience, filter.as_ref(), &order, &args).await.gql()?;
         prefetch_relations(ctx, page.rows.iter().map(|(_, row)| row)).await?;
-        connect(ctx, page, models::count(db, audience), Model::from).await
+        connect(ctx, page, models::count(db, audience, filter.as_ref()), Model::from).await
     }
 
     /// An organization by its slug; null when there is none.
@@ -82,10 +102,11 @@ impl Query {
     }
 
     /// Organizations, by name unless `orderBy` says otherwise.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "page_cost(first, last, child_complexity) + filter_cost(&filter)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
+        filter: Option<OrganizationFilterInput>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -94,8 +115,10 @@ impl Query {
     ) -> async_graphql::Result<CatalogConnection<Organization>> {
         let db = db(ctx);
         let order = order_keys(order_by)?;
-        let page = organizations::page(db, &order, &page_args(first, after, last, before)).await.gql()?;
-        connect(ctx, page, organizations::count(db), Organization::from).await
+        let filter = filter.map(OrganizationFilter::from);
+        let page =
+            organizations::page(db, filter.as_ref(), &order, &page_args(first, after, last, before)).await.gql()?;
+        connect(ctx, page, organizations::count(db, filter.as_ref()), Organization::from).await
     }
 
     /// A capability by its slug; null when there is none.
@@ -104,10 +127,11 @@ impl Query {
     }
 
     /// Capabilities, by name unless `orderBy` says otherwise.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "page_cost(first, last, child_complexity) + filter_cost(&filter)")]
     async fn capabilities(
         &self,
         ctx: &Context<'_>,
+        filter: Option<CapabilityFilterInput>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -116,8 +140,10 @@ impl Query {
     ) -> async_graphql::Result<CatalogConnection<Capability>> {
         let db = db(ctx);
         let order = order_keys(order_by)?;
-        let page = capabilities::page(db, &order, &page_args(first, after, last, before)).await.gql()?;
-        connect(ctx, page, capabilities::count(db), Capability::from).await
+        let filter = filter.map(CapabilityFilter::from);
+        let page =
+            capabilities::page(db, filter.as_ref(), &order, &page_args(first, after, last, before)).await.gql()?;
+        connect(ctx, page, capabilities::count(db, filter.as_ref()), Capability::from).await
     }
 
     /// A dataset by its slug; null when there is none.
@@ -144,10 +170,11 @@ impl Query {
 
     /// Risk assessments of published models, most recently assessed first unless `orderBy`
     /// says otherwise.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "page_cost(first, last, child_complexity) + filter_cost(&filter)")]
     async fn risk_assessments(
         &self,
         ctx: &Context<'_>,
+        filter: Option<RiskAssessmentFilterInput>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
@@ -156,8 +183,10 @@ impl Query {
     ) -> async_graphql::Result<CatalogConnection<RiskAssessment>> {
         let (db, audience) = (db(ctx), audience(ctx));
         let order = order_keys(order_by)?;
-        let page = risk_assessments::page(db, audience, &order, &page_args(first, after, last, before)).await.gql()?;
-        connect(ctx, page, risk_assessments::count(db, audience), RiskAssessment::from).await
+        let filter = filter.map(RiskAssessmentFilter::from);
+        let args = page_args(first, after, last, before);
+        let page = risk_assessments::page(db, audience, filter.as_ref(), &order, &args).await.gql()?;
+        connect(ctx, page, risk_assessments::count(db, audience, filter.as_ref()), RiskAssessment::from).await
     }
 
     /// The calling editor; null when anonymous.

@@ -1,17 +1,30 @@
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select, sea_query::Expr};
 use serde_json::Value as Json;
 
 use super::{
-    OrderBy, ServiceResult,
-    page::{self, KeyKind, Page, PageArgs, SortKey},
+    Audience, OrderBy, ServiceResult,
+    filter::{CapabilityFilter, Scope},
+    page::{self, KeyKind, Page, PageArgs, SortKey, text_key},
 };
 use crate::domain::CapabilityOrderField;
 use crate::entity::capability;
 
 pub use capability::Model as CapabilityRow;
 
+/// The capabilities that pass `filter`.
+fn filtered(db: &impl ConnectionTrait, filter: Option<&CapabilityFilter>) -> ServiceResult<Select<capability::Entity>> {
+    let select = capability::Entity::find();
+    match filter {
+        Some(f) => {
+            Ok(select.filter(f.condition(&Scope::root(db.get_database_backend(), Audience::Public, "filter"))?))
+        }
+        None => Ok(select),
+    }
+}
+
 pub async fn page(
     db: &impl ConnectionTrait,
+    filter: Option<&CapabilityFilter>,
     order: &[OrderBy<CapabilityOrderField>],
     args: &PageArgs,
 ) -> ServiceResult<Page<CapabilityRow>> {
@@ -23,16 +36,19 @@ pub async fn page(
             let col = match o.field {
                 CapabilityOrderField::Name => capability::Column::NameKey,
                 CapabilityOrderField::Category => capability::Column::Category,
+                CapabilityOrderField::Slug => capability::Column::Slug,
             };
-            SortKey { column: Expr::col((capability::Entity, col)), kind: KeyKind::Text, descending: o.descending }
+            let column = text_key(Expr::col((capability::Entity, col)), db.get_database_backend());
+            SortKey { column, kind: KeyKind::Text, descending: o.descending }
         })
         .collect();
-    page::paginate(db, capability::Entity::find(), &keys, capability::Column::Id, args, |row| {
+    page::paginate(db, filtered(db, filter)?, &keys, capability::Column::Id, args, |row| {
         let values = order
             .iter()
             .map(|o| match o.field {
                 CapabilityOrderField::Name => Json::from(row.name_key.as_str()),
                 CapabilityOrderField::Category => Json::from(row.category.as_str()),
+                CapabilityOrderField::Slug => Json::from(row.slug.as_str()),
             })
             .collect();
         (values, row.id)
@@ -40,8 +56,8 @@ pub async fn page(
     .await
 }
 
-pub async fn count(db: &impl ConnectionTrait) -> ServiceResult<u64> {
-    page::total(db, capability::Entity::find()).await
+pub async fn count(db: &impl ConnectionTrait, filter: Option<&CapabilityFilter>) -> ServiceResult<u64> {
+    page::total(db, filtered(db, filter)?).await
 }
 
 /// The capability with this slug, or the one that had it before a rename.

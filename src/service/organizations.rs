@@ -1,17 +1,33 @@
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select, sea_query::Expr};
 use serde_json::Value as Json;
 
 use super::{
-    OrderBy, ServiceResult,
-    page::{self, KeyKind, Page, PageArgs, SortKey},
+    Audience, OrderBy, ServiceResult,
+    filter::{OrganizationFilter, Scope},
+    page::{self, KeyKind, Page, PageArgs, SortKey, text_key},
 };
 use crate::domain::OrganizationOrderField;
 use crate::entity::organization;
 
 pub use organization::Model as OrganizationRow;
 
+/// The organizations that pass `filter` (organizations have no drafts).
+fn filtered(
+    db: &impl ConnectionTrait,
+    filter: Option<&OrganizationFilter>,
+) -> ServiceResult<Select<organization::Entity>> {
+    let select = organization::Entity::find();
+    match filter {
+        Some(f) => {
+            Ok(select.filter(f.condition(&Scope::root(db.get_database_backend(), Audience::Public, "filter"))?))
+        }
+        None => Ok(select),
+    }
+}
+
 pub async fn page(
     db: &impl ConnectionTrait,
+    filter: Option<&OrganizationFilter>,
     order: &[OrderBy<OrganizationOrderField>],
     args: &PageArgs,
 ) -> ServiceResult<Page<OrganizationRow>> {
@@ -23,16 +39,21 @@ pub async fn page(
             let col = match o.field {
                 OrganizationOrderField::Name => organization::Column::NameKey,
                 OrganizationOrderField::Country => organization::Column::Country,
+                OrganizationOrderField::Slug => organization::Column::Slug,
+                OrganizationOrderField::Kind => organization::Column::Kind,
             };
-            SortKey { column: Expr::col((organization::Entity, col)), kind: KeyKind::Text, descending: o.descending }
+            let column = text_key(Expr::col((organization::Entity, col)), db.get_database_backend());
+            SortKey { column, kind: KeyKind::Text, descending: o.descending }
         })
         .collect();
-    page::paginate(db, organization::Entity::find(), &keys, organization::Column::Id, args, |row| {
+    page::paginate(db, filtered(db, filter)?, &keys, organization::Column::Id, args, |row| {
         let values = order
             .iter()
             .map(|o| match o.field {
                 OrganizationOrderField::Name => Json::from(row.name_key.as_str()),
                 OrganizationOrderField::Country => Json::from(row.country.as_str()),
+                OrganizationOrderField::Slug => Json::from(row.slug.as_str()),
+                OrganizationOrderField::Kind => Json::from(row.kind.as_str()),
             })
             .collect();
         (values, row.id)
@@ -40,8 +61,8 @@ pub async fn page(
     .await
 }
 
-pub async fn count(db: &impl ConnectionTrait) -> ServiceResult<u64> {
-    page::total(db, organization::Entity::find()).await
+pub async fn count(db: &impl ConnectionTrait, filter: Option<&OrganizationFilter>) -> ServiceResult<u64> {
+    page::total(db, filtered(db, filter)?).await
 }
 
 /// The organization with this slug, or the one that had it before a rename.

@@ -221,3 +221,12 @@ where
 {
     Ok(select.count(db).await?)
 }
+
+/// A text column as a sort key that orders byte by byte on both backends (Postgres would
+/// otherwise use the column's locale collation).
+pub fn text_key(column: Expr, backend: sea_orm::DbBackend) -> Expr {
+    match backend {
+        sea_orm::DbBackend::Postgres => Expr::cust_with_expr("($1 COLLATE \"C\")", column),
+        _ => column,
+    }
+}

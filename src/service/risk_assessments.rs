@@ -5,8 +5,10 @@ use sea_orm::{
 use serde_json::Value as Json;
 
 use super::{
-    Audience, OrderBy, ServiceResult, models,
-    page::{self, KeyKind, Page, PageArgs, SortKey},
+    Audience, OrderBy, ServiceResult,
+    filter::{RiskAssessmentFilter, Scope},
+    models,
+    page::{self, KeyKind, Page, PageArgs, SortKey, text_key},
 };
 use crate::domain::{Likelihood, RiskAssessmentOrderField, Severity};
 use crate::entity::{model, risk_assessment};
@@ -22,6 +24,19 @@ pub fn visible(audience: Audience) -> Select<risk_assessment::Entity> {
                 .in_subquery(models::visible(audience).select_only().column(model::Column::Id).into_query()),
         ),
         Audience::Editor => select,
+    }
+}
+
+/// The assessments `audience` may see that pass `filter`.
+fn filtered(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    filter: Option<&RiskAssessmentFilter>,
+) -> ServiceResult<Select<risk_assessment::Entity>> {
+    let select = visible(audience);
+    match filter {
+        Some(f) => Ok(select.filter(f.condition(&Scope::root(db.get_database_backend(), audience, "filter"))?)),
+        None => Ok(select),
     }
 }
 
@@ -42,11 +57,14 @@ fn rank_of<T: Copy + PartialEq>(all: &[T], value: Option<T>) -> Json {
 pub async fn page(
     db: &impl ConnectionTrait,
     audience: Audience,
+    filter: Option<&RiskAssessmentFilter>,
     order: &[OrderBy<RiskAssessmentOrderField>],
     args: &PageArgs,
 ) -> ServiceResult<Page<RiskAssessmentRow>> {
     let default = [OrderBy { field: RiskAssessmentOrderField::AssessedOn, descending: true }];
     let order = if order.is_empty() { &default[..] } else { order };
+    let text =
+        |c: risk_assessment::Column| text_key(Expr::col((risk_assessment::Entity, c)), db.get_database_backend());
     let keys: Vec<SortKey> = order
         .iter()
         .map(|o| {
@@ -60,17 +78,25 @@ pub async fn page(
                 RiskAssessmentOrderField::Likelihood => {
                     (rank(risk_assessment::Column::Likelihood, Likelihood::ALL, Likelihood::as_str), KeyKind::Float)
                 }
+                RiskAssessmentOrderField::Horizon => (text(risk_assessment::Column::Horizon), KeyKind::Text),
+                RiskAssessmentOrderField::Cause => (text(risk_assessment::Column::Cause), KeyKind::Text),
+                RiskAssessmentOrderField::Category => (text(risk_assessment::Column::Category), KeyKind::Text),
+                RiskAssessmentOrderField::Confidence => (text(risk_assessment::Column::Confidence), KeyKind::Text),
             };
             SortKey { column, kind, descending: o.descending }
         })
         .collect();
-    page::paginate(db, visible(audience), &keys, risk_assessment::Column::Id, args, |row| {
+    page::paginate(db, filtered(db, audience, filter)?, &keys, risk_assessment::Column::Id, args, |row| {
         let values = order
             .iter()
             .map(|o| match o.field {
                 RiskAssessmentOrderField::AssessedOn => Json::from(row.assessed_on.to_string()),
                 RiskAssessmentOrderField::Severity => rank_of(Severity::ALL, Severity::parse(&row.severity)),
                 RiskAssessmentOrderField::Likelihood => rank_of(Likelihood::ALL, Likelihood::parse(&row.likelihood)),
+                RiskAssessmentOrderField::Horizon => Json::from(row.horizon.as_str()),
+                RiskAssessmentOrderField::Cause => Json::from(row.cause.as_str()),
+                RiskAssessmentOrderField::Category => Json::from(row.category.as_str()),
+                RiskAssessmentOrderField::Confidence => Json::from(row.confidence.as_str()),
             })
             .collect();
         (values, row.id)
@@ -78,8 +104,12 @@ pub async fn page(
     .await
 }
 
-pub async fn count(db: &impl ConnectionTrait, audience: Audience) -> ServiceResult<u64> {
-    page::total(db, visible(audience)).await
+pub async fn count(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    filter: Option<&RiskAssessmentFilter>,
+) -> ServiceResult<u64> {
+    page::total(db, filtered(db, audience, filter)?).await
 }
 
 pub async fn by_id(db: &impl ConnectionTrait, audience: Audience, id: i32) -> ServiceResult<Option<RiskAssessmentRow>> {

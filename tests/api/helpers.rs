@@ -20,6 +20,11 @@ use serde_json::{Value, json};
 
 pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
+/// The Postgres server tests run against, when `TEST_DATABASE_URL` names one.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
+}
+
 /// A database that exists for one test.
 pub struct TestDatabase {
     pub url: String,
@@ -28,30 +33,33 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// SQLite, or Postgres when `TEST_DATABASE_URL` is set.
     pub async fn create() -> TestDatabase {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
-            None => {
-                let url = format!("sqlite://{}?mode=rwc", dir.path().join("ai-tracker.db").display());
-                TestDatabase { url, postgres: None, _dir: dir }
-            }
-            Some(admin_url) => {
-                static NEXT: AtomicU64 = AtomicU64::new(0);
-                let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
-                let name = format!(
-                    "ai_tracker_test_{}_{}_{}",
-                    std::process::id(),
-                    NEXT.fetch_add(1, Ordering::Relaxed),
-                    nanos
-                );
-                let admin = Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
-                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
-                admin.close().await.ok();
-                let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
-                url.set_path(&name);
-                TestDatabase { url: url.to_string(), postgres: Some((admin_url, name)), _dir: dir }
-            }
+        match postgres_admin_url() {
+            None => TestDatabase::sqlite(),
+            Some(admin_url) => TestDatabase::postgres(&admin_url).await,
         }
+    }
+
+    /// A temporary SQLite file, whatever `TEST_DATABASE_URL` says.
+    pub fn sqlite() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("ai-tracker.db").display());
+        TestDatabase { url, postgres: None, _dir: dir }
+    }
+
+    /// A fresh database on the Postgres server `admin_url` names, dropped with this value.
+    pub async fn postgres(admin_url: &str) -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+        let name = format!("ai_tracker_test_{}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed), nanos);
+        let admin = Database::connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
+        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+        admin.close().await.ok();
+        let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
+        url.set_path(&name);
+        TestDatabase { url: url.to_string(), postgres: Some((admin_url.to_owned(), name)), _dir: dir }
     }
 
     #[allow(dead_code)]
@@ -108,8 +116,12 @@ pub async fn spawn_app() -> TestApp {
 pub const TEST_SECRET: &str = "a test secret that is long enough for HS256 signing";
 
 pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeSettings)) -> TestApp {
+    spawn_app_on(TestDatabase::create().await, configure).await
+}
+
+/// The service on the database given (e.g. SQLite and Postgres side by side).
+pub async fn spawn_app_on(db: TestDatabase, configure: impl FnOnce(&mut ServeSettings)) -> TestApp {
     init_logs();
-    let db = TestDatabase::create().await;
     let mut settings = ServeSettings {
         addr: "127.0.0.1:0".into(),
         jwt_secret: Some(Secret::new(TEST_SECRET)),
@@ -254,4 +266,37 @@ pub async fn all_nodes(app: &TestApp, field: &str, selection: &str, order_by: &s
         }
         after = page["pageInfo"]["endCursor"].clone();
     }
+}
+
+/// Adds a published model straight into the app's database (there are no mutations to do it
+/// through the API yet), with only what the analyses read.
+#[allow(dead_code)]
+pub async fn plant_model(app: &TestApp, slug: &str, announced_on: &str, compute: Option<f64>, parameters: Option<f64>) {
+    use ai_tracker::entity::model;
+    use sea_orm::{ActiveModelTrait, Set};
+    let db = Database::connect(&app.db.url).await.expect("connect to the test database");
+    let now = chrono::Utc::now();
+    model::ActiveModel {
+        slug: Set(slug.to_owned()),
+        name: Set(slug.to_owned()),
+        name_key: Set(slug.to_lowercase()),
+        announced_on: Set(Some(announced_on.parse().expect("a YYYY-MM-DD date"))),
+        announced_precision: Set("day".into()),
+        parameters: Set(parameters),
+        parameters_confidence: Set("confirmed".into()),
+        training_compute_flop: Set(compute),
+        training_compute_confidence: Set("confirmed".into()),
+        access: Set("api".into()),
+        description: Set(String::new()),
+        industry_context: Set(String::new()),
+        published: Set(true),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await
+    .expect("insert a model");
+    db.close().await.ok();
 }

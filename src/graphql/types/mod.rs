@@ -8,6 +8,7 @@ mod model;
 mod organization;
 mod revision;
 mod risk_assessment;
+mod threshold;
 
 pub use capability::{Capability, ModelCapability};
 pub use dataset::Dataset;
@@ -16,6 +17,7 @@ pub use model::{Model, prefetch_relations};
 pub use organization::Organization;
 pub use revision::{Revision, history, node_type};
 pub use risk_assessment::RiskAssessment;
+pub use threshold::{ComputeThreshold, ThresholdCrossings};
 
 use async_graphql::{Context, dataloader::Loader};
 

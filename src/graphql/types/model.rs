@@ -1,19 +1,19 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 
-use super::{Dataset, ModelCapability, Organization, RiskAssessment, decode, load};
+use super::{ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, decode, load};
 use crate::domain::{Access, Confidence, DatePrecision, Modality, ModalityDirection, SizeUnit};
 use crate::graphql::{
     connection::list_cost,
     error::OrGraphqlError,
     loaders::RequestLoader,
     loaders::{
-        AliasesOf, CapabilitiesOf, DatasetsOf, DerivedFrom, ModalitiesOf, ModelById, OrganizationsOf,
+        AliasesOf, AllThresholds, CapabilitiesOf, DatasetsOf, DerivedFrom, ModalitiesOf, ModelById, OrganizationsOf,
         RiskAssessmentsOf, SourcesOf,
     },
     node::global_id,
     scalars::Date,
 };
-use crate::service::{ServiceError, models::ModelRow};
+use crate::service::{ServiceError, models::ModelRow, thresholds};
 
 /// A large AI model: who built it, when, how big, what it can do, and the risks it poses.
 #[derive(Clone)]
@@ -227,6 +227,13 @@ impl Model {
         Ok(rows.into_iter().map(|s| Source { url: s.url, title: s.title }).collect())
     }
 
+    /// The compute thresholds this model's training compute is at or above, lowest first.
+    #[graphql(complexity = "list_cost(child_complexity)")]
+    async fn thresholds_crossed(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ComputeThreshold>> {
+        let all = load(ctx, AllThresholds).await?.unwrap_or_default();
+        Ok(thresholds::crossed_by(self.row.training_compute_flop, &all).into_iter().map(ComputeThreshold).collect())
+    }
+
     /// False for drafts, which only editors see.
     async fn published(&self) -> bool {
         self.row.published
@@ -278,6 +285,9 @@ pub async fn prefetch_relations<'a>(
     prefetch!(RiskAssessmentsOf, "riskAssessments");
     prefetch!(DerivedFrom, "derivedModels");
     prefetch!(SourcesOf, "sources");
+    if wants("thresholdsCrossed") {
+        jobs.push(loader.load_one(AllThresholds).map(|r| r.map(|_| ())).boxed());
+    }
     if wants("baseModel") {
         let bases: Vec<ModelById> = base_ids.iter().flatten().map(|&id| ModelById(id)).collect();
         jobs.push(loader.load_many(bases).map(|r| r.map(|_| ())).boxed());

@@ -1,0 +1,332 @@
+//! The filter inputs of the catalog's lists.
+
+use async_graphql::InputObject;
+
+use super::{Conditions, DateFilter, FloatFilter, ModalitiesFilter, StringFilter, VocabularyFilter, conv, count};
+use crate::domain::{
+    Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, Likelihood, OrganizationKind,
+    RiskCategory, RiskCause, RiskHorizon, Severity,
+};
+use crate::graphql::scalars::Date;
+use crate::service::filter::{
+    CapabilityFilter, ModelCapabilityFilter, ModelFilter, ModelRiskFilter, OrganizationFilter, RiskAssessmentFilter,
+};
+
+fn list<A: Into<B>, B>(value: Option<Vec<A>>) -> Vec<B> {
+    value.unwrap_or_default().into_iter().map(Into::into).collect()
+}
+
+fn boxed<A: Into<B>, B>(value: Option<Box<A>>) -> Option<Box<B>> {
+    value.map(|b| Box::new((*b).into()))
+}
+
+/// An inclusive range of dates.
+#[derive(InputObject)]
+pub struct DateRange {
+    pub from: Date,
+    pub to: Date,
+}
+
+/// Which models to take in. Conditions side by side must all hold; `and`, `or` and `not` combine
+/// whole filters; filters nest at most 5 levels (`and`/`or`/`not`, `organizations`, `baseModel`).
+#[derive(InputObject, Default)]
+#[graphql(name = "ModelFilter")]
+pub struct ModelFilterInput {
+    pub and: Option<Vec<ModelFilterInput>>,
+    /// At least one of these holds (an empty list adds no condition).
+    pub or: Option<Vec<ModelFilterInput>>,
+    pub not: Option<Box<ModelFilterInput>>,
+    pub name: Option<StringFilter>,
+    pub slug: Option<StringFilter>,
+    pub announced_on: Option<DateFilter>,
+    /// Announced between two dates, both included.
+    pub announced_between: Option<DateRange>,
+    pub announced_precision: Option<VocabularyFilter<DatePrecision>>,
+    pub parameters: Option<FloatFilter>,
+    pub parameters_confidence: Option<VocabularyFilter<Confidence>>,
+    pub training_compute_flop: Option<FloatFilter>,
+    pub training_compute_confidence: Option<VocabularyFilter<Confidence>>,
+    pub training_dataset: Option<StringFilter>,
+    pub training_dataset_size: Option<FloatFilter>,
+    pub training_cost_usd: Option<FloatFilter>,
+    pub hardware: Option<StringFilter>,
+    pub access: Option<VocabularyFilter<Access>>,
+    pub license: Option<StringFilter>,
+    pub description: Option<StringFilter>,
+    /// Editors see drafts too; this keeps or drops them.
+    pub published: Option<bool>,
+    /// At least one of the model's organizations matches.
+    pub organizations: Option<OrganizationFilterInput>,
+    pub input_modalities: Option<ModalitiesFilter>,
+    pub output_modalities: Option<ModalitiesFilter>,
+    /// At least one of the model's capability links matches all of these.
+    pub capabilities: Option<ModelCapabilityFilterInput>,
+    /// At least one of the model's risk assessments matches all of these.
+    pub risk_assessments: Option<ModelRiskFilterInput>,
+    /// The model's base model matches (models without one never do).
+    pub base_model: Option<Box<ModelFilterInput>>,
+}
+
+impl From<ModelFilterInput> for ModelFilter {
+    fn from(f: ModelFilterInput) -> Self {
+        ModelFilter {
+            and: list(f.and),
+            or: list(f.or),
+            not: boxed(f.not),
+            name: conv(f.name),
+            slug: conv(f.slug),
+            announced_on: conv(f.announced_on),
+            announced_between: f.announced_between.map(|r| (r.from.0, r.to.0)),
+            announced_precision: conv(f.announced_precision),
+            parameters: conv(f.parameters),
+            parameters_confidence: conv(f.parameters_confidence),
+            training_compute_flop: conv(f.training_compute_flop),
+            training_compute_confidence: conv(f.training_compute_confidence),
+            training_dataset: conv(f.training_dataset),
+            training_dataset_size: conv(f.training_dataset_size),
+            training_cost_usd: conv(f.training_cost_usd),
+            hardware: conv(f.hardware),
+            access: conv(f.access),
+            license: conv(f.license),
+            description: conv(f.description),
+            published: f.published,
+            organizations: conv(f.organizations),
+            input_modalities: conv(f.input_modalities),
+            output_modalities: conv(f.output_modalities),
+            capabilities: conv(f.capabilities),
+            risk_assessments: conv(f.risk_assessments),
+            base_model: boxed(f.base_model),
+        }
+    }
+}
+
+impl Conditions for ModelFilterInput {
+    fn conditions(&self) -> usize {
+        self.and.conditions()
+            + self.or.conditions()
+            + self.not.conditions()
+            + self.name.conditions()
+            + self.slug.conditions()
+            + self.announced_on.conditions()
+            + count(&[&self.announced_between])
+            + self.announced_precision.conditions()
+            + self.parameters.conditions()
+            + self.parameters_confidence.conditions()
+            + self.training_compute_flop.conditions()
+            + self.training_compute_confidence.conditions()
+            + self.training_dataset.conditions()
+            + self.training_dataset_size.conditions()
+            + self.training_cost_usd.conditions()
+            + self.hardware.conditions()
+            + self.access.conditions()
+            + self.license.conditions()
+            + self.description.conditions()
+            + count(&[&self.published])
+            + self.organizations.conditions()
+            + self.input_modalities.conditions()
+            + self.output_modalities.conditions()
+            + self.capabilities.conditions()
+            + self.risk_assessments.conditions()
+            + self.base_model.conditions()
+    }
+}
+
+/// Which capability links a model must have one of.
+#[derive(InputObject, Default)]
+pub struct ModelCapabilityFilterInput {
+    pub slug: Option<StringFilter>,
+    pub category: Option<VocabularyFilter<CapabilityCategory>>,
+    pub status: Option<VocabularyFilter<CapabilityStatus>>,
+}
+
+impl From<ModelCapabilityFilterInput> for ModelCapabilityFilter {
+    fn from(f: ModelCapabilityFilterInput) -> Self {
+        ModelCapabilityFilter { slug: conv(f.slug), category: conv(f.category), status: conv(f.status) }
+    }
+}
+
+impl Conditions for ModelCapabilityFilterInput {
+    fn conditions(&self) -> usize {
+        1 + self.slug.conditions() + self.category.conditions() + self.status.conditions()
+    }
+}
+
+/// Which risk assessments a model must have one of.
+#[derive(InputObject, Default)]
+pub struct ModelRiskFilterInput {
+    pub horizon: Option<VocabularyFilter<RiskHorizon>>,
+    pub cause: Option<VocabularyFilter<RiskCause>>,
+    pub category: Option<VocabularyFilter<RiskCategory>>,
+    /// Severity at this level or above (LOW < MEDIUM < HIGH < CRITICAL).
+    pub severity_at_least: Option<Severity>,
+}
+
+impl From<ModelRiskFilterInput> for ModelRiskFilter {
+    fn from(f: ModelRiskFilterInput) -> Self {
+        ModelRiskFilter {
+            horizon: conv(f.horizon),
+            cause: conv(f.cause),
+            category: conv(f.category),
+            severity_at_least: f.severity_at_least,
+        }
+    }
+}
+
+impl Conditions for ModelRiskFilterInput {
+    fn conditions(&self) -> usize {
+        1 + self.horizon.conditions()
+            + self.cause.conditions()
+            + self.category.conditions()
+            + count(&[&self.severity_at_least])
+    }
+}
+
+/// Which organizations to take in.
+#[derive(InputObject, Default)]
+#[graphql(name = "OrganizationFilter")]
+pub struct OrganizationFilterInput {
+    pub and: Option<Vec<OrganizationFilterInput>>,
+    /// At least one of these holds (an empty list adds no condition).
+    pub or: Option<Vec<OrganizationFilterInput>>,
+    pub not: Option<Box<OrganizationFilterInput>>,
+    pub name: Option<StringFilter>,
+    pub slug: Option<StringFilter>,
+    /// ISO 3166-1 alpha-2 codes, in any case.
+    pub country: Option<StringFilter>,
+    pub kind: Option<VocabularyFilter<OrganizationKind>>,
+    pub website: Option<StringFilter>,
+    pub description: Option<StringFilter>,
+}
+
+impl From<OrganizationFilterInput> for OrganizationFilter {
+    fn from(f: OrganizationFilterInput) -> Self {
+        OrganizationFilter {
+            and: list(f.and),
+            or: list(f.or),
+            not: boxed(f.not),
+            name: conv(f.name),
+            slug: conv(f.slug),
+            country: conv(f.country),
+            kind: conv(f.kind),
+            website: conv(f.website),
+            description: conv(f.description),
+        }
+    }
+}
+
+impl Conditions for OrganizationFilterInput {
+    fn conditions(&self) -> usize {
+        1 + self.and.conditions()
+            + self.or.conditions()
+            + self.not.conditions()
+            + self.name.conditions()
+            + self.slug.conditions()
+            + self.country.conditions()
+            + self.kind.conditions()
+            + self.website.conditions()
+            + self.description.conditions()
+    }
+}
+
+/// Which capabilities to take in.
+#[derive(InputObject, Default)]
+#[graphql(name = "CapabilityFilter")]
+pub struct CapabilityFilterInput {
+    pub and: Option<Vec<CapabilityFilterInput>>,
+    /// At least one of these holds (an empty list adds no condition).
+    pub or: Option<Vec<CapabilityFilterInput>>,
+    pub not: Option<Box<CapabilityFilterInput>>,
+    pub name: Option<StringFilter>,
+    pub slug: Option<StringFilter>,
+    pub category: Option<VocabularyFilter<CapabilityCategory>>,
+    pub description: Option<StringFilter>,
+}
+
+impl From<CapabilityFilterInput> for CapabilityFilter {
+    fn from(f: CapabilityFilterInput) -> Self {
+        CapabilityFilter {
+            and: list(f.and),
+            or: list(f.or),
+            not: boxed(f.not),
+            name: conv(f.name),
+            slug: conv(f.slug),
+            category: conv(f.category),
+            description: conv(f.description),
+        }
+    }
+}
+
+impl Conditions for CapabilityFilterInput {
+    fn conditions(&self) -> usize {
+        self.and.conditions()
+            + self.or.conditions()
+            + self.not.conditions()
+            + self.name.conditions()
+            + self.slug.conditions()
+            + self.category.conditions()
+            + self.description.conditions()
+    }
+}
+
+/// Which risk assessments to take in.
+#[derive(InputObject, Default)]
+#[graphql(name = "RiskAssessmentFilter")]
+pub struct RiskAssessmentFilterInput {
+    pub and: Option<Vec<RiskAssessmentFilterInput>>,
+    /// At least one of these holds (an empty list adds no condition).
+    pub or: Option<Vec<RiskAssessmentFilterInput>>,
+    pub not: Option<Box<RiskAssessmentFilterInput>>,
+    pub horizon: Option<VocabularyFilter<RiskHorizon>>,
+    pub cause: Option<VocabularyFilter<RiskCause>>,
+    pub category: Option<VocabularyFilter<RiskCategory>>,
+    pub severity: Option<VocabularyFilter<Severity>>,
+    /// Severity at this level or above (LOW < MEDIUM < HIGH < CRITICAL).
+    pub severity_at_least: Option<Severity>,
+    pub likelihood: Option<VocabularyFilter<Likelihood>>,
+    pub confidence: Option<VocabularyFilter<Confidence>>,
+    pub assessed_on: Option<DateFilter>,
+    pub author: Option<StringFilter>,
+    pub summary: Option<StringFilter>,
+    /// The assessed model matches.
+    pub model: Option<Box<ModelFilterInput>>,
+}
+
+impl From<RiskAssessmentFilterInput> for RiskAssessmentFilter {
+    fn from(f: RiskAssessmentFilterInput) -> Self {
+        RiskAssessmentFilter {
+            and: list(f.and),
+            or: list(f.or),
+            not: boxed(f.not),
+            horizon: conv(f.horizon),
+            cause: conv(f.cause),
+            category: conv(f.category),
+            severity: conv(f.severity),
+            severity_at_least: f.severity_at_least,
+            likelihood: conv(f.likelihood),
+            confidence: conv(f.confidence),
+            assessed_on: conv(f.assessed_on),
+            author: conv(f.author),
+            summary: conv(f.summary),
+            model: boxed(f.model),
+        }
+    }
+}
+
+impl Conditions for RiskAssessmentFilterInput {
+    fn conditions(&self) -> usize {
+        self.and.conditions()
+            + self.or.conditions()
+            + self.not.conditions()
+            + self.horizon.conditions()
+            + self.cause.conditions()
+            + self.category.conditions()
+            + self.severity.conditions()
+            + count(&[&self.severity_at_least])
+            + self.likelihood.conditions()
+            + self.confidence.conditions()
+            + self.assessed_on.conditions()
+            + self.author.conditions()
+            + self.summary.conditions()
+            + self.model.as_ref().map_or(0, |m| 1 + m.conditions())
+    }
+}

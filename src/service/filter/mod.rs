@@ -1,0 +1,317 @@
+//! Filters on lists, as plain structs the GraphQL layer fills in, translated here into SQL
+//! conditions (EXISTS sub-queries for relations) so that filtering, paging and counting all run
+//! in the database. Every value is bound as a parameter; nothing the client sends becomes SQL text.
+//!
+//! Text matches are case-insensitive the same way on both backends: name columns are compared
+//! through their stored `name_key` (Unicode lower case, computed in Rust); other text through
+//! an ASCII-only `LOWER()` (SQLite's `lower()` is ASCII-only; on Postgres the `C` collation makes
+//! it so), with the client's text folded the same way.
+
+mod capability;
+mod model;
+mod organization;
+mod risk_assessment;
+
+pub use capability::CapabilityFilter;
+pub use model::{ModalityFilter, ModelCapabilityFilter, ModelFilter, ModelRiskFilter};
+pub use organization::OrganizationFilter;
+pub use risk_assessment::RiskAssessmentFilter;
+
+use chrono::NaiveDate;
+use sea_orm::{
+    DbBackend,
+    sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, Value},
+};
+
+use super::{Audience, ServiceError, ServiceResult};
+use crate::domain::Vocabulary;
+
+/// `and`/`or`/`not` and relation filters nest at most this deep.
+pub const MAX_DEPTH: usize = 5;
+/// The longest `in`, `anyOf`, `allOf`, `and` or `or` list.
+pub const MAX_LIST: usize = 100;
+
+/// Where in the client's argument a filter sits, for error messages, and how deep it is.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub backend: DbBackend,
+    /// Whether the caller sees published models only (sub-queries over models must too).
+    pub public: bool,
+    pub path: String,
+    pub depth: usize,
+}
+
+impl Scope {
+    pub fn root(backend: DbBackend, audience: Audience, argument: &str) -> Scope {
+        Scope { backend, public: audience == Audience::Public, path: argument.to_owned(), depth: 0 }
+    }
+
+    pub fn field(&self, name: &str) -> Scope {
+        Scope { backend: self.backend, public: self.public, path: format!("{}.{name}", self.path), depth: self.depth }
+    }
+
+    /// One level deeper (inside `and`, `or`, `not` or a relation); refused past `MAX_DEPTH`.
+    pub fn nested(&self, name: &str) -> ServiceResult<Scope> {
+        let scope = Scope {
+            backend: self.backend,
+            public: self.public,
+            path: format!("{}.{name}", self.path),
+            depth: self.depth + 1,
+        };
+        if scope.depth > MAX_DEPTH {
+            return Err(scope.bad(format!("filters nest at most {MAX_DEPTH} levels deep")));
+        }
+        Ok(scope)
+    }
+
+    pub fn bad(&self, message: impl Into<String>) -> ServiceError {
+        ServiceError::bad_input(self.path.clone(), message)
+    }
+
+    pub fn check_len<T>(&self, list: &[T]) -> ServiceResult<()> {
+        if list.len() > MAX_LIST {
+            return Err(self.bad(format!("at most {MAX_LIST} entries")));
+        }
+        Ok(())
+    }
+}
+
+/// The `and`/`or`/`not` combinators every filter has, over that filter's own condition.
+pub fn combine<F>(
+    scope: &Scope,
+    own: Condition,
+    and: &[F],
+    or: &[F],
+    not: Option<&F>,
+    condition: impl Fn(&F, &Scope) -> ServiceResult<Condition>,
+) -> ServiceResult<Condition> {
+    let mut all = own;
+    if !and.is_empty() {
+        scope.field("and").check_len(and)?;
+        for (i, f) in and.iter().enumerate() {
+            all = all.add(condition(f, &scope.nested(&format!("and[{i}]"))?)?);
+        }
+    }
+    if !or.is_empty() {
+        scope.field("or").check_len(or)?;
+        let mut any = Condition::any();
+        for (i, f) in or.iter().enumerate() {
+            any = any.add(condition(f, &scope.nested(&format!("or[{i}]"))?)?);
+        }
+        all = all.add(any);
+    }
+    if let Some(f) = not {
+        all = all.add(condition(f, &scope.nested("not")?)?.not());
+    }
+    Ok(all)
+}
+
+/// Comparisons on a number or date column. A model without the value matches no comparison
+/// (and, as in SQL, not its negation either) but `isNull: true`.
+#[derive(Clone, Debug, Default)]
+pub struct Comparison<T> {
+    pub eq: Option<T>,
+    pub ne: Option<T>,
+    pub gt: Option<T>,
+    pub gte: Option<T>,
+    pub lt: Option<T>,
+    pub lte: Option<T>,
+    pub in_list: Option<Vec<T>>,
+    pub is_null: Option<bool>,
+}
+
+pub type NumberFilter = Comparison<f64>;
+pub type DateFilter = Comparison<NaiveDate>;
+
+impl<T: Clone + PartialOrd + std::fmt::Display + Into<Value>> Comparison<T> {
+    /// Refuses ranges that can match nothing (e.g. `gte: 1e25, lt: 1e24`), naming the lower bound.
+    fn check_range(&self, scope: &Scope) -> ServiceResult<()> {
+        let lower = [("gt", &self.gt, true), ("gte", &self.gte, false)];
+        let upper = [("lt", &self.lt, true), ("lte", &self.lte, false)];
+        for (lname, lo, lstrict) in &lower {
+            for (uname, hi, ustrict) in &upper {
+                if let (Some(lo), Some(hi)) = (lo, hi)
+                    && (lo > hi || (lo == hi && (*lstrict || *ustrict)))
+                {
+                    return Err(scope.field(lname).bad(format!("{lname} {lo} and {uname} {hi} can match nothing")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn condition(&self, column: Expr, scope: &Scope) -> ServiceResult<Condition> {
+        self.check_range(scope)?;
+        let mut all = Condition::all();
+        type Compare<T> = fn(Expr, T) -> Expr;
+        let ops: [(&Option<T>, Compare<T>); 6] = [
+            (&self.eq, |c, v| c.eq(v)),
+            (&self.ne, |c, v| c.ne(v)),
+            (&self.gt, |c, v| c.gt(v)),
+            (&self.gte, |c, v| c.gte(v)),
+            (&self.lt, |c, v| c.lt(v)),
+            (&self.lte, |c, v| c.lte(v)),
+        ];
+        for (value, op) in ops {
+            if let Some(v) = value {
+                all = all.add(op(column.clone(), v.clone()));
+            }
+        }
+        if let Some(list) = &self.in_list {
+            scope.field("in").check_len(list)?;
+            all = all.add(column.clone().is_in(list.iter().cloned()));
+        }
+        match self.is_null {
+            Some(true) => all = all.add(column.is_null()),
+            Some(false) => all = all.add(column.is_not_null()),
+            None => {}
+        }
+        Ok(all)
+    }
+}
+
+/// Case-insensitive matches on a text column.
+#[derive(Clone, Debug, Default)]
+pub struct TextFilter {
+    pub eq: Option<String>,
+    pub in_list: Option<Vec<String>>,
+    pub contains: Option<String>,
+    pub starts_with: Option<String>,
+}
+
+/// How a text column is compared without regard to case.
+#[derive(Clone, Debug)]
+pub enum TextColumn {
+    /// A `name_key` column: already Unicode lower case.
+    Key(Expr),
+    /// Any other text: compared through an ASCII-only `LOWER()`. (Custom SQL here is written
+    /// per backend: sea-query's placeholder is `$1` on Postgres but `?` on SQLite.)
+    Plain(Expr),
+}
+
+impl TextColumn {
+    pub fn folded(&self, backend: DbBackend) -> Expr {
+        match (self, backend) {
+            (TextColumn::Key(c), _) => c.clone(),
+            (TextColumn::Plain(c), DbBackend::Postgres) => Expr::cust_with_expr("LOWER($1 COLLATE \"C\")", c.clone()),
+            (TextColumn::Plain(c), _) => Func::lower(c.clone()).into(),
+        }
+    }
+
+    fn fold(&self, text: &str) -> String {
+        match self {
+            TextColumn::Key(_) => crate::domain::name_key(text),
+            TextColumn::Plain(_) => text.to_ascii_lowercase(),
+        }
+    }
+}
+
+/// `text` with LIKE's wildcards escaped (by `\`), so it matches only itself.
+pub fn like_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A LIKE that means the same on both backends: both sides are folded already, and `\` escapes.
+pub fn like(column: Expr, pattern: String) -> Expr {
+    column.like(LikeExpr::new(pattern).escape('\\'))
+}
+
+impl TextFilter {
+    pub fn condition(&self, column: &TextColumn, scope: &Scope) -> ServiceResult<Condition> {
+        let col = column.folded(scope.backend);
+        let mut all = Condition::all();
+        if let Some(eq) = &self.eq {
+            all = all.add(col.clone().eq(column.fold(eq)));
+        }
+        if let Some(list) = &self.in_list {
+            scope.field("in").check_len(list)?;
+            all = all.add(col.clone().is_in(list.iter().map(|t| column.fold(t))));
+        }
+        if let Some(text) = &self.contains {
+            all = all.add(like(col.clone(), format!("%{}%", like_escaped(&column.fold(text)))));
+        }
+        if let Some(text) = &self.starts_with {
+            all = all.add(like(col, format!("{}%", like_escaped(&column.fold(text)))));
+        }
+        Ok(all)
+    }
+}
+
+/// `eq`/`in` on a column holding one of a closed vocabulary.
+#[derive(Clone, Debug)]
+pub struct EnumFilter<T> {
+    pub eq: Option<T>,
+    pub in_list: Option<Vec<T>>,
+}
+
+impl<T> Default for EnumFilter<T> {
+    fn default() -> Self {
+        EnumFilter { eq: None, in_list: None }
+    }
+}
+
+impl<T: Vocabulary> EnumFilter<T> {
+    pub fn condition(&self, column: Expr, scope: &Scope) -> ServiceResult<Condition> {
+        let mut all = Condition::all();
+        if let Some(eq) = self.eq {
+            all = all.add(column.clone().eq(eq.as_str()));
+        }
+        if let Some(list) = &self.in_list {
+            scope.field("in").check_len(list)?;
+            all = all.add(column.is_in(list.iter().map(|v| v.as_str())));
+        }
+        Ok(all)
+    }
+}
+
+/// Adds `filter`'s condition on `column` when the client gave one.
+pub fn add_some<F>(
+    all: Condition,
+    filter: &Option<F>,
+    scope: &Scope,
+    name: &str,
+    condition: impl FnOnce(&F, &Scope) -> ServiceResult<Condition>,
+) -> ServiceResult<Condition> {
+    match filter {
+        Some(f) => Ok(all.add(condition(f, &scope.field(name))?)),
+        None => Ok(all),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(like_escaped(r"50%_a\b"), r"50\%\_a\\b");
+    }
+
+    #[test]
+    fn impossible_ranges_name_the_lower_bound() {
+        let scope = Scope::root(DbBackend::Sqlite, Audience::Public, "filter").field("trainingComputeFlop");
+        let f = NumberFilter { gte: Some(1e25), lt: Some(1e24), ..Default::default() };
+        let err = f.condition(Expr::val(1), &scope).unwrap_err();
+        assert!(matches!(err, ServiceError::BadInput { ref field, .. } if field == "filter.trainingComputeFlop.gte"));
+        let touching = NumberFilter { gt: Some(1.0), lte: Some(1.0), ..Default::default() };
+        assert!(touching.condition(Expr::val(1), &scope).is_err());
+        let point = NumberFilter { gte: Some(1.0), lte: Some(1.0), ..Default::default() };
+        assert!(point.condition(Expr::val(1), &scope).is_ok());
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let mut scope = Scope::root(DbBackend::Sqlite, Audience::Public, "filter");
+        for _ in 0..MAX_DEPTH {
+            scope = scope.nested("not").unwrap();
+        }
+        assert!(scope.nested("not").is_err());
+    }
+}

@@ -1,0 +1,244 @@
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
+
+use super::{
+    DateFilter, EnumFilter, NumberFilter, OrganizationFilter, Scope, TextColumn, TextFilter, add_some, combine,
+};
+use crate::domain::{
+    Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, Modality, ModalityDirection, RiskCategory,
+    RiskCause, RiskHorizon, Severity, Vocabulary,
+};
+use crate::entity::{
+    capability, model, model_capability, model_modality, model_organization, organization, risk_assessment,
+};
+use crate::service::ServiceResult;
+
+/// Which models a list (or a statistic, trend or projection) takes in.
+#[derive(Clone, Debug, Default)]
+pub struct ModelFilter {
+    pub and: Vec<ModelFilter>,
+    pub or: Vec<ModelFilter>,
+    pub not: Option<Box<ModelFilter>>,
+    pub name: Option<TextFilter>,
+    pub slug: Option<TextFilter>,
+    pub announced_on: Option<DateFilter>,
+    /// Announced on or after `.0` and on or before `.1`.
+    pub announced_between: Option<(NaiveDate, NaiveDate)>,
+    pub announced_precision: Option<EnumFilter<DatePrecision>>,
+    pub parameters: Option<NumberFilter>,
+    pub parameters_confidence: Option<EnumFilter<Confidence>>,
+    pub training_compute_flop: Option<NumberFilter>,
+    pub training_compute_confidence: Option<EnumFilter<Confidence>>,
+    pub training_dataset: Option<TextFilter>,
+    pub training_dataset_size: Option<NumberFilter>,
+    pub training_cost_usd: Option<NumberFilter>,
+    pub hardware: Option<TextFilter>,
+    pub access: Option<EnumFilter<Access>>,
+    pub license: Option<TextFilter>,
+    pub description: Option<TextFilter>,
+    /// Editors only see drafts, so for the public this can only narrow to published models.
+    pub published: Option<bool>,
+    /// At least one of the model's organizations matches.
+    pub organizations: Option<OrganizationFilter>,
+    pub input_modalities: Option<ModalityFilter>,
+    pub output_modalities: Option<ModalityFilter>,
+    /// At least one capability link matches all of the given conditions.
+    pub capabilities: Option<ModelCapabilityFilter>,
+    /// At least one risk assessment matches all of the given conditions.
+    pub risk_assessments: Option<ModelRiskFilter>,
+    /// The model's base model matches (models without one never do).
+    pub base_model: Option<Box<ModelFilter>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ModalityFilter {
+    pub any_of: Option<Vec<Modality>>,
+    pub all_of: Option<Vec<Modality>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ModelCapabilityFilter {
+    pub slug: Option<TextFilter>,
+    pub category: Option<EnumFilter<CapabilityCategory>>,
+    pub status: Option<EnumFilter<CapabilityStatus>>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ModelRiskFilter {
+    pub horizon: Option<EnumFilter<RiskHorizon>>,
+    pub cause: Option<EnumFilter<RiskCause>>,
+    pub category: Option<EnumFilter<RiskCategory>>,
+    pub severity_at_least: Option<Severity>,
+}
+
+fn col(c: model::Column) -> Expr {
+    Expr::col((model::Entity, c))
+}
+
+fn number(c: model::Column) -> impl FnOnce(&NumberFilter, &Scope) -> ServiceResult<Condition> {
+    move |f, s| f.condition(col(c), s)
+}
+
+fn text(c: model::Column) -> impl FnOnce(&TextFilter, &Scope) -> ServiceResult<Condition> {
+    move |f, s| f.condition(&TextColumn::Plain(col(c)), s)
+}
+
+fn vocabulary<T: Vocabulary>(c: model::Column) -> impl FnOnce(&EnumFilter<T>, &Scope) -> ServiceResult<Condition> {
+    move |f, s| f.condition(col(c), s)
+}
+
+/// `SELECT 1 FROM <table> WHERE <table>.model_id = model.id`, for an EXISTS.
+fn linked_to_model(table: impl sea_orm::sea_query::IntoTableRef, model_id: Expr) -> SelectStatement {
+    Query::select().expr(Expr::val(1)).from(table).and_where(model_id.equals((model::Entity, model::Column::Id))).take()
+}
+
+impl ModelFilter {
+    pub fn condition(&self, scope: &Scope) -> ServiceResult<Condition> {
+        use model::Column as C;
+        let mut all = Condition::all();
+        all = add_some(all, &self.name, scope, "name", |f, s| f.condition(&TextColumn::Key(col(C::NameKey)), s))?;
+        all = add_some(all, &self.slug, scope, "slug", text(C::Slug))?;
+        all = add_some(all, &self.announced_on, scope, "announcedOn", |f: &DateFilter, s| {
+            f.condition(col(C::AnnouncedOn), s)
+        })?;
+        if let Some((from, to)) = self.announced_between {
+            if from > to {
+                return Err(scope.field("announcedBetween").bad("`from` is after `to`"));
+            }
+            all = all.add(col(C::AnnouncedOn).between(from, to));
+        }
+        all = add_some(all, &self.announced_precision, scope, "announcedPrecision", vocabulary(C::AnnouncedPrecision))?;
+        all = add_some(all, &self.parameters, scope, "parameters", number(C::Parameters))?;
+        all = add_some(
+            all,
+            &self.parameters_confidence,
+            scope,
+            "parametersConfidence",
+            vocabulary(C::ParametersConfidence),
+        )?;
+        all = add_some(all, &self.training_compute_flop, scope, "trainingComputeFlop", number(C::TrainingComputeFlop))?;
+        all = add_some(
+            all,
+            &self.training_compute_confidence,
+            scope,
+            "trainingComputeConfidence",
+            vocabulary(C::TrainingComputeConfidence),
+        )?;
+        all = add_some(all, &self.training_dataset, scope, "trainingDataset", text(C::TrainingDataset))?;
+        all = add_some(all, &self.training_dataset_size, scope, "trainingDatasetSize", number(C::TrainingDatasetSize))?;
+        all = add_some(all, &self.training_cost_usd, scope, "trainingCostUsd", number(C::TrainingCostUsd))?;
+        all = add_some(all, &self.hardware, scope, "hardware", text(C::Hardware))?;
+        all = add_some(all, &self.access, scope, "access", vocabulary(C::Access))?;
+        all = add_some(all, &self.license, scope, "license", text(C::License))?;
+        all = add_some(all, &self.description, scope, "description", text(C::Description))?;
+        if let Some(published) = self.published {
+            all = all.add(col(C::Published).eq(published));
+        }
+        if let Some(f) = &self.organizations {
+            all = all.add(organizations(f, &scope.nested("organizations")?)?);
+        }
+        if let Some(f) = &self.input_modalities {
+            all = all.add(modalities(f, ModalityDirection::Input, &scope.field("inputModalities"))?);
+        }
+        if let Some(f) = &self.output_modalities {
+            all = all.add(modalities(f, ModalityDirection::Output, &scope.field("outputModalities"))?);
+        }
+        if let Some(f) = &self.capabilities {
+            all = all.add(capabilities(f, &scope.field("capabilities"))?);
+        }
+        if let Some(f) = &self.risk_assessments {
+            all = all.add(risk_assessments(f, &scope.field("riskAssessments"))?);
+        }
+        if let Some(f) = &self.base_model {
+            all = all.add(col(C::BaseModelId).in_subquery(models_matching(f, &scope.nested("baseModel")?)?));
+        }
+        combine(scope, all, &self.and, &self.or, self.not.as_deref(), |f, s| f.condition(s))
+    }
+}
+
+/// `SELECT model.id FROM model WHERE <filter>` (only published models for the public).
+pub fn models_matching(filter: &ModelFilter, scope: &Scope) -> ServiceResult<SelectStatement> {
+    let mut select = Query::select();
+    select.column((model::Entity, model::Column::Id)).from(model::Entity).cond_where(filter.condition(scope)?);
+    if scope.public {
+        select.and_where(col(model::Column::Published).eq(true));
+    }
+    Ok(select.take())
+}
+
+fn organizations(filter: &OrganizationFilter, scope: &Scope) -> ServiceResult<Condition> {
+    let mut select = linked_to_model(
+        model_organization::Entity,
+        Expr::col((model_organization::Entity, model_organization::Column::ModelId)),
+    );
+    select
+        .inner_join(
+            organization::Entity,
+            Expr::col((organization::Entity, organization::Column::Id))
+                .equals((model_organization::Entity, model_organization::Column::OrganizationId)),
+        )
+        .cond_where(filter.condition(scope)?);
+    Ok(Condition::all().add(Expr::exists(select)))
+}
+
+fn modalities(filter: &ModalityFilter, direction: ModalityDirection, scope: &Scope) -> ServiceResult<Condition> {
+    let having = |modalities: Vec<&'static str>| {
+        let mut select = linked_to_model(
+            model_modality::Entity,
+            Expr::col((model_modality::Entity, model_modality::Column::ModelId)),
+        );
+        select
+            .and_where(Expr::col((model_modality::Entity, model_modality::Column::Direction)).eq(direction.as_str()))
+            .and_where(Expr::col((model_modality::Entity, model_modality::Column::Modality)).is_in(modalities));
+        Expr::exists(select)
+    };
+    let mut all = Condition::all();
+    if let Some(list) = &filter.any_of {
+        scope.field("anyOf").check_len(list)?;
+        all = all.add(having(list.iter().map(|m| m.as_str()).collect()));
+    }
+    if let Some(list) = &filter.all_of {
+        scope.field("allOf").check_len(list)?;
+        for m in list {
+            all = all.add(having(vec![m.as_str()]));
+        }
+    }
+    Ok(all)
+}
+
+fn capabilities(filter: &ModelCapabilityFilter, scope: &Scope) -> ServiceResult<Condition> {
+    use model_capability::Column as L;
+    let mut cond = Condition::all();
+    cond = add_some(cond, &filter.slug, scope, "slug", |f, s| {
+        f.condition(&TextColumn::Plain(Expr::col((capability::Entity, capability::Column::Slug))), s)
+    })?;
+    cond = add_some(cond, &filter.category, scope, "category", |f, s| {
+        f.condition(Expr::col((capability::Entity, capability::Column::Category)), s)
+    })?;
+    cond = add_some(cond, &filter.status, scope, "status", |f, s| {
+        f.condition(Expr::col((model_capability::Entity, L::Status)), s)
+    })?;
+    let mut select = linked_to_model(model_capability::Entity, Expr::col((model_capability::Entity, L::ModelId)));
+    select
+        .inner_join(
+            capability::Entity,
+            Expr::col((capability::Entity, capability::Column::Id)).equals((model_capability::Entity, L::CapabilityId)),
+        )
+        .cond_where(cond);
+    Ok(Condition::all().add(Expr::exists(select)))
+}
+
+fn risk_assessments(filter: &ModelRiskFilter, scope: &Scope) -> ServiceResult<Condition> {
+    use risk_assessment::Column as R;
+    let rc = |c: R| Expr::col((risk_assessment::Entity, c));
+    let mut cond = Condition::all();
+    cond = add_some(cond, &filter.horizon, scope, "horizon", |f, s| f.condition(rc(R::Horizon), s))?;
+    cond = add_some(cond, &filter.cause, scope, "cause", |f, s| f.condition(rc(R::Cause), s))?;
+    cond = add_some(cond, &filter.category, scope, "category", |f, s| f.condition(rc(R::Category), s))?;
+    if let Some(least) = filter.severity_at_least {
+        cond = cond.add(rc(R::Severity).is_in(Severity::ALL.iter().filter(|s| **s >= least).map(|s| s.as_str())));
+    }
+    let mut select = linked_to_model(risk_assessment::Entity, rc(R::ModelId));
+    select.cond_where(cond);
+    Ok(Condition::all().add(Expr::exists(select)))
+}

@@ -1,0 +1,63 @@
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+
+use super::{DateFilter, EnumFilter, ModelFilter, Scope, TextColumn, TextFilter, add_some, combine, model};
+use crate::domain::{Confidence, Likelihood, RiskCategory, RiskCause, RiskHorizon, Severity, Vocabulary};
+use crate::entity::risk_assessment::{Column, Entity};
+use crate::service::ServiceResult;
+
+/// Which risk assessments a list keeps.
+#[derive(Clone, Debug, Default)]
+pub struct RiskAssessmentFilter {
+    pub and: Vec<RiskAssessmentFilter>,
+    pub or: Vec<RiskAssessmentFilter>,
+    pub not: Option<Box<RiskAssessmentFilter>>,
+    pub horizon: Option<EnumFilter<RiskHorizon>>,
+    pub cause: Option<EnumFilter<RiskCause>>,
+    pub category: Option<EnumFilter<RiskCategory>>,
+    pub severity: Option<EnumFilter<Severity>>,
+    pub severity_at_least: Option<Severity>,
+    pub likelihood: Option<EnumFilter<Likelihood>>,
+    pub confidence: Option<EnumFilter<Confidence>>,
+    pub assessed_on: Option<DateFilter>,
+    pub author: Option<TextFilter>,
+    pub summary: Option<TextFilter>,
+    /// The assessed model matches.
+    pub model: Option<Box<ModelFilter>>,
+}
+
+fn col(c: Column) -> Expr {
+    Expr::col((Entity, c))
+}
+
+fn vocabulary<T: Vocabulary>(c: Column) -> impl FnOnce(&EnumFilter<T>, &Scope) -> ServiceResult<Condition> {
+    move |f, s| f.condition(col(c), s)
+}
+
+impl RiskAssessmentFilter {
+    pub fn condition(&self, scope: &Scope) -> ServiceResult<Condition> {
+        let mut all = Condition::all();
+        all = add_some(all, &self.horizon, scope, "horizon", vocabulary(Column::Horizon))?;
+        all = add_some(all, &self.cause, scope, "cause", vocabulary(Column::Cause))?;
+        all = add_some(all, &self.category, scope, "category", vocabulary(Column::Category))?;
+        all = add_some(all, &self.severity, scope, "severity", vocabulary(Column::Severity))?;
+        if let Some(least) = self.severity_at_least {
+            let at_least = Severity::ALL.iter().filter(|s| **s >= least).map(|s| s.as_str());
+            all = all.add(col(Column::Severity).is_in(at_least));
+        }
+        all = add_some(all, &self.likelihood, scope, "likelihood", vocabulary(Column::Likelihood))?;
+        all = add_some(all, &self.confidence, scope, "confidence", vocabulary(Column::Confidence))?;
+        all = add_some(all, &self.assessed_on, scope, "assessedOn", |f: &DateFilter, s| {
+            f.condition(col(Column::AssessedOn), s)
+        })?;
+        all = add_some(all, &self.author, scope, "author", |f, s| {
+            f.condition(&TextColumn::Plain(col(Column::Author)), s)
+        })?;
+        all = add_some(all, &self.summary, scope, "summary", |f, s| {
+            f.condition(&TextColumn::Plain(col(Column::Summary)), s)
+        })?;
+        if let Some(f) = &self.model {
+            all = all.add(col(Column::ModelId).in_subquery(model::models_matching(f, &scope.nested("model")?)?));
+        }
+        combine(scope, all, &self.and, &self.or, self.not.as_deref(), |f, s| f.condition(s))
+    }
+}

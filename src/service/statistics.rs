@@ -1,0 +1,228 @@
+//! Grouped statistics over the models a filter keeps. The numbers are read once (three columns
+//! per model, at most `MAX_ANALYSED_MODELS`) and summarised here, so medians and geometric means
+//! come out the same on SQLite and Postgres.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{Datelike, NaiveDate};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+
+use super::{Audience, ServiceError, ServiceResult, filter::ModelFilter, models, trend::MAX_ANALYSED_MODELS};
+use crate::domain::{Access, Modality, ModalityDirection, StatisticsDimension};
+use crate::entity::{model, model_modality, model_organization, organization};
+
+pub use organization::Model as OrganizationRow;
+
+/// One group's key: the value of each grouped dimension; None where the model has none (or
+/// the dimension is not grouped by).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GroupKey {
+    pub year: Option<i32>,
+    pub organization: Option<OrganizationRow>,
+    pub country: Option<String>,
+    pub input_modality: Option<Modality>,
+    pub output_modality: Option<Modality>,
+    pub access: Option<Access>,
+}
+
+/// Min, max, median and geometric mean of a positive quantity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spread {
+    pub min: f64,
+    pub max: f64,
+    pub median: f64,
+    /// Over the values above zero; None when there are none.
+    pub geometric_mean: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    pub key: GroupKey,
+    pub count: usize,
+    pub with_parameters: usize,
+    pub with_compute: usize,
+    pub parameters: Option<Spread>,
+    pub compute: Option<Spread>,
+    pub first_announced: Option<NaiveDate>,
+    pub last_announced: Option<NaiveDate>,
+}
+
+pub const MAX_DIMENSIONS: usize = 3;
+
+pub fn spread(values: &mut [f64]) -> Option<Spread> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let median = if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 };
+    let positive: Vec<f64> = values.iter().copied().filter(|v| *v > 0.0).collect();
+    let geometric_mean = (!positive.is_empty())
+        .then(|| 10f64.powf(positive.iter().map(|v| v.log10()).sum::<f64>() / positive.len() as f64));
+    Some(Spread { min: values[0], max: values[n - 1], median, geometric_mean })
+}
+
+type Row = (i32, Option<NaiveDate>, Option<f64>, Option<f64>, String);
+
+/// A sortable form of a group's key: values ascending, missing values last.
+type SortKey = Vec<(bool, String)>;
+
+pub async fn model_statistics(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    filter: Option<&ModelFilter>,
+    group_by: &[StatisticsDimension],
+) -> ServiceResult<Vec<Group>> {
+    if group_by.len() > MAX_DIMENSIONS {
+        return Err(ServiceError::bad_input("groupBy", format!("at most {MAX_DIMENSIONS} dimensions")));
+    }
+    let dims: BTreeSet<StatisticsDimension> = group_by.iter().copied().collect();
+    if dims.len() != group_by.len() {
+        return Err(ServiceError::bad_input("groupBy", "names a dimension twice"));
+    }
+    let select = models::filtered(db, audience, filter, "filter")?;
+    let ids = select.clone().select_only().column(model::Column::Id).into_query();
+    let rows: Vec<Row> = select
+        .select_only()
+        .columns([
+            model::Column::Id,
+            model::Column::AnnouncedOn,
+            model::Column::Parameters,
+            model::Column::TrainingComputeFlop,
+            model::Column::Access,
+        ])
+        .limit(MAX_ANALYSED_MODELS + 1)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if rows.len() as u64 > MAX_ANALYSED_MODELS {
+        return Err(ServiceError::bad_input("filter", format!("keeps more than {MAX_ANALYSED_MODELS} models")));
+    }
+
+    let by_org = dims.contains(&StatisticsDimension::Organization) || dims.contains(&StatisticsDimension::Country);
+    let mut orgs_of: HashMap<i32, Vec<OrganizationRow>> = HashMap::new();
+    if by_org {
+        let links = model_organization::Entity::find()
+            .filter(model_organization::Column::ModelId.in_subquery(ids.clone()))
+            .all(db)
+            .await?;
+        let org_ids: BTreeSet<i32> = links.iter().map(|l| l.organization_id).collect();
+        let orgs: HashMap<i32, OrganizationRow> = organization::Entity::find()
+            .filter(organization::Column::Id.is_in(org_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
+        for link in links {
+            if let Some(org) = orgs.get(&link.organization_id) {
+                orgs_of.entry(link.model_id).or_default().push(org.clone());
+            }
+        }
+    }
+    let mut modalities_of: HashMap<(i32, &'static str), Vec<Modality>> = HashMap::new();
+    if dims.contains(&StatisticsDimension::InputModality) || dims.contains(&StatisticsDimension::OutputModality) {
+        let links =
+            model_modality::Entity::find().filter(model_modality::Column::ModelId.in_subquery(ids)).all(db).await?;
+        for link in links {
+            let direction = ModalityDirection::parse(&link.direction).map(|d| d.as_str()).unwrap_or("");
+            if let Some(m) = Modality::parse(&link.modality) {
+                modalities_of.entry((link.model_id, direction)).or_default().push(m);
+            }
+        }
+    }
+
+    let mut groups: BTreeMap<SortKey, (GroupKey, Vec<&Row>)> = BTreeMap::new();
+    for row in &rows {
+        let mut keys = vec![GroupKey::default()];
+        for dim in &dims {
+            keys = expand(keys, *dim, row, &orgs_of, &modalities_of);
+        }
+        for key in keys {
+            groups.entry(sort_key(&key)).or_insert_with(|| (key, Vec::new())).1.push(row);
+        }
+    }
+    if dims.is_empty() && groups.is_empty() {
+        groups.insert(Vec::new(), (GroupKey::default(), Vec::new()));
+    }
+    Ok(groups.into_values().map(|(key, rows)| summarise(key, &rows)).collect())
+}
+
+/// Each key extended by the values `row` has in `dim` (one key per value, deduplicated; one
+/// key with None when it has none).
+fn expand(
+    keys: Vec<GroupKey>,
+    dim: StatisticsDimension,
+    row: &Row,
+    orgs_of: &HashMap<i32, Vec<OrganizationRow>>,
+    modalities_of: &HashMap<(i32, &'static str), Vec<Modality>>,
+) -> Vec<GroupKey> {
+    let (id, announced, _, _, access) = row;
+    let orgs = orgs_of.get(id).map(Vec::as_slice).unwrap_or_default();
+    let mut out = Vec::new();
+    for key in keys {
+        let mut with = |f: &dyn Fn(&mut GroupKey)| {
+            let mut k = key.clone();
+            f(&mut k);
+            if !out.contains(&k) {
+                out.push(k);
+            }
+        };
+        match dim {
+            StatisticsDimension::Year => with(&|k| k.year = announced.map(|d| d.year())),
+            StatisticsDimension::Access => with(&|k| k.access = Access::parse(access)),
+            StatisticsDimension::Organization if orgs.is_empty() => with(&|_| {}),
+            StatisticsDimension::Organization => {
+                for org in orgs {
+                    with(&|k| k.organization = Some(org.clone()));
+                }
+            }
+            StatisticsDimension::Country if orgs.is_empty() => with(&|_| {}),
+            StatisticsDimension::Country => {
+                for org in orgs {
+                    with(&|k| k.country = Some(org.country.clone()));
+                }
+            }
+            StatisticsDimension::InputModality | StatisticsDimension::OutputModality => {
+                let input = dim == StatisticsDimension::InputModality;
+                let direction = if input { ModalityDirection::Input } else { ModalityDirection::Output };
+                let list = modalities_of.get(&(*id, direction.as_str())).map(Vec::as_slice).unwrap_or_default();
+                if list.is_empty() {
+                    with(&|_| {});
+                }
+                for m in list {
+                    with(&|k| if input { k.input_modality = Some(*m) } else { k.output_modality = Some(*m) });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn sort_key(key: &GroupKey) -> SortKey {
+    let part = |v: Option<String>| (v.is_none(), v.unwrap_or_default());
+    vec![
+        part(key.year.map(|y| format!("{y:06}"))),
+        part(key.organization.as_ref().map(|o| format!("{}\u{0}{}", o.name_key, o.id))),
+        part(key.country.clone()),
+        part(key.input_modality.map(|m| format!("{m:?}"))),
+        part(key.output_modality.map(|m| format!("{m:?}"))),
+        part(key.access.map(|a| format!("{:02}", Access::ALL.iter().position(|x| *x == a).unwrap_or(0)))),
+    ]
+}
+
+fn summarise(key: GroupKey, rows: &[&Row]) -> Group {
+    let mut parameters: Vec<f64> = rows.iter().filter_map(|r| r.2).collect();
+    let mut compute: Vec<f64> = rows.iter().filter_map(|r| r.3).collect();
+    let dates: Vec<NaiveDate> = rows.iter().filter_map(|r| r.1).collect();
+    Group {
+        key,
+        count: rows.len(),
+        with_parameters: parameters.len(),
+        with_compute: compute.len(),
+        parameters: spread(&mut parameters),
+        compute: spread(&mut compute),
+        first_announced: dates.iter().min().copied(),
+        last_announced: dates.iter().max().copied(),
+    }
+}

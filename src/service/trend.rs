@@ -1,0 +1,209 @@
+//! The scaling trend: a least-squares fit of log10(metric) against the announced date in years,
+//! over the models a filter keeps that have both, and projections along it.
+
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::{
+    Audience, ServiceError, ServiceResult,
+    filter::ModelFilter,
+    models,
+    regression::{self, Fit},
+};
+use crate::domain::TrendMetric;
+use crate::entity::model;
+
+/// The most models one statistic, trend or projection reads; a filter keeping more is refused.
+pub const MAX_ANALYSED_MODELS: u64 = 100_000;
+
+pub fn metric_column(metric: TrendMetric) -> model::Column {
+    match metric {
+        TrendMetric::TrainingCompute => model::Column::TrainingComputeFlop,
+        TrendMetric::Parameters => model::Column::Parameters,
+    }
+}
+
+/// A date as a decimal year (years of 365.25 days since 1970-01-01, plus 1970).
+pub fn decimal_year(date: NaiveDate) -> f64 {
+    1970.0 + (date - NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date")).num_days() as f64 / 365.25
+}
+
+/// The day a decimal year falls on; None beyond the dates chrono can hold.
+pub fn date_of(year: f64) -> Option<NaiveDate> {
+    let days = ((year - 1970.0) * 365.25).round();
+    if !days.is_finite() || days.abs() > 1e8 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::Duration::days(days as i64))
+}
+
+/// A fitted trend, or why there is none.
+#[derive(Clone, Debug)]
+pub struct Trend {
+    pub n: usize,
+    pub first: Option<NaiveDate>,
+    pub last: Option<NaiveDate>,
+    pub fit: Result<Fit, &'static str>,
+}
+
+impl Trend {
+    pub fn slope(&self) -> Option<f64> {
+        self.fit.as_ref().ok().map(|f| f.slope)
+    }
+
+    pub fn growth_factor(&self) -> Option<f64> {
+        self.slope().map(|b| 10f64.powf(b))
+    }
+
+    /// Months for the metric to double; None unless it grows.
+    pub fn doubling_time_months(&self) -> Option<f64> {
+        self.slope().filter(|b| *b > 0.0).map(|b| 12.0 * 2f64.log10() / b)
+    }
+
+    /// The growth factor's 90% interval, from the slope's standard error and Student's t.
+    pub fn growth_factor_interval(&self) -> Option<(f64, f64)> {
+        let fit = self.fit.as_ref().ok()?;
+        let half = fit.t90 * fit.slope_se();
+        Some((10f64.powf(fit.slope - half), 10f64.powf(fit.slope + half)))
+    }
+
+    /// The fitted metric (not its log) on a date.
+    pub fn fitted_at(&self, date: Option<NaiveDate>) -> Option<f64> {
+        Some(10f64.powf(self.fit.as_ref().ok()?.predict(decimal_year(date?))))
+    }
+
+    pub fn reason(&self) -> Option<&'static str> {
+        self.fit.as_ref().err().copied()
+    }
+}
+
+/// The (date, value) points of the models `filter` keeps that have both (values above zero).
+pub async fn points(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    filter: Option<&ModelFilter>,
+    metric: TrendMetric,
+) -> ServiceResult<Vec<(NaiveDate, f64)>> {
+    let column = metric_column(metric);
+    let rows: Vec<(NaiveDate, f64)> = models::filtered(db, audience, filter, "filter")?
+        .filter(model::Column::AnnouncedOn.is_not_null())
+        .filter(column.gt(0.0))
+        .select_only()
+        .column(model::Column::AnnouncedOn)
+        .column(column)
+        .order_by_asc(model::Column::AnnouncedOn)
+        .order_by_asc(model::Column::Id)
+        .limit(MAX_ANALYSED_MODELS + 1)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if rows.len() as u64 > MAX_ANALYSED_MODELS {
+        return Err(ServiceError::bad_input("filter", format!("keeps more than {MAX_ANALYSED_MODELS} models")));
+    }
+    Ok(rows)
+}
+
+pub async fn compute(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    filter: Option<&ModelFilter>,
+    metric: TrendMetric,
+) -> ServiceResult<Trend> {
+    let points = points(db, audience, filter, metric).await?;
+    let xy: Vec<(f64, f64)> = points.iter().map(|(d, v)| (decimal_year(*d), v.log10())).collect();
+    Ok(Trend {
+        n: points.len(),
+        first: points.first().map(|p| p.0),
+        last: points.last().map(|p| p.0),
+        fit: regression::least_squares(&xy),
+    })
+}
+
+/// A point on a trend with its 90% interval.
+#[derive(Clone, Debug, Default)]
+pub struct Projection {
+    pub date: Option<NaiveDate>,
+    pub value: Option<f64>,
+    pub date_interval: Option<(NaiveDate, NaiveDate)>,
+    pub value_interval: Option<(f64, f64)>,
+    pub reason: Option<String>,
+}
+
+/// What the trend reaches on `date`.
+pub fn value_on(trend: &Trend, date: NaiveDate) -> Projection {
+    let fit = match &trend.fit {
+        Ok(fit) => fit,
+        Err(reason) => {
+            return Projection { date: Some(date), reason: Some((*reason).to_owned()), ..Default::default() };
+        }
+    };
+    let x = decimal_year(date);
+    let (y, half) = (fit.predict(x), fit.band(x));
+    let value = 10f64.powf(y);
+    if !value.is_finite() {
+        return Projection {
+            date: Some(date),
+            reason: Some("the value is beyond a Float".into()),
+            ..Default::default()
+        };
+    }
+    Projection {
+        date: Some(date),
+        value: Some(value),
+        value_interval: Some((10f64.powf(y - half), 10f64.powf(y + half)))
+            .filter(|(l, h)| l.is_finite() && h.is_finite()),
+        ..Default::default()
+    }
+}
+
+/// When the trend reaches `value` (which must be above zero).
+pub fn date_reaching(trend: &Trend, value: f64) -> ServiceResult<Projection> {
+    if !(value > 0.0 && value.is_finite()) {
+        return Err(ServiceError::bad_input("value", "must be above zero"));
+    }
+    let none = |reason: &str| Projection { value: Some(value), reason: Some(reason.to_owned()), ..Default::default() };
+    let fit = match &trend.fit {
+        Ok(fit) => fit,
+        Err(reason) => return Ok(none(reason)),
+    };
+    let Some((x, interval)) = fit.solve(value.log10()) else {
+        return Ok(none("the fitted trend is flat: it never reaches another value"));
+    };
+    let Some(date) = date_of(x) else {
+        return Ok(none("the trend reaches that value beyond any representable date"));
+    };
+    let mut projection = Projection { date: Some(date), value: Some(value), ..Default::default() };
+    match interval {
+        Some((lo, hi)) => match (date_of(lo), date_of(hi)) {
+            (Some(lo), Some(hi)) => projection.date_interval = Some((lo, hi)),
+            _ => projection.reason = Some("the 90% interval reaches beyond any representable date".into()),
+        },
+        None => {
+            projection.reason =
+                Some("the slope's 90% confidence interval includes zero, so the date interval is unbounded".into())
+        }
+    }
+    Ok(projection)
+}
+
+/// The `top` largest models by `metric` announced on or before `as_of`, largest first.
+pub async fn frontier(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    as_of: NaiveDate,
+    metric: TrendMetric,
+    top: i32,
+) -> ServiceResult<Vec<models::ModelRow>> {
+    if !(1..=super::page::MAX_PAGE_SIZE).contains(&top) {
+        return Err(ServiceError::bad_input("top", format!("must be between 1 and {}", super::page::MAX_PAGE_SIZE)));
+    }
+    let column = metric_column(metric);
+    Ok(models::visible(audience)
+        .filter(model::Column::AnnouncedOn.lte(as_of))
+        .filter(column.is_not_null())
+        .order_by_desc(column)
+        .order_by_asc(model::Column::Id)
+        .limit(top as u64)
+        .all(db)
+        .await?)
+}
