@@ -259,6 +259,7 @@ domain_enum! {
         Capability => "capability",
         Dataset => "dataset",
         RiskAssessment => "risk_assessment",
+        ComputeThreshold => "compute_threshold",
         Editor => "editor",
         Feedback => "feedback",
     }

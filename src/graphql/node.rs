@@ -5,9 +5,10 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use sea_orm::DatabaseConnection;
 
 use super::error::OrGraphqlError;
-use super::types::{Capability, Dataset, Model, Organization, Revision, RiskAssessment};
+use super::types::{Capability, ComputeThreshold, Dataset, Model, Organization, Revision, RiskAssessment};
 use crate::service::{
     Audience, ServiceError, ServiceResult, capabilities, datasets, models, organizations, revisions, risk_assessments,
+    thresholds,
 };
 
 /// An object with a globally unique ID, fetchable with `node(id:)`.
@@ -21,6 +22,7 @@ pub enum Node {
     Capability(Capability),
     Dataset(Dataset),
     RiskAssessment(RiskAssessment),
+    ComputeThreshold(ComputeThreshold),
     Revision(Revision),
 }
 
@@ -65,6 +67,7 @@ pub async fn load_node(
         "RiskAssessment" => {
             risk_assessments::by_id(db, audience, id).await.gql()?.map(|r| Node::RiskAssessment(r.into()))
         }
+        "ComputeThreshold" => thresholds::by_id(db, id).await.gql()?.map(|r| Node::ComputeThreshold(r.into())),
         "Revision" => revisions::by_id(db, audience, id).await.gql()?.map(|r| Node::Revision(Revision(r))),
         _ => None,
     })

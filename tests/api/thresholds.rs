@@ -77,3 +77,52 @@ async fn threshold_crossings_name_the_first_model_and_count_each_year() {
     let data = app.query(query, json!({ "t": "no-such-threshold" })).await;
     assert!(data["thresholdCrossings"].is_null());
 }
+
+#[tokio::test]
+async fn admins_set_thresholds_and_every_change_is_in_the_history() {
+    use ai_tracker::domain::EditorRole;
+    let app = spawn_app().await;
+    let admin = app.editor_token(EditorRole::Admin).await;
+    let editor = app.editor_token(EditorRole::Editor).await;
+    let create = r#"mutation { createComputeThreshold(input: { slug: "one-e-27", name: "1e27 FLOP", flop: 1e27, sourceUrl: "https://example.org/1e27" }) { id slug flop version } }"#;
+
+    let (_, error) = app.query_error(create, json!({})).await;
+    assert_eq!(error["extensions"]["code"], "UNAUTHENTICATED");
+    let (_, error) = app.query_error_as(&editor, create, json!({})).await;
+    assert_eq!(error["extensions"]["code"], "FORBIDDEN", "editors edit the catalog, admins the thresholds");
+
+    let created = app.query_as(&admin, create, json!({})).await["createComputeThreshold"].clone();
+    assert_eq!((created["flop"].as_f64(), created["version"].as_i64()), (Some(1e27), Some(1)));
+    let id = created["id"].as_str().unwrap();
+    let listed = app.query("{ computeThresholds { slug } }", json!({})).await;
+    assert_eq!(listed["computeThresholds"].as_array().unwrap().last().unwrap()["slug"], "one-e-27");
+
+    let update = "mutation($id: ID!, $v: Int!, $flop: Float!) { updateComputeThreshold(id: $id, input: { flop: $flop }, expectedVersion: $v) { flop version } }";
+    let updated = app.query_as(&admin, update, json!({ "id": id, "v": 1, "flop": 3e26 })).await;
+    assert_eq!(updated["updateComputeThreshold"], json!({ "flop": 3e26, "version": 2 }));
+    let (_, stale) = app.query_error_as(&admin, update, json!({ "id": id, "v": 1, "flop": 4e26 })).await;
+    assert_eq!(
+        (stale["extensions"]["code"].as_str(), stale["extensions"]["currentVersion"].as_i64()),
+        (Some("CONFLICT"), Some(2))
+    );
+    for (flop, case) in [(0.0, "zero"), (1e40, "past 1e40"), (-1e25, "negative")] {
+        let (_, error) = app.query_error_as(&admin, update, json!({ "id": id, "v": 2, "flop": flop })).await;
+        assert_eq!(error["extensions"]["field"], "input.flop", "{case}: {error}");
+    }
+    // Models list the moved threshold exactly when their compute reaches its new value.
+    let models = all_nodes(&app, "models", "trainingComputeFlop thresholdsCrossed { slug }", "").await;
+    for m in &models {
+        let crosses = m["thresholdsCrossed"].as_array().unwrap().iter().any(|t| t["slug"] == "one-e-27");
+        assert_eq!(crosses, m["trainingComputeFlop"].as_f64().is_some_and(|f| f >= 3e26), "{m}");
+    }
+
+    let delete = "mutation($id: ID!) { deleteComputeThreshold(id: $id, expectedVersion: 2) }";
+    app.query_as(&admin, delete, json!({ "id": id })).await;
+    let history = app
+        .query("query($id: ID!) { revisions(entityId: $id) { nodes { action entityType } } }", json!({ "id": id }))
+        .await;
+    let actions: Vec<&str> =
+        history["revisions"]["nodes"].as_array().unwrap().iter().map(|n| n["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["DELETE", "UPDATE", "CREATE"]);
+    assert_eq!(history["revisions"]["nodes"][0]["entityType"], "COMPUTE_THRESHOLD");
+}

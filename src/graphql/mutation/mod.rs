@@ -6,6 +6,7 @@ mod accounts;
 mod catalog;
 mod history;
 mod models;
+mod thresholds;
 
 use async_graphql::{MaybeUndefined, MergedObject};
 
@@ -14,6 +15,7 @@ pub struct Mutation(
     accounts::AccountMutation,
     models::ModelMutation,
     catalog::CatalogMutation,
+    thresholds::ThresholdMutation,
     history::HistoryMutation,
 );
 

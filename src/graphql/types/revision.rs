@@ -21,6 +21,7 @@ pub fn node_type(kind: EntityType) -> &'static str {
         EntityType::Capability => "Capability",
         EntityType::Dataset => "Dataset",
         EntityType::RiskAssessment => "RiskAssessment",
+        EntityType::ComputeThreshold => "ComputeThreshold",
         EntityType::Editor => "Editor",
         EntityType::Feedback => "Feedback",
     }

@@ -12,6 +12,10 @@ pub struct ComputeThreshold(pub ThresholdRow);
 
 #[Object]
 impl ComputeThreshold {
+    pub async fn id(&self) -> async_graphql::ID {
+        crate::graphql::node::global_id("ComputeThreshold", self.0.id)
+    }
+
     async fn slug(&self) -> &str {
         &self.0.slug
     }
@@ -36,6 +40,26 @@ impl ComputeThreshold {
     /// Increases with every change; updates name the version they last saw.
     async fn version(&self) -> i32 {
         self.0.version
+    }
+
+    /// This threshold's history, newest first.
+    #[graphql(complexity = "crate::graphql::connection::page_cost(first, last, child_complexity)")]
+    async fn revisions(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<crate::graphql::connection::CatalogConnection<super::Revision>> {
+        let args = crate::service::PageArgs { first, after, last, before };
+        super::history(ctx, Some((crate::domain::EntityType::ComputeThreshold, self.0.id)), args).await
+    }
+}
+
+impl From<ThresholdRow> for ComputeThreshold {
+    fn from(row: ThresholdRow) -> Self {
+        ComputeThreshold(row)
     }
 }
 

@@ -9,6 +9,7 @@ mod model;
 mod organization;
 mod risk_assessment;
 mod rows;
+mod threshold;
 
 use std::future::Future;
 
@@ -24,6 +25,7 @@ pub use dataset::DatasetRecord;
 pub use model::{CapabilityLink, ModelRecord, SourceRecord};
 pub use organization::OrganizationRecord;
 pub use risk_assessment::RiskAssessmentRecord;
+pub use threshold::ThresholdRecord;
 
 /// A record with the version it was read at, and the row it was read from.
 pub struct Versioned<R: Record> {
@@ -240,6 +242,7 @@ pub async fn revert(
         EntityType::Capability => revert_as!(CapabilityRecord),
         EntityType::Dataset => revert_as!(DatasetRecord),
         EntityType::RiskAssessment => revert_as!(RiskAssessmentRecord),
+        EntityType::ComputeThreshold => revert_as!(ThresholdRecord),
         EntityType::Editor | EntityType::Feedback => {
             return Err(ServiceError::bad_input("revisionId", "is not a revision of the catalog"));
         }
@@ -278,6 +281,7 @@ pub async fn restore(
         EntityType::Capability => restore_as!(CapabilityRecord),
         EntityType::Dataset => restore_as!(DatasetRecord),
         EntityType::RiskAssessment => restore_as!(RiskAssessmentRecord),
+        EntityType::ComputeThreshold => restore_as!(ThresholdRecord),
         EntityType::Editor | EntityType::Feedback => {
             Err(ServiceError::bad_input("revisionId", "is not the deletion of a catalog entry"))
         }
@@ -320,6 +324,7 @@ pub async fn record_created(tx: &DatabaseTransaction, actor: &Actor, kind: Entit
         EntityType::Capability => as_record::<CapabilityRecord>(tx, actor, id).await,
         EntityType::Dataset => as_record::<DatasetRecord>(tx, actor, id).await,
         EntityType::RiskAssessment => as_record::<RiskAssessmentRecord>(tx, actor, id).await,
+        EntityType::ComputeThreshold => as_record::<ThresholdRecord>(tx, actor, id).await,
         EntityType::Editor | EntityType::Feedback => {
             Err(ServiceError::internal(anyhow::anyhow!("{kind} is not a catalog entry")))
         }

@@ -1,0 +1,107 @@
+//! Compute thresholds are policy lines the catalog measures models against; admins set them.
+
+use async_graphql::{Context, ID, InputObject, Object};
+
+use super::{maybe, set};
+use crate::domain::RevisionAction;
+use crate::graphql::{
+    caller::{actor, require_admin},
+    db,
+    error::OrGraphqlError,
+    node::row_id,
+    types::ComputeThreshold,
+};
+use crate::service::edits::{self, ThresholdRecord};
+
+#[derive(InputObject)]
+pub struct CreateComputeThresholdInput {
+    pub slug: String,
+    pub name: String,
+    /// Training compute in FLOP: greater than 0 and less than 1e40.
+    pub flop: f64,
+    #[graphql(default)]
+    pub description: String,
+    pub source_url: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateComputeThresholdInput {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub flop: Option<f64>,
+    pub description: Option<String>,
+    pub source_url: async_graphql::MaybeUndefined<String>,
+}
+
+#[derive(Default)]
+pub struct ThresholdMutation;
+
+#[Object]
+impl ThresholdMutation {
+    /// Admins only.
+    async fn create_compute_threshold(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateComputeThresholdInput,
+        summary: Option<String>,
+    ) -> async_graphql::Result<ComputeThreshold> {
+        require_admin(ctx)?;
+        let record = ThresholdRecord {
+            slug: input.slug,
+            name: input.name,
+            flop: input.flop,
+            description: input.description,
+            source_url: input.source_url,
+        };
+        Ok(edits::create(db(ctx), &actor(ctx)?, record, summary.as_deref()).await.gql()?.into())
+    }
+
+    /// Admins only.
+    async fn update_compute_threshold(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateComputeThresholdInput,
+        expected_version: i32,
+        summary: Option<String>,
+    ) -> async_graphql::Result<ComputeThreshold> {
+        require_admin(ctx)?;
+        let id = row_id("id", &id, "ComputeThreshold").gql()?;
+        let change = |r: &mut ThresholdRecord| {
+            set(input.slug, &mut r.slug);
+            set(input.name, &mut r.name);
+            set(input.flop, &mut r.flop);
+            set(input.description, &mut r.description);
+            maybe(input.source_url, &mut r.source_url);
+            Ok(())
+        };
+        let row = edits::update(
+            db(ctx),
+            &actor(ctx)?,
+            id,
+            expected_version,
+            RevisionAction::Update,
+            summary.as_deref(),
+            change,
+        )
+        .await
+        .gql()?;
+        Ok(row.into())
+    }
+
+    /// Admins only; returns the deleted threshold's ID.
+    async fn delete_compute_threshold(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        summary: Option<String>,
+    ) -> async_graphql::Result<ID> {
+        require_admin(ctx)?;
+        let row = row_id("id", &id, "ComputeThreshold").gql()?;
+        edits::delete::<ThresholdRecord>(db(ctx), &actor(ctx)?, row, expected_version, summary.as_deref())
+            .await
+            .gql()?;
+        Ok(id)
+    }
+}
