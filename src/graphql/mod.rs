@@ -78,6 +78,20 @@ pub fn sdl() -> String {
     build_schema(None, QueryLimits::default()).sdl()
 }
 
+/// An argument whose value does not fit its type (an unknown enum value, a string for an
+/// `Int`, from the document or from a variable) is the client's bad input: BAD_USER_INPUT naming
+/// the argument, like every other refused value, though it is still refused before execution.
+fn bad_argument(mut error: ServerError) -> ServerError {
+    const PREFIX: &str = "Invalid value for argument \"";
+    let field = error.message.strip_prefix(PREFIX).and_then(|rest| rest.split_once('"')).map(|(f, _)| f.to_owned());
+    if let Some(field) = field {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        extensions.set("code", "BAD_USER_INPUT");
+        extensions.set("field", field);
+    }
+    error
+}
+
 /// Gives parse and validation errors (including the depth and complexity limits) their
 /// `extensions.code`, which async-graphql does not set.
 struct RequestErrorCodes;
@@ -105,8 +119,8 @@ impl Extension for RequestErrorCodes {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx)
-            .await
-            .map_err(|errors| errors.into_iter().map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED")).collect())
+        next.run(ctx).await.map_err(|errors| {
+            errors.into_iter().map(|e| with_code(bad_argument(e), "GRAPHQL_VALIDATION_FAILED")).collect()
+        })
     }
 }

@@ -90,16 +90,20 @@ async fn parse_and_validation_errors_carry_their_codes() {
         ("{ models { ", json!({}), "GRAPHQL_PARSE_FAILED"),
         ("{ models { nodes { noSuchField } } }", json!({}), "GRAPHQL_VALIDATION_FAILED"),
         ("{ noSuchRoot }", json!({}), "GRAPHQL_VALIDATION_FAILED"),
-        ("query($n: Int) { models(first: $n) { totalCount } }", json!({ "n": "ten" }), "GRAPHQL_VALIDATION_FAILED"),
+        // A value that does not fit its argument's type is the client's bad input, named.
+        ("query($n: Int) { models(first: $n) { totalCount } }", json!({ "n": "ten" }), "BAD_USER_INPUT"),
         ("query($n: Int!) { models(first: $n) { totalCount } }", json!({}), "GRAPHQL_VALIDATION_FAILED"),
         ("query A { models { totalCount } } query B { models { totalCount } }", json!({}), "GRAPHQL_VALIDATION_FAILED"),
-        ("{ riskAssessments(orderBy: [{ field: COLOUR }]) { totalCount } }", json!({}), "GRAPHQL_VALIDATION_FAILED"),
+        ("{ riskAssessments(orderBy: [{ field: COLOUR }]) { totalCount } }", json!({}), "BAD_USER_INPUT"),
     ];
     for (query, variables, code) in cases {
         let (status, legacy_status, error) = request_error(&app, query, variables).await;
         assert_eq!(status, 400, "{query}: {error}");
         assert_eq!(legacy_status, 200, "{query}: application/json keeps 200");
         assert_eq!(error["extensions"]["code"], code, "{query}: {error}");
+        if code == "BAD_USER_INPUT" {
+            assert!(error["extensions"]["field"].is_string(), "the argument is named: {error}");
+        }
         assert!(!error["message"].as_str().unwrap().to_lowercase().contains("sql"), "{error}");
     }
 }
