@@ -225,14 +225,18 @@ if [ $PGBENCH = 1 ]; then
   # The ids of the catalog page and the detail page's slug, as the servers would hold them.
   IDS=$(psql -d "$DB" -Atc "SELECT '{' || string_agg(id::text, ',') || '}' FROM (SELECT id FROM model
     WHERE published ORDER BY announced_on IS NULL, announced_on DESC, id LIMIT 50) page")
+  ORG_IDS=$(psql -d "$DB" -Atc "SELECT '{' || string_agg(DISTINCT organization_id::text, ',') || '}'
+    FROM model_organization WHERE model_id = ANY ('$IDS')")
+  CAP_IDS=$(psql -d "$DB" -Atc "SELECT '{' || string_agg(DISTINCT capability_id::text, ',') || '}'
+    FROM model_capability WHERE model_id = ANY ('$IDS')")
   SLUG=$(sed -n 's/.*model(slug: "\([^"]*\)").*/\1/p' "$BENCH/queries/model_detail.graphql")
-  for script in catalog_page model_detail; do
+  for script in catalog_page catalog_page_as_issued model_detail; do
     for c in $CONNECTIONS; do
       say "pgbench $script at $c clients, ${SECONDS_EACH}s"
       rm -rf "$WORK/pgbench-log" && mkdir "$WORK/pgbench-log"
       # -l writes every transaction's latency, for the percentiles pgbench does not print.
       (cd "$WORK/pgbench-log" && pgbench -n -M prepared -c "$c" -j 2 -T "$SECONDS_EACH" -l \
-        -D ids="$IDS" -D slug="$SLUG" -f "$BENCH/pgbench/$script.sql" "$DB" >"$WORK/pgbench.out" 2>&1) || {
+        -D ids="$IDS" -D org_ids="$ORG_IDS" -D cap_ids="$CAP_IDS" -D slug="$SLUG" -f "$BENCH/pgbench/$script.sql" "$DB" >"$WORK/pgbench.out" 2>&1) || {
         cat "$WORK/pgbench.out" >&2; exit 1; }
       printf '%s\t%s\t%s\t%s\n' "$script" pgbench "$c" "$(python3 - "$WORK/pgbench.out" "$WORK/pgbench-log" <<'EOF'
 import glob, json, re, sys
