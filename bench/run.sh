@@ -175,10 +175,11 @@ stop "$OUR_PID"
 [ $LOGGING = 1 ] && psql -q -d "$DB" -c "ALTER DATABASE $DB RESET log_statement"
 
 # --- load ----------------------------------------------------------------------------------------
-# Peak VmRSS of a process, sampled every 0.2 s until the file $2 disappears.
+# Peak VmRSS of a process, sampled every 0.2 s until the file $2 disappears (or this script
+# is gone).
 sample_rss() { # pid stopfile outfile
   local peak=0 rss
-  while [ -e "$2" ]; do
+  while [ -e "$2" ] && kill -0 $$ 2>/dev/null; do
     rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0)
     [ "${rss:-0}" -gt "$peak" ] && peak=$rss
     sleep 0.2
@@ -215,21 +216,29 @@ run_wrk() { # server url query-dir
   done
 }
 
+# Runs every query of a server under load while sampling the server's peak RSS (MB, in PEAK_MB).
+load_server() { # server pid url query-dir
+  touch "$WORK/sampling"
+  sample_rss "$2" "$WORK/sampling" "$WORK/rss" &
+  local sampler=$!
+  PIDS+=("$sampler")
+  run_wrk "$1" "$3" "$4"
+  rm -f "$WORK/sampling"
+  wait "$sampler" || true
+  forget "$sampler"
+  PEAK_MB=$(python3 -c "print(round($(cat "$WORK/rss") / 1024, 1))")
+}
+
 start_ours load-ours
-touch "$WORK/sampling"
-sample_rss "$OUR_PID" "$WORK/sampling" "$WORK/rss" &
-SAMPLER=$!
-PIDS+=("$SAMPLER")
-run_wrk ai-tracker "http://127.0.0.1:$OUR_PORT/graphql" "$BENCH/queries"
-rm -f "$WORK/sampling"
-wait "$SAMPLER" || true
-forget "$SAMPLER"
-RSS_MB=$(python3 -c "print(round($(cat "$WORK/rss") / 1024, 1))")
+load_server ai-tracker "$OUR_PID" "http://127.0.0.1:$OUR_PORT/graphql" "$BENCH/queries"
+RSS_MB=$PEAK_MB
 stop "$OUR_PID"
 
+PGL_RSS_MB=""
 if [ $POSTGRAPHILE = 1 ]; then
   start_postgraphile load-postgraphile
-  run_wrk postgraphile "http://127.0.0.1:$PGL_PORT/graphql" "$BENCH/postgraphile/queries"
+  load_server postgraphile "$PGL_PID" "http://127.0.0.1:$PGL_PORT/graphql" "$BENCH/postgraphile/queries"
+  PGL_RSS_MB=$PEAK_MB
   stop "$PGL_PID"
 fi
 
@@ -275,6 +284,7 @@ json.dump({
   "ai_tracker_build": "$BUILD",
   "postgres": "$(psql -d "$DB" -Atc 'SHOW server_version')",
   "rss_mb": "$RSS_MB",
+  "postgraphile_rss_mb": "$PGL_RSS_MB",
   "statements_per_request": "$STATEMENTS",
 }, open(sys.argv[1], "w"))
 EOF

@@ -146,6 +146,8 @@ def summarize(results_dir, out):
         goal.append(f"| throughput vs raw SQL ceiling (stretch ≥ 0.5×) | {ours['rps'] / sql['rps']:.2f}× |")
     if meta.get("rss_mb"):
         goal.append(f"| ai-tracker resident memory under load, peak (goal ≤ 64 MB) | {meta['rss_mb']} MB |")
+    if meta.get("postgraphile_rss_mb"):
+        goal.append(f"| PostGraphile (Node) resident memory under load, peak, for comparison | {meta['postgraphile_rss_mb']} MB |")
     if meta.get("statements_per_request"):
         goal.append(f"| SQL statements per catalog-page request | {meta['statements_per_request']} |")
     lines += ["| measure | value |", "| --- | ---: |"] + goal if goal else ["(not enough results for ratios)"]
