@@ -233,6 +233,9 @@ start_ours load-ours
 load_server ai-tracker "$OUR_PID" "http://127.0.0.1:$OUR_PORT/graphql" "$BENCH/queries"
 RSS_MB=$PEAK_MB
 stop "$OUR_PID"
+# Anything the service complained of under load (the JWT-secret notice is expected here).
+grep -v 'AI_TRACKER_JWT_SECRET is not set' "$WORK/load-ours.log" | grep -E 'WARN|ERROR' | sed 's/\x1b\[[0-9;]*m//g' |
+  sed 's/^[^ ]* *//' | sort | uniq -c | sort -rn | head -5 | sed 's/^/bench: ai-tracker logged under load: /' >&2 || true
 
 PGL_RSS_MB=""
 if [ $POSTGRAPHILE = 1 ]; then
