@@ -53,6 +53,7 @@ trap 'exit 130' INT TERM
 
 say() { echo "bench: $*" >&2; }
 need() { command -v "$1" >/dev/null || { say "$1 is missing: $2"; exit 1; }; }
+need curl "apt-get install curl"
 need wrk "apt-get install wrk"
 need psql "apt-get install postgresql-client"
 need pgbench "apt-get install postgresql-contrib (or postgresql-client)"
