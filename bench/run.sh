@@ -93,6 +93,9 @@ else
   BIN=$ROOT/target/debug/ai-tracker BUILD="debug (no target/release/ai-tracker; not representative)"
 fi
 say "ai-tracker: $BIN"
+if [ -n "$(find "$ROOT/src" "$ROOT/migration" "$ROOT/Cargo.lock" -newer "$BIN" -print -quit)" ]; then
+  say "warning: sources are newer than $BIN; rebuild it to measure the current code"
+fi
 
 # --- the database ----------------------------------------------------------------------------
 db_exists() { [ "$(psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$DB'")" = 1 ]; }
