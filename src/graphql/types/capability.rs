@@ -5,7 +5,6 @@ use crate::domain::{CapabilityCategory, CapabilityStatus};
 use crate::graphql::{connection::list_cost, loaders::ModelsWithCapability, node::global_id};
 use crate::service::{capabilities::CapabilityRow, models::ModelRow, relations::ModelCapabilityRow};
 
-/// Something models can do, from few-shot learning to exploit writing.
 #[derive(Clone)]
 pub struct Capability {
     pub row: CapabilityRow,
@@ -17,6 +16,7 @@ impl From<CapabilityRow> for Capability {
     }
 }
 
+/// Something models can do, from few-shot learning to exploit writing.
 #[Object]
 impl Capability {
     pub async fn id(&self) -> ID {
@@ -69,7 +69,6 @@ impl Capability {
     }
 }
 
-/// A model's link to a capability: shown now, or expected of a 2-10x scaled successor.
 #[derive(Clone)]
 pub struct ModelCapability {
     pub link: ModelCapabilityRow,
@@ -77,6 +76,7 @@ pub struct ModelCapability {
     pub model: ModelRow,
 }
 
+/// A model's link to a capability: shown now, or expected of a 2-10x scaled successor.
 #[Object]
 impl ModelCapability {
     async fn status(&self) -> async_graphql::Result<CapabilityStatus> {

@@ -5,7 +5,6 @@ use crate::domain::SizeUnit;
 use crate::graphql::{connection::list_cost, loaders::ModelsOfDataset, node::global_id};
 use crate::service::datasets::DatasetRow;
 
-/// A training dataset that models share (Common Crawl, The Pile, LAION-5B, ...).
 #[derive(Clone)]
 pub struct Dataset {
     pub row: DatasetRow,
@@ -17,6 +16,7 @@ impl From<DatasetRow> for Dataset {
     }
 }
 
+/// A training dataset that models share (Common Crawl, The Pile, LAION-5B, ...).
 #[Object]
 impl Dataset {
     pub async fn id(&self) -> ID {

@@ -4,9 +4,9 @@ use crate::domain::EditorRole;
 use crate::graphql::{node::global_id, types::decode};
 use crate::service::editors::EditorRow;
 
-/// An editor account. Only editors see these (their own through `me`, all of them as admins).
 pub struct Editor(pub EditorRow);
 
+/// An editor account. Only editors see these (their own through `me`, all of them as admins).
 #[Object]
 impl Editor {
     async fn id(&self) -> ID {

@@ -15,7 +15,6 @@ use crate::graphql::{
 };
 use crate::service::{ServiceError, models::ModelRow, thresholds};
 
-/// A large AI model: who built it, when, how big, what it can do, and the risks it poses.
 #[derive(Clone)]
 pub struct Model {
     pub row: ModelRow,
@@ -51,6 +50,7 @@ impl Model {
     }
 }
 
+/// A large AI model: who built it, when, how big, what it can do, and the risks it poses.
 #[Object]
 impl Model {
     pub async fn id(&self) -> ID {

@@ -5,7 +5,6 @@ use crate::domain::{CountryCode, OrganizationKind};
 use crate::graphql::{connection::list_cost, error::corrupt, loaders::ModelsOfOrganization, node::global_id};
 use crate::service::organizations::OrganizationRow;
 
-/// A company, lab, university, government body or collaboration that builds models.
 #[derive(Clone)]
 pub struct Organization {
     pub row: OrganizationRow,
@@ -17,6 +16,7 @@ impl From<OrganizationRow> for Organization {
     }
 }
 
+/// A company, lab, university, government body or collaboration that builds models.
 #[Object]
 impl Organization {
     pub async fn id(&self) -> ID {

@@ -9,8 +9,6 @@ use crate::domain::{EntityType, RevisionAction};
 use crate::graphql::{caller::caller, node::global_id, types::decode};
 use crate::service::revisions::RevisionRow;
 
-/// One change to an entry: who made it, when, why, and the entry's fields before and after.
-/// The public sees changes to published catalog entries, with the editor's display name only.
 pub struct Revision(pub RevisionRow);
 
 /// The GraphQL type name an entity type's global IDs carry.
@@ -37,6 +35,8 @@ impl Revision {
     }
 }
 
+/// One change to an entry: who made it, when, why, and the entry's fields before and after.
+/// The public sees changes to published catalog entries, with the editor's display name only.
 #[Object]
 impl Revision {
     pub async fn id(&self) -> ID {

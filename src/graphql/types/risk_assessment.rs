@@ -5,8 +5,6 @@ use crate::domain::{Confidence, Likelihood, RiskCategory, RiskCause, RiskHorizon
 use crate::graphql::{loaders::ModelById, node::global_id, scalars::Date};
 use crate::service::risk_assessments::RiskAssessmentRow;
 
-/// An assessment of one public-safety risk a model poses: now (IMMEDIATE) or from a 2-10x
-/// scaled successor (NEAR_TERM).
 #[derive(Clone)]
 pub struct RiskAssessment {
     pub row: RiskAssessmentRow,
@@ -18,6 +16,8 @@ impl From<RiskAssessmentRow> for RiskAssessment {
     }
 }
 
+/// An assessment of one public-safety risk a model poses: now (IMMEDIATE) or from a 2-10x
+/// scaled successor (NEAR_TERM).
 #[Object]
 impl RiskAssessment {
     pub async fn id(&self) -> ID {

@@ -4,12 +4,12 @@ use super::Model;
 use crate::graphql::scalars::Date;
 use crate::service::thresholds::{Crossings, ThresholdRow};
 
-/// A named line in training compute that policy or research draws, e.g. the EU AI Act's 1e25
-/// FLOP presumption of systemic risk. A model crosses it when its training compute is at or
-/// above `flop`.
 #[derive(Clone)]
 pub struct ComputeThreshold(pub ThresholdRow);
 
+/// A named line in training compute that policy or research draws, e.g. the EU AI Act's 1e25
+/// FLOP presumption of systemic risk. A model crosses it when its training compute is at or
+/// above `flop`.
 #[Object]
 impl ComputeThreshold {
     pub async fn id(&self) -> async_graphql::ID {
@@ -70,9 +70,9 @@ pub struct YearCount {
     pub count: i32,
 }
 
-/// When the catalog's models first reached a threshold, and how many did each year since.
 pub struct ThresholdCrossings(pub Crossings);
 
+/// When the catalog's models first reached a threshold, and how many did each year since.
 #[Object]
 impl ThresholdCrossings {
     async fn threshold(&self) -> ComputeThreshold {
