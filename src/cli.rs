@@ -81,7 +81,7 @@ const COMMAND_LINE: &str = "ai-tracker command line";
 async fn editor_command(database: &DatabaseSettings, command: EditorCommand) -> anyhow::Result<()> {
     let db = db::connect(database).await?;
     db::migrate(&db).await?;
-    let actor = Actor::loader(COMMAND_LINE);
+    let actor = Actor::system(COMMAND_LINE);
     let find = |email: String| {
         let db = db.clone();
         async move {

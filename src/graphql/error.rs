@@ -60,8 +60,3 @@ pub fn with_code(mut error: ServerError, code: &str) -> ServerError {
     }
     error
 }
-
-/// A stored value that does not parse is a bug or a bad migration, never the client's fault.
-pub fn corrupt(what: &str, value: &str) -> async_graphql::Error {
-    to_graphql(ServiceError::internal(anyhow::anyhow!("stored {what} `{value}` is not known")))
-}

@@ -60,8 +60,9 @@ impl Actor {
         Actor { editor_id: Some(row.id), name: row.display_name.clone() }
     }
 
-    /// The starter-catalog loader, and other changes made by the service itself.
-    pub fn loader(name: &str) -> Self {
+    /// A change made by the service itself, not an editor: the starter-catalog loader, the
+    /// command line.
+    pub fn system(name: &str) -> Self {
         Actor { editor_id: None, name: name.to_owned() }
     }
 }

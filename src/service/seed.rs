@@ -260,7 +260,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<SeedSummary> {
     let catalog = starter_catalog()?;
     let txn = begin_write(db).await?;
     let (summary, written) = insert(&txn, &catalog).await?;
-    let actor = Actor::loader(LOADER);
+    let actor = Actor::system(LOADER);
     for (kind, id) in written {
         edits::record_created(&txn, &actor, kind, id).await?;
     }

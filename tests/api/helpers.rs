@@ -220,7 +220,7 @@ impl TestApp {
     pub async fn add_editor(&self, email: &str, name: &str, role: EditorRole, password: &str) {
         let db = Database::connect(&self.db.url).await.expect("connect to the test database");
         let new = NewEditor { email: email.into(), name: name.into(), role, password: password.into() };
-        editors::add(&db, &Actor::loader("test setup"), new).await.expect("editor added");
+        editors::add(&db, &Actor::system("test setup"), new).await.expect("editor added");
         db.close().await.ok();
     }
 

@@ -21,7 +21,7 @@ pub use threshold::{ComputeThreshold, ThresholdCrossings};
 
 use async_graphql::{Context, dataloader::Loader};
 
-use super::error::{OrGraphqlError, corrupt};
+use super::error::OrGraphqlError;
 use super::loaders::{CatalogLoader, RequestLoader};
 
 /// Loads `key` through the request's DataLoader; a missing entry is an empty or absent value.
@@ -36,5 +36,5 @@ where
 
 /// A stored enum value, parsed back into its domain type.
 pub(crate) fn decode<T>(what: &str, value: &str, parse: fn(&str) -> Option<T>) -> async_graphql::Result<T> {
-    parse(value).ok_or_else(|| corrupt(what, value))
+    crate::service::stored(what, value, parse).gql()
 }

@@ -2,7 +2,7 @@ use async_graphql::{Context, ID, Object};
 
 use super::{Model, decode, load};
 use crate::domain::{CountryCode, OrganizationKind};
-use crate::graphql::{connection::list_cost, error::corrupt, loaders::ModelsOfOrganization, node::global_id};
+use crate::graphql::{connection::list_cost, loaders::ModelsOfOrganization, node::global_id};
 use crate::service::organizations::OrganizationRow;
 
 #[derive(Clone)]
@@ -51,9 +51,7 @@ impl Organization {
 
     /// ISO 3166-1 alpha-2 code of the country the organization is based in.
     async fn country(&self) -> async_graphql::Result<String> {
-        CountryCode::parse(&self.row.country)
-            .map(|c| c.as_str().to_owned())
-            .map_err(|_| corrupt("country", &self.row.country))
+        decode("country", &self.row.country, |c| CountryCode::parse(c).ok()).map(|c| c.as_str().to_owned())
     }
 
     async fn website(&self) -> Option<&str> {
