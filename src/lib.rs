@@ -6,5 +6,6 @@ pub mod domain;
 pub mod entity;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod service;
 pub mod startup;
