@@ -1,5 +1,6 @@
 //! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz`, `/readyz` and `/metrics`,
-//! behind a body limit, a request timeout, CORS, tracing and a panic guard.
+//! behind a body limit, a request timeout, CORS, compression (gzip or brotli, as the client's
+//! `Accept-Encoding` asks), tracing and a panic guard.
 
 mod cors;
 mod graphql;
@@ -16,7 +17,8 @@ use axum::{
 };
 use sea_orm::DatabaseConnection;
 use tower_http::{
-    catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer,
+    catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer,
+    trace::TraceLayer,
 };
 
 use crate::auth::TokenKeys;
@@ -44,7 +46,8 @@ pub fn router(state: AppState, settings: &ServeSettings) -> anyhow::Result<Route
         .with_state(state)
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout()));
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout()))
+        .layer(CompressionLayer::new());
     let router = match cors {
         Some(cors) => router.layer(cors),
         None => router,
