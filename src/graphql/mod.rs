@@ -4,6 +4,7 @@ mod analysis;
 mod caller;
 mod connection;
 mod error;
+mod feedback;
 mod filters;
 mod loaders;
 mod mutation;
@@ -23,7 +24,7 @@ use async_graphql::{
 use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenKeys;
-use crate::service::throttle::LoginThrottle;
+use crate::service::throttle::{FeedbackThrottle, LoginThrottle};
 
 pub use caller::{Caller, ClientAddress};
 pub use error::{to_graphql, with_code};
@@ -38,6 +39,7 @@ pub struct SchemaData {
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
     pub login_throttle: Arc<LoginThrottle>,
+    pub feedback_throttle: Arc<FeedbackThrottle>,
 }
 
 /// The database, for resolvers.
@@ -68,7 +70,7 @@ pub fn build_schema(data: Option<SchemaData>, limits: QueryLimits) -> AppSchema 
         .limit_complexity(limits.max_complexity)
         .extension(RequestErrorCodes);
     if let Some(data) = data {
-        builder = builder.data(data.db).data(data.keys).data(data.login_throttle);
+        builder = builder.data(data.db).data(data.keys).data(data.login_throttle).data(data.feedback_throttle);
     }
     builder.finish()
 }

@@ -1,6 +1,7 @@
 //! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz` and `/readyz`, behind a body
 //! limit, a request timeout, tracing and a panic guard.
 
+mod client;
 mod graphql;
 mod negotiate;
 
@@ -24,6 +25,7 @@ pub struct AppState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
+    pub trusted_proxies: std::sync::Arc<[crate::config::TrustedProxy]>,
 }
 
 pub fn router(state: AppState, settings: &ServeSettings) -> Router {
