@@ -368,6 +368,11 @@ async fn contributors_are_only_those_who_consented_and_were_accepted() {
         .await;
     assert_eq!(next["contributors"]["nodes"], json!([{ "name": "Noor" }]));
     assert_eq!(next["contributors"]["pageInfo"]["hasNextPage"], false);
+    for hostile in ["Y29udHJpYnV0b3I6MTg0NDY3NDQwNzM3MDk1NTE2MTU", "bm90IGEgY3Vyc29y", "%%%"] {
+        let query = "query($a: String) { contributors(after: $a) { totalCount } }";
+        let (_, error) = app.query_error(query, json!({ "a": hostile })).await;
+        assert_eq!(error["extensions"]["field"], "after", "{hostile}: {error}");
+    }
     let (_, error) = app.query_error("{ contributors(first: 101) { totalCount } }", json!({})).await;
     assert_eq!(error["extensions"]["field"], "first", "{error}");
 }

@@ -41,7 +41,7 @@ fn decode(cursor: &str) -> ServiceResult<u64> {
     let invalid = || ServiceError::bad_input("after", "is not a cursor of this list");
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    text.strip_prefix("contributor:").and_then(|n| n.parse().ok()).ok_or_else(invalid)
+    text.strip_prefix("contributor:").and_then(|n| n.parse::<u32>().ok()).map(u64::from).ok_or_else(invalid)
 }
 
 /// Most accepted first, then by name; forward paging only.
