@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use clap::Args;
+use url::Url;
 
 use crate::graphql::QueryLimits;
 
@@ -78,6 +79,20 @@ pub struct ServeSettings {
     /// Sign-in attempts allowed per client address per minute.
     #[arg(long, env = "AI_TRACKER_LOGIN_ATTEMPTS_PER_ADDRESS", default_value_t = 20)]
     pub login_attempts_per_address: u32,
+
+    /// The service's public base URL, for the links in the Atom feed (e.g. `https://tracker.example/`).
+    /// Unset: the `Host` of each request.
+    #[arg(long, env = "AI_TRACKER_PUBLIC_URL")]
+    pub public_url: Option<Url>,
+
+    /// How often, in milliseconds, to look for changes in the revision log on SQLite (Postgres
+    /// announces them with LISTEN/NOTIFY instead).
+    #[arg(long, env = "AI_TRACKER_CHANGE_POLL_MS", default_value_t = 250)]
+    pub change_poll_ms: u64,
+
+    /// How long, in seconds, shutdown waits for open websockets to say goodbye.
+    #[arg(long, env = "AI_TRACKER_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
 }
 
 /// A secret from the environment: never printed, not even in debug output.
@@ -120,6 +135,14 @@ impl ServeSettings {
     pub fn token_lifetime(&self) -> Duration {
         Duration::from_secs(self.token_ttl_minutes * 60)
     }
+
+    pub fn change_poll_interval(&self) -> Duration {
+        Duration::from_millis(self.change_poll_ms.max(1))
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
 }
 
 impl Default for ServeSettings {
@@ -135,6 +158,9 @@ impl Default for ServeSettings {
             token_ttl_minutes: 720,
             login_attempts_per_email: 5,
             login_attempts_per_address: 20,
+            public_url: None,
+            change_poll_ms: 250,
+            shutdown_grace_secs: 10,
         }
     }
 }

@@ -1,23 +1,30 @@
 //! Building and running the service: connect, migrate, seed an empty catalog, bind, serve.
 
+use std::future::Future;
 use std::sync::{
     Arc,
     atomic::{AtomicU64, Ordering},
 };
+use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::auth::{TokenKeys, password};
 use crate::config::{DatabaseSettings, ServeSettings};
 use crate::graphql::{SchemaData, build_schema};
 use crate::http::{AppState, router};
-use crate::service::throttle::LoginThrottle;
+use crate::service::{changes::ChangeHub, throttle::LoginThrottle};
 use crate::{db, service::seed};
 
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     statements: Arc<AtomicU64>,
+    changes: ChangeHub,
+    shutdown: CancellationToken,
+    sockets: TaskTracker,
+    shutdown_grace: Duration,
 }
 
 impl Application {
@@ -29,6 +36,10 @@ impl Application {
         if !settings.no_seed && seed::load_if_empty(&db).await? {
             tracing::info!("loaded the starter catalog into the empty database");
         }
+        // The hub's connection is cloned before the statement counter is set: its reads of the
+        // log are not the requests' statements.
+        let shutdown = CancellationToken::new();
+        let changes = ChangeHub::start(db.clone(), settings.change_poll_interval(), shutdown.clone()).await?;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         db.set_metric_callback(move |info| {
@@ -38,11 +49,29 @@ impl Application {
         tokio::task::spawn_blocking(password::warm_up);
         let login_throttle =
             Arc::new(LoginThrottle::new(settings.login_attempts_per_email, settings.login_attempts_per_address));
-        let data = SchemaData { db: db.clone(), keys: keys.clone(), login_throttle };
+        let data = SchemaData { db: db.clone(), keys: keys.clone(), login_throttle, changes: changes.clone() };
         let schema = build_schema(Some(data), settings.limits());
-        let router = router(AppState { schema, db, keys }, settings);
+        let sockets = TaskTracker::new();
+        let state = AppState {
+            schema,
+            db,
+            keys,
+            changes: changes.clone(),
+            public_url: settings.public_url.clone(),
+            shutdown: shutdown.clone(),
+            sockets: sockets.clone(),
+        };
+        let router = router(state, settings);
         let listener = TcpListener::bind(&settings.addr).await?;
-        Ok(Application { listener, router, statements })
+        Ok(Application {
+            listener,
+            router,
+            statements,
+            changes,
+            shutdown,
+            sockets,
+            shutdown_grace: settings.shutdown_grace(),
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -54,12 +83,37 @@ impl Application {
         self.statements.clone()
     }
 
+    /// The change hub (its `open_subscriptions()` is a gauge for metrics).
+    pub fn changes(&self) -> ChangeHub {
+        self.changes.clone()
+    }
+
+    /// Serves until SIGTERM or ctrl-c, then shuts down gracefully.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes; then finishes the requests in flight, closes every open
+    /// websocket with a close frame (axum leaves upgraded connections alone), waits for them up
+    /// to the shutdown grace, and stops following the revision log.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let addr = self.listener.local_addr()?;
         tracing::info!("listening on http://{addr}/graphql");
         println!("AI Tracker listening on http://{addr}/graphql");
         let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
+        let shutdown = self.shutdown.clone();
+        let stopping = async move {
+            stop.await;
+            tracing::info!("shutting down: finishing requests in flight and closing websockets");
+            shutdown.cancel();
+        };
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(stopping).await;
+        self.shutdown.cancel();
+        self.sockets.close();
+        if tokio::time::timeout(self.shutdown_grace, self.sockets.wait()).await.is_err() {
+            tracing::warn!("some websockets did not close within the shutdown grace");
+        }
+        served
     }
 }
 

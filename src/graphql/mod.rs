@@ -11,33 +11,37 @@ mod node;
 mod query;
 mod scalars;
 mod search;
+mod subscription;
 mod types;
 
 use std::sync::Arc;
 
 use async_graphql::{
-    Context, EmptySubscription, Schema, ServerError, ServerResult, ValidationResult, Variables,
+    Context, Schema, ServerError, ServerResult, ValidationResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
     parser::types::ExecutableDocument,
 };
 use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenKeys;
-use crate::service::throttle::LoginThrottle;
+use crate::service::{changes::ChangeHub, throttle::LoginThrottle};
 
 pub use caller::{Caller, ClientAddress};
 pub use error::{to_graphql, with_code};
 pub use loaders::for_request as request_loader;
 pub use mutation::Mutation;
+pub use node::global_id;
 pub use query::Query;
+pub use subscription::Subscription;
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// What every request's resolvers share.
 pub struct SchemaData {
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
     pub login_throttle: Arc<LoginThrottle>,
+    pub changes: ChangeHub,
 }
 
 /// The database, for resolvers.
@@ -63,12 +67,12 @@ impl Default for QueryLimits {
 
 /// The schema; `data` is absent only when printing the SDL.
 pub fn build_schema(data: Option<SchemaData>, limits: QueryLimits) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(RequestErrorCodes);
     if let Some(data) = data {
-        builder = builder.data(data.db).data(data.keys).data(data.login_throttle);
+        builder = builder.data(data.db).data(data.keys).data(data.login_throttle).data(data.changes);
     }
     builder.finish()
 }

@@ -1,8 +1,11 @@
-//! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz` and `/readyz`, behind a body
-//! limit, a request timeout, tracing and a panic guard.
+//! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/graphql/ws` (subscriptions),
+//! `/feed.atom`, `/healthz` and `/readyz`, behind a body limit, a request timeout, tracing and a
+//! panic guard.
 
+mod feed;
 mod graphql;
 mod negotiate;
+mod subscriptions;
 
 use axum::{
     Router,
@@ -15,20 +18,33 @@ use tower_http::{
     catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer,
 };
 
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use url::Url;
+
 use crate::auth::TokenKeys;
 use crate::config::ServeSettings;
 use crate::graphql::AppSchema;
+use crate::service::changes::ChangeHub;
 
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
+    pub changes: ChangeHub,
+    /// The base of the links the service hands out; `None`: the request's `Host`.
+    pub public_url: Option<Url>,
+    /// Cancelled when the server shuts down: open websockets then close themselves.
+    pub shutdown: CancellationToken,
+    /// The open websockets, so that shutdown can wait for their goodbyes.
+    pub sockets: TaskTracker,
 }
 
 pub fn router(state: AppState, settings: &ServeSettings) -> Router {
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(subscriptions::upgrade))
+        .route("/feed.atom", get(feed::atom))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)
