@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Serve the GraphQL API (what a bare `ai-tracker` does).
-    Serve(ServeSettings),
+    Serve(Box<ServeSettings>),
     /// Run the database migrations and exit.
     Migrate,
     /// Load the starter catalog (refused if its entries already exist).
@@ -131,7 +131,7 @@ async fn editor_command(database: &DatabaseSettings, command: EditorCommand) -> 
 
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::Serve(ServeSettings::default_from_env())) {
+    match cli.command.unwrap_or_else(|| Command::Serve(Box::new(ServeSettings::default_from_env()))) {
         Command::Serve(settings) => {
             init_tracing(cli.log_format);
             Application::build(&cli.database, &settings).await?.run_until_stopped().await?;

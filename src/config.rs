@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use clap::Args;
+use url::Url;
 
 use crate::graphql::QueryLimits;
 
@@ -105,6 +106,20 @@ pub struct ServeSettings {
     /// `X-Forwarded-For` is believed. Empty: the client address is always the socket's.
     #[arg(long, env = "AI_TRACKER_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<TrustedProxy>,
+
+    /// The service's public base URL, for the links in the Atom feed (e.g. `https://tracker.example/`).
+    /// Unset: the `Host` of each request.
+    #[arg(long, env = "AI_TRACKER_PUBLIC_URL")]
+    pub public_url: Option<Url>,
+
+    /// How often, in milliseconds, to look for changes in the revision log on SQLite (Postgres
+    /// announces them with LISTEN/NOTIFY instead).
+    #[arg(long, env = "AI_TRACKER_CHANGE_POLL_MS", default_value_t = 250)]
+    pub change_poll_ms: u64,
+
+    /// How long, in seconds, shutdown waits for open websockets to say goodbye.
+    #[arg(long, env = "AI_TRACKER_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
 }
 
 /// A reverse proxy (an address or a network) whose forwarded client address is believed.
@@ -171,6 +186,14 @@ impl ServeSettings {
     pub fn erasure_interval(&self) -> Duration {
         Duration::from_secs(self.feedback_erasure_interval_secs.max(1))
     }
+
+    pub fn change_poll_interval(&self) -> Duration {
+        Duration::from_millis(self.change_poll_ms.max(1))
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
 }
 
 impl Default for ServeSettings {
@@ -192,6 +215,9 @@ impl Default for ServeSettings {
             feedback_contact_retention_days: 90,
             feedback_erasure_interval_secs: 3_600,
             trusted_proxies: Vec::new(),
+            public_url: None,
+            change_poll_ms: 250,
+            shutdown_grace_secs: 10,
         }
     }
 }

@@ -1,11 +1,14 @@
 //! Building and running the service: connect, migrate, seed an empty catalog, bind, serve.
 
+use std::future::Future;
 use std::sync::{
     Arc,
     atomic::{AtomicU64, Ordering},
 };
+use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::auth::{TokenKeys, password};
 use crate::config::{DatabaseSettings, ServeSettings};
@@ -13,7 +16,10 @@ use crate::graphql::{SchemaData, build_schema};
 use crate::http::{AppState, router};
 use crate::metrics::Metrics;
 use crate::service::feedback;
-use crate::service::throttle::{FeedbackThrottle, LoginThrottle};
+use crate::service::{
+    changes::ChangeHub,
+    throttle::{FeedbackThrottle, LoginThrottle},
+};
 use crate::{db, service::seed};
 
 pub struct Application {
@@ -23,6 +29,10 @@ pub struct Application {
     db: sea_orm::DatabaseConnection,
     contact_retention: chrono::Duration,
     erasure_interval: std::time::Duration,
+    changes: ChangeHub,
+    shutdown: CancellationToken,
+    sockets: TaskTracker,
+    shutdown_grace: Duration,
 }
 
 impl Application {
@@ -34,6 +44,10 @@ impl Application {
         if !settings.no_seed && seed::load_if_empty(&db).await? {
             tracing::info!("loaded the starter catalog into the empty database");
         }
+        // The hub's connection is cloned before the statement counter is set: its reads of the
+        // log are not the requests' statements.
+        let shutdown = CancellationToken::new();
+        let changes = ChangeHub::start(db.clone(), settings.change_poll_interval(), shutdown.clone()).await?;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         db.set_metric_callback(move |info| {
@@ -52,10 +66,22 @@ impl Application {
             login_throttle,
             feedback_throttle,
             metrics: metrics.clone(),
+            changes: changes.clone(),
         };
         let schema = build_schema(Some(data), settings.limits());
-        let trusted_proxies = settings.trusted_proxies.clone().into();
-        let router = router(AppState { schema, db: db.clone(), keys, trusted_proxies, metrics }, settings)?;
+        let sockets = TaskTracker::new();
+        let state = AppState {
+            schema,
+            db: db.clone(),
+            keys,
+            metrics,
+            trusted_proxies: settings.trusted_proxies.clone().into(),
+            changes: changes.clone(),
+            public_url: settings.public_url.clone(),
+            shutdown: shutdown.clone(),
+            sockets: sockets.clone(),
+        };
+        let router = router(state, settings)?;
         let listener = TcpListener::bind(&settings.addr).await?;
         Ok(Application {
             listener,
@@ -64,6 +90,10 @@ impl Application {
             db,
             contact_retention: settings.contact_retention(),
             erasure_interval: settings.erasure_interval(),
+            changes,
+            shutdown,
+            sockets,
+            shutdown_grace: settings.shutdown_grace(),
         })
     }
 
@@ -76,13 +106,37 @@ impl Application {
         self.statements.clone()
     }
 
+    /// The change hub (its `open_subscriptions()` is a gauge for metrics).
+    pub fn changes(&self) -> ChangeHub {
+        self.changes.clone()
+    }
+
+    /// Serves until SIGTERM or ctrl-c, then shuts down gracefully.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes; then finishes the requests in flight, closes every open
+    /// websocket with a close frame (axum leaves upgraded connections alone), waits for them up
+    /// to the shutdown grace, and stops following the revision log.
+    pub async fn run_until(self, stop: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let addr = self.listener.local_addr()?;
         tracing::info!("listening on http://{addr}/graphql");
         println!("AI Tracker listening on http://{addr}/graphql");
         let sweep = tokio::spawn(erase_contacts_periodically(self.db, self.contact_retention, self.erasure_interval));
         let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await;
+        let shutdown = self.shutdown.clone();
+        let stopping = async move {
+            stop.await;
+            tracing::info!("shutting down: finishing requests in flight and closing websockets");
+            shutdown.cancel();
+        };
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(stopping).await;
+        self.shutdown.cancel();
+        self.sockets.close();
+        if tokio::time::timeout(self.shutdown_grace, self.sockets.wait()).await.is_err() {
+            tracing::warn!("some websockets did not close within the shutdown grace");
+        }
         sweep.abort();
         served
     }

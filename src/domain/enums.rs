@@ -316,3 +316,33 @@ impl FeedbackDecision {
         }
     }
 }
+
+domain_enum! {
+    /// The kinds of entries in the public catalog (the things `catalogChanged` reports).
+    CatalogEntityType {
+        Model => "model",
+        Organization => "organization",
+        Capability => "capability",
+        Dataset => "dataset",
+        RiskAssessment => "risk_assessment",
+        ComputeThreshold => "compute_threshold",
+    }
+}
+
+impl CatalogEntityType {
+    pub fn entity_type(self) -> EntityType {
+        match self {
+            CatalogEntityType::Model => EntityType::Model,
+            CatalogEntityType::Organization => EntityType::Organization,
+            CatalogEntityType::Capability => EntityType::Capability,
+            CatalogEntityType::Dataset => EntityType::Dataset,
+            CatalogEntityType::RiskAssessment => EntityType::RiskAssessment,
+            CatalogEntityType::ComputeThreshold => EntityType::ComputeThreshold,
+        }
+    }
+
+    /// The catalog kind of an entity type; `None` for private records.
+    pub fn of(kind: EntityType) -> Option<Self> {
+        CatalogEntityType::ALL.iter().copied().find(|c| c.entity_type() == kind)
+    }
+}

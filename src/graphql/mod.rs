@@ -13,12 +13,13 @@ mod operation;
 mod query;
 mod scalars;
 mod search;
+mod subscription;
 mod types;
 
 use std::sync::Arc;
 
 use async_graphql::{
-    Context, EmptySubscription, Schema, ServerError, ServerResult, ValidationResult, Variables,
+    Context, Schema, ServerError, ServerResult, ValidationResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
     parser::types::ExecutableDocument,
 };
@@ -26,16 +27,19 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenKeys;
 use crate::metrics::Metrics;
+use crate::service::changes::ChangeHub;
 use crate::service::throttle::{FeedbackThrottle, LoginThrottle};
 
 pub use caller::{Caller, ClientAddress};
 pub use error::{to_graphql, with_code};
 pub use loaders::for_request as request_loader;
 pub use mutation::Mutation;
+pub use node::global_id;
 pub use operation::operation_type;
 pub use query::Query;
+pub use subscription::Subscription;
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// What every request's resolvers share.
 pub struct SchemaData {
@@ -44,6 +48,7 @@ pub struct SchemaData {
     pub login_throttle: Arc<LoginThrottle>,
     pub feedback_throttle: Arc<FeedbackThrottle>,
     pub metrics: Metrics,
+    pub changes: ChangeHub,
 }
 
 /// The database, for resolvers.
@@ -69,7 +74,7 @@ impl Default for QueryLimits {
 
 /// The schema; `data` is absent only when printing the SDL.
 pub fn build_schema(data: Option<SchemaData>, limits: QueryLimits) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(RequestErrorCodes);
@@ -79,7 +84,8 @@ pub fn build_schema(data: Option<SchemaData>, limits: QueryLimits) -> AppSchema 
             .data(data.db)
             .data(data.keys)
             .data(data.login_throttle)
-            .data(data.feedback_throttle);
+            .data(data.feedback_throttle)
+            .data(data.changes);
     }
     builder.finish()
 }

@@ -93,11 +93,20 @@ fn requested_operation(params: &Params) -> Option<OperationType> {
 /// that checks out, and an error for anything else (never silently anonymous).
 async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ServiceError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Caller::Anonymous) };
-    let malformed = || ServiceError::Unauthenticated("the Authorization header must be `Bearer <token>`".into());
-    let value = value.to_str().map_err(|_| malformed())?;
-    let (scheme, token) = value.trim().split_once(' ').ok_or_else(malformed)?;
+    let value = value.to_str().map_err(|_| malformed_authorization())?;
+    authorized(state, value).await
+}
+
+fn malformed_authorization() -> ServiceError {
+    ServiceError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
+}
+
+/// The editor an authorization value (`Bearer <token>`, from a header or a websocket's
+/// `connection_init`) names, if the token checks out.
+pub(super) async fn authorized(state: &AppState, value: &str) -> Result<Caller, ServiceError> {
+    let (scheme, token) = value.trim().split_once(' ').ok_or_else(malformed_authorization)?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(malformed());
+        return Err(malformed_authorization());
     }
     let editor = editors::authenticate(&state.db, &state.keys, token.trim()).await?;
     Ok(Caller::Editor(Box::new(editor)))

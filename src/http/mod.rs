@@ -1,12 +1,15 @@
-//! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz`, `/readyz` and `/metrics`,
-//! behind a body limit, a request timeout, CORS, compression (gzip or brotli, as the client's
-//! `Accept-Encoding` asks), tracing and a panic guard.
+//! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/graphql/ws` (subscriptions),
+//! `/feed.atom`, `/healthz`, `/readyz` and `/metrics`, behind a body limit, a request timeout,
+//! CORS, compression (gzip or brotli, as the client's `Accept-Encoding` asks), tracing and a
+//! panic guard.
 
 mod client;
 mod cors;
+mod feed;
 mod graphql;
 mod negotiate;
 mod observe;
+mod subscriptions;
 
 use axum::{
     Router,
@@ -22,10 +25,14 @@ use tower_http::{
     trace::TraceLayer,
 };
 
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use url::Url;
+
 use crate::auth::TokenKeys;
 use crate::config::ServeSettings;
 use crate::graphql::AppSchema;
 use crate::metrics::{self, Metrics};
+use crate::service::changes::ChangeHub;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -34,6 +41,13 @@ pub struct AppState {
     pub keys: TokenKeys,
     pub metrics: Metrics,
     pub trusted_proxies: std::sync::Arc<[crate::config::TrustedProxy]>,
+    pub changes: ChangeHub,
+    /// The base of the links the service hands out; `None`: the request's `Host`.
+    pub public_url: Option<Url>,
+    /// Cancelled when the server shuts down: open websockets then close themselves.
+    pub shutdown: CancellationToken,
+    /// The open websockets, so that shutdown can wait for their goodbyes.
+    pub sockets: TaskTracker,
 }
 
 /// Fails only on settings that cannot work (an origin that is not one).
@@ -41,6 +55,8 @@ pub fn router(state: AppState, settings: &ServeSettings) -> anyhow::Result<Route
     let cors = cors::layer(&settings.cors_origins)?;
     let router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(subscriptions::upgrade))
+        .route("/feed.atom", get(feed::atom))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -59,7 +75,7 @@ pub fn router(state: AppState, settings: &ServeSettings) -> anyhow::Result<Route
 
 /// Prometheus' scrape target.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let text = state.metrics.render(crate::service::pool_status(&state.db), 0);
+    let text = state.metrics.render(crate::service::pool_status(&state.db), state.changes.open_subscriptions());
     ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], text)
 }
 

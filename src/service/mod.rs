@@ -2,6 +2,7 @@
 //! arguments and get entity rows, pages and `ServiceError`s back.
 
 pub mod capabilities;
+pub mod changes;
 pub mod datasets;
 pub mod editors;
 pub mod edits;
@@ -94,12 +95,16 @@ impl Actor {
 
 /// A transaction for a write. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
 /// concurrent writers queue on the busy timeout instead of failing when a read turns into a write.
+/// On Postgres it takes the revision log's lock first (see `revisions::record`): writes queue the
+/// same way, and a write that records a revision cannot deadlock with another on that lock.
 pub async fn begin_write(db: &DatabaseConnection) -> ServiceResult<DatabaseTransaction> {
     let options = sea_orm::TransactionOptions {
         sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
         ..Default::default()
     };
-    Ok(db.begin_with_options(options).await?)
+    let tx = db.begin_with_options(options).await?;
+    revisions::lock_log(&tx).await?;
+    Ok(tx)
 }
 
 /// A stored enum value; one that does not parse is a bug or a bad migration, never the

@@ -3,11 +3,12 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select,
-    sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Statement, sea_query::Expr,
 };
 use serde_json::Value as Json;
 
+use super::changes::CHANNEL;
 use super::page::{self, KeyKind, Page, PageArgs, SortKey};
 use super::{Actor, Audience, ServiceResult};
 use crate::domain::{EntityType, RevisionAction};
@@ -27,8 +28,27 @@ pub struct NewRevision<'a> {
     pub public: bool,
 }
 
+/// The Postgres advisory lock that serializes revision writes (an arbitrary constant).
+const REVISION_LOG_LOCK: i64 = 0x6169_7472_6163_6b72; // "aitrackr"
+
+/// On Postgres, takes the revision log's lock for the rest of the transaction `tx` (again is
+/// harmless). Revision ids are drawn under it and it is held until commit, so revisions commit
+/// in id order and a follower of the log that reads `id > last_seen` never skips a lower id
+/// committed late. SQLite writes are serial already.
+pub async fn lock_log(tx: &impl ConnectionTrait) -> ServiceResult<()> {
+    if tx.get_database_backend() == DbBackend::Postgres {
+        tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({REVISION_LOG_LOCK})")).await?;
+    }
+    Ok(())
+}
+
+/// Records a change in the writing transaction `db` (under the log's lock, see `lock_log`), and
+/// on Postgres notifies the change hubs of every instance, which Postgres delivers only if and
+/// when the transaction commits.
 pub async fn record(db: &impl ConnectionTrait, new: NewRevision<'_>) -> ServiceResult<RevisionRow> {
-    Ok(revision::ActiveModel {
+    lock_log(db).await?;
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    let row = revision::ActiveModel {
         entity_type: Set(new.entity_type.as_str().into()),
         entity_id: Set(new.entity_id),
         action: Set(new.action.as_str().into()),
@@ -42,7 +62,16 @@ pub async fn record(db: &impl ConnectionTrait, new: NewRevision<'_>) -> ServiceR
         ..Default::default()
     }
     .insert(db)
-    .await?)
+    .await?;
+    if postgres {
+        let notify = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), row.id.to_string().into()],
+        );
+        db.execute_raw(notify).await?;
+    }
+    Ok(row)
 }
 
 fn visible(audience: Audience) -> Select<revision::Entity> {
@@ -96,4 +125,18 @@ pub async fn by_id(db: &impl ConnectionTrait, audience: Audience, id: i32) -> Se
 /// The newest revision of an entity, whoever may read it.
 pub async fn latest(db: &impl ConnectionTrait, kind: EntityType, id: i32) -> ServiceResult<Option<RevisionRow>> {
     Ok(of(Audience::Editor, Some((kind, id))).order_by_desc(revision::Column::Id).one(db).await?)
+}
+
+/// The newest public revisions of entries of the given kinds, newest first.
+pub async fn latest_public(
+    db: &impl ConnectionTrait,
+    kinds: &[EntityType],
+    limit: u64,
+) -> ServiceResult<Vec<RevisionRow>> {
+    Ok(visible(Audience::Public)
+        .filter(revision::Column::EntityType.is_in(kinds.iter().map(|k| k.as_str())))
+        .order_by_desc(revision::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
 }

@@ -94,6 +94,9 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub statements: Arc<AtomicU64>,
+    /// The app's change hub (its open-subscription gauge tells when a subscriber is listening).
+    #[allow(dead_code)]
+    pub changes: ai_tracker::service::changes::ChangeHub,
     #[allow(dead_code)]
     pub db: TestDatabase,
 }
@@ -131,8 +134,9 @@ pub async fn spawn_app_on(db: TestDatabase, configure: impl FnOnce(&mut ServeSet
     let app = Application::build(&db.settings(), &settings).await.expect("the service builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let statements = app.statement_counter();
-    tokio::spawn(app.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), statements, db }
+    let changes = app.changes();
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp { address, client: reqwest::Client::new(), statements, changes, db }
 }
 
 impl TestApp {

@@ -1,0 +1,150 @@
+//! `/feed.atom`: the latest published changes to models, organizations and risk assessments,
+//! as an Atom 1.0 feed. Entry ids are `tag:` URIs of the revision, so they never change; each
+//! entry links to the revision through the GraphQL API.
+
+use atom_syndication::{Category, Entry, Feed, Link, Person, Text};
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::Value as Json;
+use url::Url;
+
+use super::AppState;
+use crate::domain::{EntityType, RevisionAction};
+use crate::graphql::global_id;
+use crate::service::revisions::{self, RevisionRow};
+
+/// What the feed follows.
+const KINDS: [EntityType; 3] = [EntityType::Model, EntityType::Organization, EntityType::RiskAssessment];
+
+/// How many changes the feed lists.
+const LENGTH: u64 = 50;
+
+/// The year in the `tag:` URIs (RFC 4151 wants a date the authority was held); never change it,
+/// or every entry id changes.
+const TAG_YEAR: &str = "2026";
+
+pub async fn atom(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(base) = base_url(&state, &headers) else {
+        return (StatusCode::BAD_REQUEST, "the Host header is not a host name").into_response();
+    };
+    let rows = match revisions::latest_public(&state.db, &KINDS, LENGTH).await {
+        Ok(rows) => rows,
+        Err(error) => {
+            tracing::error!(?error, "could not read the changes for the feed");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+        }
+    };
+    match feed(&base, &rows).write_to(Vec::new()) {
+        Ok(xml) => ([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "could not write the feed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// The configured public URL, or else the one the request's `Host` names.
+fn base_url(state: &AppState, headers: &HeaderMap) -> Option<Url> {
+    if let Some(url) = &state.public_url {
+        return Some(url.clone());
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let url = Url::parse(&format!("http://{host}/")).ok()?;
+    // Only a host (and port): a Host header smuggling a path or credentials is refused.
+    (url.path() == "/" && url.username().is_empty() && url.query().is_none()).then_some(url)
+}
+
+fn link(href: String, rel: &str) -> Link {
+    let mut link = Link::default();
+    link.set_href(href);
+    link.set_rel(rel);
+    link
+}
+
+fn person(name: &str) -> Person {
+    let mut person = Person::default();
+    person.set_name(name);
+    person
+}
+
+fn feed(base: &Url, rows: &[RevisionRow]) -> Feed {
+    let self_url = join(base, "feed.atom");
+    let mut feed = Feed::default();
+    feed.set_title("AI Tracker: changes to the catalog");
+    feed.set_subtitle(Text::plain("New and changed models, organizations and risk assessments"));
+    feed.set_id(self_url.clone());
+    feed.set_links(vec![link(self_url, "self"), link(join(base, "graphql"), "alternate")]);
+    feed.set_authors(vec![person("AI Tracker")]);
+    let updated = rows.first().map(|r| r.created_at).unwrap_or_else(chrono::Utc::now);
+    feed.set_updated(updated.fixed_offset());
+    feed.set_entries(rows.iter().map(|row| entry(base, row)).collect::<Vec<_>>());
+    feed
+}
+
+fn join(base: &Url, path: &str) -> String {
+    base.join(path).map(String::from).unwrap_or_else(|_| base.to_string())
+}
+
+fn entry(base: &Url, row: &RevisionRow) -> Entry {
+    let kind = EntityType::parse(&row.entity_type);
+    let noun = match kind {
+        Some(EntityType::Model) => "Model",
+        Some(EntityType::Organization) => "Organization",
+        Some(EntityType::RiskAssessment) => "Risk assessment",
+        _ => "Entry",
+    };
+    let verb = match RevisionAction::parse(&row.action) {
+        Some(RevisionAction::Create) => "added",
+        Some(RevisionAction::Update) => "updated",
+        Some(RevisionAction::Delete) => "deleted",
+        Some(RevisionAction::Publish) => "published",
+        Some(RevisionAction::Unpublish) => "withdrawn",
+        Some(RevisionAction::Revert) => "reverted",
+        Some(RevisionAction::Restore) => "restored",
+        None => "changed",
+    };
+    let mut entry = Entry::default();
+    entry.set_id(format!("tag:{},{TAG_YEAR}:revision/{}", base.host_str().unwrap_or("localhost"), row.id));
+    entry.set_title(format!("{noun} {} {verb}", name(row)));
+    entry.set_updated(row.created_at.fixed_offset());
+    entry.set_authors(vec![person(&row.author_name)]);
+    let mut category = Category::default();
+    category.set_term(row.entity_type.clone());
+    entry.set_categories(vec![category]);
+    entry.set_links(vec![link(revision_url(base, row.id), "alternate")]);
+    if let Some(summary) = &row.summary {
+        entry.set_summary(Text::plain(summary.clone()));
+    }
+    entry
+}
+
+/// How the entry calls itself: a name, or a risk assessment's summary (shortened).
+fn name(row: &RevisionRow) -> String {
+    let field = |state: &Option<Json>, key: &str| state.as_ref()?.get(key)?.as_str().map(str::to_owned);
+    let text = field(&row.after, "name")
+        .or_else(|| field(&row.before, "name"))
+        .or_else(|| field(&row.after, "summary"))
+        .or_else(|| field(&row.before, "summary"))
+        .unwrap_or_else(|| format!("#{}", row.entity_id));
+    const LONGEST: usize = 80;
+    if text.chars().count() > LONGEST {
+        format!("“{}…”", text.chars().take(LONGEST).collect::<String>())
+    } else {
+        format!("“{text}”")
+    }
+}
+
+/// The revision, as a GraphQL GET request.
+fn revision_url(base: &Url, revision: i32) -> String {
+    let query = format!(
+        "{{ node(id: \"{}\") {{ ... on Revision {{ entityType entityId action author summary createdAt \
+         changedFields after }} }} }}",
+        global_id("Revision", revision).0
+    );
+    let mut url = base.join("graphql").unwrap_or_else(|_| base.clone());
+    url.query_pairs_mut().append_pair("query", &query);
+    url.into()
+}

@@ -1,0 +1,217 @@
+//! Change notifications: a hub that follows the revision log and tells in-process subscribers
+//! about every committed change, whichever process made it (this one, another instance, the
+//! command line). The log is the one source: a change exists once its revision row is committed.
+//!
+//! On Postgres, `revisions::record` sends `NOTIFY ai_tracker_changes` inside the writing
+//! transaction (delivered on commit only) and a `LISTEN`ing connection wakes the follower; after
+//! a lost connection it reconnects and catches up from the last revision it saw. On SQLite the
+//! follower polls the log. Either way it reads `revision WHERE id > last_seen ORDER BY id`, which
+//! is complete because revision ids commit in order (see `revisions::record`).
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicI64, Ordering},
+};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sqlx::{
+        self,
+        postgres::{PgListener, PgPoolOptions},
+    },
+};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use super::{ServiceResult, stored};
+use crate::domain::{EntityType, RevisionAction};
+use crate::entity::revision;
+
+/// The Postgres channel `revisions::record` notifies; the payload is the revision id.
+pub const CHANNEL: &str = "ai_tracker_changes";
+
+/// How many changes a slow subscriber may fall behind before it misses some.
+const BUFFER: usize = 1024;
+
+/// Most revisions read from the log at once while catching up.
+const BATCH: u64 = 500;
+
+/// One committed change, as the revision log records it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub revision_id: i32,
+    pub entity_type: EntityType,
+    pub entity_id: i32,
+    pub action: RevisionAction,
+    pub at: DateTime<Utc>,
+    /// Whether the public may know of it (a published catalog entry before or after).
+    pub public: bool,
+}
+
+impl Change {
+    fn from_row(row: &revision::Model) -> ServiceResult<Change> {
+        Ok(Change {
+            revision_id: row.id,
+            entity_type: stored("entity type", &row.entity_type, EntityType::parse)?,
+            entity_id: row.entity_id,
+            action: stored("revision action", &row.action, RevisionAction::parse)?,
+            at: row.created_at,
+            public: row.public,
+        })
+    }
+}
+
+/// Where subscribers get changes from. Cheap to clone.
+#[derive(Clone)]
+pub struct ChangeHub {
+    sender: broadcast::Sender<Change>,
+    open_subscriptions: Arc<AtomicI64>,
+}
+
+impl ChangeHub {
+    /// A hub that follows `db`'s revision log until `stop` is cancelled, starting after the
+    /// newest revision committed now. `poll_interval` is how often SQLite's log is read.
+    pub async fn start(
+        db: DatabaseConnection,
+        poll_interval: Duration,
+        stop: CancellationToken,
+    ) -> ServiceResult<ChangeHub> {
+        let (sender, _) = broadcast::channel(BUFFER);
+        let last_seen = newest_id(&db).await?;
+        let follower = Follower { db, sender: sender.clone(), last_seen };
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = stop.cancelled() => {}
+                _ = follower.run(poll_interval) => {}
+            }
+        });
+        Ok(ChangeHub { sender, open_subscriptions: Arc::new(AtomicI64::new(0)) })
+    }
+
+    /// Every change committed from now on, in commit order.
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.sender.subscribe()
+    }
+
+    /// How many GraphQL subscriptions are open (for metrics).
+    pub fn open_subscriptions(&self) -> i64 {
+        self.open_subscriptions.load(Ordering::Relaxed)
+    }
+
+    /// Counts a subscription as open for as long as the returned guard lives.
+    pub fn track_subscription(&self) -> SubscriptionGuard {
+        self.open_subscriptions.fetch_add(1, Ordering::Relaxed);
+        SubscriptionGuard(self.open_subscriptions.clone())
+    }
+}
+
+/// Held by an open subscription; dropping it closes the subscription's count.
+pub struct SubscriptionGuard(Arc<AtomicI64>);
+
+impl Drop for SubscriptionGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+async fn newest_id(db: &DatabaseConnection) -> ServiceResult<i32> {
+    let newest: Option<Option<i32>> = revision::Entity::find()
+        .select_only()
+        .column_as(revision::Column::Id.max(), "newest")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(newest.flatten().unwrap_or(0))
+}
+
+struct Follower {
+    db: DatabaseConnection,
+    sender: broadcast::Sender<Change>,
+    last_seen: i32,
+}
+
+impl Follower {
+    async fn run(mut self, poll_interval: Duration) {
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => self.listen().await,
+            _ => self.poll(poll_interval).await,
+        }
+    }
+
+    async fn poll(&mut self, interval: Duration) {
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            self.catch_up().await;
+        }
+    }
+
+    /// LISTEN, catch up, then read the log whenever a notice arrives. Any failure (the server
+    /// restarted, the connection was terminated) starts over with a new connection, which
+    /// listens before it catches up so that nothing committed in between is missed.
+    async fn listen(&mut self) {
+        // A connection of its own, outside the request pool, on the same server and settings.
+        let options = self.db.get_postgres_connection_pool().connect_options().as_ref().clone();
+        let pool =
+            PgPoolOptions::new().max_connections(1).max_lifetime(None).idle_timeout(None).connect_lazy_with(options);
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            match self.listen_once(&pool).await {
+                Err(error) => tracing::warn!(%error, "change listener lost its connection; reconnecting"),
+                Ok(()) => {
+                    tracing::warn!("change listener lost its connection; reconnecting");
+                    backoff = Duration::from_millis(100);
+                }
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(5));
+        }
+    }
+
+    /// Follows until the connection is lost (`Ok`) or fails (`Err`).
+    async fn listen_once(&mut self, pool: &sqlx::PgPool) -> Result<(), sqlx::Error> {
+        let mut listener = PgListener::connect_with(pool).await?;
+        listener.eager_reconnect(false);
+        listener.listen(CHANNEL).await?;
+        tracing::debug!("listening for changes on {CHANNEL}");
+        self.catch_up().await;
+        while listener.try_recv().await?.is_some() {
+            while listener.next_buffered().is_some() {}
+            self.catch_up().await;
+        }
+        Ok(())
+    }
+
+    /// Broadcasts every revision committed after the last one seen.
+    async fn catch_up(&mut self) {
+        loop {
+            let rows = match revision::Entity::find()
+                .filter(revision::Column::Id.gt(self.last_seen))
+                .order_by_asc(revision::Column::Id)
+                .limit(BATCH)
+                .all(&self.db)
+                .await
+            {
+                Ok(rows) => rows,
+                Err(error) => {
+                    tracing::warn!(%error, "could not read the revision log; will retry");
+                    return;
+                }
+            };
+            for row in &rows {
+                self.last_seen = row.id;
+                match Change::from_row(row) {
+                    // No subscribers is not an error.
+                    Ok(change) => drop(self.sender.send(change)),
+                    Err(error) => tracing::error!(?error, revision = row.id, "unreadable revision"),
+                }
+            }
+            if (rows.len() as u64) < BATCH {
+                return;
+            }
+        }
+    }
+}
