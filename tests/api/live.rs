@@ -59,15 +59,38 @@ const CHANGES: &str = r#"subscription($types: [CatalogEntityType!]) {
 /// Subscribes to `catalogChanged` on `app`'s socket, and waits until `hub` counts the
 /// subscription as open (so that no change made after this returns can be missed).
 async fn subscribe(socket: &mut Socket, hub: &ChangeHub, types: Option<Value>) {
+    subscribe_to(socket, hub, CHANGES, json!({ "types": types })).await
+}
+
+/// Sends the subscription `query` and waits until `hub` counts it as open.
+async fn subscribe_to(socket: &mut Socket, hub: &ChangeHub, query: &str, variables: Value) {
     let before = hub.open_subscriptions();
-    let variables = json!({ "types": types });
     let id = format!("sub-{before}");
-    let message = json!({ "id": id, "type": "subscribe", "payload": { "query": CHANGES, "variables": variables } });
+    let message = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });
     socket.send(text(message)).await.unwrap();
     let deadline = Instant::now() + PATIENCE;
     while hub.open_subscriptions() <= before {
         assert!(Instant::now() < deadline, "the subscription never opened");
         tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The next message on the socket that is not a keep-alive.
+async fn next_message(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(PATIENCE, socket.next()).await.expect("a message in time");
+        match message {
+            Some(Ok(Message::Text(body))) => {
+                let body: Value = serde_json::from_str(&body).unwrap();
+                if body["type"] == "ping" {
+                    socket.send(text(json!({ "type": "pong" }))).await.unwrap();
+                    continue;
+                }
+                return body;
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            other => panic!("the socket ended instead of a message: {other:?}"),
+        }
     }
 }
 
@@ -341,4 +364,43 @@ async fn shutdown_closes_subscription_sockets_cleanly() {
     let served = tokio::time::timeout(PATIENCE, server).await.expect("the server stops in time").unwrap();
     assert!(served.is_ok(), "{served:?}");
     assert_eq!(hub.open_subscriptions(), 0);
+}
+
+const SUBMISSIONS: &str =
+    "subscription { feedbackSubmitted { feedbackId revisionId at feedback { body contact kind } } }";
+
+#[tokio::test]
+async fn feedback_submissions_reach_editors_and_nobody_else() {
+    let app = spawn_app().await;
+    let editor = app.editor_token(EditorRole::Editor).await;
+
+    // Anonymous callers are refused, with the reason.
+    let mut anonymous = connect(&app.address, None).await.unwrap();
+    let message = json!({ "id": "f1", "type": "subscribe", "payload": { "query": SUBMISSIONS } });
+    anonymous.send(text(message)).await.unwrap();
+    let refusal = next_message(&mut anonymous).await;
+    assert_eq!(refusal["payload"]["data"], Value::Null, "{refusal}");
+    assert_eq!(refusal["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{refusal}");
+    assert_eq!(next_message(&mut anonymous).await["type"], "complete", "the subscription ends there");
+
+    let mut editors = connect(&app.address, Some(&format!("Bearer {editor}"))).await.unwrap();
+    subscribe_to(&mut editors, &app.changes, SUBMISSIONS, json!({})).await;
+    let mut catalog = connect(&app.address, Some(&format!("Bearer {editor}"))).await.unwrap();
+    subscribe(&mut catalog, &app.changes, None).await;
+
+    let submit = "mutation($input: SubmitFeedbackInput!) { submitFeedback(input: $input) { id trackingCode } }";
+    let input = json!({
+        "kind": "GENERAL",
+        "body": "Please add the training compute of the newest open-weights models.",
+        "contact": "reader@example.org",
+    });
+    let receipt = app.query(submit, json!({ "input": input })).await;
+    let event = next_message(&mut editors).await;
+    assert_eq!(event["type"], "next", "{event}");
+    let event = &event["payload"]["data"]["feedbackSubmitted"];
+    assert_eq!(event["feedbackId"], receipt["submitFeedback"]["id"], "{event}");
+    assert_eq!(event["feedback"]["contact"], "reader@example.org");
+    assert_eq!(event["feedback"]["kind"], "GENERAL");
+    // A submission is not a catalog change: catalog subscribers, even editors, hear nothing.
+    assert_quiet(&mut catalog, Duration::from_millis(800)).await;
 }
