@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_catalog;
 mod m20261129_000002_editing;
 mod m20261129_000003_analytics;
+mod m20261130_000006_import;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_catalog::Migration),
             Box::new(m20261129_000002_editing::Migration),
             Box::new(m20261129_000003_analytics::Migration),
+            Box::new(m20261130_000006_import::Migration),
         ]
     }
 }

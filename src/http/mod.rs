@@ -1,6 +1,7 @@
-//! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz` and `/readyz`, behind a body
-//! limit, a request timeout, tracing and a panic guard.
+//! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/export/models.{csv,json}`, `/healthz` and
+//! `/readyz`, behind a body limit, a request timeout, tracing and a panic guard.
 
+mod export;
 mod graphql;
 mod negotiate;
 
@@ -29,6 +30,8 @@ pub struct AppState {
 pub fn router(state: AppState, settings: &ServeSettings) -> Router {
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/export/models.csv", get(export::csv))
+        .route("/export/models.json", get(export::json))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)
