@@ -9,6 +9,8 @@ mod dataloader;
 mod editing;
 mod editors;
 mod epoch_agreement;
+mod epoch_import;
+mod export;
 mod filters;
 mod helpers;
 mod http_spec;

@@ -60,7 +60,11 @@ impl EpochFile {
                         Err(Skipped::new(
                             line,
                             record.get(0),
-                            format!("has {} fields, the header {}", record.len(), layout.width),
+                            format!(
+                                "has a different number of fields than the header ({}, not {})",
+                                record.len(),
+                                layout.width
+                            ),
                         ))
                     } else {
                         EpochRow::read(&layout, &record, line)
@@ -87,6 +91,7 @@ impl EpochFile {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Skipped {
     pub line: u64,
     pub name: String,
@@ -104,6 +109,7 @@ impl Skipped {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Conflict {
     pub line: u64,
     pub name: String,
