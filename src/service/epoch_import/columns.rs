@@ -182,7 +182,7 @@ fn list(cell: Option<&str>) -> Vec<String> {
         }
     }
     items.push(current);
-    items.into_iter().map(|i| collapse_whitespace(&i)).filter(|i| !i.is_empty()).collect()
+    items.into_iter().map(|i| collapse_whitespace(&i)).filter(|i| i.chars().any(char::is_alphanumeric)).collect()
 }
 
 /// A figure, with the float noise of spreadsheet exports (`5.0000000000001e+26`) rounded away
