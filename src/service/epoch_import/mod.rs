@@ -261,8 +261,13 @@ struct RowResult {
     slug: String,
 }
 
-/// Imports `file`. Each row is its own transaction (a savepoint of one transaction that is
-/// rolled back, in a dry run); a row that fails validation is skipped with the reason.
+/// Rows written per transaction: one commit per row is most of the time an import takes on
+/// Postgres; a long single transaction would hold SQLite's write lock throughout.
+const BATCH: usize = 100;
+
+/// Imports `file`. Each row is a savepoint of a transaction that is committed every `BATCH` rows
+/// (rolled back, in a dry run); a row that fails validation is rolled back and skipped with the
+/// reason.
 pub async fn import(
     db: &DatabaseConnection,
     file: &EpochFile,
@@ -271,17 +276,12 @@ pub async fn import(
 ) -> ServiceResult<ImportSummary> {
     let actor = Actor::system(IMPORTER);
     let mut summary = ImportSummary { dry_run, rows: file.rows.len(), ..Default::default() };
-    let outer = if dry_run { Some(begin_write(db).await?) } else { None };
+    let mut outer = begin_write(db).await?;
+    let mut in_batch = 0;
     let countries =
         organizations::known_countries(file.rows.iter().flatten().map(|r| (&r.organizations[..], &r.countries[..])));
-    // In a dry run the outer transaction holds SQLite's write lock: read through it.
-    let reading = match &outer {
-        Some(outer) => outer.begin().await?,
-        None => begin_write(db).await?,
-    };
-    let mut catalog = Catalog::load(&reading).await?;
-    let mut orgs = Organizations::load(&reading, countries).await?;
-    reading.rollback().await?;
+    let mut catalog = Catalog::load(&outer).await?;
+    let mut orgs = Organizations::load(&outer, countries).await?;
     let mut readable = vec![];
     for row in &file.rows {
         match row {
@@ -310,10 +310,13 @@ pub async fn import(
             summary.skip(Skipped::new(row.line, Some(&row.name), "names the same catalog model as another row".into()));
             continue;
         }
-        let tx = match &outer {
-            Some(outer) => outer.begin().await?,
-            None => begin_write(db).await?,
-        };
+        if !dry_run && in_batch == BATCH {
+            outer.commit().await?;
+            outer = begin_write(db).await?;
+            in_batch = 0;
+        }
+        in_batch += 1;
+        let tx = outer.begin().await?;
         let mut created = vec![];
         let result = import_row(&tx, &actor, file, row, &key, &catalog, &mut orgs, &mut created, &mut summary).await;
         match result {
@@ -346,8 +349,10 @@ pub async fn import(
             Err(error) => return Err(error),
         }
     }
-    if let Some(outer) = outer {
+    if dry_run {
         outer.rollback().await?;
+    } else {
+        outer.commit().await?;
     }
     Ok(summary)
 }
