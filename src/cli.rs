@@ -1,12 +1,15 @@
 //! The `ai-tracker` command line.
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::config::{DatabaseSettings, ServeSettings};
 use crate::domain::EditorRole;
 use crate::service::{
-    Actor,
+    Actor, Audience, ServiceError,
     editors::{self, NewEditor},
+    epoch_import::{self, EpochFile},
+    export::{self, Format},
 };
 use crate::startup::Application;
 use crate::{db, graphql, service::seed};
@@ -42,6 +45,42 @@ enum Command {
     /// Manage editor accounts.
     #[command(subcommand)]
     Editor(EditorCommand),
+    /// Load data from another catalog.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write the catalog's models to standard output, attribution first.
+    Export {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: FormatArg,
+        /// The `models` query's filter as JSON, in the GraphQL input's shape, e.g.
+        /// '{"trainingComputeFlop":{"gte":1e25}}'.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Include drafts (published entries only otherwise).
+        #[arg(long)]
+        include_drafts: bool,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum FormatArg {
+    Csv,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// An export of Epoch AI's models database (e.g. notable_ai_models.csv); see the README.
+    Epoch {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Check everything and print the summary, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -129,6 +168,74 @@ async fn editor_command(database: &DatabaseSettings, command: EditorCommand) -> 
     Ok(())
 }
 
+async fn import_epoch(
+    database: &DatabaseSettings,
+    file: &std::path::Path,
+    dry_run: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let export = EpochFile::read(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let db = db::connect(database).await?;
+    db::migrate(&db).await?;
+    let bar = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(export.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let started = std::time::Instant::now();
+    let summary = epoch_import::import(&db, &export, dry_run, || bar.inc(1)).await.map_err(|e| match e {
+        ServiceError::Internal(detail) => anyhow::anyhow!("{detail:#}"),
+        other => other.into(),
+    })?;
+    bar.finish_and_clear();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        println!("{summary}");
+        println!("took {:.1} s", started.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+async fn export_models(
+    database: &DatabaseSettings,
+    format: FormatArg,
+    filter: Option<&str>,
+    include_drafts: bool,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let format = match format {
+        FormatArg::Csv => Format::Csv,
+        FormatArg::Json => Format::Json,
+    };
+    let filter = filter
+        .map(|text| {
+            let json = serde_json::from_str(text).context("--filter is not JSON")?;
+            graphql::model_filter_from_json(json, "filter").map_err(anyhow::Error::from)
+        })
+        .transpose()?;
+    let audience = if include_drafts { Audience::Editor } else { Audience::Public };
+    let db = db::connect(database).await?;
+    db::migrate(&db).await?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    out.write_all(export::preamble(format).as_bytes())?;
+    let (mut after, mut first) = (None, true);
+    loop {
+        let (models, next) = export::page(&db, audience, filter.as_ref(), after).await?;
+        out.write_all(export::render(format, &models, first)?.as_bytes())?;
+        first &= models.is_empty();
+        match next {
+            Some(cursor) => after = Some(cursor),
+            None => break,
+        }
+    }
+    out.write_all(export::epilogue(format).as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command.unwrap_or_else(|| Command::Serve(Box::new(ServeSettings::default_from_env()))) {
@@ -157,6 +264,14 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Editor(command) => {
             init_tracing(cli.log_format);
             editor_command(&cli.database, command).await?;
+        }
+        Command::Export { format, filter, include_drafts } => {
+            init_tracing(cli.log_format);
+            export_models(&cli.database, format, filter.as_deref(), include_drafts).await?;
+        }
+        Command::Import(ImportCommand::Epoch { file, dry_run, json }) => {
+            init_tracing(cli.log_format);
+            import_epoch(&cli.database, &file, dry_run, json).await?;
         }
     }
     Ok(())

@@ -10,6 +10,7 @@ mod m20261129_000001_catalog;
 mod m20261129_000002_editing;
 mod m20261129_000003_analytics;
 mod m20261130_000004_feedback;
+mod m20261130_000006_import;
 mod m20261130_000007_newest_first;
 
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_editing::Migration),
             Box::new(m20261129_000003_analytics::Migration),
             Box::new(m20261130_000004_feedback::Migration),
+            Box::new(m20261130_000006_import::Migration),
             Box::new(m20261130_000007_newest_first::Migration),
         ]
     }

@@ -6,6 +6,7 @@ pub mod dataset;
 pub mod editor;
 pub mod feedback;
 pub mod former_slug;
+pub mod import_entry;
 pub mod model;
 pub mod model_alias;
 pub mod model_capability;

@@ -32,6 +32,7 @@ use crate::service::throttle::{FeedbackThrottle, LoginThrottle};
 
 pub use caller::{Caller, ClientAddress};
 pub use error::{to_graphql, with_code};
+pub use filters::model_filter_from_json;
 pub use loaders::for_request as request_loader;
 pub use mutation::Mutation;
 pub use node::global_id;

@@ -91,7 +91,7 @@ fn requested_operation(params: &Params) -> Option<OperationType> {
 
 /// The caller the `Authorization` header names: anonymous without one, an editor for a token
 /// that checks out, and an error for anything else (never silently anonymous).
-async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ServiceError> {
+pub(super) async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ServiceError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Caller::Anonymous) };
     let value = value.to_str().map_err(|_| malformed_authorization())?;
     authorized(state, value).await

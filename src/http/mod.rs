@@ -1,10 +1,11 @@
 //! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/graphql/ws` (subscriptions),
-//! `/feed.atom`, `/healthz`, `/readyz` and `/metrics`, behind a body limit, a request timeout,
-//! CORS, compression (gzip or brotli, as the client's `Accept-Encoding` asks), tracing and a
-//! panic guard.
+//! `/feed.atom`, `/export/models.{csv,json}`, `/healthz`, `/readyz` and `/metrics`, behind a body
+//! limit, a request timeout, CORS, compression (gzip or brotli, as the client's `Accept-Encoding`
+//! asks), tracing and a panic guard.
 
 mod client;
 mod cors;
+mod export;
 mod feed;
 mod graphql;
 mod negotiate;
@@ -57,6 +58,8 @@ pub fn router(state: AppState, settings: &ServeSettings) -> anyhow::Result<Route
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(subscriptions::upgrade))
         .route("/feed.atom", get(feed::atom))
+        .route("/export/models.csv", get(export::csv))
+        .route("/export/models.json", get(export::json))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

@@ -9,6 +9,8 @@ mod dataloader;
 mod editing;
 mod editors;
 mod epoch_agreement;
+mod epoch_import;
+mod export;
 mod feed;
 mod feedback;
 mod feedback_abuse;

@@ -3,8 +3,10 @@
 //! Each also says how many conditions it holds, which the complexity limit charges for.
 
 mod catalog;
+mod json;
 
 pub use catalog::{CapabilityFilterInput, ModelFilterInput, OrganizationFilterInput, RiskAssessmentFilterInput};
+pub use json::model_filter_from_json;
 
 use async_graphql::{InputObject, InputType};
 

@@ -139,16 +139,28 @@ pub async fn create<R: Record>(
     record: R,
     summary: Option<&str>,
 ) -> ServiceResult<R::Row> {
-    check_summary(summary)?;
     let tx = begin_write(db).await?;
-    record.validate(&tx, None).await?;
-    let id = record.insert(&tx, None).await?;
-    if let Some(slug) = record.slug() {
-        former_slugs::taken(&tx, R::TYPE, slug).await?;
-    }
-    let after = R::load(&tx, id).await?.ok_or_else(not_found::<R>)?;
-    record_change(&tx, actor, summary, id, RevisionAction::Create, None, Some(&after.record)).await?;
+    let row = create_in(&tx, actor, record, summary).await?;
     tx.commit().await?;
+    Ok(row)
+}
+
+/// `create` inside the caller's transaction (a bulk import runs each entry in a savepoint of
+/// one transaction, so that a dry run can roll everything back).
+pub async fn create_in<R: Record>(
+    tx: &DatabaseTransaction,
+    actor: &Actor,
+    record: R,
+    summary: Option<&str>,
+) -> ServiceResult<R::Row> {
+    check_summary(summary)?;
+    record.validate(tx, None).await?;
+    let id = record.insert(tx, None).await?;
+    if let Some(slug) = record.slug() {
+        former_slugs::taken(tx, R::TYPE, slug).await?;
+    }
+    let after = R::load(tx, id).await?.ok_or_else(not_found::<R>)?;
+    record_change(tx, actor, summary, id, RevisionAction::Create, None, Some(&after.record)).await?;
     Ok(after.row)
 }
 
@@ -163,26 +175,40 @@ pub async fn update<R: Record>(
     summary: Option<&str>,
     change: impl FnOnce(&mut R) -> ServiceResult<()> + Send,
 ) -> ServiceResult<R::Row> {
-    check_summary(summary)?;
     let tx = begin_write(db).await?;
-    let before = R::load(&tx, id).await?.ok_or_else(not_found::<R>)?;
+    let row = update_in(&tx, actor, id, expected, action, summary, change).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// `update` inside the caller's transaction.
+pub async fn update_in<R: Record>(
+    tx: &DatabaseTransaction,
+    actor: &Actor,
+    id: i32,
+    expected: i32,
+    action: RevisionAction,
+    summary: Option<&str>,
+    change: impl FnOnce(&mut R) -> ServiceResult<()> + Send,
+) -> ServiceResult<R::Row> {
+    check_summary(summary)?;
+    let before = R::load(tx, id).await?.ok_or_else(not_found::<R>)?;
     if before.version != expected {
         return Err(ServiceError::Conflict { what: R::NOUN.into(), expected, current: before.version });
     }
     let mut next = before.record.clone();
     change(&mut next)?;
-    next.validate(&tx, Some(id)).await?;
-    if !next.update(&tx, id, expected).await? {
-        return Err(conflict::<R>(&tx, id, expected).await);
+    next.validate(tx, Some(id)).await?;
+    if !next.update(tx, id, expected).await? {
+        return Err(conflict::<R>(tx, id, expected).await);
     }
     if let (Some(old), Some(new)) = (before.record.slug(), next.slug())
         && old != new
     {
-        former_slugs::renamed(&tx, R::TYPE, id, old, new).await?;
+        former_slugs::renamed(tx, R::TYPE, id, old, new).await?;
     }
-    let after = R::load(&tx, id).await?.ok_or_else(not_found::<R>)?;
-    record_change(&tx, actor, summary, id, action, Some(&before.record), Some(&after.record)).await?;
-    tx.commit().await?;
+    let after = R::load(tx, id).await?.ok_or_else(not_found::<R>)?;
+    record_change(tx, actor, summary, id, action, Some(&before.record), Some(&after.record)).await?;
     Ok(after.row)
 }
 

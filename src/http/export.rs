@@ -1,0 +1,124 @@
+//! `GET /export/models.csv` and `GET /export/models.json`: the models the caller may see (drafts
+//! only with an editor's Bearer token) that pass `?filter=` (the `models` query's filter as
+//! JSON), streamed page by page, attribution first.
+
+use axum::{
+    body::{Body, Bytes},
+    extract::{RawQuery, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use futures_util::{StreamExt, stream};
+use serde_json::json;
+
+use super::AppState;
+use super::graphql::caller;
+use crate::graphql::model_filter_from_json;
+use crate::service::export::{self, Format};
+use crate::service::{Audience, ServiceError, filter::ModelFilter};
+
+pub async fn csv(state: State<AppState>, headers: HeaderMap, query: RawQuery) -> Response {
+    models(state, headers, query, Format::Csv).await
+}
+
+pub async fn json(state: State<AppState>, headers: HeaderMap, query: RawQuery) -> Response {
+    models(state, headers, query, Format::Json).await
+}
+
+/// An error as the GraphQL endpoint words it, with a fitting status.
+fn failure(error: ServiceError) -> Response {
+    let (status, code) = match &error {
+        ServiceError::BadInput { .. } => (StatusCode::BAD_REQUEST, "BAD_USER_INPUT"),
+        ServiceError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
+        ServiceError::Internal(detail) => {
+            tracing::error!(error = ?detail, "export failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL")
+        }
+        _ => (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
+    };
+    let mut extensions = json!({ "code": code });
+    let message = match error {
+        ServiceError::BadInput { field, message } => {
+            extensions["field"] = json!(field);
+            format!("{field}: {message}")
+        }
+        ServiceError::Internal(_) => "internal error".to_owned(),
+        other => other.to_string(),
+    };
+    let body = json!({ "errors": [{ "message": message, "extensions": extensions }] });
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+fn filter_parameter(raw: Option<&str>) -> Result<Option<ModelFilter>, ServiceError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let text = url::form_urlencoded::parse(raw.as_bytes()).find(|(k, _)| k == "filter").map(|(_, v)| v.into_owned());
+    let Some(text) = text else { return Ok(None) };
+    let json =
+        serde_json::from_str(&text).map_err(|e| ServiceError::bad_input("filter", format!("is not JSON: {e}")))?;
+    model_filter_from_json(json, "filter").map(Some)
+}
+
+async fn models(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    format: Format,
+) -> Response {
+    let audience = match caller(&state, &headers).await {
+        Ok(caller) => caller.audience(),
+        Err(error) => return failure(error),
+    };
+    let filter = match filter_parameter(raw.as_deref()) {
+        Ok(filter) => filter,
+        Err(error) => return failure(error),
+    };
+    // The first page is read before answering, so that a refused filter is a 400 and not a
+    // stream cut short.
+    let (first, next) = match export::page(&state.db, audience, filter.as_ref(), None).await {
+        Ok(page) => page,
+        Err(error) => return failure(error),
+    };
+    let head = match export::render(format, &first, true) {
+        Ok(text) => export::preamble(format) + &text,
+        Err(error) => return failure(error),
+    };
+    let wrote_any = !first.is_empty();
+    let rest = stream::unfold(Some((next, wrote_any)), move |state_now| {
+        let db = state.db.clone();
+        let filter = filter.clone();
+        async move {
+            let (Some(after), wrote_any) = state_now? else { return None };
+            match next_page(&db, audience, filter.as_ref(), after, format, wrote_any).await {
+                Ok((text, next)) => Some((Ok(Bytes::from(text)), Some((next, true)))),
+                Err(error) => {
+                    tracing::error!(?error, "export stopped midway");
+                    Some((Err(std::io::Error::other("the export stopped midway")), None))
+                }
+            }
+        }
+    });
+    let body = stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) })
+        .chain(rest)
+        .chain(stream::once(async move { Ok(Bytes::from_static(export::epilogue(format).as_bytes())) }));
+    let disposition = match format {
+        Format::Csv => "inline; filename=\"ai-tracker-models.csv\"",
+        Format::Json => "inline; filename=\"ai-tracker-models.json\"",
+    };
+    (
+        [(header::CONTENT_TYPE, format.content_type()), (header::CONTENT_DISPOSITION, disposition)],
+        Body::from_stream(body),
+    )
+        .into_response()
+}
+
+async fn next_page(
+    db: &sea_orm::DatabaseConnection,
+    audience: Audience,
+    filter: Option<&ModelFilter>,
+    after: String,
+    format: Format,
+    wrote_any: bool,
+) -> Result<(String, Option<String>), ServiceError> {
+    let (models, next) = export::page(db, audience, filter, Some(after)).await?;
+    Ok((export::render(format, &models, !wrote_any)?, next))
+}

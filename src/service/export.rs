@@ -1,0 +1,237 @@
+//! Exports of the catalog's models for analysts' notebooks: CSV or JSON, written page by page
+//! so that a response can stream. Every export begins with the attribution its data needs:
+//! Epoch AI's (CC BY 4.0) and, per entry, the entry's own sources.
+
+use chrono::Utc;
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use serde_json::json;
+
+use super::{Audience, OrderBy, PageArgs, ServiceError, ServiceResult, filter::ModelFilter, models, relations};
+use crate::domain::ModelOrderField;
+
+/// Models per page read from the database.
+const PAGE: i32 = 100;
+
+pub const EPOCH_CREDIT: &str = "Includes data from Epoch AI, 'Data on AI Models', https://epoch.ai/data/ai-models, \
+                                licensed CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)";
+pub const SOURCES_NOTE: &str = "Each model's own sources are listed in its `sources` field";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Json,
+}
+
+impl Format {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Json => "application/json",
+        }
+    }
+}
+
+/// One model as exported: flat, with lists joined for CSV.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedModel {
+    pub slug: String,
+    pub name: String,
+    pub organizations: Vec<String>,
+    pub countries: Vec<String>,
+    pub announced_on: Option<String>,
+    pub announced_precision: String,
+    pub input_modalities: Vec<String>,
+    pub output_modalities: Vec<String>,
+    pub parameters: Option<f64>,
+    pub parameters_confidence: String,
+    pub training_compute_flop: Option<f64>,
+    pub training_compute_confidence: String,
+    pub training_dataset: Option<String>,
+    pub training_dataset_size: Option<f64>,
+    pub training_dataset_size_unit: Option<String>,
+    pub hardware: Option<String>,
+    pub training_cost_usd: Option<f64>,
+    pub access: String,
+    pub license: Option<String>,
+    pub base_model: Option<String>,
+    pub published: bool,
+    pub sources: Vec<String>,
+}
+
+const CSV_COLUMNS: [&str; 22] = [
+    "slug",
+    "name",
+    "organizations",
+    "countries",
+    "announced_on",
+    "announced_precision",
+    "input_modalities",
+    "output_modalities",
+    "parameters",
+    "parameters_confidence",
+    "training_compute_flop",
+    "training_compute_confidence",
+    "training_dataset",
+    "training_dataset_size",
+    "training_dataset_size_unit",
+    "hardware",
+    "training_cost_usd",
+    "access",
+    "license",
+    "base_model",
+    "published",
+    "sources",
+];
+
+/// How many `#` lines open a CSV export (`pandas.read_csv(..., skiprows=3)`).
+pub const CSV_PREAMBLE_LINES: usize = 3;
+
+/// What goes before the first model.
+pub fn preamble(format: Format) -> String {
+    let generated = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    match format {
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(vec![]);
+            writer.write_record(CSV_COLUMNS).expect("writing to memory");
+            let header = String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8");
+            format!(
+                "# AI Tracker export of models, generated {generated}\n# {EPOCH_CREDIT}\n# {SOURCES_NOTE}\n{header}"
+            )
+        }
+        Format::Json => {
+            let attribution = json!({
+                "generated": generated,
+                "credits": [EPOCH_CREDIT, SOURCES_NOTE],
+            });
+            format!("{{\"attribution\":{attribution},\"models\":[")
+        }
+    }
+}
+
+/// What closes the export.
+pub fn epilogue(format: Format) -> &'static str {
+    match format {
+        Format::Csv => "",
+        Format::Json => "]}\n",
+    }
+}
+
+fn joined(items: &[String]) -> String {
+    items.join("; ")
+}
+
+fn number(value: Option<f64>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// The models of one page, as text; `first` says whether any model came before.
+pub fn render(format: Format, models: &[ExportedModel], first: bool) -> ServiceResult<String> {
+    match format {
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(vec![]);
+            for m in models {
+                writer
+                    .write_record([
+                        m.slug.clone(),
+                        m.name.clone(),
+                        joined(&m.organizations),
+                        joined(&m.countries),
+                        m.announced_on.clone().unwrap_or_default(),
+                        m.announced_precision.clone(),
+                        joined(&m.input_modalities),
+                        joined(&m.output_modalities),
+                        number(m.parameters),
+                        m.parameters_confidence.clone(),
+                        number(m.training_compute_flop),
+                        m.training_compute_confidence.clone(),
+                        m.training_dataset.clone().unwrap_or_default(),
+                        number(m.training_dataset_size),
+                        m.training_dataset_size_unit.clone().unwrap_or_default(),
+                        m.hardware.clone().unwrap_or_default(),
+                        number(m.training_cost_usd),
+                        m.access.clone(),
+                        m.license.clone().unwrap_or_default(),
+                        m.base_model.clone().unwrap_or_default(),
+                        m.published.to_string(),
+                        m.sources.join(" "),
+                    ])
+                    .map_err(ServiceError::internal)?;
+            }
+            let bytes = writer.into_inner().map_err(|e| ServiceError::internal(anyhow::anyhow!("{e}")))?;
+            String::from_utf8(bytes).map_err(ServiceError::internal)
+        }
+        Format::Json => {
+            let mut out = String::new();
+            for (i, m) in models.iter().enumerate() {
+                if !(first && i == 0) {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::to_string(m).map_err(ServiceError::internal)?);
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Models in slug order, so that an export is stable.
+const ORDER: [OrderBy<ModelOrderField>; 1] = [OrderBy { field: ModelOrderField::Slug, descending: false }];
+
+/// One page of the export after `after` (a cursor from the previous page); returns the models
+/// and the cursor to continue from, `None` at the end. Fails with BAD_USER_INPUT naming the field
+/// of `filter` (given as the argument `filter`) that is refused.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    filter: Option<&ModelFilter>,
+    after: Option<String>,
+) -> ServiceResult<(Vec<ExportedModel>, Option<String>)> {
+    let args = PageArgs { first: Some(PAGE), after, ..Default::default() };
+    let page = models::page(db, audience, filter, &ORDER, &args).await?;
+    let next = if page.has_next_page { page.rows.last().map(|(cursor, _)| cursor.clone()) } else { None };
+    let rows: Vec<_> = page.rows.into_iter().map(|(_, row)| row).collect();
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let mut orgs = relations::organizations_of_models(db, &ids).await?;
+    let mut modalities = relations::modalities(db, &ids).await?;
+    let mut sources = relations::sources(db, &ids).await?;
+    let base_ids: Vec<i32> = rows.iter().filter_map(|r| r.base_model_id).collect();
+    let bases = relations::models_by_ids(db, audience, &base_ids).await?;
+    let exported = rows
+        .into_iter()
+        .map(|row| {
+            let orgs = orgs.remove(&row.id).unwrap_or_default();
+            let (mut input, mut output) = (vec![], vec![]);
+            for m in modalities.remove(&row.id).unwrap_or_default() {
+                if m.direction == "input" { input.push(m.modality) } else { output.push(m.modality) }
+            }
+            input.sort();
+            output.sort();
+            ExportedModel {
+                organizations: orgs.iter().map(|o| o.name.clone()).collect(),
+                countries: orgs.iter().map(|o| o.country.clone()).collect(),
+                announced_on: row.announced_on.map(|d| d.to_string()),
+                input_modalities: input,
+                output_modalities: output,
+                base_model: row.base_model_id.and_then(|id| bases.get(&id)).map(|b| b.slug.clone()),
+                sources: sources.remove(&row.id).unwrap_or_default().into_iter().map(|s| s.url).collect(),
+                slug: row.slug,
+                name: row.name,
+                announced_precision: row.announced_precision,
+                parameters: row.parameters,
+                parameters_confidence: row.parameters_confidence,
+                training_compute_flop: row.training_compute_flop,
+                training_compute_confidence: row.training_compute_confidence,
+                training_dataset: row.training_dataset,
+                training_dataset_size: row.training_dataset_size,
+                training_dataset_size_unit: row.training_dataset_size_unit,
+                hardware: row.hardware,
+                training_cost_usd: row.training_cost_usd,
+                access: row.access,
+                license: row.license,
+                published: row.published,
+            }
+        })
+        .collect();
+    Ok((exported, next))
+}

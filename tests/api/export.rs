@@ -1,0 +1,162 @@
+//! `GET /export/models.csv` and `/export/models.json`, and `ai-tracker export`: the `models`
+//! query's filter as JSON, drafts for editors only, attribution first, and both formats parse.
+
+use ai_tracker::domain::EditorRole;
+use serde_json::{Value, json};
+use tokio::process::Command;
+
+use crate::helpers::{TestApp, plant_model, spawn_app};
+
+async fn get(app: &TestApp, path: &str, filter: Option<&Value>, token: Option<&str>) -> reqwest::Response {
+    let mut request = app.client.get(app.url(path));
+    if let Some(filter) = filter {
+        request = request.query(&[("filter", filter.to_string())]);
+    }
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.expect("the server answers")
+}
+
+/// The slugs of a CSV export, after checking its attribution lines and header.
+fn csv_slugs(body: &str) -> Vec<String> {
+    let comments: Vec<&str> = body.lines().take_while(|l| l.starts_with('#')).collect();
+    assert_eq!(comments.len(), 3, "{body}");
+    assert!(comments.iter().any(|l| l.contains("Epoch AI") && l.contains("CC BY 4.0")), "{comments:?}");
+    let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).from_reader(body.as_bytes());
+    let headers = reader.headers().expect("a header").clone();
+    assert_eq!(&headers[0], "slug");
+    let column = headers.iter().position(|h| h == "training_compute_flop").expect("a compute column");
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("every record parses");
+            assert_eq!(r.len(), headers.len());
+            if let Some(v) = r.get(column).filter(|v| !v.is_empty()) {
+                v.parse::<f64>().expect("compute is a number");
+            }
+            r[0].to_owned()
+        })
+        .collect()
+}
+
+async fn graphql_slugs(app: &TestApp, filter: Value) -> Vec<String> {
+    let query = r#"query($filter: ModelFilter, $after: String) { models(filter: $filter, first: 100, after: $after, orderBy: [{ field: SLUG }]) {
+      nodes { slug } pageInfo { hasNextPage endCursor } } }"#;
+    let (mut slugs, mut after) = (vec![], Value::Null);
+    loop {
+        let data = app.query(query, json!({ "filter": filter, "after": after })).await;
+        for node in data["models"]["nodes"].as_array().unwrap() {
+            slugs.push(node["slug"].as_str().unwrap().to_owned());
+        }
+        if data["models"]["pageInfo"]["hasNextPage"] != json!(true) {
+            return slugs;
+        }
+        after = data["models"]["pageInfo"]["endCursor"].clone();
+    }
+}
+
+#[tokio::test]
+async fn exports_honour_the_filter_and_parse_as_csv_and_json() {
+    let app = spawn_app().await;
+    let filter = json!({ "trainingComputeFlop": { "gte": 1e24 }, "organizations": { "slug": { "eq": "openai" } } });
+    let expected = graphql_slugs(&app, filter.clone()).await;
+    assert!(expected.len() >= 3, "the seed has several large OpenAI models: {expected:?}");
+
+    let response = get(&app, "/export/models.csv", Some(&filter), None).await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert_eq!(csv_slugs(&response.text().await.unwrap()), expected);
+
+    let response = get(&app, "/export/models.json", Some(&filter), None).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("the JSON export parses");
+    assert!(body["attribution"]["credits"][0].as_str().unwrap().contains("CC BY 4.0"));
+    let slugs: Vec<&str> = body["models"].as_array().unwrap().iter().map(|m| m["slug"].as_str().unwrap()).collect();
+    assert_eq!(slugs, expected);
+    assert!(body["models"][0]["organizations"].as_array().unwrap().contains(&json!("OpenAI")), "{}", body["models"][0]);
+
+    // Without a filter: the whole public catalog, across several pages of the service (100 each).
+    for i in 0..10 {
+        plant_model(&app, &format!("planted-{i}"), "2020-01-01", Some(1e20), None).await;
+    }
+    let all = graphql_slugs(&app, json!({})).await;
+    assert!(all.len() > 100, "{}", all.len());
+    let body = get(&app, "/export/models.csv", None, None).await.text().await.unwrap();
+    assert_eq!(csv_slugs(&body), all);
+    let body: Value = get(&app, "/export/models.json", None, None).await.json().await.unwrap();
+    assert_eq!(body["models"].as_array().unwrap().len(), all.len());
+}
+
+#[tokio::test]
+async fn drafts_are_exported_to_editors_only() {
+    let app = spawn_app().await;
+    let editor = app.editor_token(EditorRole::Editor).await;
+    let create = r#"mutation { createModel(input: { slug: "secret-draft", name: "Secret Draft" }) { published } }"#;
+    let (status, body) = app.post_graphql_as(&editor, create, json!({})).await;
+    assert_eq!((status, &body["data"]["createModel"]["published"]), (200, &json!(false)), "{body}");
+    let filter = json!({ "slug": { "eq": "secret-draft" } });
+
+    let public = get(&app, "/export/models.csv", Some(&filter), None).await.text().await.unwrap();
+    assert!(csv_slugs(&public).is_empty(), "{public}");
+    let public: Value = get(&app, "/export/models.json", None, None).await.json().await.unwrap();
+    assert!(!public["models"].as_array().unwrap().iter().any(|m| m["slug"] == "secret-draft"));
+
+    let edited = get(&app, "/export/models.csv", Some(&filter), Some(&editor)).await.text().await.unwrap();
+    assert_eq!(csv_slugs(&edited), ["secret-draft"]);
+    let edited: Value = get(&app, "/export/models.json", None, Some(&editor)).await.json().await.unwrap();
+    let draft = edited["models"].as_array().unwrap().iter().find(|m| m["slug"] == "secret-draft").cloned();
+    assert_eq!(draft.expect("editors see the draft")["published"], json!(false));
+
+    let forged = get(&app, "/export/models.csv", None, Some("not-a-token")).await;
+    assert_eq!(forged.status(), 401, "a bad token is refused, never silently anonymous");
+}
+
+#[tokio::test]
+async fn a_bad_filter_is_a_400_naming_the_field() {
+    let app = spawn_app().await;
+    let cases = [
+        (json!({ "trainingComputeFlop": { "gte": "lots" } }), "filter"),
+        (json!({ "trainingComputFlop": { "gte": 1e24 } }), "filter.trainingComputFlop"),
+        (json!({ "organizations": { "slug": { "equals": "openai" } } }), "filter.organizations.slug.equals"),
+        (json!({ "access": { "eq": "FREE" } }), "filter"),
+    ];
+    for (filter, field) in cases {
+        for path in ["/export/models.csv", "/export/models.json"] {
+            let response = get(&app, path, Some(&filter), None).await;
+            assert_eq!(response.status(), 400, "{filter}");
+            let body: Value = response.json().await.unwrap();
+            let error = &body["errors"][0];
+            assert_eq!(error["extensions"]["code"], json!("BAD_USER_INPUT"), "{body}");
+            assert_eq!(error["extensions"]["field"], json!(field), "{body}");
+        }
+    }
+    let response = app.client.get(app.url("/export/models.csv?filter=%7Bnot-json")).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["field"], json!("filter"));
+}
+
+#[tokio::test]
+async fn the_command_line_exports_the_same_models() {
+    let app = spawn_app().await;
+    let filter = json!({ "announcedOn": { "gte": "2024-01-01" } });
+    let expected = graphql_slugs(&app, filter.clone()).await;
+    let output = Command::new(env!("CARGO_BIN_EXE_ai-tracker"))
+        .env("DATABASE_URL", &app.db.url)
+        .env("RUST_LOG", "warn")
+        .args(["export", "--format", "csv", "--filter", &filter.to_string()])
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(csv_slugs(&String::from_utf8(output.stdout).unwrap()), expected);
+
+    let output = Command::new(env!("CARGO_BIN_EXE_ai-tracker"))
+        .env("DATABASE_URL", &app.db.url)
+        .args(["export", "--format", "json", "--filter", r#"{"parameters":{"gt":"x"}}"#])
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success(), "a bad filter fails");
+}
