@@ -1,5 +1,5 @@
-//! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz` and `/readyz`, behind a body
-//! limit, a request timeout, tracing and a panic guard.
+//! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz` and `/readyz`, and the
+//! explorer's pages at `/`, behind a body limit, a request timeout, tracing and a panic guard.
 
 mod graphql;
 mod negotiate;
@@ -31,6 +31,7 @@ pub fn router(state: AppState, settings: &ServeSettings) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(crate::explorer::router())
         .with_state(state)
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))

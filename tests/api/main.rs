@@ -9,6 +9,8 @@ mod dataloader;
 mod editing;
 mod editors;
 mod epoch_agreement;
+mod explorer;
+mod explorer_browser;
 mod filters;
 mod helpers;
 mod http_spec;
