@@ -162,7 +162,7 @@ fn draw_scatter(title: &str, y_label: &str, points: &[&Point], trend: Option<&Tr
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(SeriesLabelPosition::LowerRight)
             .label_font(("sans-serif", 14))
             .background_style(WHITE.mix(0.9))
             .border_style(RGBColor(180, 180, 180))
