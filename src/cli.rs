@@ -17,6 +17,10 @@ pub struct Cli {
     #[command(flatten)]
     database: DatabaseSettings,
 
+    /// Log lines as plain text or as one JSON object per line (levels come from `RUST_LOG`).
+    #[arg(long, env = "AI_TRACKER_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    log_format: LogFormat,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -67,6 +71,12 @@ enum EditorCommand {
         #[arg(long)]
         email: String,
     },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -123,17 +133,17 @@ pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve(ServeSettings::default_from_env())) {
         Command::Serve(settings) => {
-            init_tracing();
+            init_tracing(cli.log_format);
             Application::build(&cli.database, &settings).await?.run_until_stopped().await?;
         }
         Command::Migrate => {
-            init_tracing();
+            init_tracing(cli.log_format);
             let db = db::connect(&cli.database).await?;
             db::migrate(&db).await?;
             println!("migrations applied");
         }
         Command::Seed { check } => {
-            init_tracing();
+            init_tracing(cli.log_format);
             let catalog = seed::starter_catalog()?;
             println!("{}", seed::coverage(&catalog)?);
             if !check {
@@ -145,16 +155,21 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Command::Schema => print!("{}", graphql::sdl()),
         Command::Editor(command) => {
-            init_tracing();
+            init_tracing(cli.log_format);
             editor_command(&cli.database, command).await?;
         }
     }
     Ok(())
 }
 
-fn init_tracing() {
+/// Logs go to stderr, filtered by `RUST_LOG` (default: info, and sqlx's warnings only).
+fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => logs.try_init(),
+        LogFormat::Json => logs.json().flatten_event(true).with_current_span(false).try_init(),
+    };
 }
 
 impl ServeSettings {

@@ -78,6 +78,11 @@ pub struct ServeSettings {
     /// Sign-in attempts allowed per client address per minute.
     #[arg(long, env = "AI_TRACKER_LOGIN_ATTEMPTS_PER_ADDRESS", default_value_t = 20)]
     pub login_attempts_per_address: u32,
+
+    /// Origins (comma-separated, e.g. `https://app.example.org`) whose pages may call the API
+    /// from the browser; `*` for any. Empty: same origin only.
+    #[arg(long, env = "AI_TRACKER_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
 }
 
 /// A secret from the environment: never printed, not even in debug output.
@@ -135,6 +140,7 @@ impl Default for ServeSettings {
             token_ttl_minutes: 720,
             login_attempts_per_email: 5,
             login_attempts_per_address: 20,
+            cors_origins: Vec::new(),
         }
     }
 }

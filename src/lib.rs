@@ -7,5 +7,6 @@ pub mod entity;
 pub mod explorer;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod service;
 pub mod startup;

@@ -11,6 +11,7 @@ use crate::auth::{TokenKeys, password};
 use crate::config::{DatabaseSettings, ServeSettings};
 use crate::graphql::{SchemaData, build_schema};
 use crate::http::{AppState, router};
+use crate::metrics::Metrics;
 use crate::service::throttle::LoginThrottle;
 use crate::{db, service::seed};
 
@@ -38,9 +39,10 @@ impl Application {
         tokio::task::spawn_blocking(password::warm_up);
         let login_throttle =
             Arc::new(LoginThrottle::new(settings.login_attempts_per_email, settings.login_attempts_per_address));
-        let data = SchemaData { db: db.clone(), keys: keys.clone(), login_throttle };
+        let metrics = Metrics::new();
+        let data = SchemaData { db: db.clone(), keys: keys.clone(), login_throttle, metrics: metrics.clone() };
         let schema = build_schema(Some(data), settings.limits());
-        let router = router(AppState { schema, db, keys }, settings);
+        let router = router(AppState { schema, db, keys, metrics }, settings)?;
         let listener = TcpListener::bind(&settings.addr).await?;
         Ok(Application { listener, router, statements })
     }

@@ -15,11 +15,10 @@ mod model;
 mod plots;
 
 use axum::{Router, routing::get};
-use tower_http::compression::CompressionLayer;
 
 use crate::http::AppState;
 
-/// The explorer's routes, gzip-compressed for clients that ask for it.
+/// The explorer's routes (`http` puts them behind the same layers as the API, compression too).
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(catalog::page))
@@ -29,5 +28,4 @@ pub fn router() -> Router<AppState> {
         .route("/plots/parameters.svg", get(plots::parameters_svg))
         .route("/plots/timeline.svg", get(plots::timeline_svg))
         .route("/assets/style.css", get(layout::stylesheet))
-        .layer(CompressionLayer::new())
 }

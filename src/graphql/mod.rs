@@ -8,6 +8,7 @@ mod filters;
 mod loaders;
 mod mutation;
 mod node;
+mod operation;
 mod query;
 mod scalars;
 mod search;
@@ -23,12 +24,14 @@ use async_graphql::{
 use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenKeys;
+use crate::metrics::Metrics;
 use crate::service::throttle::LoginThrottle;
 
 pub use caller::{Caller, ClientAddress};
 pub use error::{to_graphql, with_code};
 pub use loaders::for_request as request_loader;
 pub use mutation::Mutation;
+pub use operation::operation_type;
 pub use query::Query;
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -38,6 +41,7 @@ pub struct SchemaData {
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
     pub login_throttle: Arc<LoginThrottle>,
+    pub metrics: Metrics,
 }
 
 /// The database, for resolvers.
@@ -68,7 +72,11 @@ pub fn build_schema(data: Option<SchemaData>, limits: QueryLimits) -> AppSchema 
         .limit_complexity(limits.max_complexity)
         .extension(RequestErrorCodes);
     if let Some(data) = data {
-        builder = builder.data(data.db).data(data.keys).data(data.login_throttle);
+        builder = builder
+            .extension(operation::OperationMetrics(data.metrics))
+            .data(data.db)
+            .data(data.keys)
+            .data(data.login_throttle);
     }
     builder.finish()
 }

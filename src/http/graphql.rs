@@ -7,10 +7,7 @@ use std::{collections::HashMap, net::SocketAddr};
 use async_graphql::{
     Request, Response, ServerError, Variables,
     http::GraphiQLSource,
-    parser::{
-        parse_query,
-        types::{DocumentOperations, OperationType},
-    },
+    parser::{parse_query, types::OperationType},
 };
 use axum::{
     body::Bytes,
@@ -22,7 +19,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::AppState;
 use super::negotiate::{MediaType, is_json_body, response_type, wants_html};
-use crate::graphql::{Caller, ClientAddress, request_loader, to_graphql, with_code};
+use crate::graphql::{Caller, ClientAddress, operation_type, request_loader, to_graphql, with_code};
 use crate::service::{ServiceError, editors};
 
 /// A failure before GraphQL runs: malformed HTTP, JSON or parameters.
@@ -86,15 +83,9 @@ fn params_from_query_string(raw: &str) -> Result<Params, &'static str> {
 }
 
 /// The type of the operation the request would run, if the document parses and names one.
-fn operation_type(params: &Params) -> Option<OperationType> {
+fn requested_operation(params: &Params) -> Option<OperationType> {
     let document = parse_query(&params.query).ok()?;
-    match (document.operations, &params.operation_name) {
-        (DocumentOperations::Single(op), None) => Some(op.node.ty),
-        (DocumentOperations::Single(_), Some(_)) => None,
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
-        (DocumentOperations::Multiple(_), None) => None,
-    }
+    operation_type(&document, params.operation_name.as_deref())
 }
 
 /// The caller the `Authorization` header names: anonymous without one, an editor for a token
@@ -234,7 +225,7 @@ pub async fn get(
         Ok(params) => params,
         Err(message) => return reject(StatusCode::BAD_REQUEST, media, message),
     };
-    if matches!(operation_type(&params), Some(OperationType::Mutation | OperationType::Subscription)) {
+    if matches!(requested_operation(&params), Some(OperationType::Mutation | OperationType::Subscription)) {
         let mut response =
             reject(StatusCode::METHOD_NOT_ALLOWED, media, "GET runs queries only: send mutations with POST");
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));

@@ -1,43 +1,65 @@
-//! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz` and `/readyz`, and the
-//! explorer's pages at `/`, behind a body limit, a request timeout, tracing and a panic guard.
+//! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz`, `/readyz`, `/metrics` and
+//! the explorer's pages at `/`, behind a body limit, a request timeout, CORS, compression (gzip
+//! or brotli, as the client's `Accept-Encoding` asks), tracing and a panic guard.
 
+mod cors;
 mod graphql;
 mod negotiate;
+mod observe;
 
 use axum::{
     Router,
     extract::{DefaultBodyLimit, State},
-    http::StatusCode,
+    http::{StatusCode, header},
+    middleware,
+    response::IntoResponse,
     routing::get,
 };
 use sea_orm::DatabaseConnection;
 use tower_http::{
-    catch_panic::CatchPanicLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer,
+    catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer,
+    trace::TraceLayer,
 };
 
 use crate::auth::TokenKeys;
 use crate::config::ServeSettings;
 use crate::graphql::AppSchema;
+use crate::metrics::{self, Metrics};
 
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
+    pub metrics: Metrics,
 }
 
-pub fn router(state: AppState, settings: &ServeSettings) -> Router {
-    Router::new()
+/// Fails only on settings that cannot work (an origin that is not one).
+pub fn router(state: AppState, settings: &ServeSettings) -> anyhow::Result<Router> {
+    let cors = cors::layer(&settings.cors_origins)?;
+    let router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(crate::explorer::router())
+        .route("/metrics", get(metrics))
+        .route_layer(middleware::from_fn_with_state(state.metrics.clone(), observe::requests))
         .with_state(state)
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout()))
-        .layer(TraceLayer::new_for_http())
-        .layer(CatchPanicLayer::new())
+        .layer(CompressionLayer::new());
+    let router = match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    Ok(router.layer(TraceLayer::new_for_http()).layer(CatchPanicLayer::new()))
+}
+
+/// Prometheus' scrape target.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let text = state.metrics.render(crate::service::pool_status(&state.db), 0);
+    ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], text)
 }
 
 /// The process is up.

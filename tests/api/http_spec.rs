@@ -190,3 +190,42 @@ async fn health_and_readiness() {
     let put = app.client.put(app.url("/graphql")).body(QUERY).send().await.unwrap();
     assert_eq!(put.status(), 405);
 }
+
+/// Responses are compressed when, and only when, the client says it can read the encoding.
+#[tokio::test]
+async fn responses_are_compressed_as_the_client_negotiates() {
+    use std::io::Read;
+    let app = spawn_app().await;
+    let page = r#"{"query":"{ models(first: 50) { nodes { slug name description } } }"}"#;
+    let plain = app.post_raw(Some("application/json"), Some("application/json"), page).await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain: Value = plain.json().await.unwrap();
+
+    let gzipped = app
+        .client
+        .post(app.url("/graphql"))
+        .header(CONTENT_TYPE, "application/json")
+        .header("accept-encoding", "gzip")
+        .body(page)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let compressed = gzipped.bytes().await.unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&compressed[..]).read_to_string(&mut text).expect("valid gzip");
+    let decoded: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(decoded, plain, "the same answer, compressed");
+    assert!(compressed.len() * 2 < text.len(), "{} bytes compressed from {}", compressed.len(), text.len());
+
+    let brotli = app
+        .client
+        .post(app.url("/graphql"))
+        .header(CONTENT_TYPE, "application/json")
+        .header("accept-encoding", "br;q=1.0, gzip;q=0.5")
+        .body(page)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+}

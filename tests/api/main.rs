@@ -15,6 +15,7 @@ mod filters;
 mod helpers;
 mod http_spec;
 mod limits;
+mod operations;
 mod pagination;
 mod race;
 mod schema_contract;

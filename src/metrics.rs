@@ -1,0 +1,191 @@
+//! What `/metrics` reports, in Prometheus' text format: HTTP requests by route and status class
+//! with a latency histogram, GraphQL operations by type and outcome with a latency histogram, the
+//! database pool, open subscriptions, and the process (memory, CPU, file descriptors).
+//!
+//! Every label takes its value from a fixed set (the router's route patterns, status classes,
+//! operation types, outcomes), never from something a client chooses freely such as an
+//! operation name, so a client cannot grow the number of series.
+
+use std::sync::Arc;
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+use crate::service::PoolStatus;
+
+/// Latency buckets in seconds, from a cached read to a slow analysis.
+const LATENCY_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
+/// The GraphQL operation types, as labels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OperationKind {
+    Query,
+    Mutation,
+    Subscription,
+    /// The document did not parse, or named no operation it holds.
+    Unknown,
+}
+
+impl OperationKind {
+    fn label(self) -> &'static str {
+        match self {
+            OperationKind::Query => "query",
+            OperationKind::Mutation => "mutation",
+            OperationKind::Subscription => "subscription",
+            OperationKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// How a GraphQL operation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Data and no errors.
+    Ok,
+    /// Ran, but some fields failed (the response has data and errors).
+    Error,
+    /// Refused before running: a parse or validation error, limits, credentials.
+    Rejected,
+}
+
+impl Outcome {
+    fn label(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Error => "error",
+            Outcome::Rejected => "rejected",
+        }
+    }
+}
+
+/// The service's metrics; cheap to clone (shared).
+#[derive(Clone)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: Registry,
+    http_requests: IntCounterVec,
+    http_duration: HistogramVec,
+    graphql_operations: IntCounterVec,
+    graphql_duration: HistogramVec,
+    pool_connections: IntGaugeVec,
+    pool_max: IntGauge,
+    subscriptions_open: IntGauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let registry = Registry::new();
+        let http_requests = IntCounterVec::new(
+            Opts::new("ai_tracker_http_requests_total", "HTTP requests answered, by route pattern and status class"),
+            &["route", "status"],
+        )
+        .expect("valid metric");
+        let http_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "ai_tracker_http_request_duration_seconds",
+                "Time to answer an HTTP request, by route pattern",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+            &["route"],
+        )
+        .expect("valid metric");
+        let graphql_operations = IntCounterVec::new(
+            Opts::new("ai_tracker_graphql_operations_total", "GraphQL operations run, by operation type and outcome"),
+            &["operation", "outcome"],
+        )
+        .expect("valid metric");
+        let graphql_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "ai_tracker_graphql_operation_duration_seconds",
+                "Time to run a GraphQL operation, by type",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+            &["operation"],
+        )
+        .expect("valid metric");
+        let pool_connections = IntGaugeVec::new(
+            Opts::new("ai_tracker_db_pool_connections", "Database pool connections, by state (idle or in_use)"),
+            &["state"],
+        )
+        .expect("valid metric");
+        let pool_max =
+            IntGauge::new("ai_tracker_db_pool_max_connections", "The most connections the database pool may open")
+                .expect("valid");
+        let subscriptions_open =
+            IntGauge::new("ai_tracker_subscriptions_open", "GraphQL subscriptions open now").expect("valid metric");
+        for collector in [
+            Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(http_duration.clone()),
+            Box::new(graphql_operations.clone()),
+            Box::new(graphql_duration.clone()),
+            Box::new(pool_connections.clone()),
+            Box::new(pool_max.clone()),
+            Box::new(subscriptions_open.clone()),
+        ] {
+            registry.register(collector).expect("each metric registers once");
+        }
+        #[cfg(target_os = "linux")]
+        registry
+            .register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))
+            .expect("the process collector registers once");
+        Metrics {
+            inner: Arc::new(Inner {
+                registry,
+                http_requests,
+                http_duration,
+                graphql_operations,
+                graphql_duration,
+                pool_connections,
+                pool_max,
+                subscriptions_open,
+            }),
+        }
+    }
+
+    /// One HTTP request answered: `route` is the router's pattern (e.g. `/graphql`), not the path.
+    pub fn observe_http(&self, route: &str, status: u16, seconds: f64) {
+        let class = match status {
+            100..=199 => "1xx",
+            200..=299 => "2xx",
+            300..=399 => "3xx",
+            400..=499 => "4xx",
+            _ => "5xx",
+        };
+        self.inner.http_requests.with_label_values(&[route, class]).inc();
+        self.inner.http_duration.with_label_values(&[route]).observe(seconds);
+    }
+
+    /// One GraphQL operation run (or refused).
+    pub fn observe_operation(&self, kind: OperationKind, outcome: Outcome, seconds: f64) {
+        self.inner.graphql_operations.with_label_values(&[kind.label(), outcome.label()]).inc();
+        self.inner.graphql_duration.with_label_values(&[kind.label()]).observe(seconds);
+    }
+
+    /// Everything, in Prometheus' text exposition format (version 0.0.4), with the pool and
+    /// subscription gauges read now.
+    pub fn render(&self, pool: PoolStatus, subscriptions_open: i64) -> String {
+        let inner = &self.inner;
+        inner.pool_connections.with_label_values(&["idle"]).set(i64::from(pool.idle));
+        inner.pool_connections.with_label_values(&["in_use"]).set(i64::from(pool.open.saturating_sub(pool.idle)));
+        inner.pool_max.set(i64::from(pool.max));
+        inner.subscriptions_open.set(subscriptions_open);
+        let mut buffer = Vec::new();
+        if let Err(error) = TextEncoder::new().encode(&inner.registry.gather(), &mut buffer) {
+            tracing::error!(%error, "could not encode the metrics");
+        }
+        String::from_utf8(buffer).unwrap_or_default()
+    }
+}
+
+/// The content type of [`Metrics::render`]'s text.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
