@@ -19,6 +19,8 @@ pub enum PageError {
         message: String,
     },
     NotFound(String),
+    /// The API refused: too many requests from this address; try again after so many seconds.
+    RateLimited(Option<u64>),
     /// Logged with detail where it happens; the reader sees a generic message.
     Internal,
 }
@@ -30,8 +32,8 @@ impl PageError {
 }
 
 /// Executes `document` as an anonymous caller from `client` and deserializes its `data`.
-/// A BAD_USER_INPUT answer becomes `BadInput` (the API names the field); anything else is
-/// logged and becomes `Internal`.
+/// A BAD_USER_INPUT answer becomes `BadInput` (the API names the field), RATE_LIMITED
+/// `RateLimited`; anything else is logged and becomes `Internal`.
 pub async fn run<T: DeserializeOwned>(
     state: &AppState,
     client: IpAddr,
@@ -51,6 +53,9 @@ pub async fn run<T: DeserializeOwned>(
             let field = error["extensions"]["field"].as_str().unwrap_or("filter").to_owned();
             let message = error["message"].as_str().unwrap_or("invalid input").to_owned();
             return Err(PageError::BadInput { field, message });
+        }
+        if error["extensions"]["code"] == "RATE_LIMITED" {
+            return Err(PageError::RateLimited(error["extensions"]["retryAfterSeconds"].as_u64()));
         }
         tracing::error!(%error, "an explorer query failed");
         return Err(PageError::Internal);

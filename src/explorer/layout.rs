@@ -80,6 +80,17 @@ impl IntoResponse for PageError {
                     p { a href="/" { "Back to the catalog" } }
                 },
             ),
+            PageError::RateLimited(retry_after) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests",
+                html! {
+                    p {
+                        "Too many requests came from your address. Please try again"
+                        @if let Some(seconds) = retry_after { " in " (seconds.div_ceil(60)) " minutes" } @else { " later" }
+                        "."
+                    }
+                },
+            ),
             PageError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
