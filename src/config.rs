@@ -83,6 +83,44 @@ pub struct ServeSettings {
     /// from the browser; `*` for any. Empty: same origin only.
     #[arg(long, env = "AI_TRACKER_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+
+    /// Feedback submissions allowed per client address per hour (in a burst, refilled over
+    /// the hour).
+    #[arg(long, env = "AI_TRACKER_FEEDBACK_PER_ADDRESS_PER_HOUR", default_value_t = 20)]
+    pub feedback_per_address_per_hour: u32,
+
+    /// Feedback submissions allowed per hour from everyone together.
+    #[arg(long, env = "AI_TRACKER_FEEDBACK_PER_HOUR", default_value_t = 1_000)]
+    pub feedback_per_hour: u32,
+
+    /// Days after review when a submitter's contact is erased.
+    #[arg(long, env = "AI_TRACKER_FEEDBACK_CONTACT_RETENTION_DAYS", default_value_t = 90)]
+    pub feedback_contact_retention_days: u32,
+
+    /// How often, in seconds, the server looks for contacts due for erasure.
+    #[arg(long, env = "AI_TRACKER_FEEDBACK_ERASURE_INTERVAL_SECS", default_value_t = 3_600)]
+    pub feedback_erasure_interval_secs: u64,
+
+    /// Comma-separated addresses or networks (`10.0.0.0/8`) of reverse proxies whose
+    /// `X-Forwarded-For` is believed. Empty: the client address is always the socket's.
+    #[arg(long, env = "AI_TRACKER_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<TrustedProxy>,
+}
+
+/// A reverse proxy (an address or a network) whose forwarded client address is believed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrustedProxy(pub ipnet::IpNet);
+
+impl std::str::FromStr for TrustedProxy {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        text.parse::<ipnet::IpNet>()
+            .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map(TrustedProxy)
+            .map_err(|_| format!("`{text}` is not an IP address or network"))
+    }
 }
 
 /// A secret from the environment: never printed, not even in debug output.
@@ -125,6 +163,14 @@ impl ServeSettings {
     pub fn token_lifetime(&self) -> Duration {
         Duration::from_secs(self.token_ttl_minutes * 60)
     }
+
+    pub fn contact_retention(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.feedback_contact_retention_days))
+    }
+
+    pub fn erasure_interval(&self) -> Duration {
+        Duration::from_secs(self.feedback_erasure_interval_secs.max(1))
+    }
 }
 
 impl Default for ServeSettings {
@@ -141,6 +187,11 @@ impl Default for ServeSettings {
             login_attempts_per_email: 5,
             login_attempts_per_address: 20,
             cors_origins: Vec::new(),
+            feedback_per_address_per_hour: 20,
+            feedback_per_hour: 1_000,
+            feedback_contact_retention_days: 90,
+            feedback_erasure_interval_secs: 3_600,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -12,13 +12,17 @@ use crate::config::{DatabaseSettings, ServeSettings};
 use crate::graphql::{SchemaData, build_schema};
 use crate::http::{AppState, router};
 use crate::metrics::Metrics;
-use crate::service::throttle::LoginThrottle;
+use crate::service::feedback;
+use crate::service::throttle::{FeedbackThrottle, LoginThrottle};
 use crate::{db, service::seed};
 
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     statements: Arc<AtomicU64>,
+    db: sea_orm::DatabaseConnection,
+    contact_retention: chrono::Duration,
+    erasure_interval: std::time::Duration,
 }
 
 impl Application {
@@ -39,12 +43,28 @@ impl Application {
         tokio::task::spawn_blocking(password::warm_up);
         let login_throttle =
             Arc::new(LoginThrottle::new(settings.login_attempts_per_email, settings.login_attempts_per_address));
+        let feedback_throttle =
+            Arc::new(FeedbackThrottle::new(settings.feedback_per_address_per_hour, settings.feedback_per_hour));
         let metrics = Metrics::new();
-        let data = SchemaData { db: db.clone(), keys: keys.clone(), login_throttle, metrics: metrics.clone() };
+        let data = SchemaData {
+            db: db.clone(),
+            keys: keys.clone(),
+            login_throttle,
+            feedback_throttle,
+            metrics: metrics.clone(),
+        };
         let schema = build_schema(Some(data), settings.limits());
-        let router = router(AppState { schema, db, keys, metrics }, settings)?;
+        let trusted_proxies = settings.trusted_proxies.clone().into();
+        let router = router(AppState { schema, db: db.clone(), keys, trusted_proxies, metrics }, settings)?;
         let listener = TcpListener::bind(&settings.addr).await?;
-        Ok(Application { listener, router, statements })
+        Ok(Application {
+            listener,
+            router,
+            statements,
+            db,
+            contact_retention: settings.contact_retention(),
+            erasure_interval: settings.erasure_interval(),
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -60,8 +80,32 @@ impl Application {
         let addr = self.listener.local_addr()?;
         tracing::info!("listening on http://{addr}/graphql");
         println!("AI Tracker listening on http://{addr}/graphql");
+        let sweep = tokio::spawn(erase_contacts_periodically(self.db, self.contact_retention, self.erasure_interval));
         let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await;
+        sweep.abort();
+        served
+    }
+}
+
+/// Erases the contacts of submissions reviewed longer ago than `retention`, every `interval`.
+/// A failed sweep is logged and tried again next time.
+async fn erase_contacts_periodically(
+    db: sea_orm::DatabaseConnection,
+    retention: chrono::Duration,
+    interval: std::time::Duration,
+) {
+    // The first sweep waits one interval too: a sweep at start-up would only race the
+    // requests of a server just started, and a retention of days does not miss an hour.
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match feedback::erase_expired_contacts(&db, retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(erased = n, "erased the contacts of reviewed feedback past retention"),
+            Err(error) => tracing::warn!(?error, "erasing expired feedback contacts failed"),
+        }
     }
 }
 

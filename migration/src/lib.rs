@@ -1,13 +1,16 @@
 //! The database schema of AI Tracker, as sea-orm migrations.
 //!
-//! Migrations use SeaQuery builders only, so the same code serves Postgres and SQLite. They are
-//! additive: a later change adds a migration, never edits a landed one.
+//! Migrations use SeaQuery builders, so the same code serves Postgres and SQLite (the one
+//! exception, an index SeaQuery cannot express, says why). They are additive: a later change adds
+//! a migration, never edits a landed one.
 
 pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_catalog;
 mod m20261129_000002_editing;
 mod m20261129_000003_analytics;
+mod m20261130_000004_feedback;
+mod m20261130_000007_newest_first;
 
 pub struct Migrator;
 
@@ -18,6 +21,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_catalog::Migration),
             Box::new(m20261129_000002_editing::Migration),
             Box::new(m20261129_000003_analytics::Migration),
+            Box::new(m20261130_000004_feedback::Migration),
+            Box::new(m20261130_000007_newest_first::Migration),
         ]
     }
 }

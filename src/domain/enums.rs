@@ -271,3 +271,48 @@ impl EntityType {
         !matches!(self, EntityType::Editor | EntityType::Feedback)
     }
 }
+
+domain_enum! {
+    /// What a reader's feedback is about.
+    FeedbackKind {
+        /// A model the catalog is missing (name it in `proposedModelName`).
+        NewModel => "new_model",
+        /// A figure or fact that is wrong.
+        Correction => "correction",
+        /// A comment on a risk assessment.
+        RiskComment => "risk_comment",
+        General => "general",
+    }
+}
+
+domain_enum! {
+    /// Where a submission is in the editors' review.
+    FeedbackStatus {
+        /// Waiting for an editor.
+        Pending => "pending",
+        /// Used: the suggestion was taken up.
+        Accepted => "accepted",
+        Rejected => "rejected",
+        /// Dealt with otherwise (answered, already fixed, duplicate).
+        Resolved => "resolved",
+    }
+}
+
+domain_enum! {
+    /// An editor's verdict on a submission.
+    FeedbackDecision {
+        Accept => "accept",
+        Reject => "reject",
+        Resolve => "resolve",
+    }
+}
+
+impl FeedbackDecision {
+    pub fn status(self) -> FeedbackStatus {
+        match self {
+            FeedbackDecision::Accept => FeedbackStatus::Accepted,
+            FeedbackDecision::Reject => FeedbackStatus::Rejected,
+            FeedbackDecision::Resolve => FeedbackStatus::Resolved,
+        }
+    }
+}

@@ -24,6 +24,13 @@ pub struct Model {
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// A hash of the client address and the body: the same body from the same address within
+    /// an hour is the same submission.
+    pub duplicate_key: Option<String>,
+    /// What acted on the submission: a revision, or a catalog entry (an `EntityType`).
+    pub linked_type: Option<String>,
+    pub linked_id: Option<i32>,
+    pub contact_erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

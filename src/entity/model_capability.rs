@@ -15,7 +15,21 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+/// The link names its capability: reading both is one statement (`find_also_related`).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::capability::Entity",
+        from = "Column::CapabilityId",
+        to = "super::capability::Column::Id"
+    )]
+    Capability,
+}
+
+impl Related<super::capability::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Capability.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -9,7 +9,17 @@ pub struct Model {
     pub dataset_id: i32,
 }
 
+/// The link names its dataset: reading both is one statement (`find_also_related`).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::dataset::Entity", from = "Column::DatasetId", to = "super::dataset::Column::Id")]
+    Dataset,
+}
+
+impl Related<super::dataset::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Dataset.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -82,6 +82,8 @@ batch!(/// The models linked to a capability.
     ModelsWithCapability => Vec<(ModelCapabilityRow, ModelRow)>, |db, audience, ids| relations::models_with_capabilities(db, audience, ids));
 batch!(/// A dataset's models.
     ModelsOfDataset => Vec<ModelRow>, |db, audience, ids| relations::models_of_datasets(db, audience, ids));
+batch!(/// How many pending feedback submissions are about a model.
+    OpenFeedbackOf => u64, |db, audience, ids| crate::service::feedback::open_counts(db, ids));
 
 /// Forgets everything the request's loader has read, after a write: a later field of the same
 /// request (mutations run one after another) must see the write, not what was cached before it.
@@ -99,6 +101,7 @@ pub fn forget_cached(loader: &RequestLoader) {
     loader.clear::<ModelsWithCapability>();
     loader.clear::<ModelsOfDataset>();
     loader.clear::<AllThresholds>();
+    loader.clear::<OpenFeedbackOf>();
 }
 
 /// Every compute threshold (one read per request, whatever the number of models asking).

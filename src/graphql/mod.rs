@@ -4,6 +4,7 @@ mod analysis;
 mod caller;
 mod connection;
 mod error;
+mod feedback;
 mod filters;
 mod loaders;
 mod mutation;
@@ -25,7 +26,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenKeys;
 use crate::metrics::Metrics;
-use crate::service::throttle::LoginThrottle;
+use crate::service::throttle::{FeedbackThrottle, LoginThrottle};
 
 pub use caller::{Caller, ClientAddress};
 pub use error::{to_graphql, with_code};
@@ -41,6 +42,7 @@ pub struct SchemaData {
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
     pub login_throttle: Arc<LoginThrottle>,
+    pub feedback_throttle: Arc<FeedbackThrottle>,
     pub metrics: Metrics,
 }
 
@@ -76,7 +78,8 @@ pub fn build_schema(data: Option<SchemaData>, limits: QueryLimits) -> AppSchema 
             .extension(operation::OperationMetrics(data.metrics))
             .data(data.db)
             .data(data.keys)
-            .data(data.login_throttle);
+            .data(data.login_throttle)
+            .data(data.feedback_throttle);
     }
     builder.finish()
 }

@@ -5,7 +5,8 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use sea_orm::DatabaseConnection;
 
 use super::error::OrGraphqlError;
-use super::types::{Capability, ComputeThreshold, Dataset, Model, Organization, Revision, RiskAssessment};
+use super::types::{Capability, ComputeThreshold, Dataset, Model, Organization, Revision, RiskAssessment, node_type};
+use crate::domain::EntityType;
 use crate::service::{
     Audience, ServiceError, ServiceResult, capabilities, datasets, models, organizations, revisions, risk_assessments,
     thresholds,
@@ -71,4 +72,14 @@ pub async fn load_node(
         "Revision" => revisions::by_id(db, audience, id).await.gql()?.map(|r| Node::Revision(Revision(r))),
         _ => None,
     })
+}
+
+/// The catalog entry a global ID names (a model, an organization, ...); BAD_USER_INPUT naming
+/// `field` for anything else.
+pub fn catalog_entry(field: &str, id: &ID) -> ServiceResult<(EntityType, i32)> {
+    parse_global_id(id)
+        .and_then(|(type_name, row)| {
+            EntityType::ALL.iter().copied().find(|k| k.is_catalog() && node_type(*k) == type_name).map(|k| (k, row))
+        })
+        .ok_or_else(|| ServiceError::bad_input(field, "is not the ID of a catalog entry"))
 }

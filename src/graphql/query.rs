@@ -5,6 +5,7 @@ use super::caller::{audience, caller, require_admin};
 use super::connection::{CatalogConnection, connect, page_args, page_cost};
 use super::db;
 use super::error::OrGraphqlError;
+use super::feedback::FeedbackQuery;
 use super::filters::{
     CapabilityFilterInput, ModelFilterInput, OrganizationFilterInput, RiskAssessmentFilterInput, filter_cost,
 };
@@ -53,7 +54,7 @@ fn order_keys<F: InputType + Copy>(order_by: Option<Vec<Order<F>>>) -> async_gra
 /// The query root: the catalog's lookups and lists, editors' accounts and the history, and the
 /// analysts' queries.
 #[derive(MergedObject, Default)]
-pub struct Query(CatalogQuery, AnalysisQuery, SearchQuery);
+pub struct Query(CatalogQuery, AnalysisQuery, SearchQuery, FeedbackQuery);
 
 #[derive(Default)]
 pub struct CatalogQuery;

@@ -18,6 +18,7 @@ use axum::{
 use serde_json::{Map, Value as Json, json};
 
 use super::AppState;
+use super::client::client_address;
 use super::negotiate::{MediaType, is_json_body, response_type, wants_html};
 use crate::graphql::{Caller, ClientAddress, operation_type, request_loader, to_graphql, with_code};
 use crate::service::{ServiceError, editors};
@@ -132,7 +133,7 @@ async fn execute(
         .variables(Variables::from_json(Json::Object(params.variables.unwrap_or_default())))
         .data(request_loader(state.db.clone(), caller.audience()))
         .data(caller)
-        .data(ClientAddress(client.ip()));
+        .data(ClientAddress(client_address(&state.trusted_proxies, client.ip(), headers)));
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }

@@ -2,6 +2,7 @@
 //! the explorer's pages at `/`, behind a body limit, a request timeout, CORS, compression (gzip
 //! or brotli, as the client's `Accept-Encoding` asks), tracing and a panic guard.
 
+mod client;
 mod cors;
 mod graphql;
 mod negotiate;
@@ -32,6 +33,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
     pub metrics: Metrics,
+    pub trusted_proxies: std::sync::Arc<[crate::config::TrustedProxy]>,
 }
 
 /// Fails only on settings that cannot work (an origin that is not one).

@@ -33,20 +33,6 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-fn check_email(field: &str, email: &str) -> ServiceResult<()> {
-    validate::text(field, email, 3, 254)?;
-    let valid = match email.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
-        }
-        None => false,
-    };
-    if !valid || email.chars().any(char::is_whitespace) || email.matches('@').count() != 1 {
-        return Err(ServiceError::bad_input(field, "is not an email address"));
-    }
-    Ok(())
-}
-
 pub fn check_password(field: &str, password: &str) -> ServiceResult<()> {
     let chars = password.chars().count();
     if chars < password::MIN_PASSWORD_CHARS {
@@ -96,7 +82,7 @@ async fn record(
 
 pub async fn add(db: &DatabaseConnection, actor: &Actor, new: NewEditor) -> ServiceResult<EditorRow> {
     let email = normalize_email(&new.email);
-    check_email("input.email", &email)?;
+    validate::email("input.email", &email)?;
     validate::text("input.name", &new.name, 1, 200)?;
     check_password("input.password", &new.password)?;
     let hash = password::hash(new.password).await.map_err(ServiceError::internal)?;

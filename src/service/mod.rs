@@ -6,6 +6,7 @@ pub mod datasets;
 pub mod editors;
 pub mod edits;
 mod error;
+pub mod feedback;
 pub mod filter;
 pub mod former_slugs;
 pub mod models;

@@ -49,45 +49,33 @@ pub async fn sources(db: &impl ConnectionTrait, model_ids: &[i32]) -> ServiceRes
     Ok(group(rows.into_iter().map(|r| (r.model_id, r))))
 }
 
-/// Each model's organizations, lead organization first.
+/// Each model's organizations, lead organization first (one statement).
 pub async fn organizations_of_models(
     db: &impl ConnectionTrait,
     model_ids: &[i32],
 ) -> ServiceResult<HashMap<i32, Vec<organization::Model>>> {
-    let links = model_organization::Entity::find()
+    let rows = model_organization::Entity::find()
+        .find_also_related(organization::Entity)
         .filter(model_organization::Column::ModelId.is_in(model_ids.iter().copied()))
         .order_by_asc(model_organization::Column::Position)
         .all(db)
         .await?;
-    let orgs: HashMap<i32, organization::Model> = organization::Entity::find()
-        .filter(organization::Column::Id.is_in(links.iter().map(|l| l.organization_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o))
-        .collect();
-    Ok(group(links.into_iter().filter_map(|l| orgs.get(&l.organization_id).map(|o| (l.model_id, o.clone())))))
+    Ok(group(rows.into_iter().filter_map(|(link, org)| org.map(|o| (link.model_id, o)))))
 }
 
-/// Each model's capability links with the capability they name.
+/// Each model's capability links with the capability they name (one statement).
 pub async fn capabilities_of_models(
     db: &impl ConnectionTrait,
     model_ids: &[i32],
 ) -> ServiceResult<HashMap<i32, Vec<(ModelCapabilityRow, capability::Model)>>> {
-    let links = model_capability::Entity::find()
+    let rows = model_capability::Entity::find()
+        .find_also_related(capability::Entity)
         .filter(model_capability::Column::ModelId.is_in(model_ids.iter().copied()))
         .order_by_asc(model_capability::Column::Status)
         .order_by_asc(model_capability::Column::Id)
         .all(db)
         .await?;
-    let caps: HashMap<i32, capability::Model> = capability::Entity::find()
-        .filter(capability::Column::Id.is_in(links.iter().map(|l| l.capability_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    Ok(group(links.into_iter().filter_map(|l| caps.get(&l.capability_id).cloned().map(|c| (l.model_id, (l, c))))))
+    Ok(group(rows.into_iter().filter_map(|(link, cap)| cap.map(|c| (link.model_id, (link, c))))))
 }
 
 pub async fn risk_assessments_of_models(
@@ -103,23 +91,19 @@ pub async fn risk_assessments_of_models(
     Ok(group(rows.into_iter().map(|r| (r.model_id, r))))
 }
 
+/// Each model's training datasets, by name (one statement).
 pub async fn datasets_of_models(
     db: &impl ConnectionTrait,
     model_ids: &[i32],
 ) -> ServiceResult<HashMap<i32, Vec<dataset::Model>>> {
-    let links = model_dataset::Entity::find()
+    let rows = model_dataset::Entity::find()
+        .find_also_related(dataset::Entity)
         .filter(model_dataset::Column::ModelId.is_in(model_ids.iter().copied()))
+        .order_by_asc(dataset::Column::NameKey)
+        .order_by_asc(dataset::Column::Id)
         .all(db)
         .await?;
-    let sets: HashMap<i32, dataset::Model> = dataset::Entity::find()
-        .filter(dataset::Column::Id.is_in(links.iter().map(|l| l.dataset_id)))
-        .order_by_asc(dataset::Column::NameKey)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.id, d))
-        .collect();
-    Ok(group(links.into_iter().filter_map(|l| sets.get(&l.dataset_id).map(|d| (l.model_id, d.clone())))))
+    Ok(group(rows.into_iter().filter_map(|(link, set)| set.map(|d| (link.model_id, d)))))
 }
 
 pub async fn models_by_ids(

@@ -25,6 +25,12 @@ impl<K: Hash + Eq + Clone> Throttle<K> {
         Throttle { limiter: DefaultKeyedRateLimiter::keyed(quota) }
     }
 
+    /// Up to `per_hour` attempts in a burst, refilled evenly over an hour.
+    pub fn per_hour(per_hour: u32) -> Self {
+        let quota = Quota::per_hour(NonZeroU32::new(per_hour.max(1)).expect("at least 1"));
+        Throttle { limiter: DefaultKeyedRateLimiter::keyed(quota) }
+    }
+
     /// Counts one attempt for `key`, or says how long to wait for the next.
     pub fn check(&self, key: &K) -> Result<(), Duration> {
         if self.limiter.len() > MAX_TRACKED_KEYS {
@@ -57,5 +63,29 @@ impl LoginThrottle {
             (Err(a), Err(b)) => Err(ServiceError::RateLimited { retry_after: a.max(b) }),
             (Err(wait), _) | (_, Err(wait)) => Err(ServiceError::RateLimited { retry_after: wait }),
         }
+    }
+}
+
+/// Public feedback submissions, per client address and for everyone together: a person never
+/// meets the limits, a script soon does, and a flood from one address cannot use up the
+/// global allowance (an attempt refused for its address is not counted globally).
+pub struct FeedbackThrottle {
+    per_address: Throttle<IpAddr>,
+    global: Throttle<()>,
+}
+
+impl FeedbackThrottle {
+    pub fn new(per_address_per_hour: u32, global_per_hour: u32) -> Self {
+        FeedbackThrottle {
+            per_address: Throttle::per_hour(per_address_per_hour),
+            global: Throttle::per_hour(global_per_hour),
+        }
+    }
+
+    pub fn check(&self, address: IpAddr) -> ServiceResult<()> {
+        self.per_address
+            .check(&address)
+            .and_then(|()| self.global.check(&()))
+            .map_err(|retry_after| ServiceError::RateLimited { retry_after })
     }
 }

@@ -29,6 +29,30 @@ pub fn text(field: &str, value: &str, min: usize, max: usize) -> ServiceResult<(
     Ok(())
 }
 
+/// One line of text: no control characters at all.
+pub fn line(field: &str, value: &str, min: usize, max: usize) -> ServiceResult<()> {
+    text(field, value, min, max)?;
+    if value.chars().any(char::is_control) {
+        return Err(ServiceError::bad_input(field, "must not contain control characters"));
+    }
+    Ok(())
+}
+
+/// A plausible email address (the mail server is the final judge).
+pub fn email(field: &str, email: &str) -> ServiceResult<()> {
+    line(field, email, 3, 254)?;
+    let valid = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        }
+        None => false,
+    };
+    if !valid || email.chars().any(char::is_whitespace) || email.matches('@').count() != 1 {
+        return Err(ServiceError::bad_input(field, "is not an email address"));
+    }
+    Ok(())
+}
+
 pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> ServiceResult<()> {
     value.map_or(Ok(()), |v| text(field, v, 1, max))
 }

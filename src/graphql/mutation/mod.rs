@@ -4,6 +4,7 @@
 
 mod accounts;
 mod catalog;
+mod feedback;
 mod history;
 mod models;
 mod thresholds;
@@ -17,6 +18,7 @@ pub struct Mutation(
     catalog::CatalogMutation,
     thresholds::ThresholdMutation,
     history::HistoryMutation,
+    feedback::FeedbackMutation,
 );
 
 /// An update input's nullable field: absent keeps the value, null clears it.

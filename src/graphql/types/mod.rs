@@ -4,6 +4,7 @@
 mod capability;
 mod dataset;
 mod editor;
+mod feedback;
 mod model;
 mod organization;
 mod revision;
@@ -13,6 +14,7 @@ mod threshold;
 pub use capability::{Capability, ModelCapability};
 pub use dataset::Dataset;
 pub use editor::Editor;
+pub use feedback::{Contributor, Feedback, FeedbackReceipt, FeedbackTracking};
 pub use model::{Model, prefetch_relations};
 pub use organization::Organization;
 pub use revision::{Revision, history, node_type};

@@ -7,8 +7,8 @@ use crate::graphql::{
     error::OrGraphqlError,
     loaders::RequestLoader,
     loaders::{
-        AliasesOf, AllThresholds, CapabilitiesOf, DatasetsOf, DerivedFrom, ModalitiesOf, ModelById, OrganizationsOf,
-        RiskAssessmentsOf, SourcesOf,
+        AliasesOf, AllThresholds, CapabilitiesOf, DatasetsOf, DerivedFrom, ModalitiesOf, ModelById, OpenFeedbackOf,
+        OrganizationsOf, RiskAssessmentsOf, SourcesOf,
     },
     node::global_id,
     scalars::Date,
@@ -235,6 +235,12 @@ impl Model {
     }
 
     /// False for drafts, which only editors see.
+    /// How many readers' feedback submissions about this model await review.
+    async fn open_feedback_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        let open = load(ctx, OpenFeedbackOf(self.row.id)).await?.unwrap_or_default();
+        Ok(i32::try_from(open).unwrap_or(i32::MAX))
+    }
+
     async fn published(&self) -> bool {
         self.row.published
     }
