@@ -154,7 +154,8 @@ fn render(filter: &Filter, sort: &Sort, params: &CatalogParams, models: &Models)
         p.muted {
             (models.total_count) " models" @if !filter.is_empty() { " match the filters" } ". "
             "Sort by a column heading; the address keeps the view, so it can be shared. "
-            a href=(plot) { "Plot these models" } "."
+            a href=(plot) { "Plot these models" } ". "
+            "Missing a model? " a href="/feedback" { "Suggest it" } "."
         }
         (form::filters(filter, "/", &[("sort", sort.key), ("dir", dir)], html! {}))
         div.table-wrap {

@@ -43,6 +43,7 @@ pub fn page(title: &str, section: Section, main: Markup) -> Markup {
                         ul {
                             li { a href="/" aria-current=[current(Section::Catalog)] { "Catalog" } }
                             li { a href="/plots" aria-current=[current(Section::Plots)] { "Plots" } }
+                            li { a href="/feedback" { "Suggest a model" } }
                             li { a href="/graphql" { "GraphQL API" } }
                         }
                     }

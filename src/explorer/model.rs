@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::api::{self, PageError};
+use super::feedback::{self, FeedbackForm};
 use super::format;
 use super::layout::{self, Section};
 use crate::http::AppState;
@@ -47,6 +48,7 @@ struct Data {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Model {
+    id: String,
     slug: String,
     name: String,
     aliases: Vec<String>,
@@ -266,6 +268,9 @@ fn render(m: &Model) -> Markup {
             @for s in &m.sources { li { a href=(s.url) rel="nofollow" { (s.title.as_deref().unwrap_or(&s.url)) } } }
         }
         (history(&m.revisions))
+        h2 #feedback { "Feedback" }
+        p { "Is something about " (m.name) " wrong or missing? Tell the editors; they read every message." }
+        (feedback::form(Some((&m.id, &m.slug, &m.name)), &FeedbackForm::default(), None))
     }
 }
 

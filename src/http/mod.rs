@@ -8,6 +8,8 @@ mod graphql;
 mod negotiate;
 mod observe;
 
+pub use client::client_address;
+
 use axum::{
     Router,
     extract::{DefaultBodyLimit, State},

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE};
 use serde_json::json;
 
+use ai_tracker::domain::EditorRole;
+
 use crate::helpers::{TestApp, all_nodes, spawn_app};
 
 async fn get(app: &TestApp, path: &str) -> (u16, String, String) {
@@ -257,9 +259,10 @@ async fn every_page_is_valid_html() {
     };
     let app = spawn_app().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut paths: Vec<String> = ["/", "/?country=US&sort=compute", "/plots", "/?country=USA", "/models/no-such-model"]
-        .map(String::from)
-        .to_vec();
+    let mut paths: Vec<String> =
+        ["/", "/?country=US&sort=compute", "/plots", "/?country=USA", "/models/no-such-model", "/feedback"]
+            .map(String::from)
+            .to_vec();
     for model in all_nodes(&app, "models", "slug", "").await {
         paths.push(format!("/models/{}", model["slug"].as_str().unwrap()));
     }
@@ -267,6 +270,18 @@ async fn every_page_is_valid_html() {
         let (_, _, body) = get(&app, path).await;
         std::fs::write(dir.path().join(format!("page-{i}.html")), body).unwrap();
     }
+    let (_, thanks) = post_feedback(
+        &app,
+        &[
+            ("kind", "NEW_MODEL"),
+            ("proposedModelName", "Valid Model"),
+            ("body", "A model worth adding to the catalog."),
+        ],
+    )
+    .await;
+    let (_, refused) = post_feedback(&app, &[("kind", "GENERAL"), ("body", "short")]).await;
+    std::fs::write(dir.path().join("feedback-thanks.html"), thanks).unwrap();
+    std::fs::write(dir.path().join("feedback-refused.html"), refused).unwrap();
     for (i, path) in ["/plots/compute.svg?highlight=gpt-4", "/plots/timeline.svg"].iter().enumerate() {
         let (_, _, body) = get(&app, path).await;
         std::fs::write(dir.path().join(format!("plot-{i}.svg")), body).unwrap();
@@ -278,4 +293,77 @@ async fn every_page_is_valid_html() {
         .expect("java runs");
     let report = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "the Nu Html Checker found errors in {:?}:\n{report}", paths);
+}
+
+async fn post_feedback(app: &TestApp, form: &[(&str, &str)]) -> (u16, String) {
+    let response = app.client.post(app.url("/feedback")).form(form).send().await.expect("request sent");
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// How many feedback submissions the editors' queue holds.
+async fn queued(app: &TestApp, token: &str) -> i64 {
+    let data = app.query_as(token, "{ feedbackQueue { totalCount } }", json!({})).await;
+    data["feedbackQueue"]["totalCount"].as_i64().unwrap()
+}
+
+fn tracking_code(html: &str) -> Option<String> {
+    let marker = "id=\"tracking-code\">";
+    let start = html.find(marker)? + marker.len();
+    Some(html[start..start + html[start..].find('<')?].to_owned())
+}
+
+#[tokio::test]
+async fn feedback_goes_through_the_api_and_shows_the_tracking_code() {
+    let app = spawn_app().await;
+    let id =
+        app.query(r#"{ model(slug: "gpt-4") { id } }"#, json!({})).await["model"]["id"].as_str().unwrap().to_owned();
+    let html = page(&app, "/models/gpt-4").await;
+    assert!(html.contains(&format!("name=\"subjectId\" value=\"{id}\"")), "the model page's form names the model");
+
+    let (status, html) = post_feedback(
+        &app,
+        &[
+            ("kind", "CORRECTION"),
+            ("subjectId", &id),
+            ("model", "gpt-4"),
+            ("modelName", "GPT-4"),
+            ("body", "The training compute estimate has been revised by Epoch."),
+            ("sourceUrl", ""),
+            ("submitterName", "Ada"),
+            ("contact", ""),
+            ("creditConsent", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    let code = tracking_code(&html).expect("the tracking code is shown");
+    let data = app
+        .query("query($code: String!) { feedbackStatus(trackingCode: $code) { kind status } }", json!({ "code": code }))
+        .await;
+    assert_eq!(data["feedbackStatus"], json!({ "kind": "CORRECTION", "status": "PENDING" }));
+    assert!(html.contains("href=\"/models/gpt-4\""), "a way back to the model");
+
+    // Refused input: the form again, naming the field, keeping what was typed; nothing stored.
+    let token = app.editor_token(EditorRole::Editor).await;
+    let before = queued(&app, &token).await;
+    let (status, html) =
+        post_feedback(&app, &[("kind", "NEW_MODEL"), ("proposedModelName", "Mystery-1"), ("body", "too short")]).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("<strong>body</strong>"), "{html}");
+    assert!(html.contains("value=\"Mystery-1\""), "the form keeps what was typed");
+    let (status, html) = post_feedback(&app, &[("kind", "GARDENING"), ("body", "A perfectly long enough body.")]).await;
+    assert_eq!(status, 400, "{html}");
+    assert_eq!(queued(&app, &token).await, before);
+
+    // A missing model, from /feedback.
+    let html = page(&app, "/feedback").await;
+    assert!(html.contains("value=\"NEW_MODEL\""));
+    let (status, html) = post_feedback(
+        &app,
+        &[("kind", "NEW_MODEL"), ("proposedModelName", "Mystery-1"), ("body", "Announced last week with 1e26 FLOP.")],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(tracking_code(&html).is_some());
+    assert_eq!(queued(&app, &token).await, before + 1);
 }

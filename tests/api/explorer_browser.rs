@@ -1,5 +1,6 @@
 //! The explorer in a real headless Chromium driven over WebDriver (chromedriver): open the
-//! catalog, filter it, open a model page, see its plot, open the compute plot, and keep a
+//! catalog, filter it, open a model page, see its plot, send feedback and see the tracking
+//! code, open the compute plot, and keep a
 //! screenshot of each in `target/explorer-screenshots/`. Skipped, with a message, where
 //! chromium or chromedriver is not installed, except under CI, where that is a failure.
 
@@ -144,6 +145,24 @@ async fn a_reader_filters_the_catalog_opens_a_model_and_sees_the_plot() {
     .await;
     browser.set_window_size(1280, 2400).await.unwrap();
     save_screenshot(&browser, "model.png").await;
+
+    // Feedback from the model page, answered with a tracking code the API knows.
+    browser.set_window_size(1280, 1000).await.unwrap();
+    browser.find(Locator::Id("fb-kind")).await.unwrap().select_by_value("CORRECTION").await.unwrap();
+    browser
+        .find(Locator::Id("fb-body"))
+        .await
+        .unwrap()
+        .send_keys("The announced date should be a day earlier.")
+        .await
+        .unwrap();
+    browser.find(Locator::Css("form.feedback button[type=submit]")).await.unwrap().click().await.unwrap();
+    let code = browser.wait().for_element(Locator::Id("tracking-code")).await.unwrap().text().await.unwrap();
+    let status = app
+        .query("query($code: String!) { feedbackStatus(trackingCode: $code) { status } }", json!({ "code": code }))
+        .await;
+    assert_eq!(status["feedbackStatus"]["status"], "PENDING");
+    save_screenshot(&browser, "feedback.png").await;
 
     // The compute plot alone, as another site embeds it.
     browser.set_window_size(1040, 760).await.unwrap();
