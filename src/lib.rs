@@ -4,6 +4,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod entity;
+pub mod explorer;
 pub mod graphql;
 pub mod http;
 pub mod metrics;

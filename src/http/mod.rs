@@ -1,7 +1,7 @@
 //! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/graphql/ws` (subscriptions),
-//! `/feed.atom`, `/export/models.{csv,json}`, `/healthz`, `/readyz` and `/metrics`, behind a body
-//! limit, a request timeout, CORS, compression (gzip or brotli, as the client's `Accept-Encoding`
-//! asks), tracing and a panic guard.
+//! `/feed.atom`, `/export/models.{csv,json}`, `/healthz`, `/readyz`, `/metrics` and the
+//! explorer's pages at `/`, behind a body limit, a request timeout, CORS, compression (gzip or
+//! brotli, as the client's `Accept-Encoding` asks), tracing and a panic guard.
 
 mod client;
 mod cors;
@@ -11,6 +11,8 @@ mod graphql;
 mod negotiate;
 mod observe;
 mod subscriptions;
+
+pub use client::client_address;
 
 use axum::{
     Router,
@@ -62,6 +64,7 @@ pub fn router(state: AppState, settings: &ServeSettings) -> anyhow::Result<Route
         .route("/export/models.json", get(export::json))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(crate::explorer::router())
         .route("/metrics", get(metrics))
         .route_layer(middleware::from_fn_with_state(state.metrics.clone(), observe::requests))
         .with_state(state)

@@ -10,6 +10,8 @@ mod editing;
 mod editors;
 mod epoch_agreement;
 mod epoch_import;
+mod explorer;
+mod explorer_browser;
 mod export;
 mod feed;
 mod feedback;

@@ -1,0 +1,71 @@
+//! Running a GraphQL document against the in-process schema with the request data an anonymous
+//! HTTP caller gets, and reading its `data` into the page's own serde structs.
+
+use std::net::IpAddr;
+
+use async_graphql::{Request, Variables};
+use serde::de::DeserializeOwned;
+use serde_json::Value as Json;
+
+use crate::graphql::{Caller, ClientAddress, request_loader};
+use crate::http::AppState;
+
+/// Why a page could not be made.
+#[derive(Debug)]
+pub enum PageError {
+    /// A query-string parameter (named) has a value the page cannot use.
+    BadInput {
+        field: String,
+        message: String,
+    },
+    NotFound(String),
+    /// The API refused: too many requests from this address; try again after so many seconds.
+    RateLimited(Option<u64>),
+    /// Logged with detail where it happens; the reader sees a generic message.
+    Internal,
+}
+
+impl PageError {
+    pub fn bad_input(field: &str, message: impl Into<String>) -> Self {
+        PageError::BadInput { field: field.to_owned(), message: message.into() }
+    }
+}
+
+/// Executes `document` as an anonymous caller from `client` and deserializes its `data`.
+/// A BAD_USER_INPUT answer becomes `BadInput` (the API names the field), RATE_LIMITED
+/// `RateLimited`; anything else is logged and becomes `Internal`.
+pub async fn run<T: DeserializeOwned>(
+    state: &AppState,
+    client: IpAddr,
+    document: &str,
+    variables: Json,
+) -> Result<T, PageError> {
+    let caller = Caller::Anonymous;
+    let request = Request::new(document)
+        .variables(Variables::from_json(variables))
+        .data(request_loader(state.db.clone(), caller.audience()))
+        .data(caller)
+        .data(ClientAddress(client));
+    let response = state.schema.execute(request).await;
+    if let Some(error) = response.errors.first() {
+        let error = serde_json::to_value(error).unwrap_or_default();
+        if error["extensions"]["code"] == "BAD_USER_INPUT" {
+            let field = error["extensions"]["field"].as_str().unwrap_or("filter").to_owned();
+            let message = error["message"].as_str().unwrap_or("invalid input").to_owned();
+            return Err(PageError::BadInput { field, message });
+        }
+        if error["extensions"]["code"] == "RATE_LIMITED" {
+            return Err(PageError::RateLimited(error["extensions"]["retryAfterSeconds"].as_u64()));
+        }
+        tracing::error!(%error, "an explorer query failed");
+        return Err(PageError::Internal);
+    }
+    let data = response.data.into_json().map_err(|error| {
+        tracing::error!(%error, "an explorer query's data is not JSON");
+        PageError::Internal
+    })?;
+    serde_json::from_value(data).map_err(|error| {
+        tracing::error!(%error, "an explorer query's data has an unexpected shape");
+        PageError::Internal
+    })
+}

@@ -1,0 +1,195 @@
+//! Feedback from readers: the form on every model page and at `/feedback` (for a model the
+//! catalog is missing), posted to `/feedback`, which runs the `submitFeedback` mutation as the
+//! caller's address and shows the tracking code. Works without JavaScript.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::{
+    Form,
+    extract::{ConnectInfo, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::api::{self, PageError};
+use super::format;
+use super::layout::{self, Section};
+use crate::http::{AppState, client_address};
+
+const SUBMIT: &str = r#"
+mutation ExplorerFeedback($input: SubmitFeedbackInput!) {
+  submitFeedback(input: $input) { status receivedAt trackingCode }
+}"#;
+
+/// What the form posts (every field a string, as browsers send them).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedbackForm {
+    kind: Option<String>,
+    subject_id: Option<String>,
+    /// The model page to go back to.
+    model: Option<String>,
+    model_name: Option<String>,
+    proposed_model_name: Option<String>,
+    body: Option<String>,
+    source_url: Option<String>,
+    submitter_name: Option<String>,
+    contact: Option<String>,
+    credit_consent: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Data {
+    submit_feedback: Receipt,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Receipt {
+    status: String,
+    received_at: String,
+    tracking_code: String,
+}
+
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// The form about one model (on its page) or, without one, about a missing model.
+pub fn form(subject: Option<(&str, &str, &str)>, values: &FeedbackForm, error: Option<&(String, String)>) -> Markup {
+    let kinds: &[(&str, &str)] = match subject {
+        Some(_) => {
+            &[("CORRECTION", "A correction"), ("RISK_COMMENT", "A comment on a risk"), ("GENERAL", "Something else")]
+        }
+        None => &[("NEW_MODEL", "A model the catalog is missing"), ("GENERAL", "Something else")],
+    };
+    let value = |v: &Option<String>| v.clone();
+    html! {
+        form.feedback method="post" action="/feedback" {
+            @if let Some((field, message)) = error {
+                p.notice.error role="alert" { "Please check " strong { (field) } ": " (message) }
+            }
+            @if let Some((id, slug, name)) = subject {
+                input type="hidden" name="subjectId" value=(id);
+                input type="hidden" name="model" value=(slug);
+                input type="hidden" name="modelName" value=(name);
+            }
+            div.field {
+                label for="fb-kind" { "What is it?" }
+                select #fb-kind name="kind" {
+                    @for (kind, text) in kinds {
+                        option value=(kind) selected[given(&values.kind) == Some(*kind)] { (text) }
+                    }
+                }
+            }
+            @if subject.is_none() {
+                div.field {
+                    label for="fb-name" { "Name of the missing model" }
+                    input #fb-name type="text" name="proposedModelName" maxlength="200" value=[value(&values.proposed_model_name)];
+                }
+            }
+            div.field {
+                label for="fb-body" { "Your feedback (10 to 5,000 characters)" }
+                textarea #fb-body name="body" rows="5" minlength="10" maxlength="5000" required { (values.body.as_deref().unwrap_or("")) }
+            }
+            div.field {
+                label for="fb-source" { "A page that supports it (optional)" }
+                input #fb-source type="url" name="sourceUrl" placeholder="https://" value=[value(&values.source_url)];
+            }
+            div.field {
+                label for="fb-submitter" { "Your name, to credit you (optional)" }
+                input #fb-submitter type="text" name="submitterName" maxlength="200" value=[value(&values.submitter_name)];
+            }
+            div.field {
+                label for="fb-contact" { "Your email, for the editors' questions only (optional; never shown, erased after review)" }
+                input #fb-contact type="email" name="contact" value=[value(&values.contact)];
+            }
+            div.field.check {
+                input #fb-credit type="checkbox" name="creditConsent" value="yes" checked[given(&values.credit_consent).is_some()];
+                label for="fb-credit" { "List my name among the contributors if the editors accept this" }
+            }
+            button type="submit" { "Send feedback" }
+        }
+    }
+}
+
+/// `GET /feedback`: the form for a model the catalog is missing.
+pub async fn page() -> Markup {
+    layout::page(
+        "Suggest a model",
+        Section::Other,
+        html! {
+            h1 { "Suggest a model or send feedback" }
+            p { "Is a large model missing from the catalog, or is something wrong? The editors read every message." }
+            (form(None, &FeedbackForm::default(), None))
+        },
+    )
+}
+
+/// `POST /feedback`: submits through the API as the caller's address (the one `/graphql` would
+/// count the rate limits against); shows the tracking code, or the form again with what to fix.
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(socket): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(values): Form<FeedbackForm>,
+) -> Response {
+    let client = client_address(&state.trusted_proxies, socket.ip(), &headers);
+    match send(&state, client, &values).await {
+        Ok(receipt) => layout::page("Thank you", Section::Other, thanks(&values, &receipt)).into_response(),
+        Err(PageError::BadInput { field, message }) => {
+            // The API names `input.body` and repeats the name in the message.
+            let message = message.strip_prefix(&format!("{field}: ")).unwrap_or(&message).to_owned();
+            let field = field.strip_prefix("input.").unwrap_or(&field).to_owned();
+            let subject = subject(&values);
+            let main = html! {
+                h1 { "Feedback not sent yet" }
+                (form(subject, &values, Some(&(field, message))))
+            };
+            (StatusCode::BAD_REQUEST, layout::page("Feedback not sent", Section::Other, main)).into_response()
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+fn subject(values: &FeedbackForm) -> Option<(&str, &str, &str)> {
+    Some((given(&values.subject_id)?, given(&values.model)?, given(&values.model_name).unwrap_or("the model")))
+}
+
+async fn send(state: &AppState, client: IpAddr, values: &FeedbackForm) -> Result<Receipt, PageError> {
+    let input = json!({
+        "kind": given(&values.kind).unwrap_or("GENERAL"),
+        "subjectId": given(&values.subject_id),
+        "proposedModelName": given(&values.proposed_model_name),
+        "body": values.body.as_deref().unwrap_or(""),
+        "sourceUrl": given(&values.source_url),
+        "submitterName": given(&values.submitter_name),
+        "contact": given(&values.contact),
+        "creditConsent": given(&values.credit_consent).is_some(),
+    });
+    let data: Data = api::run(state, client, SUBMIT, json!({ "input": input })).await?;
+    Ok(data.submit_feedback)
+}
+
+fn thanks(values: &FeedbackForm, receipt: &Receipt) -> Markup {
+    html! {
+        h1 { "Thank you" }
+        div.notice role="status" {
+            p { "Your feedback has arrived (" (format::label(&receipt.status).to_lowercase()) ", " (receipt.received_at.get(..10).unwrap_or(&receipt.received_at)) ")." }
+            p { "Your tracking code: " strong #tracking-code { (receipt.tracking_code) } }
+        }
+        p {
+            "Keep the code: it is the only way to follow your submission up, with the API's "
+            code { "feedbackStatus(trackingCode: \"" (receipt.tracking_code) "\")" } "."
+        }
+        @if let (Some(slug), Some(name)) = (given(&values.model), given(&values.model_name)) {
+            p { a href={ "/models/" (slug) } { "Back to " (name) } }
+        } @else {
+            p { a href="/" { "Back to the catalog" } }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! The page shell every explorer page shares (skip link, navigation, stylesheet) and the pages
+//! for errors.
+
+use axum::{
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use maud::{DOCTYPE, Markup, html};
+
+use super::api::PageError;
+
+const STYLESHEET: &str = include_str!("assets/style.css");
+
+/// `/assets/style.css`, cached for a day (it changes only with the binary).
+pub async fn stylesheet() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=86400")], STYLESHEET)
+}
+
+/// Which navigation entry is the current page.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Section {
+    Catalog,
+    Plots,
+    Other,
+}
+
+pub fn page(title: &str, section: Section, main: Markup) -> Markup {
+    let current = |s: Section| if s == section { Some("page") } else { None };
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · AI Tracker" }
+                link rel="stylesheet" href="/assets/style.css";
+            }
+            body {
+                a.skip href="#main" { "Skip to content" }
+                header.site {
+                    a.brand href="/" { "AI Tracker" }
+                    nav aria-label="Site" {
+                        ul {
+                            li { a href="/" aria-current=[current(Section::Catalog)] { "Catalog" } }
+                            li { a href="/plots" aria-current=[current(Section::Plots)] { "Plots" } }
+                            li { a href="/feedback" { "Suggest a model" } }
+                            li { a href="/graphql" { "GraphQL API" } }
+                        }
+                    }
+                }
+                main #main tabindex="-1" { (main) }
+                footer.site {
+                    p {
+                        "A public catalog of large AI models and the risks they pose. "
+                        "Everything here comes from the "
+                        a href="/graphql" { "GraphQL API" }
+                        "."
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, body) = match self {
+            PageError::BadInput { field, message } => (
+                StatusCode::BAD_REQUEST,
+                "Bad request",
+                html! {
+                    p { "The parameter " code { (field) } " is not usable: " (message) "." }
+                    p { a href="/" { "Back to the catalog" } }
+                },
+            ),
+            PageError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "Not found",
+                html! {
+                    p { (what) }
+                    p { a href="/" { "Back to the catalog" } }
+                },
+            ),
+            PageError::RateLimited(retry_after) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests",
+                html! {
+                    p {
+                        "Too many requests came from your address. Please try again"
+                        @if let Some(seconds) = retry_after { " in " (seconds.div_ceil(60)) " minutes" } @else { " later" }
+                        "."
+                    }
+                },
+            ),
+            PageError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                html! { p { "The page could not be made. Please try again later." } },
+            ),
+        };
+        let markup = page(title, Section::Other, html! { h1 { (title) } (body) });
+        (status, markup).into_response()
+    }
+}

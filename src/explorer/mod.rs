@@ -1,0 +1,33 @@
+//! The explorer: a small server-rendered site over the catalog at `/` (the catalog table, one
+//! page per model, the plots, the feedback form). It reads nothing directly: every page executes GraphQL documents
+//! against the in-process schema as an anonymous HTTP caller would, so it uses the API the way
+//! a frontend does. Templates are maud (checked at compile time); plots are SVG drawn on the
+//! server; the stylesheet ships in the binary; reading needs no JavaScript.
+
+mod api;
+mod catalog;
+mod chart;
+mod feedback;
+mod filter;
+mod form;
+mod format;
+mod layout;
+mod model;
+mod plots;
+
+use axum::{Router, routing::get};
+
+use crate::http::AppState;
+
+/// The explorer's routes (`http` puts them behind the same layers as the API, compression too).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(catalog::page))
+        .route("/models/{slug}", get(model::page))
+        .route("/feedback", get(feedback::page).post(feedback::submit))
+        .route("/plots", get(plots::page))
+        .route("/plots/compute.svg", get(plots::compute_svg))
+        .route("/plots/parameters.svg", get(plots::parameters_svg))
+        .route("/plots/timeline.svg", get(plots::timeline_svg))
+        .route("/assets/style.css", get(layout::stylesheet))
+}

@@ -1,0 +1,368 @@
+//! `/models/{slug}`: one model with every field, its sources, capabilities, risk assessments
+//! grouped by horizon and cause, lineage, history, and where it sits on the compute trend.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::api::{self, PageError};
+use super::feedback::{self, FeedbackForm};
+use super::format;
+use super::layout::{self, Section};
+use crate::http::AppState;
+
+const DOCUMENT: &str = r#"
+query ExplorerModel($slug: String!) {
+  model(slug: $slug) {
+    id slug name aliases announcedOn announcedPrecision
+    organizations { slug name country kind }
+    inputModalities outputModalities
+    parameters parametersConfidence parametersNote
+    trainingComputeFlop trainingComputeConfidence trainingComputeNote
+    trainingDataset trainingDatasetSize trainingDatasetSizeUnit
+    datasets { name }
+    hardware trainingCostUsd trainingCostNote access license
+    description industryContext
+    capabilities { status evidence sourceUrl capability { name category } }
+    riskAssessments { horizon cause category severity likelihood summary rationale confidence assessedOn author }
+    baseModel { slug name }
+    derivedModels { slug name }
+    sources { url title }
+    thresholdsCrossed { name flop }
+    updatedAt
+    revisions(first: 20) {
+      totalCount
+      nodes { action author summary changedFields createdAt }
+    }
+  }
+}"#;
+
+#[derive(Deserialize)]
+struct Data {
+    model: Option<Model>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Model {
+    id: String,
+    slug: String,
+    name: String,
+    aliases: Vec<String>,
+    announced_on: Option<String>,
+    announced_precision: String,
+    organizations: Vec<Organization>,
+    input_modalities: Vec<String>,
+    output_modalities: Vec<String>,
+    parameters: Option<f64>,
+    parameters_confidence: String,
+    parameters_note: Option<String>,
+    training_compute_flop: Option<f64>,
+    training_compute_confidence: String,
+    training_compute_note: Option<String>,
+    training_dataset: Option<String>,
+    training_dataset_size: Option<f64>,
+    training_dataset_size_unit: Option<String>,
+    datasets: Vec<Named>,
+    hardware: Option<String>,
+    training_cost_usd: Option<f64>,
+    training_cost_note: Option<String>,
+    access: String,
+    license: Option<String>,
+    description: String,
+    industry_context: String,
+    capabilities: Vec<CapabilityLink>,
+    risk_assessments: Vec<Risk>,
+    base_model: Option<Linked>,
+    derived_models: Vec<Linked>,
+    sources: Vec<Source>,
+    thresholds_crossed: Vec<Threshold>,
+    updated_at: String,
+    revisions: Revisions,
+}
+
+#[derive(Deserialize)]
+struct Organization {
+    name: String,
+    country: String,
+    kind: String,
+}
+
+#[derive(Deserialize)]
+struct Named {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Linked {
+    slug: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct Source {
+    url: String,
+    title: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Threshold {
+    name: String,
+    flop: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CapabilityLink {
+    status: String,
+    evidence: Option<String>,
+    source_url: Option<String>,
+    capability: Capability,
+}
+
+#[derive(Deserialize)]
+struct Capability {
+    name: String,
+    category: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Risk {
+    horizon: String,
+    cause: String,
+    category: String,
+    severity: String,
+    likelihood: String,
+    summary: String,
+    rationale: String,
+    confidence: String,
+    assessed_on: String,
+    author: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Revisions {
+    total_count: i64,
+    nodes: Vec<Revision>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Revision {
+    action: String,
+    author: String,
+    summary: Option<String>,
+    changed_fields: Vec<String>,
+    created_at: String,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path(slug): Path<String>,
+) -> Result<Markup, PageError> {
+    if slug.len() > 200 {
+        return Err(PageError::NotFound("There is no model by that name.".into()));
+    }
+    let data: Data = api::run(&state, client.ip(), DOCUMENT, json!({ "slug": slug })).await?;
+    let model = data.model.ok_or_else(|| PageError::NotFound(format!("The catalog has no model “{slug}”.")))?;
+    Ok(layout::page(&model.name, Section::Other, render(&model)))
+}
+
+/// An estimate with its confidence and note.
+fn estimate(value: String, confidence: &str, note: Option<&str>) -> Markup {
+    html! {
+        (value)
+        " " span.tag { (format::label(confidence)) }
+        @if let Some(note) = note { br; span.muted { (note) } }
+    }
+}
+
+fn render(m: &Model) -> Markup {
+    let modalities = |v: &[String]| v.iter().map(|x| format::label(x)).collect::<Vec<_>>().join(", ");
+    html! {
+        p { a href="/" { "← Catalog" } }
+        h1 { (m.name) }
+        @if !m.aliases.is_empty() { p.muted { "Also known as " (m.aliases.join(", ")) } }
+        @if !m.description.is_empty() { div.prose { (m.description) } }
+        h2 { "Facts" }
+        dl.facts {
+            dt { "Organizations" }
+            dd {
+                @for (i, o) in m.organizations.iter().enumerate() {
+                    @if i > 0 { "; " }
+                    (o.name) " (" (o.country) ", " (format::label(&o.kind).to_lowercase()) ")"
+                }
+                @if m.organizations.is_empty() { "—" }
+            }
+            dt { "Announced" } dd { (format::date(m.announced_on.as_deref(), &m.announced_precision)) }
+            dt { "Input modalities" } dd { (modalities(&m.input_modalities)) }
+            dt { "Output modalities" } dd { (modalities(&m.output_modalities)) }
+            dt { "Parameters" }
+            dd { (estimate(format::count(m.parameters), &m.parameters_confidence, m.parameters_note.as_deref())) }
+            dt { "Training compute" }
+            dd { (estimate(format!("{} FLOP", format::flop(m.training_compute_flop)), &m.training_compute_confidence, m.training_compute_note.as_deref())) }
+            dt { "Compute thresholds crossed" }
+            dd {
+                @if m.thresholds_crossed.is_empty() { "none" }
+                @for (i, t) in m.thresholds_crossed.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    (t.name) " (" (format::flop(Some(t.flop))) ")"
+                }
+            }
+            dt { "Training data" }
+            dd {
+                (m.training_dataset.as_deref().unwrap_or("—"))
+                @if let Some(size) = m.training_dataset_size {
+                    " (" (format::count(Some(size))) " " (m.training_dataset_size_unit.as_deref().map(|u| format::label(u).to_lowercase()).unwrap_or_default()) ")"
+                }
+                @if !m.datasets.is_empty() {
+                    br; "Datasets: " (m.datasets.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", "))
+                }
+            }
+            dt { "Hardware" } dd { (m.hardware.as_deref().unwrap_or("—")) }
+            dt { "Training cost" }
+            dd {
+                (format::dollars(m.training_cost_usd))
+                @if let Some(note) = &m.training_cost_note { br; span.muted { (note) } }
+            }
+            dt { "Access" } dd { (format::label(&m.access)) }
+            dt { "License" } dd { (m.license.as_deref().unwrap_or("—")) }
+            dt { "Lineage" }
+            dd {
+                @if let Some(base) = &m.base_model {
+                    "Derived from " a href={ "/models/" (base.slug) } { (base.name) } ". "
+                }
+                @if !m.derived_models.is_empty() {
+                    "Models derived from it: "
+                    @for (i, d) in m.derived_models.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href={ "/models/" (d.slug) } { (d.name) }
+                    }
+                    "."
+                }
+                @if m.base_model.is_none() && m.derived_models.is_empty() { "none recorded" }
+            }
+            dt { "Last changed" } dd { (m.updated_at.get(..10).unwrap_or(&m.updated_at)) }
+        }
+        @if !m.industry_context.is_empty() {
+            h2 { "In the industry" }
+            div.prose { (m.industry_context) }
+        }
+        h2 { "On the compute trend" }
+        figure {
+            img src={ "/plots/compute.svg?highlight=" (m.slug) } width="960" height="560"
+                alt={ "Training compute of every model in the catalog against its announced date, log scale, with the fitted trend line; " (m.name) " is marked." };
+            figcaption { "Training compute against announced date; " (m.name) " is circled. " a href="/plots" { "More plots" } }
+        }
+        (capabilities(&m.capabilities))
+        (risks(&m.risk_assessments))
+        h2 { "Sources" }
+        @if m.sources.is_empty() { p { "None recorded." } }
+        ul {
+            @for s in &m.sources { li { a href=(s.url) rel="nofollow" { (s.title.as_deref().unwrap_or(&s.url)) } } }
+        }
+        (history(&m.revisions))
+        h2 #feedback { "Feedback" }
+        p { "Is something about " (m.name) " wrong or missing? Tell the editors; they read every message." }
+        (feedback::form(Some((&m.id, &m.slug, &m.name)), &FeedbackForm::default(), None))
+    }
+}
+
+fn capabilities(links: &[CapabilityLink]) -> Markup {
+    let group = |status: &str| links.iter().filter(|l| l.status == status).collect::<Vec<_>>();
+    html! {
+        h2 { "Capabilities" }
+        @for (status, heading) in [("DEMONSTRATED", "Demonstrated"), ("EXTRAPOLATED", "Extrapolated (expected of a 2–10× scaled successor)")] {
+            h3 { (heading) }
+            @let these = group(status);
+            @if these.is_empty() { p { "None recorded." } }
+            @else {
+                ul {
+                    @for l in these {
+                        li {
+                            strong { (l.capability.name) } " " span.tag { (format::label(&l.capability.category)) }
+                            @if let Some(e) = &l.evidence { " — " (e) }
+                            @if let Some(url) = &l.source_url { " (" a href=(url) rel="nofollow" { "source" } ")" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn risks(risks: &[Risk]) -> Markup {
+    html! {
+        h2 { "Risk assessments" }
+        @if risks.is_empty() { p { "None recorded." } }
+        @for (horizon, heading) in [("IMMEDIATE", "Immediate: from the model as it is"), ("NEAR_TERM", "Near term: from a 2–10× scaled successor")] {
+            @let of_horizon = risks.iter().filter(|r| r.horizon == horizon).collect::<Vec<_>>();
+            @if !of_horizon.is_empty() {
+                h3 { (heading) }
+                @for cause in ["ACCIDENTAL", "MALICIOUS", "STRUCTURAL"] {
+                    @let these = of_horizon.iter().filter(|r| r.cause == cause).collect::<Vec<_>>();
+                    @if !these.is_empty() {
+                        h4 { (format::label(cause)) }
+                        ul {
+                            @for r in these {
+                                li {
+                                    strong { (format::label(&r.category)) } ": " (r.summary)
+                                    br;
+                                    span.muted {
+                                        "Severity " (format::label(&r.severity).to_lowercase())
+                                        ", likelihood " (format::label(&r.likelihood).to_lowercase())
+                                        ", confidence " (format::label(&r.confidence).to_lowercase())
+                                        "; assessed " (r.assessed_on)
+                                        @if let Some(a) = &r.author { " by " (a) }
+                                    }
+                                    @if !r.rationale.is_empty() { div.prose { (r.rationale) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A timestamp as its day, with the instant to the second for machines.
+fn when(timestamp: &str) -> Markup {
+    match chrono::DateTime::parse_from_rfc3339(timestamp) {
+        Ok(t) => {
+            html! { time datetime=(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) { (t.format("%Y-%m-%d")) } }
+        }
+        Err(_) => html! { (timestamp) },
+    }
+}
+
+fn history(revisions: &Revisions) -> Markup {
+    html! {
+        h2 { "History" }
+        p.muted { (revisions.total_count) " recorded changes" @if revisions.total_count > 20 { "; the 20 latest:" } }
+        @if !revisions.nodes.is_empty() {
+            div.table-wrap {
+                table {
+                    thead { tr { th scope="col" { "When" } th scope="col" { "Change" } th scope="col" { "By" } th scope="col" { "Fields" } th scope="col" { "Summary" } } }
+                    tbody {
+                        @for r in &revisions.nodes {
+                            tr {
+                                td { (when(&r.created_at)) }
+                                td { (format::label(&r.action)) }
+                                td { (r.author) }
+                                td { (r.changed_fields.join(", ")) }
+                                td { (r.summary.as_deref().unwrap_or("")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
