@@ -36,7 +36,7 @@ pub use filters::model_filter_from_json;
 pub use loaders::for_request as request_loader;
 pub use mutation::Mutation;
 pub use node::global_id;
-pub use operation::operation_type;
+pub use operation::{is_request_error, operation_type};
 pub use query::Query;
 pub use subscription::Subscription;
 

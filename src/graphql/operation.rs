@@ -38,10 +38,16 @@ struct Observer {
     kind: Mutex<OperationKind>,
 }
 
+/// A request error is one raised before execution: the response has no data and no error
+/// has a path.
+pub fn is_request_error(response: &Response) -> bool {
+    response.data == Value::Null && !response.errors.is_empty() && response.errors.iter().all(|e| e.path.is_empty())
+}
+
 fn outcome(response: &Response) -> Outcome {
     if response.errors.is_empty() {
         Outcome::Ok
-    } else if response.data == Value::Null && response.errors.iter().all(|e| e.path.is_empty()) {
+    } else if is_request_error(response) {
         Outcome::Rejected
     } else {
         Outcome::Error

@@ -20,7 +20,7 @@ use serde_json::{Map, Value as Json, json};
 use super::AppState;
 use super::client::client_address;
 use super::negotiate::{MediaType, is_json_body, response_type, wants_html};
-use crate::graphql::{Caller, ClientAddress, operation_type, request_loader, to_graphql, with_code};
+use crate::graphql::{Caller, ClientAddress, is_request_error, operation_type, request_loader, to_graphql, with_code};
 use crate::service::{ServiceError, editors};
 
 /// A failure before GraphQL runs: malformed HTTP, JSON or parameters.
@@ -155,14 +155,6 @@ async fn execute(
     }
     let response = state.schema.execute(request).await;
     respond(response, media)
-}
-
-/// A request error is one raised before execution: the response has no data and no error
-/// has a path.
-fn is_request_error(response: &Response) -> bool {
-    response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty())
 }
 
 fn respond(mut response: Response, media: MediaType) -> HttpResponse {
