@@ -111,9 +111,9 @@ psql -d "$DB" -Atc "SELECT 'models ' || count(*) FROM model UNION ALL SELECT 'ca
   FROM model_capability UNION ALL SELECT 'risk assessments ' || count(*) FROM risk_assessment" | sed 's/^/bench: /' >&2
 
 # --- servers -----------------------------------------------------------------------------------
-start_ours() { # log name
+start_ours() { # log-name response-cache-bytes (0: no response cache)
   port_free "$OUR_PORT"
-  DATABASE_URL=$DATABASE_URL AI_TRACKER_ADDR=127.0.0.1:$OUR_PORT RUST_LOG=warn \
+  DATABASE_URL=$DATABASE_URL AI_TRACKER_ADDR=127.0.0.1:$OUR_PORT RUST_LOG=warn AI_TRACKER_RESPONSE_CACHE_BYTES=$2 \
     "$BIN" serve --no-seed >"$WORK/$1.log" 2>&1 &
   OUR_PID=$!
   PIDS+=("$OUR_PID")
@@ -165,7 +165,7 @@ if [ -r "$PG_LOG" ]; then
   LOGGING=1
   psql -q -d "$DB" -c "ALTER DATABASE $DB SET log_statement = 'all'"
 fi
-start_ours check-ours
+start_ours check-ours 0 # statements are counted on runs, not on cached answers
 [ $LOGGING = 1 ] && STATEMENTS="ai-tracker $(count_statements "http://127.0.0.1:$OUR_PORT/graphql" \
   "$BENCH/queries/catalog_page.graphql" 5)"
 if [ $POSTGRAPHILE = 1 ]; then
@@ -233,12 +233,18 @@ load_server() { # server pid url query-dir
   PEAK_MB=$(python3 -c "print(round($(cat "$WORK/rss") / 1024, 1))")
 }
 
-start_ours load-ours
+# Without the response cache (every request runs), then with it (the default, 16 MiB).
+start_ours load-ours 0
 load_server ai-tracker "$OUR_PID" "http://127.0.0.1:$OUR_PORT/graphql" "$BENCH/queries"
 RSS_MB=$PEAK_MB
 stop "$OUR_PID"
+start_ours load-ours-cache 16777216
+load_server ai-tracker+cache "$OUR_PID" "http://127.0.0.1:$OUR_PORT/graphql" "$BENCH/queries"
+RSS_CACHE_MB=$PEAK_MB
+stop "$OUR_PID"
 # Anything the service complained of under load (the JWT-secret notice is expected here).
-grep -v 'AI_TRACKER_JWT_SECRET is not set' "$WORK/load-ours.log" | grep -E 'WARN|ERROR' | sed 's/\x1b\[[0-9;]*m//g' |
+cat "$WORK/load-ours.log" "$WORK/load-ours-cache.log" | grep -v 'AI_TRACKER_JWT_SECRET is not set' |
+  grep -E 'WARN|ERROR' | sed 's/\x1b\[[0-9;]*m//g' |
   sed 's/^[^ ]* *//' | sort | uniq -c | sort -rn | head -5 | sed 's/^/bench: ai-tracker logged under load: /' >&2 || true
 
 PGL_RSS_MB=""
@@ -291,6 +297,7 @@ json.dump({
   "ai_tracker_build": "$BUILD",
   "postgres": "$(psql -d "$DB" -Atc 'SHOW server_version')",
   "rss_mb": "$RSS_MB",
+  "rss_cache_mb": "$RSS_CACHE_MB",
   "postgraphile_rss_mb": "$PGL_RSS_MB",
   "statements_per_request": "$STATEMENTS",
 }, open(sys.argv[1], "w"))

@@ -120,6 +120,15 @@ pub struct ServeSettings {
     /// How long, in seconds, shutdown waits for open websockets to say goodbye.
     #[arg(long, env = "AI_TRACKER_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+
+    /// How many bytes of anonymous query answers the response cache may hold; 0 turns it off.
+    #[arg(long, env = "AI_TRACKER_RESPONSE_CACHE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub response_cache_bytes: u64,
+
+    /// The `Cache-Control` max-age, in seconds, of anonymous GET answers: how long a CDN or
+    /// browser may reuse one before revalidating it with its `ETag`.
+    #[arg(long, env = "AI_TRACKER_CACHE_MAX_AGE_SECS", default_value_t = 5)]
+    pub cache_max_age_secs: u32,
 }
 
 /// A reverse proxy (an address or a network) whose forwarded client address is believed.
@@ -218,6 +227,8 @@ impl Default for ServeSettings {
             public_url: None,
             change_poll_ms: 250,
             shutdown_grace_secs: 10,
+            response_cache_bytes: 16 * 1024 * 1024,
+            cache_max_age_secs: 5,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! What `/metrics` reports, in Prometheus' text format: HTTP requests by route and status class
 //! with a latency histogram, GraphQL operations by type and outcome with a latency histogram, the
-//! database pool, open subscriptions, and the process (memory, CPU, file descriptors).
+//! database pool, open subscriptions, the response cache (lookups by result, bytes held), and
+//! the process (memory, CPU, file descriptors).
 //!
 //! Every label takes its value from a fixed set (the router's route patterns, status classes,
 //! operation types, outcomes), never from something a client chooses freely such as an
@@ -59,6 +60,27 @@ impl Outcome {
     }
 }
 
+/// What the response cache did with one request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheResult {
+    /// Answered from the cache (or from a run another request made at the same time).
+    Hit,
+    /// Ran, and the answer was offered to the cache.
+    Miss,
+    /// Not cacheable: an editor's request, the cache off, or changes not being followed.
+    Bypass,
+}
+
+impl CacheResult {
+    fn label(self) -> &'static str {
+        match self {
+            CacheResult::Hit => "hit",
+            CacheResult::Miss => "miss",
+            CacheResult::Bypass => "bypass",
+        }
+    }
+}
+
 /// The service's metrics; cheap to clone (shared).
 #[derive(Clone)]
 pub struct Metrics {
@@ -74,6 +96,8 @@ struct Inner {
     pool_connections: IntGaugeVec,
     pool_max: IntGauge,
     subscriptions_open: IntGauge,
+    cache_lookups: IntCounterVec,
+    cache_bytes: IntGauge,
 }
 
 impl Default for Metrics {
@@ -123,6 +147,13 @@ impl Metrics {
                 .expect("valid");
         let subscriptions_open =
             IntGauge::new("ai_tracker_subscriptions_open", "GraphQL subscriptions open now").expect("valid metric");
+        let cache_lookups = IntCounterVec::new(
+            Opts::new("ai_tracker_response_cache_requests_total", "GraphQL requests by what the response cache did"),
+            &["result"],
+        )
+        .expect("valid metric");
+        let cache_bytes = IntGauge::new("ai_tracker_response_cache_bytes", "Bytes the response cache holds now")
+            .expect("valid metric");
         for collector in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_duration.clone()),
@@ -131,6 +162,8 @@ impl Metrics {
             Box::new(pool_connections.clone()),
             Box::new(pool_max.clone()),
             Box::new(subscriptions_open.clone()),
+            Box::new(cache_lookups.clone()),
+            Box::new(cache_bytes.clone()),
         ] {
             registry.register(collector).expect("each metric registers once");
         }
@@ -148,6 +181,8 @@ impl Metrics {
                 pool_connections,
                 pool_max,
                 subscriptions_open,
+                cache_lookups,
+                cache_bytes,
             }),
         }
     }
@@ -171,10 +206,16 @@ impl Metrics {
         self.inner.graphql_duration.with_label_values(&[kind.label()]).observe(seconds);
     }
 
-    /// Everything, in Prometheus' text exposition format (version 0.0.4), with the pool and
-    /// subscription gauges read now.
-    pub fn render(&self, pool: PoolStatus, subscriptions_open: i64) -> String {
+    /// One GraphQL request over HTTP, by what the response cache did with it.
+    pub fn observe_cache(&self, result: CacheResult) {
+        self.inner.cache_lookups.with_label_values(&[result.label()]).inc();
+    }
+
+    /// Everything, in Prometheus' text exposition format (version 0.0.4), with the pool,
+    /// subscription and cache gauges read now.
+    pub fn render(&self, pool: PoolStatus, subscriptions_open: i64, cache_bytes: u64) -> String {
         let inner = &self.inner;
+        inner.cache_bytes.set(i64::try_from(cache_bytes).unwrap_or(i64::MAX));
         inner.pool_connections.with_label_values(&["idle"]).set(i64::from(pool.idle));
         inner.pool_connections.with_label_values(&["in_use"]).set(i64::from(pool.open.saturating_sub(pool.idle)));
         inner.pool_max.set(i64::from(pool.max));

@@ -13,7 +13,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use crate::auth::{TokenKeys, password};
 use crate::config::{DatabaseSettings, ServeSettings};
 use crate::graphql::{SchemaData, build_schema};
-use crate::http::{AppState, router};
+use crate::http::{AppState, PersistedQueries, ResponseCache, router};
 use crate::metrics::Metrics;
 use crate::service::feedback;
 use crate::service::{
@@ -80,6 +80,9 @@ impl Application {
             public_url: settings.public_url.clone(),
             shutdown: shutdown.clone(),
             sockets: sockets.clone(),
+            cache: ResponseCache::new(settings.response_cache_bytes, changes.clone()),
+            persisted: PersistedQueries::default(),
+            cache_max_age: settings.cache_max_age_secs,
         };
         let router = router(state, settings)?;
         let listener = TcpListener::bind(&settings.addr).await?;

@@ -1,4 +1,5 @@
-//! Which operation of a document a request runs, and how long it took, by type and outcome.
+//! Which operation of a document a request runs, and how long it took, by type and outcome; and
+//! after a mutation, word to the change hub that this process wrote (so its caches move on).
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -10,6 +11,7 @@ use async_graphql::{
 };
 
 use crate::metrics::{Metrics, OperationKind, Outcome};
+use crate::service::changes::ChangeHub;
 
 /// The type of the operation `name` selects in `document` (the only one, when unnamed), if any.
 pub fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
@@ -22,7 +24,8 @@ pub fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Opti
     }
 }
 
-/// Counts every operation for `/metrics`.
+/// Counts every operation for `/metrics`, and tells the change hub (from the schema's data, when
+/// it has one) after every mutation.
 pub struct OperationMetrics(pub Metrics);
 
 impl ExtensionFactory for OperationMetrics {
@@ -61,6 +64,11 @@ impl Extension for Observer {
         let response = next.run(ctx).await;
         let kind = self.kind.lock().map(|k| *k).unwrap_or(OperationKind::Unknown);
         self.metrics.observe_operation(kind, outcome(&response), started.elapsed().as_secs_f64());
+        if kind == OperationKind::Mutation
+            && let Some(changes) = ctx.data_opt::<ChangeHub>()
+        {
+            changes.written();
+        }
         response
     }
 

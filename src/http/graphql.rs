@@ -1,6 +1,12 @@
 //! `/graphql` per the GraphQL-over-HTTP specification: POST for everything, GET for queries only
 //! (and GraphiQL for browsers), `application/graphql-response+json` with 4xx statuses for request
 //! errors, `application/json` with 200, no batching, and every error with `extensions.code`.
+//!
+//! A request's way: its parameters (JSON body or query string), its query (Apollo's persisted
+//! queries, `persisted`), its caller (a Bearer token, or anonymous), then the response cache for
+//! anonymous requests (`response_cache`) around the schema's run. Anonymous GET answers carry an
+//! `ETag` and `Cache-Control: public, max-age` so that browsers and CDNs can keep and revalidate
+//! them; editors' answers are `private, no-store`.
 
 use std::{collections::HashMap, net::SocketAddr};
 
@@ -12,7 +18,7 @@ use async_graphql::{
 use axum::{
     body::Bytes,
     extract::{ConnectInfo, RawQuery, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{Html, IntoResponse, Response as HttpResponse},
 };
 use serde_json::{Map, Value as Json, json};
@@ -20,7 +26,10 @@ use serde_json::{Map, Value as Json, json};
 use super::AppState;
 use super::client::client_address;
 use super::negotiate::{MediaType, is_json_body, response_type, wants_html};
+use super::persisted::Refusal;
+use super::response_cache::{Answer, Served, etag_of};
 use crate::graphql::{Caller, ClientAddress, is_request_error, operation_type, request_loader, to_graphql, with_code};
+use crate::metrics::CacheResult;
 use crate::service::{ServiceError, editors};
 
 /// A failure before GraphQL runs: malformed HTTP, JSON or parameters.
@@ -29,9 +38,10 @@ fn reject(status: StatusCode, media: MediaType, message: &str) -> HttpResponse {
     (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response()
 }
 
-/// The GraphQL request's parameters, from a JSON body or a query string.
+/// The GraphQL request's parameters, from a JSON body or a query string. The query may be left
+/// out when `extensions.persistedQuery` names it.
 struct Params {
-    query: String,
+    query: Option<String>,
     variables: Option<Map<String, Json>>,
     operation_name: Option<String>,
     extensions: Option<Map<String, Json>>,
@@ -42,9 +52,9 @@ fn params_from_json(body: Json) -> Result<Params, &'static str> {
         return Err("the body must be one JSON object (batches are not supported)");
     };
     let query = match body.remove("query") {
-        Some(Json::String(q)) => q,
+        Some(Json::String(q)) => Some(q),
+        None | Some(Json::Null) => None,
         Some(_) => return Err("`query` must be a string"),
-        None => return Err("the body has no `query`"),
     };
     let variables = match body.remove("variables") {
         None | Some(Json::Null) => None,
@@ -69,7 +79,7 @@ fn params_from_query_string(raw: &str) -> Result<Params, &'static str> {
     for (k, v) in url::form_urlencoded::parse(raw.as_bytes()) {
         pairs.entry(k.into_owned()).or_insert_with(|| v.into_owned());
     }
-    let query = pairs.remove("query").ok_or("the request has no `query` parameter")?;
+    let query = pairs.remove("query");
     let object = |name: &'static str, text: Option<String>| -> Result<Option<Map<String, Json>>, &'static str> {
         match text.as_deref().map(serde_json::from_str::<Json>) {
             None => Ok(None),
@@ -83,10 +93,10 @@ fn params_from_query_string(raw: &str) -> Result<Params, &'static str> {
     Ok(Params { query, variables, operation_name: pairs.remove("operationName"), extensions })
 }
 
-/// The type of the operation the request would run, if the document parses and names one.
-fn requested_operation(params: &Params) -> Option<OperationType> {
-    let document = parse_query(&params.query).ok()?;
-    operation_type(&document, params.operation_name.as_deref())
+/// The type of the operation a query would run, if the document parses and names one.
+fn requested_operation(query: &str, operation_name: Option<&str>) -> Option<OperationType> {
+    let document = parse_query(query).ok()?;
+    operation_type(&document, operation_name)
 }
 
 /// The caller the `Authorization` header names: anonymous without one, an editor for a token
@@ -127,41 +137,87 @@ fn refuse(error: ServiceError, media: MediaType) -> HttpResponse {
     response
 }
 
+/// Runs a request whose parameters were read: finds its query, checks its caller, and answers
+/// from the response cache or by running it.
 async fn execute(
     state: &AppState,
+    method: Method,
     headers: &HeaderMap,
     client: SocketAddr,
     params: Params,
     media: MediaType,
 ) -> HttpResponse {
+    let query = match state.persisted.resolve(params.query, params.extensions.as_ref()) {
+        Ok(query) => query,
+        Err(Refusal::NotFound) => return not_found(media),
+        Err(Refusal::BadRequest(message)) => return reject(StatusCode::BAD_REQUEST, media, message),
+    };
+    // GET must refuse a mutation before it runs; POST learns the type only when it runs.
+    let operation = (method == Method::GET).then(|| requested_operation(&query, params.operation_name.as_deref()));
+    if matches!(operation, Some(Some(OperationType::Mutation | OperationType::Subscription))) {
+        let mut response =
+            reject(StatusCode::METHOD_NOT_ALLOWED, media, "GET runs queries only: send mutations with POST");
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
     let caller = match caller(state, headers).await {
         Ok(caller) => caller,
         Err(error) => return refuse(error, media),
     };
-    let mut request = Request::new(params.query)
-        .variables(Variables::from_json(Json::Object(params.variables.unwrap_or_default())))
-        .data(request_loader(state.db.clone(), caller.audience()))
-        .data(caller)
-        .data(ClientAddress(client_address(&state.trusted_proxies, client.ip(), headers)));
-    if let Some(name) = params.operation_name {
-        request = request.operation_name(name);
-    }
-    if let Some(extensions) = params.extensions {
-        for (k, v) in extensions {
+    let anonymous = matches!(caller, Caller::Anonymous);
+    let key = if anonymous {
+        state.cache.key(&query, params.operation_name.as_deref(), params.variables.as_ref())
+    } else {
+        None
+    };
+    // Built and run only when the cache has no answer.
+    let run = async {
+        let operation = operation.unwrap_or_else(|| requested_operation(&query, params.operation_name.as_deref()));
+        let mut request = Request::new(query)
+            .variables(Variables::from_json(Json::Object(params.variables.unwrap_or_default())))
+            .data(request_loader(state.db.clone(), caller.audience()))
+            .data(caller)
+            .data(ClientAddress(client_address(&state.trusted_proxies, client.ip(), headers)));
+        if let Some(name) = params.operation_name {
+            request = request.operation_name(name);
+        }
+        for (k, v) in params.extensions.unwrap_or_default() {
+            if k == "persistedQuery" {
+                continue;
+            }
             if let Ok(value) = async_graphql::Value::from_json(v) {
                 request.extensions.insert(k, value);
             }
         }
-    }
-    let response = state.schema.execute(request).await;
-    respond(response, media)
+        render(state.schema.execute(request).await, operation == Some(OperationType::Query))
+    };
+    let (served, result) = match key {
+        Some(key) => state.cache.answer(key, run).await,
+        None => (Served::Once(run.await), CacheResult::Bypass),
+    };
+    state.metrics.observe_cache(result);
+    let reuse = (method == Method::GET).then_some(Reuse { anonymous, max_age: state.cache_max_age, headers });
+    respond(served, media, reuse)
 }
 
-fn respond(mut response: Response, media: MediaType) -> HttpResponse {
+/// The hash of an Apollo persisted query is not known here: the client sends the query again.
+fn not_found(media: MediaType) -> HttpResponse {
+    let body = json!({ "errors": [{
+        "message": "PersistedQueryNotFound",
+        "extensions": { "code": "PERSISTED_QUERY_NOT_FOUND" },
+    }] });
+    let status = if media == MediaType::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response()
+}
+
+/// The response body, with every error given its code; cacheable when it is a query's data
+/// without errors.
+fn render(mut response: Response, is_query: bool) -> Answer {
     let request_error = is_request_error(&response);
     let default_code = if request_error { "GRAPHQL_VALIDATION_FAILED" } else { "BAD_USER_INPUT" };
     let errors: Vec<ServerError> =
         std::mem::take(&mut response.errors).into_iter().map(|e| with_code(e, default_code)).collect();
+    let cacheable = is_query && errors.is_empty();
     let body = if request_error {
         json!({ "errors": errors })
     } else {
@@ -174,9 +230,54 @@ fn respond(mut response: Response, media: MediaType) -> HttpResponse {
         }
         body
     };
+    Answer { body: Bytes::from(body.to_string()), request_error, cacheable }
+}
+
+/// What a GET answer says about being kept by browsers and CDNs.
+struct Reuse<'a> {
+    anonymous: bool,
+    max_age: u32,
+    headers: &'a HeaderMap,
+}
+
+fn respond(served: Served, media: MediaType, reuse: Option<Reuse<'_>>) -> HttpResponse {
+    let (body, request_error, cacheable, etag) = match served {
+        Served::Kept(kept) => (kept.body.clone(), false, true, Some(kept.etag.clone())),
+        Served::Once(answer) => (answer.body, answer.request_error, answer.cacheable, None),
+    };
     let status =
         if request_error && media == MediaType::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response()
+    let content_type = [(header::CONTENT_TYPE, media.content_type())];
+    let Some(reuse) = reuse else { return (status, content_type, body).into_response() };
+    let (cache_control, etag) = match (reuse.anonymous, cacheable) {
+        (false, _) => (HeaderValue::from_static("private, no-store"), None),
+        (true, false) => (HeaderValue::from_static("no-store"), None),
+        (true, true) => (
+            HeaderValue::from_str(&format!("public, max-age={}", reuse.max_age)).expect("a number is a valid header"),
+            Some(etag.unwrap_or_else(|| etag_of(&body))),
+        ),
+    };
+    let unchanged = etag.as_ref().is_some_and(|etag| if_none_match(reuse.headers, etag));
+    let mut response =
+        if unchanged { StatusCode::NOT_MODIFIED.into_response() } else { (status, content_type, body).into_response() };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, cache_control);
+    headers.insert(header::VARY, HeaderValue::from_static("accept, authorization"));
+    if let Some(etag) = etag {
+        headers.insert(header::ETAG, etag);
+    }
+    response
+}
+
+/// Whether the request's `If-None-Match` names `etag` (weak comparison, as for GET).
+fn if_none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let ours = etag.to_str().unwrap_or_default().trim_start_matches("W/");
+    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
+        |tag| {
+            let tag = tag.trim();
+            tag == "*" || tag.trim_start_matches("W/") == ours
+        },
+    )
 }
 
 pub async fn post(
@@ -200,7 +301,7 @@ pub async fn post(
         Err(_) => return reject(StatusCode::BAD_REQUEST, media, "the body is not valid JSON"),
     };
     match params_from_json(parsed) {
-        Ok(params) => execute(&state, &headers, client, params, media).await,
+        Ok(params) => execute(&state, Method::POST, &headers, client, params, media).await,
         Err(message) => reject(StatusCode::BAD_REQUEST, media, message),
     }
 }
@@ -223,15 +324,13 @@ pub async fn get(
             "acceptable: application/graphql-response+json, application/json",
         );
     };
-    let params = match params_from_query_string(&raw) {
-        Ok(params) => params,
-        Err(message) => return reject(StatusCode::BAD_REQUEST, media, message),
+    let mut response = match params_from_query_string(&raw) {
+        Ok(params) => execute(&state, Method::GET, &headers, client, params, media).await,
+        Err(message) => reject(StatusCode::BAD_REQUEST, media, message),
     };
-    if matches!(requested_operation(&params), Some(OperationType::Mutation | OperationType::Subscription)) {
-        let mut response =
-            reject(StatusCode::METHOD_NOT_ALLOWED, media, "GET runs queries only: send mutations with POST");
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return response;
-    }
-    execute(&state, &headers, client, params, media).await
+    // Refusals made before the answer knew its caller are not for keeping either.
+    let headers = response.headers_mut();
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    headers.entry(header::VARY).or_insert(HeaderValue::from_static("accept, authorization"));
+    response
 }

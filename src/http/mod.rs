@@ -10,9 +10,13 @@ mod feed;
 mod graphql;
 mod negotiate;
 mod observe;
+mod persisted;
+mod response_cache;
 mod subscriptions;
 
 pub use client::client_address;
+pub use persisted::PersistedQueries;
+pub use response_cache::ResponseCache;
 
 use axum::{
     Router,
@@ -51,6 +55,12 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// The open websockets, so that shutdown can wait for their goodbyes.
     pub sockets: TaskTracker,
+    /// Answers to anonymous queries, retired on every change.
+    pub cache: ResponseCache,
+    /// Apollo persisted queries known to this instance.
+    pub persisted: PersistedQueries,
+    /// The `Cache-Control` max-age of anonymous GET answers, in seconds.
+    pub cache_max_age: u32,
 }
 
 /// Fails only on settings that cannot work (an origin that is not one).
@@ -81,7 +91,11 @@ pub fn router(state: AppState, settings: &ServeSettings) -> anyhow::Result<Route
 
 /// Prometheus' scrape target.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let text = state.metrics.render(crate::service::pool_status(&state.db), state.changes.open_subscriptions());
+    let text = state.metrics.render(
+        crate::service::pool_status(&state.db),
+        state.changes.open_subscriptions(),
+        state.cache.bytes(),
+    );
     ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], text)
 }
 

@@ -7,10 +7,15 @@
 //! a lost connection it reconnects and catches up from the last revision it saw. On SQLite the
 //! follower polls the log. Either way it reads `revision WHERE id > last_seen ORDER BY id`, which
 //! is complete because revision ids commit in order (see `revisions::record`).
+//!
+//! The hub also keeps the catalog's *generation* for caches: a counter that moves on before
+//! subscribers hear of a change, and after a write committed by this very process (so that its
+//! writer reads it at once). While the log is not being followed (before the first catch-up,
+//! after a lost connection) there is no generation, and nothing may be cached.
 
 use std::sync::{
     Arc,
-    atomic::{AtomicI64, Ordering},
+    atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicU64, Ordering},
 };
 use std::time::Duration;
 
@@ -68,6 +73,29 @@ impl Change {
 pub struct ChangeHub {
     sender: broadcast::Sender<Change>,
     open_subscriptions: Arc<AtomicI64>,
+    freshness: Arc<Freshness>,
+}
+
+/// How far this process has seen the log: the generation moves on with every change seen and
+/// every local write, and whenever following starts or stops.
+#[derive(Default)]
+struct Freshness {
+    generation: AtomicU64,
+    following: AtomicBool,
+    /// The newest revision seen (and announced).
+    seen: AtomicI32,
+}
+
+impl Freshness {
+    fn moved_on(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn set_following(&self, following: bool) {
+        if self.following.swap(following, Ordering::SeqCst) != following {
+            self.moved_on();
+        }
+    }
 }
 
 impl ChangeHub {
@@ -80,14 +108,34 @@ impl ChangeHub {
     ) -> ServiceResult<ChangeHub> {
         let (sender, _) = broadcast::channel(BUFFER);
         let last_seen = newest_id(&db).await?;
-        let follower = Follower { db, sender: sender.clone(), last_seen };
+        let freshness = Arc::new(Freshness { seen: AtomicI32::new(last_seen), ..Freshness::default() });
+        let follower = Follower { db, sender: sender.clone(), last_seen, freshness: freshness.clone() };
         tokio::spawn(async move {
             tokio::select! {
                 _ = stop.cancelled() => {}
                 _ = follower.run(poll_interval) => {}
             }
         });
-        Ok(ChangeHub { sender, open_subscriptions: Arc::new(AtomicI64::new(0)) })
+        Ok(ChangeHub { sender, open_subscriptions: Arc::new(AtomicI64::new(0)), freshness })
+    }
+
+    /// The catalog's generation as this process knows it, or `None` while changes could go
+    /// unseen. An answer read in generation `g` is current for as long as this returns `Some(g)`.
+    pub fn generation(&self) -> Option<u64> {
+        let generation = self.freshness.generation.load(Ordering::SeqCst);
+        self.freshness.following.load(Ordering::SeqCst).then_some(generation)
+    }
+
+    /// The newest revision this process has seen and announced: every change up to it has
+    /// reached subscribers and caches.
+    pub fn seen_up_to(&self) -> i32 {
+        self.freshness.seen.load(Ordering::SeqCst)
+    }
+
+    /// Moves the generation on after this process committed a write, ahead of the write's
+    /// notice: the writer's next read must not be answered from before it.
+    pub fn written(&self) {
+        self.freshness.moved_on();
     }
 
     /// Every change committed from now on, in commit order.
@@ -130,6 +178,7 @@ struct Follower {
     db: DatabaseConnection,
     sender: broadcast::Sender<Change>,
     last_seen: i32,
+    freshness: Arc<Freshness>,
 }
 
 impl Follower {
@@ -145,7 +194,8 @@ impl Follower {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            self.catch_up().await;
+            let caught_up = self.catch_up().await;
+            self.freshness.set_following(caught_up);
         }
     }
 
@@ -159,7 +209,9 @@ impl Follower {
             PgPoolOptions::new().max_connections(1).max_lifetime(None).idle_timeout(None).connect_lazy_with(options);
         let mut backoff = Duration::from_millis(100);
         loop {
-            match self.listen_once(&pool).await {
+            let outcome = self.listen_once(&pool).await;
+            self.freshness.set_following(false);
+            match outcome {
                 Err(error) => tracing::warn!(%error, "change listener lost its connection; reconnecting"),
                 Ok(()) => {
                     tracing::warn!("change listener lost its connection; reconnecting");
@@ -177,16 +229,19 @@ impl Follower {
         listener.eager_reconnect(false);
         listener.listen(CHANNEL).await?;
         tracing::debug!("listening for changes on {CHANNEL}");
-        self.catch_up().await;
+        let caught_up = self.catch_up().await;
+        self.freshness.set_following(caught_up);
         while listener.try_recv().await?.is_some() {
             while listener.next_buffered().is_some() {}
-            self.catch_up().await;
+            let caught_up = self.catch_up().await;
+            self.freshness.set_following(caught_up);
         }
         Ok(())
     }
 
-    /// Broadcasts every revision committed after the last one seen.
-    async fn catch_up(&mut self) {
+    /// Broadcasts every revision committed after the last one seen, after moving the generation
+    /// on; false when the log could not be read.
+    async fn catch_up(&mut self) -> bool {
         loop {
             let rows = match revision::Entity::find()
                 .filter(revision::Column::Id.gt(self.last_seen))
@@ -198,9 +253,12 @@ impl Follower {
                 Ok(rows) => rows,
                 Err(error) => {
                     tracing::warn!(%error, "could not read the revision log; will retry");
-                    return;
+                    return false;
                 }
             };
+            if !rows.is_empty() {
+                self.freshness.moved_on();
+            }
             for row in &rows {
                 self.last_seen = row.id;
                 match Change::from_row(row) {
@@ -209,8 +267,9 @@ impl Follower {
                     Err(error) => tracing::error!(?error, revision = row.id, "unreadable revision"),
                 }
             }
+            self.freshness.seen.store(self.last_seen, Ordering::SeqCst);
             if (rows.len() as u64) < BATCH {
-                return;
+                return true;
             }
         }
     }

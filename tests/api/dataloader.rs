@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app_with};
 
 const NESTED_PAGE: &str = "query($n: Int) { models(first: $n) { totalCount nodes { slug name
     organizations { slug name country }
@@ -18,7 +18,7 @@ async fn statements_for(app: &TestApp, n: i64) -> u64 {
 
 #[tokio::test]
 async fn a_page_of_fifty_runs_as_many_statements_as_a_page_of_five() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|settings| settings.response_cache_bytes = 0).await; // counts runs
     let five = statements_for(&app, 5).await;
     let fifty = statements_for(&app, 50).await;
     println!("nested page statements: 5 models -> {five}, 50 models -> {fifty}");

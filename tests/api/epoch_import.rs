@@ -9,7 +9,7 @@ use ai_tracker::domain::EditorRole;
 use serde_json::{Value, json};
 use tokio::process::Command;
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, changes_seen, spawn_app, spawn_app_with};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/epoch").join(name)
@@ -24,6 +24,7 @@ async fn import(app: &TestApp, file: &Path, dry_run: bool) -> (bool, Value, Stri
         command.arg("--dry-run");
     }
     let output = command.output().await.expect("ai-tracker runs");
+    changes_seen(app).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let summary = serde_json::from_str(&stdout).unwrap_or(Value::Null);
     (output.status.success(), summary, String::from_utf8_lossy(&output.stderr).into_owned())

@@ -9,6 +9,7 @@ use std::sync::{
 
 use ai_tracker::config::{DatabaseSettings, Secret, ServeSettings};
 use ai_tracker::domain::EditorRole;
+use ai_tracker::service::changes::ChangeHub;
 use ai_tracker::service::{
     Actor,
     editors::{self, NewEditor},
@@ -17,6 +18,7 @@ use ai_tracker::startup::Application;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -303,4 +305,72 @@ pub async fn plant_model(app: &TestApp, slug: &str, announced_on: &str, compute:
     .await
     .expect("insert a model");
     db.close().await.ok();
+}
+
+/// A second server on `app`'s database; returns its address and change hub.
+#[allow(dead_code)]
+pub async fn second_instance(app: &TestApp) -> (String, ChangeHub) {
+    second_instance_with(app, |_| {}).await
+}
+
+/// A second server on `app`'s database with settings of its own.
+#[allow(dead_code)]
+pub async fn second_instance_with(app: &TestApp, configure: impl FnOnce(&mut ServeSettings)) -> (String, ChangeHub) {
+    let mut settings = ai_tracker::config::ServeSettings {
+        addr: "127.0.0.1:0".into(),
+        no_seed: true,
+        jwt_secret: Some(ai_tracker::config::Secret::new(crate::helpers::TEST_SECRET)),
+        ..Default::default()
+    };
+    configure(&mut settings);
+    let second = Application::build(&app.db.settings(), &settings).await.expect("the second instance builds");
+    let address = format!("http://127.0.0.1:{}", second.port());
+    let hub = second.changes();
+    tokio::spawn(second.run_until(std::future::pending()));
+    (address, hub)
+}
+
+/// `/metrics` as a scraper reads it: each sample line as `name{labels}` → value.
+#[allow(dead_code)]
+pub async fn scrape(address: &str) -> (String, HashMap<String, f64>) {
+    let response = reqwest::get(format!("{address}/metrics")).await.expect("/metrics answers");
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()[CONTENT_TYPE].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("text/plain; version=0.0.4"), "{content_type}");
+    let text = response.text().await.unwrap();
+    let mut samples = HashMap::new();
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("not a sample line: {line}"));
+        samples.insert(series.to_owned(), value.parse::<f64>().unwrap_or_else(|_| panic!("not a number: {line}")));
+    }
+    (text, samples)
+}
+
+#[allow(dead_code)]
+pub fn sample(samples: &HashMap<String, f64>, series: &str) -> f64 {
+    *samples.get(series).unwrap_or_else(|| panic!("no sample {series} in {:?}", samples.keys().collect::<Vec<_>>()))
+}
+
+/// Waits until `app` has seen every change committed so far (by any process): its subscribers
+/// have heard of them and its response cache has moved on. A write by another process (the
+/// command line, another instance) reaches a running server this way, after a notice (Postgres)
+/// or a poll (SQLite).
+#[allow(dead_code)]
+pub async fn changes_seen(app: &TestApp) {
+    let db = Database::connect(&app.db.url).await.expect("connect to the test database");
+    let newest = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COALESCE(MAX(id), 0) AS newest FROM revision",
+        ))
+        .await
+        .expect("read the revision log")
+        .and_then(|row| row.try_get::<i32>("", "newest").ok())
+        .unwrap_or(0);
+    db.close().await.ok();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while app.changes.seen_up_to() < newest {
+        assert!(std::time::Instant::now() < deadline, "the server never saw revision {newest}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }

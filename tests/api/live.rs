@@ -14,7 +14,9 @@ use tokio_tungstenite::{
     tungstenite::{Message, client::IntoClientRequest, http::HeaderValue, protocol::frame::coding::CloseCode},
 };
 
-use crate::helpers::{TestApp, TestDatabase, postgres_admin_url, spawn_app, spawn_app_on, spawn_app_with};
+use crate::helpers::{
+    TestApp, TestDatabase, postgres_admin_url, second_instance, spawn_app, spawn_app_on, spawn_app_with,
+};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -290,21 +292,6 @@ async fn two_instances_on_one_database_hear_each_others_changes() {
     }
     let backend = if a.db.is_postgres() { "postgres" } else { "sqlite" };
     println!("two-instance event latency on {backend} (after the mutation's response): {latencies:?}");
-}
-
-/// A second server on `app`'s database; returns its address and change hub.
-async fn second_instance(app: &TestApp) -> (String, ChangeHub) {
-    let settings = ai_tracker::config::ServeSettings {
-        addr: "127.0.0.1:0".into(),
-        no_seed: true,
-        jwt_secret: Some(ai_tracker::config::Secret::new(crate::helpers::TEST_SECRET)),
-        ..Default::default()
-    };
-    let second = Application::build(&app.db.settings(), &settings).await.expect("the second instance builds");
-    let address = format!("http://127.0.0.1:{}", second.port());
-    let hub = second.changes();
-    tokio::spawn(second.run_until(std::future::pending()));
-    (address, hub)
 }
 
 /// The listener's connection is killed (as a database restart would): it reconnects, catches up

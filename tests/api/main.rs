@@ -25,6 +25,7 @@ mod live;
 mod operations;
 mod pagination;
 mod race;
+mod response_cache;
 mod schema_contract;
 mod search;
 mod statistics;

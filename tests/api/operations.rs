@@ -1,35 +1,15 @@
 //! Running the service in production: `/metrics`, CORS, JSON logs and a graceful stop.
 
-use std::collections::HashMap;
 use std::process::Stdio;
 use std::time::Duration;
 
 use ai_tracker::config::Secret;
-use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_TYPE, ORIGIN};
+use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ORIGIN};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
-use crate::helpers::{TEST_SECRET, TestDatabase, spawn_app, spawn_app_with};
-
-/// `/metrics` as a scraper reads it: each sample line as `name{labels}` → value.
-async fn scrape(address: &str) -> (String, HashMap<String, f64>) {
-    let response = reqwest::get(format!("{address}/metrics")).await.expect("/metrics answers");
-    assert_eq!(response.status(), 200);
-    let content_type = response.headers()[CONTENT_TYPE].to_str().unwrap().to_owned();
-    assert!(content_type.starts_with("text/plain; version=0.0.4"), "{content_type}");
-    let text = response.text().await.unwrap();
-    let mut samples = HashMap::new();
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
-        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("not a sample line: {line}"));
-        samples.insert(series.to_owned(), value.parse::<f64>().unwrap_or_else(|_| panic!("not a number: {line}")));
-    }
-    (text, samples)
-}
-
-fn sample(samples: &HashMap<String, f64>, series: &str) -> f64 {
-    *samples.get(series).unwrap_or_else(|| panic!("no sample {series} in {:?}", samples.keys().collect::<Vec<_>>()))
-}
+use crate::helpers::{TEST_SECRET, TestDatabase, sample, scrape, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn metrics_count_operations_by_type_and_outcome_and_never_by_a_name_the_client_chose() {

@@ -1,0 +1,408 @@
+//! The response cache, automatic persisted queries and HTTP caching of GET answers: a kept
+//! answer is byte for byte the answer a run gives, and no answer read before a committed change
+//! is served after it, whoever made the change (this instance, another one, the command line).
+
+use std::time::{Duration, Instant};
+
+use ai_tracker::domain::EditorRole;
+use ai_tracker::service::changes::ChangeHub;
+use reqwest::{
+    StatusCode,
+    header::{ACCEPT, CACHE_CONTROL, ETAG, IF_NONE_MATCH, VARY},
+};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{
+    GRAPHQL_RESPONSE, TestApp, scrape, second_instance, second_instance_with, spawn_app, spawn_app_with,
+};
+
+/// What the cache did so far: (hits, misses, bypasses).
+async fn cache_counts(address: &str) -> (f64, f64, f64) {
+    let (_, samples) = scrape(address).await;
+    let count = |result: &str| {
+        let series = format!("ai_tracker_response_cache_requests_total{{result=\"{result}\"}}");
+        samples.get(&series).copied().unwrap_or(0.0)
+    };
+    (count("hit"), count("miss"), count("bypass"))
+}
+
+/// POSTs a body as a client would, returning status and the body's exact text.
+async fn post_text(address: &str, body: &Value) -> (StatusCode, String) {
+    let response = reqwest::Client::new()
+        .post(format!("{address}/graphql"))
+        .header(ACCEPT, GRAPHQL_RESPONSE)
+        .json(body)
+        .send()
+        .await
+        .expect("the request is sent");
+    (response.status(), response.text().await.unwrap())
+}
+
+/// The queries a frontend and an analyst send, with their variables.
+fn sample_queries(gpt4_id: &str) -> Vec<(String, Value)> {
+    vec![
+        (
+            "query Page($n: Int) { models(first: $n) { totalCount pageInfo { endCursor hasNextPage } nodes { id slug name \
+             announcedOn parameters trainingComputeFlop access organizations { slug name country } capabilities { \
+             status capability { slug name category } } riskAssessments { horizon category severity likelihood \
+             summary } } } }"
+                .into(),
+            json!({ "n": 50 }),
+        ),
+        (
+            "query($slug: String!) { model(slug: $slug) { name description industryContext parameters \
+             parametersConfidence parametersNote riskAssessments { summary rationale } sources { url title } } }"
+                .into(),
+            json!({ "slug": "gpt-4" }),
+        ),
+        (
+            "{ modelStatistics(groupBy: [YEAR]) { key { year } count trainingComputeFlop { median max } } }".into(),
+            json!({}),
+        ),
+        ("{ search(text: \"language model\", first: 5) { __typename ... on Model { slug } } }".into(), json!({})),
+        ("query($id: ID!) { node(id: $id) { ... on Model { slug version } } }".into(), json!({ "id": gpt4_id })),
+        ("{ organizations(first: 20) { nodes { slug name country models { slug } } } }".into(), json!({})),
+    ]
+}
+
+#[tokio::test]
+async fn a_kept_answer_is_the_answer_an_uncached_instance_gives() {
+    let app = spawn_app().await;
+    let (uncached, _) = second_instance_with(&app, |settings| settings.response_cache_bytes = 0).await;
+    let gpt4 =
+        app.query("{ model(slug: \"gpt-4\") { id } }", json!({})).await["model"]["id"].as_str().unwrap().to_owned();
+    // The first answers only after the hub follows the log (before that nothing is kept).
+    wait_until_following(&app.changes).await;
+    let queries = sample_queries(&gpt4);
+    let (hits, misses, _) = cache_counts(&app.address).await;
+    for (query, variables) in &queries {
+        let body = json!({ "query": query, "variables": variables });
+        let (status, first) = post_text(&app.address, &body).await;
+        assert_eq!(status, 200, "{first}");
+        assert!(!first.contains("\"errors\""), "{first}");
+        let (_, again) = post_text(&app.address, &body).await;
+        let (_, plain) = post_text(&uncached, &body).await;
+        assert_eq!(again, first, "a kept answer differs from the first for {query}");
+        assert_eq!(plain, first, "the uncached instance answers differently for {query}");
+    }
+    let (hits_after, misses_after, _) = cache_counts(&app.address).await;
+    assert_eq!(misses_after - misses, queries.len() as f64);
+    assert_eq!(hits_after - hits, queries.len() as f64);
+    // The uncached instance never kept anything.
+    let (hits, misses, bypasses) = cache_counts(&uncached).await;
+    assert_eq!((hits, misses), (0.0, 0.0));
+    assert!(bypasses >= queries.len() as f64);
+
+    // The same query laid out otherwise, with its variables in another order, is the same entry.
+    let (query, _) = &queries[0];
+    let spread = query.replace(' ', "\n  ,").replace("{\n", "{ # a comment\n");
+    let (status, text) = post_text(&app.address, &json!({ "query": spread, "variables": { "n": 50 } })).await;
+    assert_eq!(status, 200, "{text}");
+    let (hits_now, _, _) = cache_counts(&app.address).await;
+    assert_eq!(hits_now, hits_after + 1.0, "an equivalent layout missed the cache");
+    let first = post_text(&app.address, &json!({ "query": queries[0].0, "variables": { "n": 50 } })).await.1;
+    assert_eq!(text, first);
+}
+
+async fn wait_until_following(hub: &ChangeHub) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while hub.generation().is_none() {
+        assert!(Instant::now() < deadline, "the change hub never started following the log");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+const NAME_OF_GPT4: &str = "{ model(slug: \"gpt-4\") { name version } }";
+const RENAME: &str = "mutation($id: ID!, $name: String!, $v: Int!) { updateModel(id: $id, input: { name: $name }, \
+                      expectedVersion: $v) { name version } }";
+
+async fn rename(app: &TestApp, token: &str, id: &str, name: &str, version: i64) -> i64 {
+    let data = app.query_as(token, RENAME, json!({ "id": id, "name": name, "v": version })).await;
+    assert_eq!(data["updateModel"]["name"], name);
+    data["updateModel"]["version"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_write_is_seen_by_the_very_next_read_even_while_others_keep_reading() {
+    let app = spawn_app().await;
+    wait_until_following(&app.changes).await;
+    let editor = app.editor_token(EditorRole::Editor).await;
+    let id =
+        app.query("{ model(slug: \"gpt-4\") { id } }", json!({})).await["model"]["id"].as_str().unwrap().to_owned();
+    let mut version = app.query(NAME_OF_GPT4, json!({})).await["model"]["version"].as_i64().unwrap();
+
+    // Readers keep asking the same question the whole time, so that answers are being kept
+    // while each write lands.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut readers = Vec::new();
+    for _ in 0..4 {
+        let (address, stop) = (app.address.clone(), stop.clone());
+        readers.push(tokio::spawn(async move {
+            let mut asked = 0;
+            while !stop.is_cancelled() {
+                let (status, _) = post_text(&address, &json!({ "query": NAME_OF_GPT4 })).await;
+                assert_eq!(status, 200);
+                asked += 1;
+            }
+            asked
+        }));
+    }
+    let (hits_before, _, _) = cache_counts(&app.address).await;
+    for n in 0..10 {
+        let name = format!("GPT-4 (renamed {n})");
+        version = rename(&app, &editor, &id, &name, version).await;
+        let seen = app.query(NAME_OF_GPT4, json!({})).await;
+        assert_eq!(seen["model"]["name"], name, "the read after write {n} was stale");
+        assert_eq!(seen["model"]["version"], version);
+    }
+    stop.cancel();
+    let mut asked = 0;
+    for reader in readers {
+        asked += reader.await.unwrap();
+    }
+    let (hits_after, _, _) = cache_counts(&app.address).await;
+    assert!(asked > 0 && hits_after > hits_before, "the readers were never served from the cache ({asked} asked)");
+}
+
+#[tokio::test]
+async fn a_change_from_another_instance_or_the_command_line_retires_kept_answers() {
+    let app = spawn_app_with(|settings| settings.no_seed = true).await;
+    wait_until_following(&app.changes).await;
+    let count = "{ models(first: 1) { totalCount } }";
+    let before = app.query(count, json!({})).await;
+    assert_eq!(before["models"]["totalCount"], 0);
+    app.query(count, json!({})).await; // kept now
+
+    // The command line loads the starter catalog into the same database.
+    let mut changes = app.changes.subscribe();
+    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_ai-tracker"))
+        .args(["--database-url", &app.db.url, "seed"])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .await
+        .expect("the command runs");
+    assert!(status.success());
+    // Once this instance has heard of a change, no answer from before it is served.
+    tokio::time::timeout(Duration::from_secs(10), changes.recv()).await.expect("a change notice").unwrap();
+    let after = app.query(count, json!({})).await;
+    assert!(after["models"]["totalCount"].as_i64().unwrap() > 0, "stale after the command line's seed: {after}");
+
+    // Another instance renames a model.
+    let (other, _) = second_instance(&app).await;
+    app.query(NAME_OF_GPT4, json!({})).await; // kept now
+    let editor = app.editor_token(EditorRole::Editor).await;
+    let data = app.query(NAME_OF_GPT4.replace("name version", "id version").as_str(), json!({})).await;
+    let (id, version) = (data["model"]["id"].as_str().unwrap().to_owned(), data["model"]["version"].as_i64().unwrap());
+    let mut changes = app.changes.subscribe();
+    let (status, body) = reqwest::Client::new()
+        .post(format!("{other}/graphql"))
+        .bearer_auth(&editor)
+        .json(&json!({ "query": RENAME, "variables": { "id": id, "name": "Renamed elsewhere", "v": version } }))
+        .send()
+        .await
+        .map(|r| (r.status(), r))
+        .unwrap();
+    assert_eq!(status, 200, "{:?}", body.text().await);
+    tokio::time::timeout(Duration::from_secs(10), changes.recv()).await.expect("a change notice").unwrap();
+    let seen = app.query(NAME_OF_GPT4, json!({})).await;
+    assert_eq!(seen["model"]["name"], "Renamed elsewhere");
+}
+
+#[tokio::test]
+async fn editors_are_never_answered_from_the_cache() {
+    let app = spawn_app().await;
+    wait_until_following(&app.changes).await;
+    let editor = app.editor_token(EditorRole::Editor).await;
+    let query =
+        "{ models(first: 100, filter: { slug: { eq: \"secret-draft\" } }) { totalCount nodes { slug published } } }";
+    let public = app.query(query, json!({})).await;
+    assert_eq!(public["models"]["totalCount"], 0);
+    let create = "mutation { createModel(input: { slug: \"secret-draft\", name: \"Secret draft\", access: API, \
+                  published: false }) { slug } }";
+    app.query_as(&editor, create, json!({})).await;
+    let (_, _, bypasses) = cache_counts(&app.address).await;
+    let seen_by_editor = app.query_as(&editor, query, json!({})).await;
+    assert_eq!(seen_by_editor["models"]["totalCount"], 1, "{seen_by_editor}");
+    let seen_again = app.query_as(&editor, query, json!({})).await;
+    assert_eq!(seen_again, seen_by_editor);
+    let (_, _, bypasses_after) = cache_counts(&app.address).await;
+    assert_eq!(bypasses_after - bypasses, 2.0);
+    // The public's answer never includes the draft, kept or not.
+    for _ in 0..2 {
+        assert_eq!(app.query(query, json!({})).await["models"]["totalCount"], 0);
+    }
+    // An editor's GET answer is for nobody else to keep.
+    let response =
+        app.client.get(app.url("/graphql")).query(&[("query", query)]).bearer_auth(&editor).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()[CACHE_CONTROL], "private, no-store");
+    assert!(response.headers().get(ETAG).is_none());
+}
+
+async fn get(app: &TestApp, params: &[(&str, &str)], if_none_match: Option<&str>) -> reqwest::Response {
+    let mut request = app.client.get(app.url("/graphql")).query(params).header(ACCEPT, GRAPHQL_RESPONSE);
+    if let Some(tag) = if_none_match {
+        request = request.header(IF_NONE_MATCH, tag);
+    }
+    request.send().await.expect("the request is sent")
+}
+
+#[tokio::test]
+async fn get_answers_carry_an_etag_and_a_max_age_and_revalidate() {
+    let app = spawn_app_with(|settings| settings.cache_max_age_secs = 7).await;
+    wait_until_following(&app.changes).await;
+    let query = [("query", NAME_OF_GPT4)];
+    let first = get(&app, &query, None).await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()[CACHE_CONTROL], "public, max-age=7");
+    assert_eq!(first.headers()[VARY], "accept, authorization");
+    let etag = first.headers()[ETAG].to_str().unwrap().to_owned();
+    assert!(etag.starts_with("W/\"") && etag.len() == 3 + 32 + 1, "{etag}");
+    let body = first.text().await.unwrap();
+
+    // Unchanged: 304, no body, the same tag (also among other tags, and for `*`).
+    for tag in [etag.clone(), format!("\"other\", {etag}"), etag.trim_start_matches("W/").to_owned(), "*".into()] {
+        let revalidated = get(&app, &query, Some(&tag)).await;
+        assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED, "If-None-Match: {tag}");
+        assert_eq!(revalidated.headers()[ETAG], etag.as_str());
+        assert_eq!(revalidated.headers()[CACHE_CONTROL], "public, max-age=7");
+        assert!(revalidated.text().await.unwrap().is_empty());
+    }
+    let other_tag = get(&app, &query, Some("W/\"0123\"")).await;
+    assert_eq!(other_tag.status(), 200);
+    assert_eq!(other_tag.text().await.unwrap(), body);
+
+    // After a change the old tag no longer matches: the new answer comes with a new tag.
+    let editor = app.editor_token(EditorRole::Editor).await;
+    let data = app.query(&NAME_OF_GPT4.replace("name version", "id version"), json!({})).await;
+    rename(
+        &app,
+        &editor,
+        data["model"]["id"].as_str().unwrap(),
+        "GPT-4 renamed",
+        data["model"]["version"].as_i64().unwrap(),
+    )
+    .await;
+    let changed = get(&app, &query, Some(&etag)).await;
+    assert_eq!(changed.status(), 200);
+    let new_etag = changed.headers()[ETAG].to_str().unwrap().to_owned();
+    assert_ne!(new_etag, etag);
+    assert!(changed.text().await.unwrap().contains("GPT-4 renamed"));
+
+    // Errors and refusals are not for keeping.
+    let failed = get(&app, &[("query", "{ models(first: -1) { totalCount } }")], None).await;
+    assert_eq!(failed.headers()[CACHE_CONTROL], "no-store");
+    assert!(failed.headers().get(ETAG).is_none());
+    let mutation = get(&app, &[("query", "mutation { revokeEditorTokens(id: \"nobody\") { id } }")], None).await;
+    assert_eq!(mutation.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(mutation.headers()[CACHE_CONTROL], "no-store");
+    let malformed = get(&app, &[("query", NAME_OF_GPT4), ("variables", "[1]")], None).await;
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(malformed.headers()[CACHE_CONTROL], "no-store");
+
+    // Without the server-side cache GET answers are tagged the same way.
+    let (plain, _) = second_instance_with(&app, |settings| settings.response_cache_bytes = 0).await;
+    let response = reqwest::Client::new()
+        .get(format!("{plain}/graphql"))
+        .query(&query)
+        .header(IF_NONE_MATCH, &new_etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn apollo_persisted_queries_run_by_hash_once_their_query_was_sent() {
+    let app = spawn_app().await;
+    let query = "query($slug: String!) { model(slug: $slug) { name } }";
+    let hash = sha256_hex(query);
+    let persisted = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    let by_hash = json!({ "extensions": persisted, "variables": { "slug": "gpt-4" } });
+
+    // Unknown hash: the client is asked for the query (400 under graphql-response+json, 200
+    // under application/json).
+    let (status, text) = post_text(&app.address, &by_hash).await;
+    assert_eq!(status, 400);
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND");
+    let legacy = app.post_raw(Some("application/json"), Some("application/json"), by_hash.to_string()).await;
+    assert_eq!(legacy.status(), 200);
+    assert_eq!(legacy.json::<Value>().await.unwrap()["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND");
+
+    // A wrong hash for a query is refused and stores nothing.
+    let wrong = json!({ "query": "{ models(first: 1) { totalCount } }", "extensions": persisted });
+    let (status, text) = post_text(&app.address, &wrong).await;
+    assert_eq!(status, 400);
+    assert!(text.contains("sha256Hash") && text.contains("BAD_REQUEST"), "{text}");
+    assert_eq!(post_text(&app.address, &by_hash).await.0, 400);
+
+    // The query with its hash runs and is stored; then the hash alone runs it.
+    let with_query = json!({ "query": query, "extensions": persisted, "variables": { "slug": "gpt-4" } });
+    let (status, registered) = post_text(&app.address, &with_query).await;
+    assert_eq!(status, 200, "{registered}");
+    assert!(registered.contains("\"GPT-4"), "{registered}");
+    let (status, text) = post_text(&app.address, &by_hash).await;
+    assert_eq!((status, text), (StatusCode::OK, registered.clone()));
+
+    // By GET, as a CDN would see it: a short URL, tagged for revalidation.
+    let response = get(
+        &app,
+        &[("extensions", &persisted.to_string()), ("variables", &json!({ "slug": "gpt-4" }).to_string())],
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get(ETAG).is_some());
+    assert_eq!(response.text().await.unwrap(), registered);
+
+    // A persisted mutation still cannot run by GET.
+    let mutation = "mutation { revokeEditorTokens(id: \"nobody\") { id } }";
+    let stored = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(mutation) } });
+    let editor = app.editor_token(EditorRole::Editor).await;
+    let (status, _) = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&editor)
+        .json(&json!({ "query": mutation, "extensions": stored }))
+        .send()
+        .await
+        .map(|r| (r.status(), ()))
+        .unwrap();
+    assert_eq!(status, 200);
+    let response = get(&app, &[("extensions", &stored.to_string())], None).await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+
+    // Malformed extensions name the field.
+    for (extensions, field) in [
+        (json!({ "persistedQuery": { "version": 2, "sha256Hash": hash } }), "version"),
+        (json!({ "persistedQuery": { "version": 1, "sha256Hash": "not hex" } }), "sha256Hash"),
+        (json!({ "persistedQuery": [] }), "persistedQuery"),
+    ] {
+        let (status, text) = post_text(&app.address, &json!({ "extensions": extensions })).await;
+        assert_eq!(status, 400, "{text}");
+        assert!(text.contains(field), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn answers_with_errors_are_never_kept() {
+    let app = spawn_app().await;
+    wait_until_following(&app.changes).await;
+    let (hits, misses, _) = cache_counts(&app.address).await;
+    for _ in 0..3 {
+        let (status, error) = app.query_error("{ models(first: -1) { totalCount } }", json!({})).await;
+        assert_eq!(status, 200);
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT");
+    }
+    let (hits_after, misses_after, _) = cache_counts(&app.address).await;
+    assert_eq!(hits_after, hits);
+    assert_eq!(misses_after - misses, 3.0);
+}
