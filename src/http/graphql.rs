@@ -25,7 +25,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::AppState;
 use super::client::client_address;
-use super::negotiate::{MediaType, is_json_body, response_type, wants_html};
+use super::negotiate::{MediaType, is_json_body, preferred_coding, response_type, wants_html};
 use super::persisted::Refusal;
 use super::response_cache::{Answer, Served, etag_of};
 use crate::graphql::{Caller, ClientAddress, is_request_error, operation_type, request_loader, to_graphql, with_code};
@@ -196,8 +196,8 @@ async fn execute(
         None => (Served::Once(run.await), CacheResult::Bypass),
     };
     state.metrics.observe_cache(result);
-    let reuse = (method == Method::GET).then_some(Reuse { anonymous, max_age: state.cache_max_age, headers });
-    respond(served, media, reuse)
+    let reuse = (method == Method::GET).then_some(Reuse { anonymous, max_age: state.cache_max_age });
+    respond(served, media, headers, reuse)
 }
 
 /// The hash of an Apollo persisted query is not known here: the client sends the query again.
@@ -234,40 +234,58 @@ fn render(mut response: Response, is_query: bool) -> Answer {
 }
 
 /// What a GET answer says about being kept by browsers and CDNs.
-struct Reuse<'a> {
+struct Reuse {
     anonymous: bool,
     max_age: u32,
-    headers: &'a HeaderMap,
 }
 
-fn respond(served: Served, media: MediaType, reuse: Option<Reuse<'_>>) -> HttpResponse {
-    let (body, request_error, cacheable, etag) = match served {
-        Served::Kept(kept) => (kept.body.clone(), false, true, Some(kept.etag.clone())),
+fn respond(served: Served, media: MediaType, headers: &HeaderMap, reuse: Option<Reuse>) -> HttpResponse {
+    let (body, request_error, cacheable, kept) = match served {
+        Served::Kept(kept) => (kept.body.clone(), false, true, Some(kept)),
         Served::Once(answer) => (answer.body, answer.request_error, answer.cacheable, None),
     };
     let status =
         if request_error && media == MediaType::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let content_type = [(header::CONTENT_TYPE, media.content_type())];
-    let Some(reuse) = reuse else { return (status, content_type, body).into_response() };
-    let (cache_control, etag) = match (reuse.anonymous, cacheable) {
-        (false, _) => (HeaderValue::from_static("private, no-store"), None),
-        (true, false) => (HeaderValue::from_static("no-store"), None),
-        (true, true) => (
-            HeaderValue::from_str(&format!("public, max-age={}", reuse.max_age)).expect("a number is a valid header"),
-            Some(etag.unwrap_or_else(|| etag_of(&body))),
-        ),
+    // A kept answer goes out in the coding the client takes, compressed once for all clients
+    // (other answers are left to the compression layer).
+    let coded = kept.as_ref().and_then(|kept| {
+        let coding = preferred_coding(headers)?;
+        Some((coding, kept.coded(coding)?))
+    });
+    let etag = match (&reuse, cacheable) {
+        (Some(reuse), true) if reuse.anonymous => Some(kept.map_or_else(|| etag_of(&body), |k| k.etag.clone())),
+        _ => None,
     };
-    let unchanged = etag.as_ref().is_some_and(|etag| if_none_match(reuse.headers, etag));
-    let mut response =
-        if unchanged { StatusCode::NOT_MODIFIED.into_response() } else { (status, content_type, body).into_response() };
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, cache_control);
-    headers.insert(header::VARY, HeaderValue::from_static("accept, authorization"));
+    let unchanged = etag.as_ref().is_some_and(|etag| if_none_match(headers, etag));
+    let mut response = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let body = coded.as_ref().map_or(body, |(_, coded)| coded.clone());
+        (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
+    };
+    let out = response.headers_mut();
+    if let Some((coding, _)) = coded.filter(|_| !unchanged) {
+        out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding.token()));
+        out.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    let Some(reuse) = reuse else { return response };
+    let cache_control = match (reuse.anonymous, &etag) {
+        (false, _) => HeaderValue::from_static("private, no-store"),
+        (true, None) => HeaderValue::from_static("no-store"),
+        (true, Some(_)) => {
+            HeaderValue::from_str(&format!("public, max-age={}", reuse.max_age)).expect("a number is a valid header")
+        }
+    };
+    out.insert(header::CACHE_CONTROL, cache_control);
+    out.insert(header::VARY, HeaderValue::from_static(VARY));
     if let Some(etag) = etag {
-        headers.insert(header::ETAG, etag);
+        out.insert(header::ETAG, etag);
     }
     response
 }
+
+/// What a GET answer depends on besides its URL.
+const VARY: &str = "accept, accept-encoding, authorization";
 
 /// Whether the request's `If-None-Match` names `etag` (weak comparison, as for GET).
 fn if_none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
@@ -331,6 +349,6 @@ pub async fn get(
     // Refusals made before the answer knew its caller are not for keeping either.
     let headers = response.headers_mut();
     headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
-    headers.entry(header::VARY).or_insert(HeaderValue::from_static("accept, authorization"));
+    headers.entry(header::VARY).or_insert(HeaderValue::from_static(VARY));
     response
 }

@@ -29,11 +29,7 @@ pub fn response_type(headers: &HeaderMap) -> Option<MediaType> {
         return Some(MediaType::Json);
     }
     let mut best: Option<(f32, MediaType)> = None;
-    for range in accept.split(',') {
-        let mut parts = range.split(';');
-        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q =
-            parts.filter_map(|p| p.trim().strip_prefix("q=")).find_map(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
+    for (media, q) in weighted(accept) {
         let candidate = match media.as_str() {
             "application/graphql-response+json" => MediaType::GraphqlResponse,
             "application/json" | "application/*" | "*/*" => MediaType::Json,
@@ -53,6 +49,56 @@ pub fn response_type(headers: &HeaderMap) -> Option<MediaType> {
         }
     }
     best.map(|(_, t)| t)
+}
+
+/// The items of an `Accept`-style header, lower-cased, with their `q` weights (1 when unsaid).
+fn weighted(header: &str) -> impl Iterator<Item = (String, f32)> + '_ {
+    header.split(',').map(|item| {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q =
+            parts.filter_map(|p| p.trim().strip_prefix("q=")).find_map(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
+        (name, q)
+    })
+}
+
+/// A content coding both sides speak.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coding {
+    Brotli,
+    Gzip,
+}
+
+impl Coding {
+    pub fn token(self) -> &'static str {
+        match self {
+            Coding::Brotli => "br",
+            Coding::Gzip => "gzip",
+        }
+    }
+}
+
+/// The coding to send a body in, from `Accept-Encoding`: brotli over gzip at equal weight, and
+/// none without the header (as the compression layer decides for other responses).
+pub fn preferred_coding(headers: &HeaderMap) -> Option<Coding> {
+    let accept = headers.get(header::ACCEPT_ENCODING)?.to_str().ok()?;
+    let (mut brotli, mut gzip, mut any) = (None, None, None);
+    for (name, q) in weighted(accept) {
+        match name.as_str() {
+            "br" => brotli = Some(q),
+            "gzip" | "x-gzip" => gzip = Some(q),
+            "*" => any = Some(q),
+            _ => {}
+        }
+    }
+    let (brotli, gzip) = (brotli.or(any).unwrap_or(0.0), gzip.or(any).unwrap_or(0.0));
+    if brotli > 0.0 && brotli >= gzip {
+        Some(Coding::Brotli)
+    } else if gzip > 0.0 {
+        Some(Coding::Gzip)
+    } else {
+        None
+    }
 }
 
 /// Whether a browser asks for a page (GraphiQL) rather than a GraphQL response.
@@ -91,5 +137,23 @@ mod tests {
         assert_eq!(accept("application/graphql-response+json;q=0.5, application/json"), Some(MediaType::Json));
         assert_eq!(accept("text/html"), None);
         assert_eq!(accept("application/json;q=0"), None);
+    }
+
+    fn accept_encoding(value: &str) -> Option<Coding> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(value).unwrap());
+        preferred_coding(&headers)
+    }
+
+    #[test]
+    fn picks_a_coding_the_client_takes() {
+        assert_eq!(preferred_coding(&HeaderMap::new()), None);
+        assert_eq!(accept_encoding("gzip, deflate, br"), Some(Coding::Brotli));
+        assert_eq!(accept_encoding("gzip"), Some(Coding::Gzip));
+        assert_eq!(accept_encoding("br;q=0.5, gzip"), Some(Coding::Gzip));
+        assert_eq!(accept_encoding("br;q=0, *"), Some(Coding::Gzip));
+        assert_eq!(accept_encoding("*"), Some(Coding::Brotli));
+        assert_eq!(accept_encoding("identity"), None);
+        assert_eq!(accept_encoding("gzip;q=0"), None);
     }
 }

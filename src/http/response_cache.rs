@@ -10,8 +10,9 @@
 //! Concurrent requests for the same missing key wait for one run instead of each running.
 
 use std::{
+    io::Write,
     sync::{
-        Arc,
+        Arc, OnceLock,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
@@ -23,6 +24,7 @@ use moka::future::Cache;
 use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
 
+use super::negotiate::Coding;
 use crate::metrics::CacheResult;
 use crate::service::changes::ChangeHub;
 
@@ -40,17 +42,53 @@ pub struct Answer {
     pub cacheable: bool,
 }
 
-/// An answer that may be reused, with its entity tag.
+/// Bodies shorter than this are sent as they are.
+const WORTH_CODING: usize = 256;
+
+/// An answer that may be reused, with its entity tag, and its body compressed the first time a
+/// client asks for each coding (then every later client gets those bytes).
 #[derive(Debug)]
 pub struct Kept {
     pub body: Bytes,
     pub etag: HeaderValue,
+    brotli: OnceLock<Option<Bytes>>,
+    gzip: OnceLock<Option<Bytes>>,
 }
 
 impl Kept {
     fn new(body: Bytes) -> Kept {
-        Kept { etag: etag_of(&body), body }
+        Kept { etag: etag_of(&body), body, brotli: OnceLock::new(), gzip: OnceLock::new() }
     }
+
+    /// The body in `coding`, or `None` when it is too short to be worth it (or failed).
+    pub fn coded(&self, coding: Coding) -> Option<Bytes> {
+        if self.body.len() < WORTH_CODING {
+            return None;
+        }
+        let slot = match coding {
+            Coding::Brotli => &self.brotli,
+            Coding::Gzip => &self.gzip,
+        };
+        slot.get_or_init(|| compress(&self.body, coding).ok()).clone()
+    }
+}
+
+/// Compressed harder than the compression layer does on the fly (brotli 4, gzip 6): it is done
+/// once per answer and generation, and sent many times.
+fn compress(body: &[u8], coding: Coding) -> std::io::Result<Bytes> {
+    let mut out = Vec::with_capacity(body.len() / 4);
+    match coding {
+        Coding::Brotli => {
+            let params = brotli::enc::BrotliEncoderParams { quality: 9, ..Default::default() };
+            brotli::BrotliCompress(&mut &body[..], &mut out, &params)?;
+        }
+        Coding::Gzip => {
+            let mut encoder = flate2::write::GzEncoder::new(&mut out, flate2::Compression::best());
+            encoder.write_all(body)?;
+            encoder.finish()?;
+        }
+    }
+    Ok(Bytes::from(out))
 }
 
 /// A weak entity tag for a response body: 128 bits of its SHA-256, so equal bodies (from any

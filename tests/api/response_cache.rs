@@ -8,7 +8,7 @@ use ai_tracker::domain::EditorRole;
 use ai_tracker::service::changes::ChangeHub;
 use reqwest::{
     StatusCode,
-    header::{ACCEPT, CACHE_CONTROL, ETAG, IF_NONE_MATCH, VARY},
+    header::{ACCEPT, ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, ETAG, IF_NONE_MATCH, VARY},
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -257,7 +257,7 @@ async fn get_answers_carry_an_etag_and_a_max_age_and_revalidate() {
     let first = get(&app, &query, None).await;
     assert_eq!(first.status(), 200);
     assert_eq!(first.headers()[CACHE_CONTROL], "public, max-age=7");
-    assert_eq!(first.headers()[VARY], "accept, authorization");
+    assert_eq!(first.headers()[VARY], "accept, accept-encoding, authorization");
     let etag = first.headers()[ETAG].to_str().unwrap().to_owned();
     assert!(etag.starts_with("W/\"") && etag.len() == 3 + 32 + 1, "{etag}");
     let body = first.text().await.unwrap();
@@ -405,4 +405,69 @@ async fn answers_with_errors_are_never_kept() {
     let (hits_after, misses_after, _) = cache_counts(&app.address).await;
     assert_eq!(hits_after, hits);
     assert_eq!(misses_after - misses, 3.0);
+}
+
+/// The body as sent, decoded by its `Content-Encoding`.
+async fn decoded(response: reqwest::Response) -> (Option<String>, String) {
+    use std::io::Read;
+    let coding = response.headers().get(CONTENT_ENCODING).map(|v| v.to_str().unwrap().to_owned());
+    let bytes = response.bytes().await.unwrap();
+    let mut text = String::new();
+    match coding.as_deref() {
+        None => text = String::from_utf8(bytes.to_vec()).unwrap(),
+        Some("gzip") => drop(flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut text).unwrap()),
+        Some("br") => drop(brotli::Decompressor::new(&bytes[..], 4096).read_to_string(&mut text).unwrap()),
+        Some(other) => panic!("unexpected coding {other}"),
+    }
+    (coding, text)
+}
+
+#[tokio::test]
+async fn kept_answers_go_out_compressed_in_the_coding_the_client_takes() {
+    let app = spawn_app().await;
+    wait_until_following(&app.changes).await;
+    let page = json!({ "query": "{ models(first: 50) { nodes { slug name description } } }" });
+    let send = |coding: Option<&'static str>| {
+        let mut request = app.client.post(app.url("/graphql")).json(&page);
+        if let Some(coding) = coding {
+            request = request.header(ACCEPT_ENCODING, coding);
+        }
+        async move { request.send().await.unwrap() }
+    };
+    let (coding, plain) = decoded(send(None).await).await; // run and kept
+    assert_eq!(coding, None);
+    let (hits, _, _) = cache_counts(&app.address).await;
+    for (accept, expected) in [("gzip", "gzip"), ("br", "br"), ("gzip, deflate, br", "br"), ("br;q=0, gzip", "gzip")] {
+        for _ in 0..2 {
+            let response = send(Some(accept)).await;
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.headers()[VARY], "accept-encoding");
+            let (coding, text) = decoded(response).await;
+            assert_eq!(coding.as_deref(), Some(expected), "Accept-Encoding: {accept}");
+            assert_eq!(text, plain, "the {expected} body decodes to the same answer");
+        }
+    }
+    let (coding, text) = decoded(send(Some("identity")).await).await;
+    assert_eq!((coding, text), (None, plain.clone()));
+    let (hits_after, _, _) = cache_counts(&app.address).await;
+    assert_eq!(hits_after - hits, 9.0, "every one of them was a kept answer");
+
+    // By GET too, with the tag of the uncompressed answer; a revalidation is still a 304.
+    let query = [("query", "{ models(first: 50) { nodes { slug name description } } }")];
+    let response =
+        app.client.get(app.url("/graphql")).query(&query).header(ACCEPT_ENCODING, "br").send().await.unwrap();
+    assert_eq!(response.headers()[VARY], "accept, accept-encoding, authorization");
+    let etag = response.headers()[ETAG].to_str().unwrap().to_owned();
+    assert_eq!(decoded(response).await, (Some("br".to_owned()), plain));
+    let again = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&query)
+        .header(ACCEPT_ENCODING, "br")
+        .header(IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert!(again.headers().get(CONTENT_ENCODING).is_none());
 }
