@@ -122,10 +122,12 @@ mod tests {
     use super::*;
     use axum::http::HeaderValue;
 
+    fn one(name: header::HeaderName, value: &str) -> HeaderMap {
+        HeaderMap::from_iter([(name, HeaderValue::from_str(value).unwrap())])
+    }
+
     fn accept(value: &str) -> Option<MediaType> {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap());
-        response_type(&headers)
+        response_type(&one(header::ACCEPT, value))
     }
 
     #[test]
@@ -140,9 +142,7 @@ mod tests {
     }
 
     fn accept_encoding(value: &str) -> Option<Coding> {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(value).unwrap());
-        preferred_coding(&headers)
+        preferred_coding(&one(header::ACCEPT_ENCODING, value))
     }
 
     #[test]

@@ -374,3 +374,16 @@ pub async fn changes_seen(app: &TestApp) {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
+
+/// Loads the starter catalog into `app`'s database with the command line, as another process.
+#[allow(dead_code)]
+pub async fn seed_by_command_line(app: &TestApp) {
+    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_ai-tracker"))
+        .args(["--database-url", &app.db.url, "seed"])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .await
+        .expect("the command runs");
+    assert!(status.success(), "ai-tracker seed failed");
+}

@@ -15,7 +15,8 @@ use tokio_tungstenite::{
 };
 
 use crate::helpers::{
-    TestApp, TestDatabase, postgres_admin_url, second_instance, spawn_app, spawn_app_on, spawn_app_with,
+    TestApp, TestDatabase, postgres_admin_url, second_instance, seed_by_command_line, spawn_app, spawn_app_on,
+    spawn_app_with,
 };
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -256,14 +257,7 @@ async fn a_change_made_by_the_command_line_reaches_a_running_servers_subscribers
     let app = spawn_app_with(|settings| settings.no_seed = true).await;
     let mut socket = connect(&app.address, None).await.unwrap();
     subscribe(&mut socket, &app.changes, Some(json!(["MODEL"]))).await;
-    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_ai-tracker"))
-        .args(["--database-url", &app.db.url, "seed"])
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .status()
-        .await
-        .expect("the command runs");
-    assert!(status.success());
+    seed_by_command_line(&app).await;
     let event = next_event(&mut socket).await;
     assert_eq!(event["action"], "CREATE");
     assert_eq!(event["node"]["__typename"], "Model");

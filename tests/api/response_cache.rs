@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::helpers::{
-    GRAPHQL_RESPONSE, TestApp, scrape, second_instance, second_instance_with, spawn_app, spawn_app_with,
+    GRAPHQL_RESPONSE, TestApp, changes_seen, scrape, second_instance, second_instance_with, seed_by_command_line,
+    spawn_app, spawn_app_with,
 };
 
 /// What the cache did so far: (hits, misses, bypasses).
@@ -174,18 +175,10 @@ async fn a_change_from_another_instance_or_the_command_line_retires_kept_answers
     assert_eq!(before["models"]["totalCount"], 0);
     app.query(count, json!({})).await; // kept now
 
-    // The command line loads the starter catalog into the same database.
-    let mut changes = app.changes.subscribe();
-    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_ai-tracker"))
-        .args(["--database-url", &app.db.url, "seed"])
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .status()
-        .await
-        .expect("the command runs");
-    assert!(status.success());
-    // Once this instance has heard of a change, no answer from before it is served.
-    tokio::time::timeout(Duration::from_secs(10), changes.recv()).await.expect("a change notice").unwrap();
+    // The command line loads the starter catalog into the same database. Once this instance
+    // has heard of the changes, no answer from before them is served.
+    seed_by_command_line(&app).await;
+    changes_seen(&app).await;
     let after = app.query(count, json!({})).await;
     assert!(after["models"]["totalCount"].as_i64().unwrap() > 0, "stale after the command line's seed: {after}");
 
