@@ -157,26 +157,45 @@ async fn execute(
     respond(response, media)
 }
 
+/// A response body, serialized straight from the executor's values: no intermediate JSON tree,
+/// and object keys in the order the query selected them.
+#[derive(serde::Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+}
+
 fn respond(mut response: Response, media: MediaType) -> HttpResponse {
     let request_error = is_request_error(&response);
     let default_code = if request_error { "GRAPHQL_VALIDATION_FAILED" } else { "BAD_USER_INPUT" };
     let errors: Vec<ServerError> =
         std::mem::take(&mut response.errors).into_iter().map(|e| with_code(e, default_code)).collect();
+    let no_extensions = Default::default();
     let body = if request_error {
-        json!({ "errors": errors })
+        Body { data: None, errors: &errors, extensions: &no_extensions }
     } else {
-        let mut body = json!({ "data": response.data });
-        if !errors.is_empty() {
-            body["errors"] = json!(errors);
+        Body { data: Some(&response.data), errors: &errors, extensions: &response.extensions }
+    };
+    let body = match serde_json::to_vec(&body) {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, "a GraphQL response did not serialize");
+            let body = json!({ "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }] });
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, media.content_type())],
+                body.to_string(),
+            )
+                .into_response();
         }
-        if !response.extensions.is_empty() {
-            body["extensions"] = json!(response.extensions);
-        }
-        body
     };
     let status =
         if request_error && media == MediaType::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response()
+    (status, [(header::CONTENT_TYPE, media.content_type())], body).into_response()
 }
 
 pub async fn post(
