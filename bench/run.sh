@@ -8,7 +8,9 @@
 #
 # Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS ("16 64"), BENCH_DB (ai_tracker_bench),
 # PGHOST/PGPORT/PGUSER (127.0.0.1/5432/postgres), BENCH_PORT (18201; PostGraphile takes the
-# next port), BENCH_PG_LOG (the Postgres server log, read to count statements per request).
+# next port), BENCH_PG_LOG (the Postgres server log, read to count statements per request),
+# BENCH_SSLMODE (disable: every client talks to the local Postgres without TLS, as PostGraphile's
+# driver does by default; "prefer" measures TLS on loopback for ai-tracker and pgbench).
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +19,10 @@ SECONDS_EACH=${BENCH_SECONDS:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-"16 64"}
 DB=${BENCH_DB:-ai_tracker_bench}
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
-DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$DB"
+# One TLS setting for all three clients (ai-tracker's sqlx and libpq default to "prefer", which
+# encrypts even on loopback; PostGraphile's pg driver does not), so they are compared alike.
+export PGSSLMODE=${BENCH_SSLMODE:-disable}
+DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$DB?sslmode=$PGSSLMODE"
 OUR_PORT=${BENCH_PORT:-18201}
 PGL_PORT=$((OUR_PORT + 1))
 PG_LOG=${BENCH_PG_LOG:-/var/log/postgresql/postgresql-15-main.log}

@@ -1,4 +1,21 @@
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    ai_tracker::cli::run().await
+// glibc's allocator spent about 40 % of the service's CPU on a catalog page (its free lists
+// fragment under many small, short-lived allocations on several threads); mimalloc's
+// thread-local pages make those cheap.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() -> anyhow::Result<()> {
+    return_freed_memory_at_once();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(ai_tracker::cli::run())
+}
+
+/// mimalloc keeps freed pages for 10 ms before giving them back to the system, which under a
+/// burst of large responses (64 catalog pages in flight) put the resident set 7-10 MB higher,
+/// past the 64 MB the service is meant to stay within; giving them back at once keeps it under.
+fn return_freed_memory_at_once() {
+    // `mi_option_purge_delay` of mimalloc v2's `mi_option_t` (the bindings name no constant).
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: sets an allocator option before any other thread runs; options are plain
+    // process-wide values that mimalloc reads as it purges.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) }
 }

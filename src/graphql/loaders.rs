@@ -1,8 +1,13 @@
 //! Per-request DataLoaders for every relation: the keys a query level asks for are collected and
 //! read with one batch call into `service::relations`, so a nested page costs a fixed number of
 //! statements per level, whatever its size.
+//!
+//! The cache keeps the catalog's rows behind `Arc`s (see [`Shared`]): a page's resolvers read
+//! each row many times (a model for each of its capability links, the cache for each field), and
+//! a shared row is copied as a pointer, not string by string.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
@@ -30,6 +35,75 @@ pub fn for_request(db: DatabaseConnection, audience: Audience) -> RequestLoader 
     DataLoader::with_cache(CatalogLoader { db, audience }, tokio::spawn, HashMapCache::default())
 }
 
+/// How a value the service read is kept in the request's cache and handed to resolvers: rows
+/// behind `Arc`s, small values as they are.
+pub trait Shared {
+    type Kept: Clone + Send + Sync + 'static;
+    fn keep(self) -> Self::Kept;
+}
+
+macro_rules! shared_rows {
+    ($($row:ty),+) => {$(
+        impl Shared for $row {
+            type Kept = Arc<$row>;
+            fn keep(self) -> Arc<$row> {
+                Arc::new(self)
+            }
+        }
+    )+};
+}
+
+shared_rows!(ModelRow, OrganizationRow, CapabilityRow, ModelCapabilityRow, RiskAssessmentRow, DatasetRow);
+
+macro_rules! kept_as_is {
+    ($($value:ty),+) => {$(
+        impl Shared for $value {
+            type Kept = $value;
+            fn keep(self) -> $value {
+                self
+            }
+        }
+    )+};
+}
+
+kept_as_is!(String, ModalityRow, SourceRow, u64);
+
+impl<T: Shared> Shared for Vec<T> {
+    type Kept = Vec<T::Kept>;
+    fn keep(self) -> Self::Kept {
+        self.into_iter().map(Shared::keep).collect()
+    }
+}
+
+impl<T: Shared> Shared for Option<T> {
+    type Kept = Option<T::Kept>;
+    fn keep(self) -> Self::Kept {
+        self.map(Shared::keep)
+    }
+}
+
+impl<A: Shared, B: Shared> Shared for (A, B) {
+    type Kept = (A::Kept, B::Kept);
+    fn keep(self) -> Self::Kept {
+        (self.0.keep(), self.1.keep())
+    }
+}
+
+/// Reads `keys` at once and puts what was found in the request's cache, skipping the loader's
+/// wait for more keys: the caller already holds every key of its level (a page's models).
+pub async fn prefetch<K>(loader: &RequestLoader, keys: Vec<K>) -> Result<(), ServiceError>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    CatalogLoader: Loader<K, Error = ServiceError>,
+{
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let found = loader.loader().load(&keys).await?;
+    loader.feed_many(found).await;
+    Ok(())
+}
+
 macro_rules! batch {
     ($(#[$doc:meta])* $key:ident => $value:ty, |$db:ident, $audience:ident, $ids:ident| $body:expr) => {
         $(#[$doc])*
@@ -37,19 +111,19 @@ macro_rules! batch {
         pub struct $key(pub i32);
 
         impl Loader<$key> for CatalogLoader {
-            type Value = $value;
+            type Value = <$value as Shared>::Kept;
             type Error = ServiceError;
 
-            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, $value>, ServiceError> {
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, ServiceError> {
                 let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
                 let $ids = &ids;
                 let $db = &self.db;
                 #[allow(unused_variables)]
                 let $audience = self.audience;
-                let mut found = $body.await?;
+                let mut found: HashMap<i32, $value> = $body.await?;
                 // Every key gets an entry (empty when nothing matched), so the cache answers
                 // it next time instead of another query.
-                Ok(ids.iter().map(|id| ($key(*id), found.remove(id).unwrap_or_default())).collect())
+                Ok(ids.iter().map(|id| ($key(*id), found.remove(id).map(Shared::keep).unwrap_or_default())).collect())
             }
         }
     };

@@ -12,7 +12,8 @@ use super::filters::{
 use super::node::{Node, load_node, parse_global_id};
 use super::search::SearchQuery;
 use super::types::{
-    Capability, Dataset, Editor, Model, Organization, Revision, RiskAssessment, history, node_type, prefetch_relations,
+    Capability, Dataset, Editor, Model, Organization, Revision, RiskAssessment, history, node_type,
+    prefetch_model_relations, prefetch_relations,
 };
 use crate::domain::{
     CapabilityOrderField, DatasetOrderField, EntityType, ModelOrderField, OrderDirection, OrganizationOrderField,
@@ -73,7 +74,9 @@ impl CatalogQuery {
 
     /// A model by its slug; null when there is none.
     async fn model(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Model>> {
-        Ok(models::by_slug(db(ctx), audience(ctx), &slug).await.gql()?.map(Model::from))
+        let Some(row) = models::by_slug(db(ctx), audience(ctx), &slug).await.gql()? else { return Ok(None) };
+        prefetch_model_relations(ctx, &row).await?;
+        Ok(Some(Model::from(row)))
     }
 
     /// The catalog's models, newest first unless `orderBy` says otherwise.

@@ -210,6 +210,18 @@ fn not_found(media: MediaType) -> HttpResponse {
     (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response()
 }
 
+/// A response body, serialized straight from the executor's values: no intermediate JSON tree,
+/// and object keys in the order the query selected them.
+#[derive(serde::Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+}
+
 /// The response body, with every error given its code; cacheable when it is a query's data
 /// without errors.
 fn render(mut response: Response, is_query: bool) -> Answer {
@@ -218,19 +230,20 @@ fn render(mut response: Response, is_query: bool) -> Answer {
     let errors: Vec<ServerError> =
         std::mem::take(&mut response.errors).into_iter().map(|e| with_code(e, default_code)).collect();
     let cacheable = is_query && errors.is_empty();
+    let no_extensions = Default::default();
     let body = if request_error {
-        json!({ "errors": errors })
+        Body { data: None, errors: &errors, extensions: &no_extensions }
     } else {
-        let mut body = json!({ "data": response.data });
-        if !errors.is_empty() {
-            body["errors"] = json!(errors);
-        }
-        if !response.extensions.is_empty() {
-            body["extensions"] = json!(response.extensions);
-        }
-        body
+        Body { data: Some(&response.data), errors: &errors, extensions: &response.extensions }
     };
-    Answer { body: Bytes::from(body.to_string()), request_error, cacheable }
+    match serde_json::to_vec(&body) {
+        Ok(body) => Answer { body: Bytes::from(body), request_error, cacheable },
+        Err(error) => {
+            tracing::error!(%error, "a GraphQL response did not serialize");
+            let body = json!({ "data": null, "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }] });
+            Answer { body: Bytes::from(body.to_string()), request_error: false, cacheable: false }
+        }
+    }
 }
 
 /// What a GET answer says about being kept by browsers and CDNs.

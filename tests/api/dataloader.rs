@@ -27,3 +27,33 @@ async fn a_page_of_fifty_runs_as_many_statements_as_a_page_of_five() {
     // with its target in one statement)
     assert_eq!(fifty, 5, "{fifty} statements");
 }
+
+const MODEL_FIELDS: &str = "slug aliases inputModalities outputModalities organizations { slug name }
+    capabilities { status capability { slug } } riskAssessments { horizon summary }
+    baseModel { slug } derivedModels { slug } sources { url }";
+
+#[tokio::test]
+async fn a_model_page_reads_each_relation_at_once_and_answers_as_the_batched_path_does() {
+    let app = spawn_app_with(|settings| settings.response_cache_bytes = 0).await; // counts runs
+    let first = app.query("{ models(first: 1) { nodes { id slug } } }", json!({})).await;
+    let (id, slug) = (&first["models"]["nodes"][0]["id"], &first["models"]["nodes"][0]["slug"]);
+
+    let before = app.statements_so_far();
+    let page = app
+        .query(&format!("query($slug: String!) {{ model(slug: $slug) {{ {MODEL_FIELDS} }} }}"), json!({ "slug": slug }))
+        .await;
+    let statements = app.statements_so_far() - before;
+    // the model, then one statement per relation (modalities serve both lists; the base
+    // model only when there is one)
+    assert!(statements <= 9, "{statements} statements");
+
+    // `node` loads the same relations through the DataLoader's batching, without the prefetch.
+    let node = app
+        .query(
+            &format!("query($id: ID!) {{ node(id: $id) {{ ... on Model {{ {MODEL_FIELDS} }} }} }}"),
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(page["model"], node["node"]);
+    assert!(!page["model"]["organizations"].as_array().unwrap().is_empty(), "{page}");
+}

@@ -229,3 +229,17 @@ async fn responses_are_compressed_as_the_client_negotiates() {
         .unwrap();
     assert_eq!(brotli.headers()["content-encoding"], "br");
 }
+
+#[tokio::test]
+async fn a_response_lists_fields_in_the_order_the_query_selected_them() {
+    let app = spawn_app().await;
+    for (query, order) in [
+        (r#"{"query":"{ models(first: 1) { nodes { slug name id } } }"}"#, ["\"slug\"", "\"name\"", "\"id\""]),
+        (r#"{"query":"{ models(first: 1) { nodes { name id slug } } }"}"#, ["\"name\"", "\"id\"", "\"slug\""]),
+    ] {
+        let body = app.post_raw(Some("application/json"), None, query).await.text().await.unwrap();
+        let positions: Vec<usize> =
+            order.iter().map(|key| body.find(key).unwrap_or_else(|| panic!("{body}"))).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{body}");
+    }
+}

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 
 use super::{Model, decode, load};
@@ -7,11 +9,17 @@ use crate::service::{capabilities::CapabilityRow, models::ModelRow, relations::M
 
 #[derive(Clone)]
 pub struct Capability {
-    pub row: CapabilityRow,
+    pub row: Arc<CapabilityRow>,
 }
 
 impl From<CapabilityRow> for Capability {
     fn from(row: CapabilityRow) -> Self {
+        Capability { row: Arc::new(row) }
+    }
+}
+
+impl From<Arc<CapabilityRow>> for Capability {
+    fn from(row: Arc<CapabilityRow>) -> Self {
         Capability { row }
     }
 }
@@ -71,9 +79,9 @@ impl Capability {
 
 #[derive(Clone)]
 pub struct ModelCapability {
-    pub link: ModelCapabilityRow,
-    pub capability: CapabilityRow,
-    pub model: ModelRow,
+    pub link: Arc<ModelCapabilityRow>,
+    pub capability: Arc<CapabilityRow>,
+    pub model: Arc<ModelRow>,
 }
 
 /// A model's link to a capability: shown now, or expected of a 2-10x scaled successor.

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 
 use super::{Model, decode, load};
@@ -7,11 +9,17 @@ use crate::service::datasets::DatasetRow;
 
 #[derive(Clone)]
 pub struct Dataset {
-    pub row: DatasetRow,
+    pub row: Arc<DatasetRow>,
 }
 
 impl From<DatasetRow> for Dataset {
     fn from(row: DatasetRow) -> Self {
+        Dataset { row: Arc::new(row) }
+    }
+}
+
+impl From<Arc<DatasetRow>> for Dataset {
+    fn from(row: Arc<DatasetRow>) -> Self {
         Dataset { row }
     }
 }

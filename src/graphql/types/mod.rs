@@ -15,7 +15,7 @@ pub use capability::{Capability, ModelCapability};
 pub use dataset::Dataset;
 pub use editor::Editor;
 pub use feedback::{Contributor, Feedback, FeedbackReceipt, FeedbackTracking};
-pub use model::{Model, prefetch_relations};
+pub use model::{Model, prefetch_model_relations, prefetch_relations};
 pub use organization::Organization;
 pub use revision::{Revision, history, node_type};
 pub use risk_assessment::RiskAssessment;

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::{ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, decode, load};
@@ -5,11 +7,11 @@ use crate::domain::{Access, Confidence, DatePrecision, Modality, ModalityDirecti
 use crate::graphql::{
     connection::list_cost,
     error::OrGraphqlError,
-    loaders::RequestLoader,
     loaders::{
         AliasesOf, AllThresholds, CapabilitiesOf, DatasetsOf, DerivedFrom, ModalitiesOf, ModelById, OpenFeedbackOf,
         OrganizationsOf, RiskAssessmentsOf, SourcesOf,
     },
+    loaders::{RequestLoader, prefetch},
     node::global_id,
     scalars::Date,
 };
@@ -17,11 +19,17 @@ use crate::service::{ServiceError, models::ModelRow, thresholds};
 
 #[derive(Clone)]
 pub struct Model {
-    pub row: ModelRow,
+    pub row: Arc<ModelRow>,
 }
 
 impl From<ModelRow> for Model {
     fn from(row: ModelRow) -> Self {
+        Model { row: Arc::new(row) }
+    }
+}
+
+impl From<Arc<ModelRow>> for Model {
+    fn from(row: Arc<ModelRow>) -> Self {
         Model { row }
     }
 }
@@ -261,25 +269,40 @@ impl Model {
 
 /// Loads, in one batch per relation, the relations a list's selection asks for, before the
 /// list's models resolve. The DataLoader then answers every model from its cache, so a page's
-/// statement count does not depend on how quickly its resolvers happen to run (the loader's own
-/// batching waits only a millisecond for keys).
+/// statement count does not depend on how quickly its resolvers happen to run, and the page
+/// does not wait for the loader's batching delay: its keys are all known here.
 pub async fn prefetch_relations<'a>(
     ctx: &Context<'_>,
     rows: impl Iterator<Item = &'a ModelRow>,
 ) -> async_graphql::Result<()> {
-    use futures_util::future::{BoxFuture, FutureExt, try_join_all};
-
     let look = ctx.look_ahead();
     let wants = |field: &str| {
         look.field("nodes").field(field).exists() || look.field("edges").field("node").field(field).exists()
     };
+    prefetch_selected(ctx, rows, wants).await
+}
+
+/// The same for one model (a model page): its relations are read at once, in parallel,
+/// instead of each waiting for the loader's batching delay.
+pub async fn prefetch_model_relations(ctx: &Context<'_>, row: &ModelRow) -> async_graphql::Result<()> {
+    let look = ctx.look_ahead();
+    prefetch_selected(ctx, std::iter::once(row), |field| look.field(field).exists()).await
+}
+
+async fn prefetch_selected<'a>(
+    ctx: &Context<'_>,
+    rows: impl Iterator<Item = &'a ModelRow>,
+    wants: impl Fn(&str) -> bool,
+) -> async_graphql::Result<()> {
+    use futures_util::future::{BoxFuture, FutureExt, try_join_all};
+
     let loader = ctx.data_unchecked::<RequestLoader>();
     let (ids, base_ids): (Vec<i32>, Vec<Option<i32>>) = rows.map(|r| (r.id, r.base_model_id)).unzip();
     let mut jobs: Vec<BoxFuture<'_, Result<(), ServiceError>>> = Vec::new();
     macro_rules! prefetch {
         ($key:ident, $($field:literal),+) => {
             if [$($field),+].iter().any(|f| wants(f)) {
-                jobs.push(loader.load_many(ids.iter().map(|&id| $key(id))).map(|r| r.map(|_| ())).boxed());
+                jobs.push(prefetch(loader, ids.iter().map(|&id| $key(id)).collect()).boxed());
             }
         };
     }
@@ -295,8 +318,10 @@ pub async fn prefetch_relations<'a>(
         jobs.push(loader.load_one(AllThresholds).map(|r| r.map(|_| ())).boxed());
     }
     if wants("baseModel") {
-        let bases: Vec<ModelById> = base_ids.iter().flatten().map(|&id| ModelById(id)).collect();
-        jobs.push(loader.load_many(bases).map(|r| r.map(|_| ())).boxed());
+        let mut bases: Vec<ModelById> = base_ids.iter().flatten().map(|&id| ModelById(id)).collect();
+        bases.sort_unstable_by_key(|b| b.0);
+        bases.dedup();
+        jobs.push(prefetch(loader, bases).boxed());
     }
     try_join_all(jobs).await.gql()?;
     Ok(())

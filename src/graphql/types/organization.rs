@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 
 use super::{Model, decode, load};
@@ -7,11 +9,17 @@ use crate::service::organizations::OrganizationRow;
 
 #[derive(Clone)]
 pub struct Organization {
-    pub row: OrganizationRow,
+    pub row: Arc<OrganizationRow>,
 }
 
 impl From<OrganizationRow> for Organization {
     fn from(row: OrganizationRow) -> Self {
+        Organization { row: Arc::new(row) }
+    }
+}
+
+impl From<Arc<OrganizationRow>> for Organization {
+    fn from(row: Arc<OrganizationRow>) -> Self {
         Organization { row }
     }
 }

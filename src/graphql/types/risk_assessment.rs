@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 
 use super::{Model, decode, load};
@@ -7,11 +9,17 @@ use crate::service::risk_assessments::RiskAssessmentRow;
 
 #[derive(Clone)]
 pub struct RiskAssessment {
-    pub row: RiskAssessmentRow,
+    pub row: Arc<RiskAssessmentRow>,
 }
 
 impl From<RiskAssessmentRow> for RiskAssessment {
     fn from(row: RiskAssessmentRow) -> Self {
+        RiskAssessment { row: Arc::new(row) }
+    }
+}
+
+impl From<Arc<RiskAssessmentRow>> for RiskAssessment {
+    fn from(row: Arc<RiskAssessmentRow>) -> Self {
         RiskAssessment { row }
     }
 }
