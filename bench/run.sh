@@ -8,7 +8,7 @@
 #
 # Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS ("16 64"), BENCH_DB (ai_tracker_bench),
 # PGHOST/PGPORT/PGUSER (127.0.0.1/5432/postgres), BENCH_PORT (18201; PostGraphile takes the
-# next port), BENCH_PG_LOG (the Postgres server log, read to count statements per request),
+# next port, ai-tracker with the response cache the one after), BENCH_PG_LOG (the Postgres server log, read to count statements per request),
 # BENCH_SSLMODE (disable: every client talks to the local Postgres without TLS, as PostGraphile's
 # driver does by default; "prefer" measures TLS on loopback for ai-tracker and pgbench).
 set -euo pipefail
@@ -116,13 +116,14 @@ psql -d "$DB" -Atc "SELECT 'models ' || count(*) FROM model UNION ALL SELECT 'ca
   FROM model_capability UNION ALL SELECT 'risk assessments ' || count(*) FROM risk_assessment" | sed 's/^/bench: /' >&2
 
 # --- servers -----------------------------------------------------------------------------------
-start_ours() { # log-name response-cache-bytes (0: no response cache)
-  port_free "$OUR_PORT"
-  DATABASE_URL=$DATABASE_URL AI_TRACKER_ADDR=127.0.0.1:$OUR_PORT RUST_LOG=warn AI_TRACKER_RESPONSE_CACHE_BYTES=$2 \
+start_ours() { # log-name response-cache-bytes (0: no response cache) [port]
+  local port=${3:-$OUR_PORT}
+  port_free "$port"
+  DATABASE_URL=$DATABASE_URL AI_TRACKER_ADDR=127.0.0.1:$port RUST_LOG=warn AI_TRACKER_RESPONSE_CACHE_BYTES=$2 \
     "$BIN" serve --no-seed >"$WORK/$1.log" 2>&1 &
   OUR_PID=$!
   PIDS+=("$OUR_PID")
-  wait_http "http://127.0.0.1:$OUR_PORT/readyz" "$OUR_PID" "$1"
+  wait_http "http://127.0.0.1:$port/readyz" "$OUR_PID" "$1"
 }
 
 start_postgraphile() { # log name
@@ -184,6 +185,11 @@ stop "$OUR_PID"
 [ $LOGGING = 1 ] && psql -q -d "$DB" -c "ALTER DATABASE $DB RESET log_statement"
 
 # --- load ----------------------------------------------------------------------------------------
+# The servers run side by side: ai-tracker without the response cache (every request runs its
+# statements), ai-tracker with it (the default 16 MiB; wrk repeats one request, so this is the
+# page between two changes), and PostGraphile. Each query at each connection count is loaded on
+# one server after the other, so that a change in the machine's load falls on all of them alike.
+
 # Peak VmRSS of a process, sampled every 0.2 s until the file $2 disappears (or this script
 # is gone).
 sample_rss() { # pid stopfile outfile
@@ -196,12 +202,34 @@ sample_rss() { # pid stopfile outfile
   echo "$peak" >"$3"
 }
 
-run_wrk() { # server url query-dir
-  local server=$1 url=$2 dir=$3 file name status
-  for file in "$dir"/*.graphql; do
-    name=$(basename "$file" .graphql)
+NAMES=() URLS=() DIRS=() SERVER_PIDS=()
+add_server() { # name pid port query-dir
+  NAMES+=("$1") SERVER_PIDS+=("$2") URLS+=("http://127.0.0.1:$3/graphql") DIRS+=("$4")
+}
+start_ours load-ours 0 "$OUR_PORT"
+add_server ai-tracker "$OUR_PID" "$OUR_PORT" "$BENCH/queries"
+start_ours load-ours-cache 16777216 $((OUR_PORT + 2))
+add_server ai-tracker+cache "$OUR_PID" $((OUR_PORT + 2)) "$BENCH/queries"
+if [ $POSTGRAPHILE = 1 ]; then
+  start_postgraphile load-postgraphile
+  add_server postgraphile "$PGL_PID" "$PGL_PORT" "$BENCH/postgraphile/queries"
+fi
+
+touch "$WORK/sampling"
+SAMPLERS=()
+for i in "${!NAMES[@]}"; do
+  sample_rss "${SERVER_PIDS[$i]}" "$WORK/sampling" "$WORK/rss-$i" &
+  SAMPLERS+=("$!")
+  PIDS+=("$!")
+done
+
+for file in "$BENCH/queries"/*.graphql; do
+  name=$(basename "$file" .graphql)
+  READY=()
+  for i in "${!NAMES[@]}"; do
+    server=${NAMES[$i]}
     set +e
-    python3 "$BENCH/lib/gql.py" check "$url" "$file" 2>"$WORK/check.err"
+    python3 "$BENCH/lib/gql.py" check "${URLS[$i]}" "${DIRS[$i]}/$name.graphql" 2>"$WORK/check.err"
     status=$?
     set -e
     if [ $status = 3 ]; then
@@ -209,56 +237,41 @@ run_wrk() { # server url query-dir
         printf '%s\t%s\t%s\t{"skipped": "needs the analytics API"}\n' "$name" "$server" "$c" >>"$RESULTS"
       done
       say "$server $name: skipped ($(cat "$WORK/check.err"))"
-      continue
     elif [ $status != 0 ]; then
       say "$server $name: the query does not return clean data, refusing to benchmark it:"
       cat "$WORK/check.err" >&2
       exit 1
+    else
+      python3 "$BENCH/lib/gql.py" body "${DIRS[$i]}/$name.graphql" >"$WORK/$server-$name.json"
+      READY+=("$i")
     fi
-    python3 "$BENCH/lib/gql.py" body "$file" >"$WORK/$server-$name.json"
-    for c in $CONNECTIONS; do
+  done
+  for c in $CONNECTIONS; do
+    for i in "${READY[@]}"; do
+      server=${NAMES[$i]}
       say "$server $name at $c connections, ${SECONDS_EACH}s"
       BODY_FILE=$WORK/$server-$name.json wrk -t2 -c"$c" -d"${SECONDS_EACH}s" --timeout 10s \
-        -s "$BENCH/lib/post.lua" "$url" >"$WORK/wrk.out"
+        -s "$BENCH/lib/post.lua" "${URLS[$i]}" >"$WORK/wrk.out"
       printf '%s\t%s\t%s\t%s\n' "$name" "$server" "$c" "$(sed -n 's/^RESULT //p' "$WORK/wrk.out")" >>"$RESULTS"
     done
   done
-}
+done
 
-# Runs every query of a server under load while sampling the server's peak RSS (MB, in PEAK_MB).
-load_server() { # server pid url query-dir
-  touch "$WORK/sampling"
-  sample_rss "$2" "$WORK/sampling" "$WORK/rss" &
-  local sampler=$!
-  PIDS+=("$sampler")
-  run_wrk "$1" "$3" "$4"
-  rm -f "$WORK/sampling"
-  wait "$sampler" || true
-  forget "$sampler"
-  PEAK_MB=$(python3 -c "print(round($(cat "$WORK/rss") / 1024, 1))")
-}
-
-# Without the response cache (every request runs), then with it (the default, 16 MiB).
-start_ours load-ours 0
-load_server ai-tracker "$OUR_PID" "http://127.0.0.1:$OUR_PORT/graphql" "$BENCH/queries"
-RSS_MB=$PEAK_MB
-stop "$OUR_PID"
-start_ours load-ours-cache 16777216
-load_server ai-tracker+cache "$OUR_PID" "http://127.0.0.1:$OUR_PORT/graphql" "$BENCH/queries"
-RSS_CACHE_MB=$PEAK_MB
-stop "$OUR_PID"
+rm -f "$WORK/sampling"
+for pid in "${SAMPLERS[@]}"; do
+  wait "$pid" || true
+  forget "$pid"
+done
+peak_mb() { python3 -c "print(round($(cat "$WORK/rss-$1") / 1024, 1))"; }
+RSS_MB=$(peak_mb 0)
+RSS_CACHE_MB=$(peak_mb 1)
+PGL_RSS_MB=""
+[ $POSTGRAPHILE = 1 ] && PGL_RSS_MB=$(peak_mb 2)
+for pid in "${SERVER_PIDS[@]}"; do stop "$pid"; done
 # Anything the service complained of under load (the JWT-secret notice is expected here).
 cat "$WORK/load-ours.log" "$WORK/load-ours-cache.log" | grep -v 'AI_TRACKER_JWT_SECRET is not set' |
   grep -E 'WARN|ERROR' | sed 's/\x1b\[[0-9;]*m//g' |
   sed 's/^[^ ]* *//' | sort | uniq -c | sort -rn | head -5 | sed 's/^/bench: ai-tracker logged under load: /' >&2 || true
-
-PGL_RSS_MB=""
-if [ $POSTGRAPHILE = 1 ]; then
-  start_postgraphile load-postgraphile
-  load_server postgraphile "$PGL_PID" "http://127.0.0.1:$PGL_PORT/graphql" "$BENCH/postgraphile/queries"
-  PGL_RSS_MB=$PEAK_MB
-  stop "$PGL_PID"
-fi
 
 if [ $PGBENCH = 1 ]; then
   # The ids of the catalog page and the detail page's slug, as the servers would hold them.

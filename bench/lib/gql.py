@@ -147,7 +147,7 @@ def summarize(results_dir, out):
     if ours and pg:
         goal.append(f"| p99 latency vs PostGraphile, no response cache (goal ≤ 0.5×) | {ours['p99_ms'] / pg['p99_ms']:.2f}× |")
     if cached and pg:
-        goal.append(f"| p99 latency vs PostGraphile, with the response cache (goal ≤ 0.5×) | {cached['p99_ms'] / pg['p99_ms']:.2f}× |")
+        goal.append(f"| p99 latency vs PostGraphile, with the response cache (goal ≤ 0.5×) | {cached['p99_ms'] / pg['p99_ms']:.3f}× |")
     if ours and sql:
         goal.append(f"| throughput vs raw SQL ceiling, no response cache (stretch ≥ 0.5×) | {ours['rps'] / sql['rps']:.2f}× |")
     if meta.get("rss_mb"):
