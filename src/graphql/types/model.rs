@@ -314,6 +314,7 @@ async fn prefetch_selected<'a>(
     prefetch!(RiskAssessmentsOf, "riskAssessments");
     prefetch!(DerivedFrom, "derivedModels");
     prefetch!(SourcesOf, "sources");
+    prefetch!(OpenFeedbackOf, "openFeedbackCount");
     if wants("thresholdsCrossed") {
         jobs.push(loader.load_one(AllThresholds).map(|r| r.map(|_| ())).boxed());
     }
