@@ -67,9 +67,7 @@ impl PersistedQueries {
         };
         match query {
             Some(query) => {
-                let digest = Sha256::digest(query.as_bytes());
-                let actual: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-                if actual != hash {
+                if format!("{:x}", Sha256::digest(query.as_bytes())) != hash {
                     return Err(Refusal::BadRequest(
                         "`extensions.persistedQuery.sha256Hash` is not the SHA-256 of `query`",
                     ));
@@ -95,7 +93,7 @@ mod tests {
     const QUERY: &str = "{ models(first: 1) { nodes { slug } } }";
 
     fn hash_of(query: &str) -> String {
-        Sha256::digest(query.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+        format!("{:x}", Sha256::digest(query.as_bytes()))
     }
 
     #[test]

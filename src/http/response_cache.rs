@@ -94,9 +94,8 @@ fn compress(body: &[u8], coding: Coding) -> std::io::Result<Bytes> {
 /// A weak entity tag for a response body: 128 bits of its SHA-256, so equal bodies (from any
 /// instance) have equal tags.
 pub fn etag_of(body: &[u8]) -> HeaderValue {
-    let digest = Sha256::digest(body);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    HeaderValue::from_str(&format!("W/\"{hex}\"")).expect("hex is a valid header value")
+    let hex = format!("{:x}", Sha256::digest(body));
+    HeaderValue::from_str(&format!("W/\"{}\"", &hex[..32])).expect("hex is a valid header value")
 }
 
 /// What answering a request gave.

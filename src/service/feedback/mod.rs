@@ -102,7 +102,7 @@ async fn entry_exists(db: &impl ConnectionTrait, audience: Audience, kind: Entit
 /// The same body from the same address: a hash, so the address itself is not kept.
 fn duplicate_key(client: IpAddr, body: &str) -> String {
     let digest = Sha256::new().chain_update(client.to_string()).chain_update([0]).chain_update(body).finalize();
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    format!("{digest:x}")
 }
 
 /// 20 characters of an unambiguous alphabet (100 bits): unguessable, easy to read aloud.
