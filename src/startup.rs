@@ -12,7 +12,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::auth::{TokenKeys, password};
 use crate::config::{DatabaseSettings, ServeSettings};
-use crate::graphql::{SchemaData, build_schema};
+use crate::graphql::{self, SchemaData};
 use crate::http::{AppState, PersistedQueries, ResponseCache, router};
 use crate::metrics::Metrics;
 use crate::service::feedback;
@@ -68,10 +68,10 @@ impl Application {
             metrics: metrics.clone(),
             changes: changes.clone(),
         };
-        let schema = build_schema(Some(data), settings.limits());
+        let api = graphql::api(data, settings.limits());
         let sockets = TaskTracker::new();
         let state = AppState {
-            schema,
+            api,
             db: db.clone(),
             keys,
             metrics,

@@ -46,7 +46,7 @@ pub async fn run<T: DeserializeOwned>(
         .data(request_loader(state.db.clone(), caller.audience()))
         .data(caller)
         .data(ClientAddress(client));
-    let response = state.schema.execute(request).await;
+    let (_, response) = state.api.run(request).await;
     if let Some(error) = response.errors.first() {
         let error = serde_json::to_value(error).unwrap_or_default();
         if error["extensions"]["code"] == "BAD_USER_INPUT" {

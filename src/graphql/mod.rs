@@ -18,11 +18,7 @@ mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{
-    Context, Schema, ServerError, ServerResult, ValidationResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
-    parser::types::ExecutableDocument,
-};
+use async_graphql::{Context, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenKeys;
@@ -36,7 +32,7 @@ pub use filters::model_filter_from_json;
 pub use loaders::for_request as request_loader;
 pub use mutation::Mutation;
 pub use node::global_id;
-pub use operation::{is_request_error, operation_type};
+pub use operation::{Api, is_request_error, operation_type};
 pub use query::Query;
 pub use subscription::Subscription;
 
@@ -73,15 +69,20 @@ impl Default for QueryLimits {
     }
 }
 
-/// The schema; `data` is absent only when printing the SDL.
-pub fn build_schema(data: Option<SchemaData>, limits: QueryLimits) -> AppSchema {
+/// The API every transport runs requests through.
+pub fn api(data: SchemaData, limits: QueryLimits) -> Api {
+    let (metrics, changes) = (data.metrics.clone(), data.changes.clone());
+    Api::new(build_schema(Some(data), limits), metrics, changes)
+}
+
+/// The schema; `data` is absent only when printing the SDL. It has no extensions: see
+/// [`Api`] for what runs around each request.
+fn build_schema(data: Option<SchemaData>, limits: QueryLimits) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .extension(RequestErrorCodes);
+        .limit_complexity(limits.max_complexity);
     if let Some(data) = data {
         builder = builder
-            .extension(operation::OperationMetrics(data.metrics))
             .data(data.db)
             .data(data.keys)
             .data(data.login_throttle)
@@ -94,51 +95,4 @@ pub fn build_schema(data: Option<SchemaData>, limits: QueryLimits) -> AppSchema 
 /// The schema in SDL, as `schema.graphql` holds it.
 pub fn sdl() -> String {
     build_schema(None, QueryLimits::default()).sdl()
-}
-
-/// An argument whose value does not fit its type (an unknown enum value, a string for an
-/// `Int`, from the document or from a variable) is the client's bad input: BAD_USER_INPUT naming
-/// the argument, like every other refused value, though it is still refused before execution.
-fn bad_argument(mut error: ServerError) -> ServerError {
-    const PREFIX: &str = "Invalid value for argument \"";
-    let field = error.message.strip_prefix(PREFIX).and_then(|rest| rest.split_once('"')).map(|(f, _)| f.to_owned());
-    if let Some(field) = field {
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        extensions.set("code", "BAD_USER_INPUT");
-        extensions.set("field", field);
-    }
-    error
-}
-
-/// Gives parse and validation errors (including the depth and complexity limits) their
-/// `extensions.code`, which async-graphql does not set.
-struct RequestErrorCodes;
-
-impl ExtensionFactory for RequestErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RequestErrorCodes)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for RequestErrorCodes {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors.into_iter().map(|e| with_code(bad_argument(e), "GRAPHQL_VALIDATION_FAILED")).collect()
-        })
-    }
 }

@@ -172,7 +172,6 @@ async fn execute(
     };
     // Built and run only when the cache has no answer.
     let run = async {
-        let operation = operation.unwrap_or_else(|| requested_operation(&query, params.operation_name.as_deref()));
         let mut request = Request::new(query)
             .variables(Variables::from_json(Json::Object(params.variables.unwrap_or_default())))
             .data(request_loader(state.db.clone(), caller.audience()))
@@ -189,7 +188,8 @@ async fn execute(
                 request.extensions.insert(k, value);
             }
         }
-        render(state.schema.execute(request).await, operation == Some(OperationType::Query))
+        let (operation, response) = state.api.run(request).await;
+        render(response, operation == Some(OperationType::Query))
     };
     let (served, result) = match key {
         Some(key) => state.cache.answer(key, run).await,

@@ -37,13 +37,14 @@ use url::Url;
 
 use crate::auth::TokenKeys;
 use crate::config::ServeSettings;
-use crate::graphql::AppSchema;
+use crate::graphql::Api;
 use crate::metrics::{self, Metrics};
 use crate::service::changes::ChangeHub;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub schema: AppSchema,
+    /// Runs GraphQL requests, whatever their transport.
+    pub api: Api,
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
     pub metrics: Metrics,

@@ -67,7 +67,7 @@ async fn serve(state: AppState, protocol: WebSocketProtocols, client: SocketAddr
     let refused = Arc::new(AtomicBool::new(false));
     let refusal = refused.clone();
     let mut output =
-        GraphqlWebSocket::new(state.schema.clone(), input, protocol).on_connection_init(move |payload| async move {
+        GraphqlWebSocket::new(state.api.clone(), input, protocol).on_connection_init(move |payload| async move {
             let data = connection_init(init_state, client, payload).await;
             refusal.store(data.is_err(), Ordering::Relaxed);
             data
