@@ -15,7 +15,7 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-/// The link names its capability: reading both is one statement (`find_also_related`).
+/// The link names its capability.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

@@ -9,7 +9,7 @@ pub struct Model {
     pub dataset_id: i32,
 }
 
-/// The link names its dataset: reading both is one statement (`find_also_related`).
+/// The link names its dataset: a model's datasets are read through it in one join.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(belongs_to = "super::dataset::Entity", from = "Column::DatasetId", to = "super::dataset::Column::Id")]

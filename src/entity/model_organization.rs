@@ -10,7 +10,7 @@ pub struct Model {
     pub position: i32,
 }
 
-/// The link names its organization: reading both is one statement (`find_also_related`).
+/// The link names its organization: a model's organizations are read through it in one join.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

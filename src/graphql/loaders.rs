@@ -68,6 +68,14 @@ macro_rules! kept_as_is {
 
 kept_as_is!(String, ModalityRow, SourceRow, u64);
 
+/// A row the service already shares (one capability named by many links).
+impl<T: Send + Sync + 'static> Shared for Arc<T> {
+    type Kept = Arc<T>;
+    fn keep(self) -> Arc<T> {
+        self
+    }
+}
+
 impl<T: Shared> Shared for Vec<T> {
     type Kept = Vec<T::Kept>;
     fn keep(self) -> Self::Kept {
@@ -138,7 +146,7 @@ batch!(/// A model's sources.
 batch!(/// A model's organizations, lead first.
     OrganizationsOf => Vec<OrganizationRow>, |db, audience, ids| relations::organizations_of_models(db, ids));
 batch!(/// A model's capability links.
-    CapabilitiesOf => Vec<(ModelCapabilityRow, CapabilityRow)>, |db, audience, ids| relations::capabilities_of_models(db, ids));
+    CapabilitiesOf => Vec<(ModelCapabilityRow, Arc<CapabilityRow>)>, |db, audience, ids| relations::capabilities_of_models(db, ids));
 batch!(/// A model's risk assessments.
     RiskAssessmentsOf => Vec<RiskAssessmentRow>, |db, audience, ids| relations::risk_assessments_of_models(db, ids));
 batch!(/// A model's training datasets.
