@@ -129,6 +129,14 @@ pub struct ServeSettings {
     /// browser may reuse one before revalidating it with its `ETag`.
     #[arg(long, env = "AI_TRACKER_CACHE_MAX_AGE_SECS", default_value_t = 5)]
     pub cache_max_age_secs: u32,
+
+    /// How many GraphQL operations run at once; the others wait their turn. A running
+    /// operation holds its rows and its answer in memory while the database pool serves only
+    /// so many statements at a time, so this bounds memory under a burst without costing
+    /// throughput.
+    #[arg(long, env = "AI_TRACKER_MAX_RUNNING_OPERATIONS", default_value_t = 16,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_running_operations: u32,
 }
 
 /// A reverse proxy (an address or a network) whose forwarded client address is believed.
@@ -229,6 +237,7 @@ impl Default for ServeSettings {
             shutdown_grace_secs: 10,
             response_cache_bytes: 16 * 1024 * 1024,
             cache_max_age_secs: 5,
+            max_running_operations: 16,
         }
     }
 }

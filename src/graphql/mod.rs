@@ -70,9 +70,9 @@ impl Default for QueryLimits {
 }
 
 /// The API every transport runs requests through.
-pub fn api(data: SchemaData, limits: QueryLimits) -> Api {
+pub fn api(data: SchemaData, limits: QueryLimits, max_running: usize) -> Api {
     let (metrics, changes) = (data.metrics.clone(), data.changes.clone());
-    Api::new(build_schema(Some(data), limits), metrics, changes)
+    Api::new(build_schema(Some(data), limits), metrics, changes, max_running)
 }
 
 /// The schema; `data` is absent only when printing the SDL. It has no extensions: see

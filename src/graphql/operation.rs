@@ -15,6 +15,7 @@ use async_graphql::{
     parser::types::{DocumentOperations, ExecutableDocument, OperationType},
 };
 use futures_util::stream::{self, BoxStream, StreamExt};
+use tokio::sync::Semaphore;
 
 use super::AppSchema;
 use super::error::with_code;
@@ -44,11 +45,13 @@ pub struct Api {
     schema: AppSchema,
     metrics: Metrics,
     changes: ChangeHub,
+    /// Turns to run a query or mutation (`max_running_operations` of them).
+    turns: Arc<Semaphore>,
 }
 
 impl Api {
-    pub fn new(schema: AppSchema, metrics: Metrics, changes: ChangeHub) -> Self {
-        Api { schema, metrics, changes }
+    pub fn new(schema: AppSchema, metrics: Metrics, changes: ChangeHub, max_running: usize) -> Self {
+        Api { schema, metrics, changes, turns: Arc::new(Semaphore::new(max_running.max(1))) }
     }
 
     /// Runs `request` and says which type of operation it ran (`None` when the document did
@@ -62,7 +65,11 @@ impl Api {
                 return (None, *response);
             }
         };
-        let response = with_request_error_codes(self.schema.execute(request).await);
+        let response = {
+            // The semaphore is never closed, so a turn always comes.
+            let _turn = self.turns.acquire().await;
+            with_request_error_codes(self.schema.execute(request).await)
+        };
         self.observe(ty, &response, started);
         (ty, response)
     }

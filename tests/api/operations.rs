@@ -222,3 +222,39 @@ async fn sigterm_lets_the_request_in_flight_finish_before_the_process_exits() {
     let status = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.expect("it exits").unwrap();
     assert!(status.success(), "{status}");
 }
+
+/// `AI_TRACKER_MAX_RUNNING_OPERATIONS` bounds how many operations run at once: a burst larger
+/// than the bound waits its turn and every request is answered, in full and alike, even with a
+/// single turn (nothing inside an operation waits for a second one). Zero turns is refused.
+#[tokio::test]
+async fn operations_beyond_the_running_bound_wait_their_turn_and_are_all_answered() {
+    let app = spawn_app_with(|s| {
+        s.max_running_operations = 1;
+        s.response_cache_bytes = 0; // every request runs
+    })
+    .await;
+    let page = "{ models(first: 20) { totalCount nodes { slug organizations { slug } capabilities { status }
+        riskAssessments { severity } revisions(first: 1) { totalCount } } } }";
+    let burst = futures_util::future::join_all((0..16).map(|_| app.query(page, json!({}))));
+    let answers = tokio::time::timeout(Duration::from_secs(60), burst).await.expect("every request gets its turn");
+    assert_eq!(answers.len(), 16);
+    assert!(answers[0]["models"]["nodes"].as_array().is_some_and(|n| n.len() == 20), "{}", answers[0]);
+    assert!(answers.iter().all(|a| *a == answers[0]), "every answer is the same page");
+    // A mutation and a query in one burst: both get their turn.
+    let (refused, listed) = tokio::join!(
+        app.post_graphql("mutation { publishModel(id: \"TW9kZWw6MQ==\", expectedVersion: 1) { id } }", json!({})),
+        app.post_graphql("{ organizations(first: 1) { totalCount } }", json!({})),
+    );
+    assert_eq!(refused.1["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{}", refused.1);
+    assert!(listed.1["data"]["organizations"]["totalCount"].as_i64().is_some(), "{}", listed.1);
+
+    let zero = Command::new(env!("CARGO_BIN_EXE_ai-tracker"))
+        .args(["serve", "--max-running-operations", "0"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .await
+        .unwrap();
+    assert!(!zero.status.success());
+    let said = String::from_utf8_lossy(&zero.stderr);
+    assert!(said.contains("max-running-operations"), "{said}");
+}
