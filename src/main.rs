@@ -13,6 +13,10 @@ fn main() -> anyhow::Result<()> {
 /// burst of large responses (64 catalog pages in flight) put the resident set 7-10 MB higher,
 /// past the 64 MB the service is meant to stay within; giving them back at once keeps it under.
 fn return_freed_memory_at_once() {
+    // An operator's own setting wins: mimalloc reads MIMALLOC_PURGE_DELAY as it starts.
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+        return;
+    }
     // `mi_option_purge_delay` of mimalloc v2's `mi_option_t` (the bindings name no constant).
     const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
     // SAFETY: sets an allocator option before any other thread runs; options are plain
