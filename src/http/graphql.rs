@@ -93,12 +93,6 @@ fn params_from_query_string(raw: &str) -> Result<Params, &'static str> {
     Ok(Params { query, variables, operation_name: pairs.remove("operationName"), extensions })
 }
 
-/// The type of the operation a query would run, if the document parses and names one.
-fn requested_operation(query: &str, operation_name: Option<&str>) -> Option<OperationType> {
-    let document = parse_query(query).ok()?;
-    operation_type(&document, operation_name)
-}
-
 /// The caller the `Authorization` header names: anonymous without one, an editor for a token
 /// that checks out, and an error for anything else (never silently anonymous).
 pub(super) async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ServiceError> {
@@ -152,9 +146,11 @@ async fn execute(
         Err(Refusal::NotFound) => return not_found(media),
         Err(Refusal::BadRequest(message)) => return reject(StatusCode::BAD_REQUEST, media, message),
     };
-    // GET must refuse a mutation before it runs; POST learns the type only when it runs.
-    let operation = (method == Method::GET).then(|| requested_operation(&query, params.operation_name.as_deref()));
-    if matches!(operation, Some(Some(OperationType::Mutation | OperationType::Subscription))) {
+    // GET must refuse a mutation before it runs, so it parses the document here (and hands it
+    // to the run); POST learns the type only when it runs.
+    let document = if method == Method::GET { parse_query(&query).ok() } else { None };
+    let operation = document.as_ref().and_then(|d| operation_type(d, params.operation_name.as_deref()));
+    if matches!(operation, Some(OperationType::Mutation | OperationType::Subscription)) {
         let mut response =
             reject(StatusCode::METHOD_NOT_ALLOWED, media, "GET runs queries only: send mutations with POST");
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
@@ -179,6 +175,9 @@ async fn execute(
             .data(ClientAddress(client_address(&state.trusted_proxies, client.ip(), headers)));
         if let Some(name) = params.operation_name {
             request = request.operation_name(name);
+        }
+        if let Some(document) = document {
+            request.set_parsed_query(document);
         }
         for (k, v) in params.extensions.unwrap_or_default() {
             if k == "persistedQuery" {
