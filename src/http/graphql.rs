@@ -225,9 +225,9 @@ struct Body<'a> {
 /// without errors.
 fn render(mut response: Response, is_query: bool) -> Answer {
     let request_error = is_request_error(&response);
-    let default_code = if request_error { "GRAPHQL_VALIDATION_FAILED" } else { "BAD_USER_INPUT" };
+    // `Api` has coded every request error; an execution error without a code is the client's input.
     let errors: Vec<ServerError> =
-        std::mem::take(&mut response.errors).into_iter().map(|e| with_code(e, default_code)).collect();
+        std::mem::take(&mut response.errors).into_iter().map(|e| with_code(e, "BAD_USER_INPUT")).collect();
     let cacheable = is_query && errors.is_empty();
     let no_extensions = Default::default();
     let body = if request_error {
