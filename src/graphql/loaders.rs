@@ -16,10 +16,10 @@ use crate::service::{
     Audience, ServiceError,
     capabilities::CapabilityRow,
     datasets::DatasetRow,
-    models::ModelRow,
+    models::{self, ModelRow, ModelText},
     organizations::OrganizationRow,
     relations::{self, ModalityRow, ModelCapabilityRow, SourceRow},
-    risk_assessments::RiskAssessmentRow,
+    risk_assessments::{self, RiskAssessmentRow},
     thresholds::{self, ThresholdRow},
 };
 
@@ -53,7 +53,7 @@ macro_rules! shared_rows {
     )+};
 }
 
-shared_rows!(ModelRow, OrganizationRow, CapabilityRow, ModelCapabilityRow, RiskAssessmentRow, DatasetRow);
+shared_rows!(ModelRow, ModelText, OrganizationRow, CapabilityRow, ModelCapabilityRow, RiskAssessmentRow, DatasetRow);
 
 macro_rules! kept_as_is {
     ($($value:ty),+) => {$(
@@ -137,6 +137,16 @@ macro_rules! batch {
     };
 }
 
+batch!(/// A model's long texts; `None` when the model is not visible (any more).
+ModelTextOf => Option<ModelText>, |db, audience, ids| async {
+    let found = models::texts(db, audience, ids).await?;
+    Ok::<_, ServiceError>(found.into_iter().map(|(id, t)| (id, Some(t))).collect::<HashMap<_, _>>())
+});
+batch!(/// A risk assessment's rationale; `None` when it is not visible (any more).
+RationaleOf => Option<String>, |db, audience, ids| async {
+    let found = risk_assessments::rationales(db, audience, ids).await?;
+    Ok::<_, ServiceError>(found.into_iter().map(|(id, r)| (id, Some(r))).collect::<HashMap<_, _>>())
+});
 batch!(/// A model's aliases.
     AliasesOf => Vec<String>, |db, audience, ids| relations::aliases(db, ids));
 batch!(/// A model's input and output modalities.
@@ -170,6 +180,8 @@ batch!(/// How many pending feedback submissions are about a model.
 /// Forgets everything the request's loader has read, after a write: a later field of the same
 /// request (mutations run one after another) must see the write, not what was cached before it.
 pub fn forget_cached(loader: &RequestLoader) {
+    loader.clear::<ModelTextOf>();
+    loader.clear::<RationaleOf>();
     loader.clear::<AliasesOf>();
     loader.clear::<ModalitiesOf>();
     loader.clear::<SourcesOf>();

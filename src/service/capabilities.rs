@@ -42,7 +42,7 @@ pub async fn page(
             SortKey { column, kind: KeyKind::Text, descending: o.descending }
         })
         .collect();
-    page::paginate(db, filtered(db, filter)?, &keys, capability::Column::Id, args, |row| {
+    page::paginate(db, filtered(db, filter)?, &keys, capability::Column::Id, args, |row: &capability::Model| {
         let values = order
             .iter()
             .map(|o| match o.field {

@@ -27,7 +27,7 @@ pub async fn page(
             SortKey { column: Expr::col((dataset::Entity, col)), kind, descending: o.descending }
         })
         .collect();
-    page::paginate(db, dataset::Entity::find(), &keys, dataset::Column::Id, args, |row| {
+    page::paginate(db, dataset::Entity::find(), &keys, dataset::Column::Id, args, |row: &dataset::Model| {
         let values = order
             .iter()
             .map(|o| match o.field {

@@ -1,4 +1,6 @@
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select, sea_query::Expr};
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, QueryFilter, Select, sea_query::Expr};
 use serde_json::Value as Json;
 
 use super::{
@@ -9,7 +11,94 @@ use super::{
 use crate::domain::ModelOrderField;
 use crate::entity::model;
 
-pub use model::Model as ModelRow;
+/// A model as reads serve it: every column but the two long texts, which [`texts`] reads for
+/// the readers who ask for them. A catalog page shows neither, and leaving them out of its rows
+/// spares Postgres, the wire and the decoder most of the page's bytes.
+#[derive(Clone, Debug, PartialEq, DerivePartialModel)]
+#[sea_orm(entity = "model::Entity")]
+pub struct ModelRow {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub name_key: String,
+    pub announced_on: Option<sea_orm::prelude::Date>,
+    pub announced_precision: String,
+    pub parameters: Option<f64>,
+    pub parameters_confidence: String,
+    pub parameters_note: Option<String>,
+    pub training_compute_flop: Option<f64>,
+    pub training_compute_confidence: String,
+    pub training_compute_note: Option<String>,
+    pub training_dataset: Option<String>,
+    pub training_dataset_size: Option<f64>,
+    pub training_dataset_size_unit: Option<String>,
+    pub hardware: Option<String>,
+    pub training_cost_usd: Option<f64>,
+    pub training_cost_note: Option<String>,
+    pub access: String,
+    pub license: Option<String>,
+    pub base_model_id: Option<i32>,
+    pub published: bool,
+    pub version: i32,
+    pub created_at: sea_orm::prelude::DateTimeUtc,
+    pub updated_at: sea_orm::prelude::DateTimeUtc,
+}
+
+/// A row just written, as reads serve it.
+impl From<model::Model> for ModelRow {
+    fn from(m: model::Model) -> Self {
+        ModelRow {
+            id: m.id,
+            slug: m.slug,
+            name: m.name,
+            name_key: m.name_key,
+            announced_on: m.announced_on,
+            announced_precision: m.announced_precision,
+            parameters: m.parameters,
+            parameters_confidence: m.parameters_confidence,
+            parameters_note: m.parameters_note,
+            training_compute_flop: m.training_compute_flop,
+            training_compute_confidence: m.training_compute_confidence,
+            training_compute_note: m.training_compute_note,
+            training_dataset: m.training_dataset,
+            training_dataset_size: m.training_dataset_size,
+            training_dataset_size_unit: m.training_dataset_size_unit,
+            hardware: m.hardware,
+            training_cost_usd: m.training_cost_usd,
+            training_cost_note: m.training_cost_note,
+            access: m.access,
+            license: m.license,
+            base_model_id: m.base_model_id,
+            published: m.published,
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// A model's long texts (Markdown), read only for the readers who ask for them.
+#[derive(Clone, Debug, PartialEq, DerivePartialModel)]
+#[sea_orm(entity = "model::Entity")]
+pub struct ModelText {
+    pub id: i32,
+    pub description: String,
+    pub industry_context: String,
+}
+
+/// The long texts of the models among `ids` that `audience` may see (one statement).
+pub async fn texts(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    ids: &[i32],
+) -> ServiceResult<HashMap<i32, ModelText>> {
+    let rows = visible(audience)
+        .filter(model::Column::Id.is_in(ids.iter().copied()))
+        .into_partial_model::<ModelText>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|t| (t.id, t)).collect())
+}
 
 /// The models `audience` may see.
 pub fn visible(audience: Audience) -> Select<model::Entity> {
@@ -96,7 +185,7 @@ pub async fn page(
         })
         .collect();
     let select = filtered(db, audience, filter, "filter")?;
-    page::paginate(db, select, &keys, model::Column::Id, args, |row| {
+    page::paginate(db, select, &keys, model::Column::Id, args, |row: &ModelRow| {
         (order.iter().map(|o| key_value(o.field, row)).collect(), row.id)
     })
     .await
@@ -108,7 +197,7 @@ pub async fn count(db: &impl ConnectionTrait, audience: Audience, filter: Option
 
 /// The model with this slug, or the one that had it before a rename.
 pub async fn by_slug(db: &impl ConnectionTrait, audience: Audience, slug: &str) -> ServiceResult<Option<ModelRow>> {
-    if let Some(row) = visible(audience).filter(model::Column::Slug.eq(slug)).one(db).await? {
+    if let Some(row) = visible(audience).filter(model::Column::Slug.eq(slug)).into_partial_model().one(db).await? {
         return Ok(Some(row));
     }
     match super::former_slugs::lookup(db, crate::domain::EntityType::Model, slug).await? {
@@ -118,5 +207,5 @@ pub async fn by_slug(db: &impl ConnectionTrait, audience: Audience, slug: &str) 
 }
 
 pub async fn by_id(db: &impl ConnectionTrait, audience: Audience, id: i32) -> ServiceResult<Option<ModelRow>> {
-    Ok(visible(audience).filter(model::Column::Id.eq(id)).one(db).await?)
+    Ok(visible(audience).filter(model::Column::Id.eq(id)).into_partial_model().one(db).await?)
 }

@@ -46,7 +46,7 @@ pub async fn page(
             SortKey { column, kind: KeyKind::Text, descending: o.descending }
         })
         .collect();
-    page::paginate(db, filtered(db, filter)?, &keys, organization::Column::Id, args, |row| {
+    page::paginate(db, filtered(db, filter)?, &keys, organization::Column::Id, args, |row: &organization::Model| {
         let values = order
             .iter()
             .map(|o| match o.field {

@@ -5,7 +5,8 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::{
-    ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ConnectionTrait, EntityTrait, Order, PaginatorTrait, PartialModelTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
     sea_query::{Condition, Expr, ExprTrait, NullOrdering, Value},
 };
 use serde_json::Value as Json;
@@ -157,18 +158,19 @@ fn beyond_cursor(keys: &[SortKey], id_col: &Expr, values: &[Option<Value>], id: 
     any
 }
 
-/// Runs one page of `select` in the order of `keys` (then id). `values_of` gives a row's key
-/// values for its cursor.
-pub async fn paginate<E, C>(
+/// Runs one page of `select` in the order of `keys` (then id), read as `R` rows (the entity's
+/// model, or a partial model of it). `values_of` gives a row's key values for its cursor.
+pub async fn paginate<E, R, C>(
     db: &C,
     select: Select<E>,
     keys: &[SortKey],
     id_col: E::Column,
     args: &PageArgs,
-    values_of: impl Fn(&E::Model) -> (KeyValues, i32),
-) -> ServiceResult<Page<E::Model>>
+    values_of: impl Fn(&R) -> (KeyValues, i32),
+) -> ServiceResult<Page<R>>
 where
     E: EntityTrait,
+    R: PartialModelTrait + Send + Sync,
     C: ConnectionTrait,
 {
     let size = args.validated_size()?;
@@ -196,7 +198,8 @@ where
     }
     select = select.order_by(id_expr, if backward { Order::Desc } else { Order::Asc });
 
-    let mut rows = if size == 0 { Vec::new() } else { select.limit(size + 1).all(db).await? };
+    let mut rows =
+        if size == 0 { Vec::new() } else { select.limit(size + 1).into_partial_model::<R>().all(db).await? };
     let more = rows.len() as u64 > size;
     rows.truncate(size as usize);
     if backward {

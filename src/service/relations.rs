@@ -9,7 +9,11 @@ use sea_orm::{
     QueryResult, QuerySelect, RelationTrait,
 };
 
-use super::{Audience, ServiceResult, models};
+use super::{
+    Audience, ServiceResult,
+    models::{self, ModelRow},
+    risk_assessments::RiskAssessmentRow,
+};
 use crate::entity::{
     capability, dataset, model, model_alias, model_capability, model_dataset, model_modality, model_organization,
     model_source, organization, risk_assessment,
@@ -122,11 +126,12 @@ pub async fn capabilities_of_models(
 pub async fn risk_assessments_of_models(
     db: &impl ConnectionTrait,
     model_ids: &[i32],
-) -> ServiceResult<HashMap<i32, Vec<risk_assessment::Model>>> {
+) -> ServiceResult<HashMap<i32, Vec<RiskAssessmentRow>>> {
     let rows = risk_assessment::Entity::find()
         .filter(risk_assessment::Column::ModelId.is_in(model_ids.iter().copied()))
         .order_by_asc(risk_assessment::Column::Horizon)
         .order_by_asc(risk_assessment::Column::Id)
+        .into_partial_model::<RiskAssessmentRow>()
         .all(db)
         .await?;
     Ok(group(rows.into_iter().map(|r| (r.model_id, r))))
@@ -153,8 +158,12 @@ pub async fn models_by_ids(
     db: &impl ConnectionTrait,
     audience: Audience,
     ids: &[i32],
-) -> ServiceResult<HashMap<i32, model::Model>> {
-    let rows = models::visible(audience).filter(model::Column::Id.is_in(ids.iter().copied())).all(db).await?;
+) -> ServiceResult<HashMap<i32, ModelRow>> {
+    let rows = models::visible(audience)
+        .filter(model::Column::Id.is_in(ids.iter().copied()))
+        .into_partial_model::<ModelRow>()
+        .all(db)
+        .await?;
     Ok(rows.into_iter().map(|m| (m.id, m)).collect())
 }
 
@@ -169,9 +178,10 @@ pub async fn derived_models(
     db: &impl ConnectionTrait,
     audience: Audience,
     base_ids: &[i32],
-) -> ServiceResult<HashMap<i32, Vec<model::Model>>> {
+) -> ServiceResult<HashMap<i32, Vec<ModelRow>>> {
     let rows =
         newest_first(models::visible(audience).filter(model::Column::BaseModelId.is_in(base_ids.iter().copied())))
+            .into_partial_model::<ModelRow>()
             .all(db)
             .await?;
     Ok(group(rows.into_iter().filter_map(|m| m.base_model_id.map(|b| (b, m)))))
@@ -184,8 +194,9 @@ async fn linked_models<L: Clone>(
     audience: Audience,
     links: Vec<L>,
     model_id: impl Fn(&L) -> i32,
-) -> ServiceResult<Vec<(L, model::Model)>> {
+) -> ServiceResult<Vec<(L, ModelRow)>> {
     let rows = newest_first(models::visible(audience).filter(model::Column::Id.is_in(links.iter().map(&model_id))))
+        .into_partial_model::<ModelRow>()
         .all(db)
         .await?;
     let links_of = group(links.into_iter().map(|l| (model_id(&l), l)));
@@ -200,7 +211,7 @@ pub async fn models_of_organizations(
     db: &impl ConnectionTrait,
     audience: Audience,
     organization_ids: &[i32],
-) -> ServiceResult<HashMap<i32, Vec<model::Model>>> {
+) -> ServiceResult<HashMap<i32, Vec<ModelRow>>> {
     let links = model_organization::Entity::find()
         .filter(model_organization::Column::OrganizationId.is_in(organization_ids.iter().copied()))
         .all(db)
@@ -214,7 +225,7 @@ pub async fn models_with_capabilities(
     db: &impl ConnectionTrait,
     audience: Audience,
     capability_ids: &[i32],
-) -> ServiceResult<HashMap<i32, Vec<(ModelCapabilityRow, model::Model)>>> {
+) -> ServiceResult<HashMap<i32, Vec<(ModelCapabilityRow, ModelRow)>>> {
     let links = model_capability::Entity::find()
         .filter(model_capability::Column::CapabilityId.is_in(capability_ids.iter().copied()))
         .all(db)
@@ -228,7 +239,7 @@ pub async fn models_of_datasets(
     db: &impl ConnectionTrait,
     audience: Audience,
     dataset_ids: &[i32],
-) -> ServiceResult<HashMap<i32, Vec<model::Model>>> {
+) -> ServiceResult<HashMap<i32, Vec<ModelRow>>> {
     let links = model_dataset::Entity::find()
         .filter(model_dataset::Column::DatasetId.is_in(dataset_ids.iter().copied()))
         .all(db)

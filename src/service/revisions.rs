@@ -104,7 +104,7 @@ pub async fn page(
         kind: KeyKind::Integer,
         descending: true,
     }];
-    page::paginate(db, of(audience, entity), &newest_first, revision::Column::Id, args, |row| {
+    page::paginate(db, of(audience, entity), &newest_first, revision::Column::Id, args, |row: &revision::Model| {
         (vec![Json::from(row.id)], row.id)
     })
     .await

@@ -1,5 +1,7 @@
+use std::collections::HashMap;
+
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::Value as Json;
@@ -13,7 +15,65 @@ use super::{
 use crate::domain::{Likelihood, RiskAssessmentOrderField, Severity};
 use crate::entity::{model, risk_assessment};
 
-pub use risk_assessment::Model as RiskAssessmentRow;
+/// An assessment as reads serve it: every column but the rationale, which [`rationales`] reads
+/// for the readers who ask for it (a catalog page shows only the summary).
+#[derive(Clone, Debug, PartialEq, DerivePartialModel)]
+#[sea_orm(entity = "risk_assessment::Entity")]
+pub struct RiskAssessmentRow {
+    pub id: i32,
+    pub model_id: i32,
+    pub horizon: String,
+    pub cause: String,
+    pub category: String,
+    pub severity: String,
+    pub likelihood: String,
+    pub summary: String,
+    pub confidence: String,
+    pub assessed_on: sea_orm::prelude::Date,
+    pub author: Option<String>,
+    pub version: i32,
+    pub created_at: sea_orm::prelude::DateTimeUtc,
+    pub updated_at: sea_orm::prelude::DateTimeUtc,
+}
+
+/// A row just written, as reads serve it.
+impl From<risk_assessment::Model> for RiskAssessmentRow {
+    fn from(r: risk_assessment::Model) -> Self {
+        RiskAssessmentRow {
+            id: r.id,
+            model_id: r.model_id,
+            horizon: r.horizon,
+            cause: r.cause,
+            category: r.category,
+            severity: r.severity,
+            likelihood: r.likelihood,
+            summary: r.summary,
+            confidence: r.confidence,
+            assessed_on: r.assessed_on,
+            author: r.author,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// The rationales (Markdown) of the assessments among `ids` that `audience` may see (one
+/// statement).
+pub async fn rationales(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    ids: &[i32],
+) -> ServiceResult<HashMap<i32, String>> {
+    let rows: Vec<(i32, String)> = visible(audience)
+        .filter(risk_assessment::Column::Id.is_in(ids.iter().copied()))
+        .select_only()
+        .columns([risk_assessment::Column::Id, risk_assessment::Column::Rationale])
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
 
 /// Assessments of the models `audience` may see.
 pub fn visible(audience: Audience) -> Select<risk_assessment::Entity> {
@@ -86,21 +146,30 @@ pub async fn page(
             SortKey { column, kind, descending: o.descending }
         })
         .collect();
-    page::paginate(db, filtered(db, audience, filter)?, &keys, risk_assessment::Column::Id, args, |row| {
-        let values = order
-            .iter()
-            .map(|o| match o.field {
-                RiskAssessmentOrderField::AssessedOn => Json::from(row.assessed_on.to_string()),
-                RiskAssessmentOrderField::Severity => rank_of(Severity::ALL, Severity::parse(&row.severity)),
-                RiskAssessmentOrderField::Likelihood => rank_of(Likelihood::ALL, Likelihood::parse(&row.likelihood)),
-                RiskAssessmentOrderField::Horizon => Json::from(row.horizon.as_str()),
-                RiskAssessmentOrderField::Cause => Json::from(row.cause.as_str()),
-                RiskAssessmentOrderField::Category => Json::from(row.category.as_str()),
-                RiskAssessmentOrderField::Confidence => Json::from(row.confidence.as_str()),
-            })
-            .collect();
-        (values, row.id)
-    })
+    page::paginate(
+        db,
+        filtered(db, audience, filter)?,
+        &keys,
+        risk_assessment::Column::Id,
+        args,
+        |row: &RiskAssessmentRow| {
+            let values = order
+                .iter()
+                .map(|o| match o.field {
+                    RiskAssessmentOrderField::AssessedOn => Json::from(row.assessed_on.to_string()),
+                    RiskAssessmentOrderField::Severity => rank_of(Severity::ALL, Severity::parse(&row.severity)),
+                    RiskAssessmentOrderField::Likelihood => {
+                        rank_of(Likelihood::ALL, Likelihood::parse(&row.likelihood))
+                    }
+                    RiskAssessmentOrderField::Horizon => Json::from(row.horizon.as_str()),
+                    RiskAssessmentOrderField::Cause => Json::from(row.cause.as_str()),
+                    RiskAssessmentOrderField::Category => Json::from(row.category.as_str()),
+                    RiskAssessmentOrderField::Confidence => Json::from(row.confidence.as_str()),
+                })
+                .collect();
+            (values, row.id)
+        },
+    )
     .await
 }
 
@@ -113,5 +182,5 @@ pub async fn count(
 }
 
 pub async fn by_id(db: &impl ConnectionTrait, audience: Audience, id: i32) -> ServiceResult<Option<RiskAssessmentRow>> {
-    Ok(visible(audience).filter(risk_assessment::Column::Id.eq(id)).one(db).await?)
+    Ok(visible(audience).filter(risk_assessment::Column::Id.eq(id)).into_partial_model().one(db).await?)
 }

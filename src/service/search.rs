@@ -103,6 +103,7 @@ pub async fn search(
         .add(contains(TextColumn::Plain(Expr::col((model::Entity, model::Column::Description)))));
     let found_models =
         ranked(models::visible(audience), matches, rank_expr(name.clone(), Some(alias_match), &key), name, n)
+            .into_partial_model::<ModelRow>()
             .all(db)
             .await?;
     let ids: Vec<i32> = found_models.iter().map(|m| m.id).collect();

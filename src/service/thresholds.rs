@@ -57,11 +57,16 @@ pub async fn crossings(
             .filter(model::Column::TrainingComputeFlop.gte(threshold.flop))
             .filter(model::Column::AnnouncedOn.is_not_null())
     };
-    let first = over().order_by_asc(model::Column::AnnouncedOn).order_by_asc(model::Column::Id).one(db).await?;
+    let first = over()
+        .order_by_asc(model::Column::AnnouncedOn)
+        .order_by_asc(model::Column::Id)
+        .into_partial_model()
+        .one(db)
+        .await?;
     let dates: Vec<NaiveDate> =
         over().select_only().column(model::Column::AnnouncedOn).limit(MAX_ANALYSED_MODELS).into_tuple().all(db).await?;
     let mut per_year: BTreeMap<i32, u64> = BTreeMap::new();
-    if let Some(first) = &first.as_ref().and_then(|m| m.announced_on) {
+    if let Some(first) = &first.as_ref().and_then(|m: &models::ModelRow| m.announced_on) {
         let last = dates.iter().map(|d| d.year()).max().unwrap_or(first.year()).max(today.year());
         for year in first.year()..=last {
             per_year.insert(year, 0);

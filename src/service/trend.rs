@@ -204,6 +204,7 @@ pub async fn frontier(
         .order_by_desc(column)
         .order_by_asc(model::Column::Id)
         .limit(top as u64)
+        .into_partial_model()
         .all(db)
         .await?)
 }

@@ -57,3 +57,84 @@ async fn a_model_page_reads_each_relation_at_once_and_answers_as_the_batched_pat
     assert_eq!(page["model"], node["node"]);
     assert!(!page["model"]["organizations"].as_array().unwrap().is_empty(), "{page}");
 }
+
+const TEXT_PAGE: &str = "query($n: Int) { models(first: $n) { nodes { slug description industryContext
+    riskAssessments { id summary rationale } } } }";
+
+const TEXT_OF_ONE: &str = "query($slug: String!) { model(slug: $slug) { slug description industryContext
+    riskAssessments { id summary rationale } } }";
+
+/// List rows leave the long texts out (a catalog page shows none of them); a page that asks for
+/// them reads them in one more statement per kind, whatever its size, and gets each row's own.
+#[tokio::test]
+async fn long_texts_are_read_in_one_statement_per_page_and_belong_to_their_rows() {
+    let app = spawn_app_with(|settings| settings.response_cache_bytes = 0).await; // counts runs
+    let statements = |n: i64| {
+        let app = &app;
+        async move {
+            let before = app.statements_so_far();
+            let page = app.query(TEXT_PAGE, json!({ "n": n })).await;
+            (app.statements_so_far() - before, page)
+        }
+    };
+    let (five, _) = statements(5).await;
+    let (fifty, page) = statements(50).await;
+    assert_eq!(five, fifty);
+    // page + model texts + risk assessments + their rationales
+    assert_eq!(fifty, 4, "{fifty} statements");
+
+    // Each model's texts, read alone, are what the page gave it.
+    let models = page["models"]["nodes"].as_array().unwrap();
+    assert!(models.len() > 20, "{page}");
+    let mut rationales = 0;
+    for model in models {
+        let alone = app.query(TEXT_OF_ONE, json!({ "slug": model["slug"] })).await;
+        assert_eq!(&alone["model"], model);
+        assert!(!model["description"].as_str().unwrap().is_empty(), "{model}");
+        for risk in model["riskAssessments"].as_array().unwrap() {
+            assert!(risk["rationale"].as_str().unwrap().len() >= 10, "{risk}");
+            rationales += 1;
+        }
+    }
+    assert!(rationales > 20, "{rationales} rationales");
+}
+
+/// A write's answer shows the texts just written, also when an earlier field of the same
+/// document read them before the write.
+#[tokio::test]
+async fn a_written_text_is_what_the_answer_shows() {
+    let app = spawn_app_with(|settings| settings.response_cache_bytes = 0).await;
+    let token = app.editor_token(ai_tracker::domain::EditorRole::Editor).await;
+    let before = app.query(TEXT_OF_ONE, json!({ "slug": "gpt-3" })).await["model"].clone();
+    let model = app.query("{ model(slug: \"gpt-3\") { id version } }", json!({})).await["model"].clone();
+    let risk = before["riskAssessments"][0].clone();
+    let risk_version = app
+        .query("query($id: ID!) { node(id: $id) { ... on RiskAssessment { version } } }", json!({ "id": risk["id"] }))
+        .await["node"]["version"]
+        .as_i64()
+        .unwrap();
+    let write = "mutation($m: ID!, $mv: Int!, $r: ID!, $rv: Int!) {
+        first: updateModel(id: $m, input: { description: \"First rewrite.\" }, expectedVersion: $mv) { description industryContext }
+        second: updateModel(id: $m, input: { industryContext: \"Second rewrite.\" }, expectedVersion: $mv2) { description industryContext }
+        risk: updateRiskAssessment(id: $r, input: { rationale: \"A rationale rewritten for the test.\" }, expectedVersion: $rv) { summary rationale } }"
+        .replace("$mv2", &(model["version"].as_i64().unwrap() + 1).to_string());
+    let answer = app
+        .query_as(
+            &token,
+            &write,
+            json!({ "m": model["id"], "mv": model["version"], "r": risk["id"], "rv": risk_version }),
+        )
+        .await;
+    assert_eq!(
+        answer["first"],
+        json!({ "description": "First rewrite.", "industryContext": before["industryContext"] })
+    );
+    assert_eq!(answer["second"], json!({ "description": "First rewrite.", "industryContext": "Second rewrite." }));
+    assert_eq!(
+        answer["risk"],
+        json!({ "summary": risk["summary"], "rationale": "A rationale rewritten for the test." })
+    );
+    let after = app.query(TEXT_OF_ONE, json!({ "slug": "gpt-3" })).await["model"].clone();
+    assert_eq!(after["description"], "First rewrite.");
+    assert_eq!(after["riskAssessments"][0]["rationale"], "A rationale rewritten for the test.");
+}

@@ -8,14 +8,18 @@ use crate::graphql::{
     connection::list_cost,
     error::OrGraphqlError,
     loaders::{
-        AliasesOf, AllThresholds, CapabilitiesOf, DatasetsOf, DerivedFrom, ModalitiesOf, ModelById, OpenFeedbackOf,
-        OrganizationsOf, RiskAssessmentsOf, SourcesOf,
+        AliasesOf, AllThresholds, CapabilitiesOf, DatasetsOf, DerivedFrom, ModalitiesOf, ModelById, ModelTextOf,
+        OpenFeedbackOf, OrganizationsOf, RiskAssessmentsOf, SourcesOf,
     },
     loaders::{RequestLoader, prefetch},
     node::global_id,
     scalars::Date,
 };
-use crate::service::{ServiceError, models::ModelRow, thresholds};
+use crate::service::{
+    ServiceError,
+    models::{ModelRow, ModelText},
+    thresholds,
+};
 
 #[derive(Clone)]
 pub struct Model {
@@ -25,6 +29,13 @@ pub struct Model {
 impl From<ModelRow> for Model {
     fn from(row: ModelRow) -> Self {
         Model { row: Arc::new(row) }
+    }
+}
+
+/// A row just written (a mutation's answer).
+impl From<crate::entity::model::Model> for Model {
+    fn from(row: crate::entity::model::Model) -> Self {
+        Model::from(ModelRow::from(row))
     }
 }
 
@@ -55,6 +66,15 @@ impl Model {
             .collect::<async_graphql::Result<Vec<_>>>()?;
         list.sort();
         Ok(list)
+    }
+
+    /// The long texts, which the model's row leaves out (see [`ModelRow`]).
+    async fn text(&self, ctx: &Context<'_>) -> async_graphql::Result<Arc<ModelText>> {
+        load(ctx, ModelTextOf(self.row.id))
+            .await?
+            .flatten()
+            .ok_or_else(|| ServiceError::NotFound(format!("model {}", self.row.slug)))
+            .gql()
     }
 }
 
@@ -189,13 +209,13 @@ impl Model {
     }
 
     /// Markdown.
-    async fn description(&self) -> &str {
-        &self.row.description
+    async fn description(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        Ok(self.text(ctx).await?.description.clone())
     }
 
     /// Markdown: where the model stands in the industry and the scaling trend.
-    async fn industry_context(&self) -> &str {
-        &self.row.industry_context
+    async fn industry_context(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        Ok(self.text(ctx).await?.industry_context.clone())
     }
 
     /// Capabilities shown now (DEMONSTRATED) and expected of a 2-10x scaled successor (EXTRAPOLATED).
@@ -306,6 +326,7 @@ async fn prefetch_selected<'a>(
             }
         };
     }
+    prefetch!(ModelTextOf, "description", "industryContext");
     prefetch!(AliasesOf, "aliases");
     prefetch!(OrganizationsOf, "organizations");
     prefetch!(ModalitiesOf, "inputModalities", "outputModalities");

@@ -4,8 +4,13 @@ use async_graphql::{Context, ID, Object};
 
 use super::{Model, decode, load};
 use crate::domain::{Confidence, Likelihood, RiskCategory, RiskCause, RiskHorizon, Severity};
-use crate::graphql::{loaders::ModelById, node::global_id, scalars::Date};
-use crate::service::risk_assessments::RiskAssessmentRow;
+use crate::graphql::{
+    error::OrGraphqlError,
+    loaders::{ModelById, RationaleOf},
+    node::global_id,
+    scalars::Date,
+};
+use crate::service::{ServiceError, risk_assessments::RiskAssessmentRow};
 
 #[derive(Clone)]
 pub struct RiskAssessment {
@@ -15,6 +20,13 @@ pub struct RiskAssessment {
 impl From<RiskAssessmentRow> for RiskAssessment {
     fn from(row: RiskAssessmentRow) -> Self {
         RiskAssessment { row: Arc::new(row) }
+    }
+}
+
+/// A row just written (a mutation's answer).
+impl From<crate::entity::risk_assessment::Model> for RiskAssessment {
+    fn from(row: crate::entity::risk_assessment::Model) -> Self {
+        RiskAssessment::from(RiskAssessmentRow::from(row))
     }
 }
 
@@ -77,8 +89,13 @@ impl RiskAssessment {
     }
 
     /// Markdown: why, with the evidence.
-    async fn rationale(&self) -> &str {
-        &self.row.rationale
+    // Read only when asked for: the assessment's row leaves it out (see `RiskAssessmentRow`).
+    async fn rationale(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        load(ctx, RationaleOf(self.row.id))
+            .await?
+            .flatten()
+            .ok_or_else(|| ServiceError::NotFound(format!("risk assessment {}", self.row.id)))
+            .gql()
     }
 
     async fn confidence(&self) -> async_graphql::Result<Confidence> {

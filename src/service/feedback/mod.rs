@@ -246,7 +246,7 @@ pub async fn queue(
         kind: KeyKind::Integer,
         descending: true,
     }];
-    page::paginate(db, queued(status, kind), &newest_first, feedback::Column::Id, args, |row| {
+    page::paginate(db, queued(status, kind), &newest_first, feedback::Column::Id, args, |row: &feedback::Model| {
         (vec![Json::from(row.id)], row.id)
     })
     .await
