@@ -13,7 +13,7 @@ use super::node::{Node, load_node, parse_global_id};
 use super::search::SearchQuery;
 use super::types::{
     Capability, Dataset, Editor, Model, Organization, Revision, RiskAssessment, history, node_type,
-    prefetch_model_relations, prefetch_relations,
+    prefetch_list_rationales, prefetch_model_relations, prefetch_relations,
 };
 use crate::domain::{
     CapabilityOrderField, DatasetOrderField, EntityType, ModelOrderField, OrderDirection, OrganizationOrderField,
@@ -190,6 +190,7 @@ impl CatalogQuery {
         let filter = filter.map(RiskAssessmentFilter::from);
         let args = page_args(first, after, last, before);
         let page = risk_assessments::page(db, audience, filter.as_ref(), &order, &args).await.gql()?;
+        prefetch_list_rationales(ctx, page.rows.iter().map(|(_, row)| row)).await?;
         connect(ctx, page, risk_assessments::count(db, audience, filter.as_ref()), RiskAssessment::from).await
     }
 

@@ -234,8 +234,18 @@ async fn responses_are_compressed_as_the_client_negotiates() {
 async fn a_response_lists_fields_in_the_order_the_query_selected_them() {
     let app = spawn_app().await;
     for (query, order) in [
-        (r#"{"query":"{ models(first: 1) { nodes { slug name id } } }"}"#, ["\"slug\"", "\"name\"", "\"id\""]),
-        (r#"{"query":"{ models(first: 1) { nodes { name id slug } } }"}"#, ["\"name\"", "\"id\"", "\"slug\""]),
+        (r#"{"query":"{ models(first: 1) { nodes { slug name id } } }"}"#, vec!["\"slug\"", "\"name\"", "\"id\""]),
+        (r#"{"query":"{ models(first: 1) { nodes { name id slug } } }"}"#, vec!["\"name\"", "\"id\"", "\"slug\""]),
+        // Texts that rows leave out and read apart still come where they were selected.
+        (
+            r#"{"query":"{ models(first: 3) { nodes { description slug riskAssessments { rationale summary } industryContext } } }"}"#,
+            vec!["\"description\"", "\"slug\"", "\"rationale\"", "\"summary\"", "\"industryContext\""],
+        ),
+        (
+            r#"{"query":"{ model(slug: \"gpt-3\") { industryContext riskAssessments { rationale horizon } name } }"}"#,
+            vec!["\"industryContext\"", "\"rationale\"", "\"horizon\"", "\"name\""],
+        ),
+        (r#"{"query":"{ riskAssessments(first: 3) { nodes { rationale id } } }"}"#, vec!["\"rationale\"", "\"id\""]),
     ] {
         let body = app.post_raw(Some("application/json"), None, query).await.text().await.unwrap();
         let positions: Vec<usize> =

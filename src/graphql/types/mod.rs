@@ -18,7 +18,7 @@ pub use feedback::{Contributor, Feedback, FeedbackReceipt, FeedbackTracking};
 pub use model::{Model, prefetch_model_relations, prefetch_relations};
 pub use organization::Organization;
 pub use revision::{Revision, history, node_type};
-pub use risk_assessment::RiskAssessment;
+pub use risk_assessment::{RiskAssessment, prefetch_list_rationales};
 pub use threshold::{ComputeThreshold, ThresholdCrossings};
 
 use async_graphql::{Context, dataloader::Loader};

@@ -2,7 +2,10 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 
-use super::{ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, decode, load};
+use super::{
+    ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, decode, load,
+    risk_assessment::prefetch_rationales,
+};
 use crate::domain::{Access, Confidence, DatePrecision, Modality, ModalityDirection, SizeUnit};
 use crate::graphql::{
     connection::list_cost,
@@ -296,8 +299,10 @@ pub async fn prefetch_relations<'a>(
     rows: impl Iterator<Item = &'a ModelRow>,
 ) -> async_graphql::Result<()> {
     let look = ctx.look_ahead();
-    let wants = |field: &str| {
-        look.field("nodes").field(field).exists() || look.field("edges").field("node").field(field).exists()
+    let wants = |path: &[&str]| {
+        let (nodes, edges) = (look.field("nodes"), look.field("edges").field("node"));
+        let (nodes, edges) = path.iter().fold((nodes, edges), |(n, e), f| (n.field(f), e.field(f)));
+        nodes.exists() || edges.exists()
     };
     prefetch_selected(ctx, rows, wants).await
 }
@@ -306,13 +311,17 @@ pub async fn prefetch_relations<'a>(
 /// instead of each waiting for the loader's batching delay.
 pub async fn prefetch_model_relations(ctx: &Context<'_>, row: &ModelRow) -> async_graphql::Result<()> {
     let look = ctx.look_ahead();
-    prefetch_selected(ctx, std::iter::once(row), |field| look.field(field).exists()).await
+    let wants = |path: &[&str]| {
+        let (first, rest) = path.split_first().expect("a path names a field");
+        rest.iter().fold(look.field(first), |l, f| l.field(f)).exists()
+    };
+    prefetch_selected(ctx, std::iter::once(row), wants).await
 }
 
 async fn prefetch_selected<'a>(
     ctx: &Context<'_>,
     rows: impl Iterator<Item = &'a ModelRow>,
-    wants: impl Fn(&str) -> bool,
+    wants: impl Fn(&[&str]) -> bool,
 ) -> async_graphql::Result<()> {
     use futures_util::future::{BoxFuture, FutureExt, try_join_all};
 
@@ -321,7 +330,7 @@ async fn prefetch_selected<'a>(
     let mut jobs: Vec<BoxFuture<'_, Result<(), ServiceError>>> = Vec::new();
     macro_rules! prefetch {
         ($key:ident, $($field:literal),+) => {
-            if [$($field),+].iter().any(|f| wants(f)) {
+            if [$($field),+].iter().any(|f| wants(&[f])) {
                 jobs.push(prefetch(loader, ids.iter().map(|&id| $key(id)).collect()).boxed());
             }
         };
@@ -332,14 +341,17 @@ async fn prefetch_selected<'a>(
     prefetch!(ModalitiesOf, "inputModalities", "outputModalities");
     prefetch!(DatasetsOf, "datasets");
     prefetch!(CapabilitiesOf, "capabilities");
-    prefetch!(RiskAssessmentsOf, "riskAssessments");
+    if wants(&["riskAssessments"]) {
+        let keys = ids.iter().map(|&id| RiskAssessmentsOf(id)).collect();
+        jobs.push(prefetch_risk_assessments(loader, keys, wants(&["riskAssessments", "rationale"])).boxed());
+    }
     prefetch!(DerivedFrom, "derivedModels");
     prefetch!(SourcesOf, "sources");
     prefetch!(OpenFeedbackOf, "openFeedbackCount");
-    if wants("thresholdsCrossed") {
+    if wants(&["thresholdsCrossed"]) {
         jobs.push(loader.load_one(AllThresholds).map(|r| r.map(|_| ())).boxed());
     }
-    if wants("baseModel") {
+    if wants(&["baseModel"]) {
         let mut bases: Vec<ModelById> = base_ids.iter().flatten().map(|&id| ModelById(id)).collect();
         bases.sort_unstable_by_key(|b| b.0);
         bases.dedup();
@@ -347,4 +359,18 @@ async fn prefetch_selected<'a>(
     }
     try_join_all(jobs).await.gql()?;
     Ok(())
+}
+
+/// The models' risk assessments and, when the selection shows them, their rationales (which
+/// the assessments' rows leave out): one statement each, so that every field of an assessment
+/// answers from the loader at once, in the order the query selected them.
+async fn prefetch_risk_assessments(
+    loader: &RequestLoader,
+    keys: Vec<RiskAssessmentsOf>,
+    rationales: bool,
+) -> Result<(), ServiceError> {
+    let found = async_graphql::dataloader::Loader::load(loader.loader(), &keys).await?;
+    let risk_ids: Vec<i32> = if rationales { found.values().flatten().map(|r| r.id).collect() } else { Vec::new() };
+    loader.feed_many(found).await;
+    prefetch_rationales(loader, risk_ids).await
 }

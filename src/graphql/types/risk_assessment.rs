@@ -6,7 +6,7 @@ use super::{Model, decode, load};
 use crate::domain::{Confidence, Likelihood, RiskCategory, RiskCause, RiskHorizon, Severity};
 use crate::graphql::{
     error::OrGraphqlError,
-    loaders::{ModelById, RationaleOf},
+    loaders::{ModelById, RationaleOf, RequestLoader, prefetch},
     node::global_id,
     scalars::Date,
 };
@@ -113,4 +113,24 @@ impl RiskAssessment {
     async fn version(&self) -> i32 {
         self.row.version
     }
+}
+
+/// Reads the rationales of the assessments `ids` at once, for a list whose selection shows
+/// them.
+pub async fn prefetch_rationales(loader: &RequestLoader, ids: Vec<i32>) -> Result<(), ServiceError> {
+    prefetch(loader, ids.into_iter().map(RationaleOf).collect()).await
+}
+
+/// For a page of assessments: reads their rationales at once when the selection shows them.
+pub async fn prefetch_list_rationales<'a>(
+    ctx: &Context<'_>,
+    rows: impl Iterator<Item = &'a RiskAssessmentRow>,
+) -> async_graphql::Result<()> {
+    let look = ctx.look_ahead();
+    if look.field("nodes").field("rationale").exists() || look.field("edges").field("node").field("rationale").exists()
+    {
+        let loader = ctx.data_unchecked::<RequestLoader>();
+        prefetch_rationales(loader, rows.map(|r| r.id).collect()).await.gql()?;
+    }
+    Ok(())
 }
