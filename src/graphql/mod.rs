@@ -3,6 +3,7 @@
 mod analysis;
 mod caller;
 mod connection;
+mod documents;
 mod error;
 mod feedback;
 mod filters;
@@ -32,7 +33,7 @@ pub use filters::model_filter_from_json;
 pub use loaders::for_request as request_loader;
 pub use mutation::Mutation;
 pub use node::global_id;
-pub use operation::{Api, is_request_error, operation_type};
+pub use operation::{Api, is_request_error};
 pub use query::Query;
 pub use subscription::Subscription;
 

@@ -18,12 +18,13 @@ use futures_util::stream::{self, BoxStream, StreamExt};
 use tokio::sync::Semaphore;
 
 use super::AppSchema;
+use super::documents::Documents;
 use super::error::with_code;
 use crate::metrics::{Metrics, OperationKind, Outcome};
 use crate::service::changes::ChangeHub;
 
 /// The type of the operation `name` selects in `document` (the only one, when unnamed), if any.
-pub fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
     match (&document.operations, name) {
         (DocumentOperations::Single(op), None) => Some(op.node.ty),
         (DocumentOperations::Single(_), Some(_)) => None,
@@ -43,6 +44,7 @@ pub fn is_request_error(response: &Response) -> bool {
 #[derive(Clone)]
 pub struct Api {
     schema: AppSchema,
+    documents: Documents,
     metrics: Metrics,
     changes: ChangeHub,
     /// Turns to run a query or mutation (`max_running_operations` of them).
@@ -51,14 +53,25 @@ pub struct Api {
 
 impl Api {
     pub fn new(schema: AppSchema, metrics: Metrics, changes: ChangeHub, max_running: usize) -> Self {
-        Api { schema, metrics, changes, turns: Arc::new(Semaphore::new(max_running.max(1))) }
+        Api {
+            schema,
+            documents: Documents::default(),
+            metrics,
+            changes,
+            turns: Arc::new(Semaphore::new(max_running.max(1))),
+        }
+    }
+
+    /// The type of the operation `name` selects in `query`, if it parses and has one.
+    pub fn operation_type(&self, query: &str, name: Option<&str>) -> Option<OperationType> {
+        self.documents.parse(query).ok().and_then(|document| operation_type(&document, name))
     }
 
     /// Runs `request` and says which type of operation it ran (`None` when the document did
     /// not parse or names no such operation).
     pub async fn run(&self, mut request: Request) -> (Option<OperationType>, Response) {
         let started = Instant::now();
-        let ty = match parse(&mut request) {
+        let ty = match self.parse(&mut request) {
             Ok(ty) => ty,
             Err(response) => {
                 self.observe(None, &response, started);
@@ -72,6 +85,19 @@ impl Api {
         };
         self.observe(ty, &response, started);
         (ty, response)
+    }
+
+    /// Gives the request its parsed document (the schema then runs it) and learns the type of
+    /// the operation it asks for; a document that does not parse is answered here.
+    fn parse(&self, request: &mut Request) -> Result<Option<OperationType>, Box<Response>> {
+        match self.documents.parse(&request.query) {
+            Ok(document) => {
+                let ty = operation_type(&document, request.operation_name.as_deref());
+                request.set_parsed_query(ExecutableDocument::clone(&document));
+                Ok(ty)
+            }
+            Err(error) => Err(Box::new(Response::from_errors(vec![with_code(error, "GRAPHQL_PARSE_FAILED")]))),
+        }
     }
 
     fn observe(&self, ty: Option<OperationType>, response: &Response, started: Instant) {
@@ -97,7 +123,7 @@ impl async_graphql::Executor for Api {
     /// query or mutation sent over a socket is, like one sent over HTTP.
     fn execute_stream(&self, mut request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, Response> {
         let started = Instant::now();
-        let ty = match parse(&mut request) {
+        let ty = match self.parse(&mut request) {
             Ok(ty) => ty,
             Err(response) => {
                 self.observe(None, &response, started);
@@ -115,16 +141,6 @@ impl async_graphql::Executor for Api {
                 response
             })
             .boxed()
-    }
-}
-
-/// Parses the request's document (the schema then runs the parsed one) and learns the type of
-/// the operation it asks for; a document that does not parse is answered here.
-fn parse(request: &mut Request) -> Result<Option<OperationType>, Box<Response>> {
-    let name = request.operation_name.clone();
-    match request.parsed_query() {
-        Ok(document) => Ok(operation_type(document, name.as_deref())),
-        Err(error) => Err(Box::new(Response::from_errors(vec![with_code(error, "GRAPHQL_PARSE_FAILED")]))),
     }
 }
 

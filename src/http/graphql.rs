@@ -10,11 +10,7 @@
 
 use std::{collections::HashMap, net::SocketAddr};
 
-use async_graphql::{
-    Request, Response, ServerError, Variables,
-    http::GraphiQLSource,
-    parser::{parse_query, types::OperationType},
-};
+use async_graphql::{Request, Response, ServerError, Variables, http::GraphiQLSource, parser::types::OperationType};
 use axum::{
     body::Bytes,
     extract::{ConnectInfo, RawQuery, State},
@@ -28,7 +24,7 @@ use super::client::client_address;
 use super::negotiate::{MediaType, is_json_body, preferred_coding, response_type, wants_html};
 use super::persisted::Refusal;
 use super::response_cache::{Answer, Served, etag_of};
-use crate::graphql::{Caller, ClientAddress, is_request_error, operation_type, request_loader, to_graphql, with_code};
+use crate::graphql::{Caller, ClientAddress, is_request_error, request_loader, to_graphql, with_code};
 use crate::metrics::CacheResult;
 use crate::service::{ServiceError, editors};
 
@@ -146,10 +142,10 @@ async fn execute(
         Err(Refusal::NotFound) => return not_found(media),
         Err(Refusal::BadRequest(message)) => return reject(StatusCode::BAD_REQUEST, media, message),
     };
-    // GET must refuse a mutation before it runs, so it parses the document here (and hands it
-    // to the run); POST learns the type only when it runs.
-    let document = if method == Method::GET { parse_query(&query).ok() } else { None };
-    let operation = document.as_ref().and_then(|d| operation_type(d, params.operation_name.as_deref()));
+    // GET must refuse a mutation before it runs, so it learns the operation's type here (the
+    // parsed document is kept for the run); POST learns it only when it runs.
+    let operation =
+        if method == Method::GET { state.api.operation_type(&query, params.operation_name.as_deref()) } else { None };
     if matches!(operation, Some(OperationType::Mutation | OperationType::Subscription)) {
         let mut response =
             reject(StatusCode::METHOD_NOT_ALLOWED, media, "GET runs queries only: send mutations with POST");
@@ -175,9 +171,6 @@ async fn execute(
             .data(ClientAddress(client_address(&state.trusted_proxies, client.ip(), headers)));
         if let Some(name) = params.operation_name {
             request = request.operation_name(name);
-        }
-        if let Some(document) = document {
-            request.set_parsed_query(document);
         }
         for (k, v) in params.extensions.unwrap_or_default() {
             if k == "persistedQuery" {

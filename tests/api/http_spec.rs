@@ -253,3 +253,41 @@ async fn a_response_lists_fields_in_the_order_the_query_selected_them() {
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{body}");
     }
 }
+
+/// Parsed documents are kept by their text, yet each request runs what it asks for: the
+/// operation it names in a shared document, by POST or GET, and a document that does not parse
+/// is refused every time.
+#[tokio::test]
+async fn a_kept_document_runs_the_operation_each_request_names() {
+    let app = spawn_app().await;
+    let document = r#"query A { model(slug: "gpt-3") { slug } } query B { model(slug: "codex") { slug } }
+        mutation C { publishModel(id: "TW9kZWw6MQ==", expectedVersion: 1) { id } }"#;
+    for _ in 0..3 {
+        for (name, slug) in [("A", "gpt-3"), ("B", "codex")] {
+            let body = json!({ "query": document, "operationName": name }).to_string();
+            let posted: Value = app.post_raw(Some("application/json"), None, body).await.json().await.unwrap();
+            assert_eq!(posted["data"]["model"]["slug"], slug, "{posted}");
+            let got = app
+                .client
+                .get(app.url("/graphql"))
+                .query(&[("query", document), ("operationName", name)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(got.status(), 200);
+            let got: Value = got.json().await.unwrap();
+            assert_eq!(got["data"]["model"]["slug"], slug, "{got}");
+        }
+        let refused = app
+            .client
+            .get(app.url("/graphql"))
+            .query(&[("query", document), ("operationName", "C")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 405);
+        let (status, body) = app.post_graphql("{ models(first: ", json!({})).await;
+        assert_eq!(status, 400);
+        assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_PARSE_FAILED", "{body}");
+    }
+}
