@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, Order, QueryFilter, QueryOrder,
-    QueryResult, QuerySelect, RelationTrait,
+    ColumnTrait, ConnectionTrait, DbErr, DerivePartialModel, EntityTrait, FromQueryResult, JoinType, Order,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationTrait,
 };
 
 use super::{
@@ -19,7 +19,18 @@ use crate::entity::{
     model_source, organization, risk_assessment,
 };
 
-pub use model_capability::Model as ModelCapabilityRow;
+/// A model's link to a capability as reads serve it: the columns the API shows (a page reads
+/// hundreds of links, and their timestamps and version are the history's to show).
+#[derive(Clone, Debug, PartialEq, DerivePartialModel)]
+#[sea_orm(entity = "model_capability::Entity")]
+pub struct ModelCapabilityRow {
+    pub id: i32,
+    pub model_id: i32,
+    pub capability_id: i32,
+    pub status: String,
+    pub evidence: Option<String>,
+    pub source_url: Option<String>,
+}
 pub use model_modality::Model as ModalityRow;
 pub use model_source::Model as SourceRow;
 
@@ -101,6 +112,7 @@ pub async fn capabilities_of_models(
         .filter(model_capability::Column::ModelId.is_in(model_ids.iter().copied()))
         .order_by_asc(model_capability::Column::Status)
         .order_by_asc(model_capability::Column::Id)
+        .into_partial_model::<ModelCapabilityRow>()
         .all(db)
         .await?;
     let mut capability_ids: Vec<i32> = links.iter().map(|l| l.capability_id).collect();
@@ -228,6 +240,7 @@ pub async fn models_with_capabilities(
 ) -> ServiceResult<HashMap<i32, Vec<(ModelCapabilityRow, ModelRow)>>> {
     let links = model_capability::Entity::find()
         .filter(model_capability::Column::CapabilityId.is_in(capability_ids.iter().copied()))
+        .into_partial_model::<ModelCapabilityRow>()
         .all(db)
         .await?;
     let pairs = linked_models(db, audience, links, |l| l.model_id).await?;

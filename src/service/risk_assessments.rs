@@ -15,8 +15,9 @@ use super::{
 use crate::domain::{Likelihood, RiskAssessmentOrderField, Severity};
 use crate::entity::{model, risk_assessment};
 
-/// An assessment as reads serve it: every column but the rationale, which [`rationales`] reads
-/// for the readers who ask for it (a catalog page shows only the summary).
+/// An assessment as reads serve it: every column the API shows but the rationale, which
+/// [`rationales`] reads for the readers who ask for it (a catalog page shows only the summary).
+/// The timestamps are the history's to show.
 #[derive(Clone, Debug, PartialEq, DerivePartialModel)]
 #[sea_orm(entity = "risk_assessment::Entity")]
 pub struct RiskAssessmentRow {
@@ -32,8 +33,6 @@ pub struct RiskAssessmentRow {
     pub assessed_on: sea_orm::prelude::Date,
     pub author: Option<String>,
     pub version: i32,
-    pub created_at: sea_orm::prelude::DateTimeUtc,
-    pub updated_at: sea_orm::prelude::DateTimeUtc,
 }
 
 /// A row just written, as reads serve it.
@@ -52,8 +51,6 @@ impl From<risk_assessment::Model> for RiskAssessmentRow {
             assessed_on: r.assessed_on,
             author: r.author,
             version: r.version,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
         }
     }
 }
