@@ -177,6 +177,37 @@ batch!(/// A dataset's models.
 batch!(/// How many pending feedback submissions are about a model.
     OpenFeedbackOf => u64, |db, audience, ids| crate::service::feedback::open_counts(db, ids));
 
+/// Reads the risk assessments of the models `ids` at once into the request's cache and, when
+/// the selection shows them, their rationales with them (the same statement, full rows), so
+/// that every field of an assessment answers from the cache, in the order the query selected.
+pub async fn prefetch_risk_assessments(
+    loader: &RequestLoader,
+    ids: &[i32],
+    with_rationales: bool,
+) -> Result<(), ServiceError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    if !with_rationales {
+        return prefetch(loader, ids.iter().map(|&id| RiskAssessmentsOf(id)).collect()).await;
+    }
+    let mut found = relations::risk_assessments_with_rationales_of_models(&loader.loader().db, ids).await?;
+    let mut rationales = Vec::new();
+    let mut assessments = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let rows = found.remove(&id).unwrap_or_default();
+        let mut kept = Vec::with_capacity(rows.len());
+        for (row, rationale) in rows {
+            rationales.push((RationaleOf(row.id), Some(rationale)));
+            kept.push(row.keep());
+        }
+        assessments.push((RiskAssessmentsOf(id), kept));
+    }
+    loader.feed_many(assessments).await;
+    loader.feed_many(rationales).await;
+    Ok(())
+}
+
 /// Forgets everything the request's loader has read, after a write: a later field of the same
 /// request (mutations run one after another) must see the write, not what was cached before it.
 pub fn forget_cached(loader: &RequestLoader) {

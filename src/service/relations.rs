@@ -135,18 +135,31 @@ pub async fn capabilities_of_models(
     })))
 }
 
+fn risk_assessments_of(model_ids: &[i32]) -> sea_orm::Select<risk_assessment::Entity> {
+    risk_assessment::Entity::find()
+        .filter(risk_assessment::Column::ModelId.is_in(model_ids.iter().copied()))
+        .order_by_asc(risk_assessment::Column::Horizon)
+        .order_by_asc(risk_assessment::Column::Id)
+}
+
 pub async fn risk_assessments_of_models(
     db: &impl ConnectionTrait,
     model_ids: &[i32],
 ) -> ServiceResult<HashMap<i32, Vec<RiskAssessmentRow>>> {
-    let rows = risk_assessment::Entity::find()
-        .filter(risk_assessment::Column::ModelId.is_in(model_ids.iter().copied()))
-        .order_by_asc(risk_assessment::Column::Horizon)
-        .order_by_asc(risk_assessment::Column::Id)
-        .into_partial_model::<RiskAssessmentRow>()
-        .all(db)
-        .await?;
+    let rows = risk_assessments_of(model_ids).into_partial_model::<RiskAssessmentRow>().all(db).await?;
     Ok(group(rows.into_iter().map(|r| (r.model_id, r))))
+}
+
+/// The same, each with its rationale, for a page that shows them (still one statement).
+pub async fn risk_assessments_with_rationales_of_models(
+    db: &impl ConnectionTrait,
+    model_ids: &[i32],
+) -> ServiceResult<HashMap<i32, Vec<(RiskAssessmentRow, String)>>> {
+    let rows = risk_assessments_of(model_ids).all(db).await?;
+    Ok(group(rows.into_iter().map(|mut r| {
+        let rationale = std::mem::take(&mut r.rationale);
+        (r.model_id, (RiskAssessmentRow::from(r), rationale))
+    })))
 }
 
 /// Each model's training datasets, by name (one statement).

@@ -2,10 +2,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 
-use super::{
-    ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, decode, load,
-    risk_assessment::prefetch_rationales,
-};
+use super::{ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, decode, load};
 use crate::domain::{Access, Confidence, DatePrecision, Modality, ModalityDirection, SizeUnit};
 use crate::graphql::{
     connection::list_cost,
@@ -14,7 +11,7 @@ use crate::graphql::{
         AliasesOf, AllThresholds, CapabilitiesOf, DatasetsOf, DerivedFrom, ModalitiesOf, ModelById, ModelTextOf,
         OpenFeedbackOf, OrganizationsOf, RiskAssessmentsOf, SourcesOf,
     },
-    loaders::{RequestLoader, prefetch},
+    loaders::{RequestLoader, prefetch, prefetch_risk_assessments},
     node::global_id,
     scalars::Date,
 };
@@ -342,8 +339,7 @@ async fn prefetch_selected<'a>(
     prefetch!(DatasetsOf, "datasets");
     prefetch!(CapabilitiesOf, "capabilities");
     if wants(&["riskAssessments"]) {
-        let keys = ids.iter().map(|&id| RiskAssessmentsOf(id)).collect();
-        jobs.push(prefetch_risk_assessments(loader, keys, wants(&["riskAssessments", "rationale"])).boxed());
+        jobs.push(prefetch_risk_assessments(loader, &ids, wants(&["riskAssessments", "rationale"])).boxed());
     }
     prefetch!(DerivedFrom, "derivedModels");
     prefetch!(SourcesOf, "sources");
@@ -359,18 +355,4 @@ async fn prefetch_selected<'a>(
     }
     try_join_all(jobs).await.gql()?;
     Ok(())
-}
-
-/// The models' risk assessments and, when the selection shows them, their rationales (which
-/// the assessments' rows leave out): one statement each, so that every field of an assessment
-/// answers from the loader at once, in the order the query selected them.
-async fn prefetch_risk_assessments(
-    loader: &RequestLoader,
-    keys: Vec<RiskAssessmentsOf>,
-    rationales: bool,
-) -> Result<(), ServiceError> {
-    let found = async_graphql::dataloader::Loader::load(loader.loader(), &keys).await?;
-    let risk_ids: Vec<i32> = if rationales { found.values().flatten().map(|r| r.id).collect() } else { Vec::new() };
-    loader.feed_many(found).await;
-    prefetch_rationales(loader, risk_ids).await
 }

@@ -115,12 +115,6 @@ impl RiskAssessment {
     }
 }
 
-/// Reads the rationales of the assessments `ids` at once, for a list whose selection shows
-/// them.
-pub async fn prefetch_rationales(loader: &RequestLoader, ids: Vec<i32>) -> Result<(), ServiceError> {
-    prefetch(loader, ids.into_iter().map(RationaleOf).collect()).await
-}
-
 /// For a page of assessments: reads their rationales at once when the selection shows them.
 pub async fn prefetch_list_rationales<'a>(
     ctx: &Context<'_>,
@@ -130,7 +124,7 @@ pub async fn prefetch_list_rationales<'a>(
     if look.field("nodes").field("rationale").exists() || look.field("edges").field("node").field("rationale").exists()
     {
         let loader = ctx.data_unchecked::<RequestLoader>();
-        prefetch_rationales(loader, rows.map(|r| r.id).collect()).await.gql()?;
+        prefetch(loader, rows.map(|r| RationaleOf(r.id)).collect()).await.gql()?;
     }
     Ok(())
 }
