@@ -112,6 +112,14 @@ where
     Ok(())
 }
 
+/// A read of the rows found by id, as a loader of optional rows keeps them: `Some` for each
+/// one found (the loader gives `None` to the ids missing).
+async fn found_or_none<T>(
+    read: impl Future<Output = Result<HashMap<i32, T>, ServiceError>>,
+) -> Result<HashMap<i32, Option<T>>, ServiceError> {
+    Ok(read.await?.into_iter().map(|(id, row)| (id, Some(row))).collect())
+}
+
 macro_rules! batch {
     ($(#[$doc:meta])* $key:ident => $value:ty, |$db:ident, $audience:ident, $ids:ident| $body:expr) => {
         $(#[$doc])*
@@ -138,15 +146,9 @@ macro_rules! batch {
 }
 
 batch!(/// A model's long texts; `None` when the model is not visible (any more).
-ModelTextOf => Option<ModelText>, |db, audience, ids| async {
-    let found = models::texts(db, audience, ids).await?;
-    Ok::<_, ServiceError>(found.into_iter().map(|(id, t)| (id, Some(t))).collect::<HashMap<_, _>>())
-});
+ModelTextOf => Option<ModelText>, |db, audience, ids| found_or_none(models::texts(db, audience, ids)));
 batch!(/// A risk assessment's rationale; `None` when it is not visible (any more).
-RationaleOf => Option<String>, |db, audience, ids| async {
-    let found = risk_assessments::rationales(db, audience, ids).await?;
-    Ok::<_, ServiceError>(found.into_iter().map(|(id, r)| (id, Some(r))).collect::<HashMap<_, _>>())
-});
+RationaleOf => Option<String>, |db, audience, ids| found_or_none(risk_assessments::rationales(db, audience, ids)));
 batch!(/// A model's aliases.
     AliasesOf => Vec<String>, |db, audience, ids| relations::aliases(db, ids));
 batch!(/// A model's input and output modalities.
@@ -162,10 +164,7 @@ batch!(/// A model's risk assessments.
 batch!(/// A model's training datasets.
     DatasetsOf => Vec<DatasetRow>, |db, audience, ids| relations::datasets_of_models(db, ids));
 batch!(/// A model by id (e.g. a base model); `None` when it is not visible.
-ModelById => Option<ModelRow>, |db, audience, ids| async {
-    let found = relations::models_by_ids(db, audience, ids).await?;
-    Ok::<_, ServiceError>(found.into_iter().map(|(id, m)| (id, Some(m))).collect::<HashMap<_, _>>())
-});
+ModelById => Option<ModelRow>, |db, audience, ids| found_or_none(relations::models_by_ids(db, audience, ids)));
 batch!(/// The models derived from a base model.
     DerivedFrom => Vec<ModelRow>, |db, audience, ids| relations::derived_models(db, audience, ids));
 batch!(/// An organization's models.
