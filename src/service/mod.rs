@@ -19,6 +19,7 @@ pub mod regression;
 pub mod relations;
 pub mod revisions;
 pub mod risk_assessments;
+mod row;
 pub mod search;
 pub mod seed;
 pub mod statistics;

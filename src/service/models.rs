@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, QueryFilter, Select, sea_query::Expr};
 use serde_json::Value as Json;
 
+use super::row::read_by_position;
 use super::{
     Audience, OrderBy, ServiceResult,
     filter::{ModelFilter, Scope},
@@ -11,37 +12,39 @@ use super::{
 use crate::domain::ModelOrderField;
 use crate::entity::model;
 
-/// A model as reads serve it: every column but the two long texts, which [`texts`] reads for
-/// the readers who ask for them. A catalog page shows neither, and leaving them out of its rows
-/// spares Postgres, the wire and the decoder most of the page's bytes.
-#[derive(Clone, Debug, PartialEq, DerivePartialModel)]
-#[sea_orm(entity = "model::Entity")]
-pub struct ModelRow {
-    pub id: i32,
-    pub slug: String,
-    pub name: String,
-    pub name_key: String,
-    pub announced_on: Option<sea_orm::prelude::Date>,
-    pub announced_precision: String,
-    pub parameters: Option<f64>,
-    pub parameters_confidence: String,
-    pub parameters_note: Option<String>,
-    pub training_compute_flop: Option<f64>,
-    pub training_compute_confidence: String,
-    pub training_compute_note: Option<String>,
-    pub training_dataset: Option<String>,
-    pub training_dataset_size: Option<f64>,
-    pub training_dataset_size_unit: Option<String>,
-    pub hardware: Option<String>,
-    pub training_cost_usd: Option<f64>,
-    pub training_cost_note: Option<String>,
-    pub access: String,
-    pub license: Option<String>,
-    pub base_model_id: Option<i32>,
-    pub published: bool,
-    pub version: i32,
-    pub created_at: sea_orm::prelude::DateTimeUtc,
-    pub updated_at: sea_orm::prelude::DateTimeUtc,
+read_by_position! {
+    /// A model as reads serve it: every column but the two long texts, which [`texts`] reads for
+    /// the readers who ask for them. A catalog page shows neither, and leaving them out of its rows
+    /// spares Postgres, the wire and the decoder most of the page's bytes.
+    #[derive(Clone, Debug, PartialEq, DerivePartialModel)]
+    #[sea_orm(entity = "model::Entity", from_query_result = "false")]
+    pub struct ModelRow {
+        pub id: i32,
+        pub slug: String,
+        pub name: String,
+        pub name_key: String,
+        pub announced_on: Option<sea_orm::prelude::Date>,
+        pub announced_precision: String,
+        pub parameters: Option<f64>,
+        pub parameters_confidence: String,
+        pub parameters_note: Option<String>,
+        pub training_compute_flop: Option<f64>,
+        pub training_compute_confidence: String,
+        pub training_compute_note: Option<String>,
+        pub training_dataset: Option<String>,
+        pub training_dataset_size: Option<f64>,
+        pub training_dataset_size_unit: Option<String>,
+        pub hardware: Option<String>,
+        pub training_cost_usd: Option<f64>,
+        pub training_cost_note: Option<String>,
+        pub access: String,
+        pub license: Option<String>,
+        pub base_model_id: Option<i32>,
+        pub published: bool,
+        pub version: i32,
+        pub created_at: sea_orm::prelude::DateTimeUtc,
+        pub updated_at: sea_orm::prelude::DateTimeUtc,
+    }
 }
 
 /// A row just written, as reads serve it.

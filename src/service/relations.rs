@@ -9,6 +9,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationTrait,
 };
 
+use super::row::read_by_position;
 use super::{
     Audience, ServiceResult,
     models::{self, ModelRow},
@@ -19,17 +20,19 @@ use crate::entity::{
     model_source, organization, risk_assessment,
 };
 
-/// A model's link to a capability as reads serve it: the columns the API shows (a page reads
-/// hundreds of links, and their timestamps and version are the history's to show).
-#[derive(Clone, Debug, PartialEq, DerivePartialModel)]
-#[sea_orm(entity = "model_capability::Entity")]
-pub struct ModelCapabilityRow {
-    pub id: i32,
-    pub model_id: i32,
-    pub capability_id: i32,
-    pub status: String,
-    pub evidence: Option<String>,
-    pub source_url: Option<String>,
+read_by_position! {
+    /// A model's link to a capability as reads serve it: the columns the API shows (a page reads
+    /// hundreds of links, and their timestamps and version are the history's to show).
+    #[derive(Clone, Debug, PartialEq, DerivePartialModel)]
+    #[sea_orm(entity = "model_capability::Entity", from_query_result = "false")]
+    pub struct ModelCapabilityRow {
+        pub id: i32,
+        pub model_id: i32,
+        pub capability_id: i32,
+        pub status: String,
+        pub evidence: Option<String>,
+        pub source_url: Option<String>,
+    }
 }
 pub use model_modality::Model as ModalityRow;
 pub use model_source::Model as SourceRow;

@@ -6,6 +6,7 @@ use sea_orm::{
 };
 use serde_json::Value as Json;
 
+use super::row::read_by_position;
 use super::{
     Audience, OrderBy, ServiceResult,
     filter::{RiskAssessmentFilter, Scope},
@@ -15,24 +16,26 @@ use super::{
 use crate::domain::{Likelihood, RiskAssessmentOrderField, Severity};
 use crate::entity::{model, risk_assessment};
 
-/// An assessment as reads serve it: every column the API shows but the rationale, which
-/// [`rationales`] reads for the readers who ask for it (a catalog page shows only the summary).
-/// The timestamps are the history's to show.
-#[derive(Clone, Debug, PartialEq, DerivePartialModel)]
-#[sea_orm(entity = "risk_assessment::Entity")]
-pub struct RiskAssessmentRow {
-    pub id: i32,
-    pub model_id: i32,
-    pub horizon: String,
-    pub cause: String,
-    pub category: String,
-    pub severity: String,
-    pub likelihood: String,
-    pub summary: String,
-    pub confidence: String,
-    pub assessed_on: sea_orm::prelude::Date,
-    pub author: Option<String>,
-    pub version: i32,
+read_by_position! {
+    /// An assessment as reads serve it: every column the API shows but the rationale, which
+    /// [`rationales`] reads for the readers who ask for it (a catalog page shows only the summary).
+    /// The timestamps are the history's to show.
+    #[derive(Clone, Debug, PartialEq, DerivePartialModel)]
+    #[sea_orm(entity = "risk_assessment::Entity", from_query_result = "false")]
+    pub struct RiskAssessmentRow {
+        pub id: i32,
+        pub model_id: i32,
+        pub horizon: String,
+        pub cause: String,
+        pub category: String,
+        pub severity: String,
+        pub likelihood: String,
+        pub summary: String,
+        pub confidence: String,
+        pub assessed_on: sea_orm::prelude::Date,
+        pub author: Option<String>,
+        pub version: i32,
+    }
 }
 
 /// A row just written, as reads serve it.
