@@ -4,8 +4,8 @@
 -- are read apart when a query asks for them; a catalog page does not), the page read from
 -- `idx_model_newest` (`announced_on DESC NULLS LAST, id`), organizations read through their
 -- links in one join (with the model's id beside each), capability links alone and then the
--- capabilities they name. The service sends `IN ($1, ..., $n)` lists; `= ANY` with one array
--- parameter asks the same. run.sh passes :ids and :cap_ids, as the server holds them after the
+-- capabilities they name. The service sends each list of ids as one array parameter
+-- (`= ANY ($1)`), as here; run.sh passes :ids and :cap_ids, as the server holds them after the
 -- statements before. Compare with catalog_page.sql.
 SELECT id, slug, name, name_key, announced_on, announced_precision, parameters,
        parameters_confidence, parameters_note, training_compute_flop, training_compute_confidence,

@@ -96,7 +96,7 @@ pub async fn texts(
     ids: &[i32],
 ) -> ServiceResult<HashMap<i32, ModelText>> {
     let rows = visible(audience)
-        .filter(model::Column::Id.is_in(ids.iter().copied()))
+        .filter(super::relations::one_of(db.get_database_backend(), model::Column::Id, ids.iter().copied()))
         .into_partial_model::<ModelText>()
         .all(db)
         .await?;

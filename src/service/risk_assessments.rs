@@ -66,7 +66,7 @@ pub async fn rationales(
     ids: &[i32],
 ) -> ServiceResult<HashMap<i32, String>> {
     let rows: Vec<(i32, String)> = visible(audience)
-        .filter(risk_assessment::Column::Id.is_in(ids.iter().copied()))
+        .filter(super::relations::one_of(db.get_database_backend(), risk_assessment::Column::Id, ids.iter().copied()))
         .select_only()
         .columns([risk_assessment::Column::Id, risk_assessment::Column::Rationale])
         .into_tuple()

@@ -85,7 +85,11 @@ pub async fn open_counts(db: &impl ConnectionTrait, model_ids: &[i32]) -> Servic
         .column(feedback::Column::SubjectId)
         .column_as(Expr::col(feedback::Column::Id).count(), "open_count")
         .filter(feedback::Column::SubjectType.eq(EntityType::Model.as_str()))
-        .filter(feedback::Column::SubjectId.is_in(model_ids.iter().copied()))
+        .filter(crate::service::relations::one_of(
+            db.get_database_backend(),
+            feedback::Column::SubjectId,
+            model_ids.iter().copied(),
+        ))
         .filter(feedback::Column::Status.eq(FeedbackStatus::Pending.as_str()))
         .group_by(feedback::Column::SubjectId)
         .into_tuple()
