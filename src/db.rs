@@ -7,6 +7,9 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, sqlx::sqlite::Sqlite
 
 use crate::config::DatabaseSettings;
 
+/// How long a pooled connection may sit idle before it is tested on its way out of the pool.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
+
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(settings.url());
     options
@@ -14,6 +17,11 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .statement_timeout(settings.statement_timeout())
+        // sqlx pings a connection (a round trip) each time it leaves the pool, by default: five
+        // extra round trips for a catalog page, which cost Postgres about as much as its
+        // statements. Only a connection idle this long, which may have been dropped by the
+        // server or the network since, is tested now.
+        .test_before_acquire_if_idle_for(PING_AFTER_IDLE)
         .sqlx_logging(false)
         // WAL lets the CLI and a running server use the same file at once; the busy timeout
         // makes a writer wait for another instead of failing at once.
