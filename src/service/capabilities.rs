@@ -1,6 +1,7 @@
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select, sea_query::Expr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, QueryFilter, Select, sea_query::Expr};
 use serde_json::Value as Json;
 
+use super::row::read_by_position;
 use super::{
     Audience, OrderBy, ServiceResult,
     filter::{CapabilityFilter, Scope},
@@ -9,7 +10,35 @@ use super::{
 use crate::domain::CapabilityOrderField;
 use crate::entity::capability;
 
-pub use capability::Model as CapabilityRow;
+read_by_position! {
+    /// A capability as reads serve it: the columns the API shows, read by position.
+    #[derive(Clone, Debug, PartialEq, DerivePartialModel)]
+    #[sea_orm(entity = "capability::Entity", from_query_result = "false")]
+    pub struct CapabilityRow {
+        pub id: i32,
+        pub slug: String,
+        pub name: String,
+        pub name_key: String,
+        pub category: String,
+        pub description: String,
+        pub version: i32,
+    }
+}
+
+/// A row just written, as reads serve it.
+impl From<capability::Model> for CapabilityRow {
+    fn from(c: capability::Model) -> Self {
+        CapabilityRow {
+            id: c.id,
+            slug: c.slug,
+            name: c.name,
+            name_key: c.name_key,
+            category: c.category,
+            description: c.description,
+            version: c.version,
+        }
+    }
+}
 
 /// The capabilities that pass `filter`.
 fn filtered(db: &impl ConnectionTrait, filter: Option<&CapabilityFilter>) -> ServiceResult<Select<capability::Entity>> {
@@ -42,7 +71,7 @@ pub async fn page(
             SortKey { column, kind: KeyKind::Text, descending: o.descending }
         })
         .collect();
-    page::paginate(db, filtered(db, filter)?, &keys, capability::Column::Id, args, |row: &capability::Model| {
+    page::paginate(db, filtered(db, filter)?, &keys, capability::Column::Id, args, |row: &CapabilityRow| {
         let values = order
             .iter()
             .map(|o| match o.field {
@@ -62,7 +91,12 @@ pub async fn count(db: &impl ConnectionTrait, filter: Option<&CapabilityFilter>)
 
 /// The capability with this slug, or the one that had it before a rename.
 pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> ServiceResult<Option<CapabilityRow>> {
-    if let Some(row) = capability::Entity::find().filter(capability::Column::Slug.eq(slug)).one(db).await? {
+    if let Some(row) = capability::Entity::find()
+        .filter(capability::Column::Slug.eq(slug))
+        .into_partial_model::<CapabilityRow>()
+        .one(db)
+        .await?
+    {
         return Ok(Some(row));
     }
     match super::former_slugs::lookup(db, crate::domain::EntityType::Capability, slug).await? {
@@ -72,5 +106,5 @@ pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> ServiceResult<Opt
 }
 
 pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> ServiceResult<Option<CapabilityRow>> {
-    Ok(capability::Entity::find_by_id(id).one(db).await?)
+    Ok(capability::Entity::find_by_id(id).into_partial_model::<CapabilityRow>().one(db).await?)
 }

@@ -1,6 +1,7 @@
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select, sea_query::Expr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, QueryFilter, Select, sea_query::Expr};
 use serde_json::Value as Json;
 
+use super::row::read_by_position;
 use super::{
     Audience, OrderBy, ServiceResult,
     filter::{OrganizationFilter, Scope},
@@ -9,7 +10,43 @@ use super::{
 use crate::domain::OrganizationOrderField;
 use crate::entity::organization;
 
-pub use organization::Model as OrganizationRow;
+read_by_position! {
+    /// An organization as reads serve it (every column, read by position).
+    #[derive(Clone, Debug, PartialEq, DerivePartialModel)]
+    #[sea_orm(entity = "organization::Entity", from_query_result = "false")]
+    pub struct OrganizationRow {
+        pub id: i32,
+        pub slug: String,
+        pub name: String,
+        pub name_key: String,
+        pub kind: String,
+        pub country: String,
+        pub website: Option<String>,
+        pub description: Option<String>,
+        pub version: i32,
+        pub created_at: sea_orm::prelude::DateTimeUtc,
+        pub updated_at: sea_orm::prelude::DateTimeUtc,
+    }
+}
+
+/// A row just written, as reads serve it.
+impl From<organization::Model> for OrganizationRow {
+    fn from(o: organization::Model) -> Self {
+        OrganizationRow {
+            id: o.id,
+            slug: o.slug,
+            name: o.name,
+            name_key: o.name_key,
+            kind: o.kind,
+            country: o.country,
+            website: o.website,
+            description: o.description,
+            version: o.version,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
+    }
+}
 
 /// The organizations that pass `filter` (organizations have no drafts).
 fn filtered(
@@ -46,7 +83,7 @@ pub async fn page(
             SortKey { column, kind: KeyKind::Text, descending: o.descending }
         })
         .collect();
-    page::paginate(db, filtered(db, filter)?, &keys, organization::Column::Id, args, |row: &organization::Model| {
+    page::paginate(db, filtered(db, filter)?, &keys, organization::Column::Id, args, |row: &OrganizationRow| {
         let values = order
             .iter()
             .map(|o| match o.field {
@@ -67,7 +104,12 @@ pub async fn count(db: &impl ConnectionTrait, filter: Option<&OrganizationFilter
 
 /// The organization with this slug, or the one that had it before a rename.
 pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> ServiceResult<Option<OrganizationRow>> {
-    if let Some(row) = organization::Entity::find().filter(organization::Column::Slug.eq(slug)).one(db).await? {
+    if let Some(row) = organization::Entity::find()
+        .filter(organization::Column::Slug.eq(slug))
+        .into_partial_model::<OrganizationRow>()
+        .one(db)
+        .await?
+    {
         return Ok(Some(row));
     }
     match super::former_slugs::lookup(db, crate::domain::EntityType::Organization, slug).await? {
@@ -77,5 +119,5 @@ pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> ServiceResult<Opt
 }
 
 pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> ServiceResult<Option<OrganizationRow>> {
-    Ok(organization::Entity::find_by_id(id).one(db).await?)
+    Ok(organization::Entity::find_by_id(id).into_partial_model::<OrganizationRow>().one(db).await?)
 }

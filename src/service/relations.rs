@@ -6,14 +6,16 @@ use std::sync::Arc;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, DerivePartialModel, EntityTrait, FromQueryResult, JoinType, Order,
-    QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationTrait,
+    PartialModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationTrait,
     sea_query::{Expr, ExprTrait, extension::postgres::PgFunc},
 };
 
 use super::row::read_by_position;
 use super::{
     Audience, ServiceResult,
+    capabilities::CapabilityRow,
     models::{self, ModelRow},
+    organizations::OrganizationRow,
     risk_assessments::RiskAssessmentRow,
 };
 use crate::entity::{
@@ -107,13 +109,13 @@ impl<T: FromQueryResult> FromQueryResult for Owned<T> {
 pub async fn organizations_of_models(
     db: &impl ConnectionTrait,
     model_ids: &[i32],
-) -> ServiceResult<HashMap<i32, Vec<organization::Model>>> {
-    let rows = organization::Entity::find()
+) -> ServiceResult<HashMap<i32, Vec<OrganizationRow>>> {
+    let rows = OrganizationRow::select_cols(organization::Entity::find().select_only())
         .column_as(model_organization::Column::ModelId, OWNER_ID)
         .join(JoinType::InnerJoin, model_organization::Relation::Organization.def().rev())
         .filter(one_of(db.get_database_backend(), model_organization::Column::ModelId, model_ids.iter().copied()))
         .order_by_asc(model_organization::Column::Position)
-        .into_model::<Owned<organization::Model>>()
+        .into_model::<Owned<OrganizationRow>>()
         .all(db)
         .await?;
     Ok(group(rows.into_iter().map(|o| (o.owner_id, o.row))))
@@ -124,7 +126,7 @@ pub async fn organizations_of_models(
 pub async fn capabilities_of_models(
     db: &impl ConnectionTrait,
     model_ids: &[i32],
-) -> ServiceResult<HashMap<i32, Vec<(ModelCapabilityRow, Arc<capability::Model>)>>> {
+) -> ServiceResult<HashMap<i32, Vec<(ModelCapabilityRow, Arc<CapabilityRow>)>>> {
     let links = model_capability::Entity::find()
         .filter(one_of(db.get_database_backend(), model_capability::Column::ModelId, model_ids.iter().copied()))
         .order_by_asc(model_capability::Column::Status)
@@ -135,11 +137,12 @@ pub async fn capabilities_of_models(
     let mut capability_ids: Vec<i32> = links.iter().map(|l| l.capability_id).collect();
     capability_ids.sort_unstable();
     capability_ids.dedup();
-    let capabilities: HashMap<i32, Arc<capability::Model>> = if capability_ids.is_empty() {
+    let capabilities: HashMap<i32, Arc<CapabilityRow>> = if capability_ids.is_empty() {
         HashMap::new()
     } else {
         capability::Entity::find()
             .filter(one_of(db.get_database_backend(), capability::Column::Id, capability_ids))
+            .into_partial_model::<CapabilityRow>()
             .all(db)
             .await?
             .into_iter()

@@ -113,15 +113,19 @@ pub async fn search(
     let matches = Condition::any()
         .add(contains(TextColumn::Key(name.clone())))
         .add(contains(TextColumn::Plain(Expr::col((organization::Entity, organization::Column::Description)))));
-    let found_orgs =
-        ranked(organization::Entity::find(), matches, rank_expr(name.clone(), None, &key), name, n).all(db).await?;
+    let found_orgs = ranked(organization::Entity::find(), matches, rank_expr(name.clone(), None, &key), name, n)
+        .into_partial_model::<OrganizationRow>()
+        .all(db)
+        .await?;
 
     let name = Expr::col((capability::Entity, capability::Column::NameKey));
     let matches = Condition::any()
         .add(contains(TextColumn::Key(name.clone())))
         .add(contains(TextColumn::Plain(Expr::col((capability::Entity, capability::Column::Description)))));
-    let found_caps =
-        ranked(capability::Entity::find(), matches, rank_expr(name.clone(), None, &key), name, n).all(db).await?;
+    let found_caps = ranked(capability::Entity::find(), matches, rank_expr(name.clone(), None, &key), name, n)
+        .into_partial_model::<CapabilityRow>()
+        .all(db)
+        .await?;
 
     let mut hits: Vec<(u8, u8, String, i32, Hit)> = Vec::new();
     for m in found_models {

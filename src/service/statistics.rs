@@ -11,7 +11,7 @@ use super::{Audience, ServiceError, ServiceResult, filter::ModelFilter, models, 
 use crate::domain::{Access, Modality, ModalityDirection, StatisticsDimension};
 use crate::entity::{model, model_modality, model_organization, organization};
 
-pub use organization::Model as OrganizationRow;
+pub use super::organizations::OrganizationRow;
 
 /// One group's key: the value of each grouped dimension; None where the model has none (or
 /// the dimension is not grouped by).
@@ -109,6 +109,7 @@ pub async fn model_statistics(
         let org_ids: BTreeSet<i32> = links.iter().map(|l| l.organization_id).collect();
         let orgs: HashMap<i32, OrganizationRow> = organization::Entity::find()
             .filter(organization::Column::Id.is_in(org_ids))
+            .into_partial_model::<OrganizationRow>()
             .all(db)
             .await?
             .into_iter()

@@ -18,6 +18,13 @@ impl From<CapabilityRow> for Capability {
     }
 }
 
+/// A row just written (a mutation's answer).
+impl From<crate::entity::capability::Model> for Capability {
+    fn from(row: crate::entity::capability::Model) -> Self {
+        Capability::from(CapabilityRow::from(row))
+    }
+}
+
 impl From<Arc<CapabilityRow>> for Capability {
     fn from(row: Arc<CapabilityRow>) -> Self {
         Capability { row }

@@ -18,6 +18,13 @@ impl From<OrganizationRow> for Organization {
     }
 }
 
+/// A row just written (a mutation's answer).
+impl From<crate::entity::organization::Model> for Organization {
+    fn from(row: crate::entity::organization::Model) -> Self {
+        Organization::from(OrganizationRow::from(row))
+    }
+}
+
 impl From<Arc<OrganizationRow>> for Organization {
     fn from(row: Arc<OrganizationRow>) -> Self {
         Organization { row }
