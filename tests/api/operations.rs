@@ -5,11 +5,14 @@ use std::time::Duration;
 
 use ai_tracker::config::Secret;
 use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ORIGIN};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
-use crate::helpers::{TEST_SECRET, TestDatabase, sample, scrape, spawn_app, spawn_app_with};
+use crate::helpers::{
+    TEST_SECRET, TestDatabase, postgres_admin_url, sample, scrape, spawn_app, spawn_app_on, spawn_app_with,
+};
 
 #[tokio::test]
 async fn metrics_count_operations_by_type_and_outcome_and_never_by_a_name_the_client_chose() {
@@ -257,4 +260,42 @@ async fn operations_beyond_the_running_bound_wait_their_turn_and_are_all_answere
     assert!(!zero.status.success());
     let said = String::from_utf8_lossy(&zero.stderr);
     assert!(said.contains("max-running-operations"), "{said}");
+}
+
+/// Postgres may end the service's sessions while they sit in the pool (a restart, an idle
+/// timeout, an administrator): the pool tests a connection that has been idle a while before
+/// lending it, and replaces a dead one, so readers see no error.
+#[tokio::test]
+async fn connections_postgres_ended_while_idle_are_replaced_before_a_request_uses_them() {
+    let Some(admin_url) = postgres_admin_url() else {
+        eprintln!("TEST_DATABASE_URL is not set: ending Postgres sessions is not tried");
+        return;
+    };
+    let app = spawn_app_on(TestDatabase::postgres(&admin_url).await, |_| {}).await;
+    let page = "{ models(first: 5) { nodes { slug organizations { slug } riskAssessments { summary } } } }";
+    let before = app.query(page, json!({})).await;
+
+    let name = url::Url::parse(&app.db.url).expect("a URL").path().trim_start_matches('/').to_owned();
+    let admin = sea_orm::Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+    let ended = admin
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!(
+                "SELECT count(*) AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = '{name}' AND pid <> pg_backend_pid()) AS ended"
+            ),
+        ))
+        .await
+        .expect("sessions ended")
+        .expect("a row")
+        .try_get::<i64>("", "n")
+        .expect("a count");
+    admin.close().await.ok();
+    assert!(ended >= 1, "the service had no session to end");
+
+    // Longer than the pool lets a connection go untested.
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    for _ in 0..3 {
+        assert_eq!(app.query(page, json!({})).await, before);
+    }
 }
