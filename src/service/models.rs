@@ -80,13 +80,15 @@ impl From<model::Model> for ModelRow {
     }
 }
 
-/// A model's long texts (Markdown), read only for the readers who ask for them.
-#[derive(Clone, Debug, PartialEq, DerivePartialModel)]
-#[sea_orm(entity = "model::Entity")]
-pub struct ModelText {
-    pub id: i32,
-    pub description: String,
-    pub industry_context: String,
+read_by_position! {
+    /// A model's long texts (Markdown), read only for the readers who ask for them.
+    #[derive(Clone, Debug, PartialEq, DerivePartialModel)]
+    #[sea_orm(entity = "model::Entity", from_query_result = "false")]
+    pub struct ModelText {
+        pub id: i32,
+        pub description: String,
+        pub industry_context: String,
+    }
 }
 
 /// The long texts of the models among `ids` that `audience` may see (one statement).

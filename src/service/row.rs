@@ -4,7 +4,7 @@
 //! finds a name by hashing it: a catalog page reads about 6,000 values, and the lookups were 6 %
 //! of the page's instructions. A partial model selects its columns in the order of its
 //! fields (`into_partial_model`), so its rows can be read by position instead: that is what
-//! [`read_by_position!`] declares.
+//! [`read_by_position!`] declares, for every partial model of ours.
 
 use sea_orm::{DbErr, QueryResult, TryGetable, sqlx};
 
