@@ -11,7 +11,7 @@ use super::{Audience, ServiceError, ServiceResult, filter::ModelFilter, models, 
 use crate::domain::{Access, Modality, ModalityDirection, StatisticsDimension};
 use crate::entity::{model, model_modality, model_organization, organization};
 
-pub use super::organizations::OrganizationRow;
+use super::organizations::OrganizationRow;
 
 /// One group's key: the value of each grouped dimension; None where the model has none (or
 /// the dimension is not grouped by).
