@@ -32,11 +32,14 @@ pub fn global_id(type_name: &str, id: i32) -> ID {
 }
 
 /// The type name and row id inside a global ID; `None` for anything that is not one of ours.
+/// Only the canonical decimal form we hand out decodes (`Model:01` or `Model:+1` are not
+/// `Model:1`): one object has one ID, so IDs can be compared, cached and logged as strings.
 pub fn parse_global_id(id: &str) -> Option<(String, i32)> {
     let bytes = STANDARD.decode(id).ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let (type_name, row) = text.split_once(':')?;
-    Some((type_name.to_owned(), row.parse().ok()?))
+    let id: i32 = row.parse().ok()?;
+    (id.to_string() == row).then(|| (type_name.to_owned(), id))
 }
 
 /// The row id inside a global ID that must name a `type_name`; BAD_USER_INPUT naming `field`
