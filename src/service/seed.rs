@@ -166,10 +166,10 @@ fn unique_slugs<'a>(what: &str, slugs: impl Iterator<Item = &'a String>) -> anyh
     Ok(seen)
 }
 
+/// The same rule as the API's URL inputs, so the starter catalog holds no link an editor could
+/// not enter.
 fn check_url(what: &str, url: &str) -> anyhow::Result<()> {
-    let parsed = url::Url::parse(url).with_context(|| format!("{what}: `{url}` is not a URL"))?;
-    ensure!(matches!(parsed.scheme(), "http" | "https"), "{what}: `{url}` is not http(s)");
-    Ok(())
+    crate::service::validate::url(what, url).map_err(|e| anyhow::anyhow!("`{url}`: {e}"))
 }
 
 fn check_figure(

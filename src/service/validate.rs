@@ -57,13 +57,62 @@ pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> ServiceRes
     value.map_or(Ok(()), |v| text(field, v, 1, max))
 }
 
-/// An absolute http(s) URL.
+/// An absolute http(s) URL on the public internet, without bidirectional controls.
+///
+/// Sources are shown as links to every reader and may be fetched by tools downstream, so a URL
+/// must not aim at the reader's or the server's own network (loopback, private, link-local or
+/// unspecified addresses, `localhost`): that is a request-forgery lever, never a source. Bidi
+/// controls make a link read as another address than it goes to (CVE-2021-42574's trick).
 pub fn url(field: &str, value: &str) -> ServiceResult<()> {
     text(field, value, 1, 2000)?;
-    match url::Url::parse(value) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
-        _ => Err(ServiceError::bad_input(field, "must be an absolute http or https URL")),
+    if value.chars().any(is_bidi_control) {
+        return Err(ServiceError::bad_input(field, "must not contain bidirectional control characters"));
     }
+    let parsed = match url::Url::parse(value) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+        _ => return Err(ServiceError::bad_input(field, "must be an absolute http or https URL")),
+    };
+    let public = match parsed.host() {
+        None => return Err(ServiceError::bad_input(field, "must be an absolute http or https URL")),
+        Some(url::Host::Domain(name)) => !is_local_name(name),
+        Some(url::Host::Ipv4(ip)) => is_public_v4(ip),
+        Some(url::Host::Ipv6(ip)) => is_public_v6(ip),
+    };
+    if !public {
+        return Err(ServiceError::bad_input(
+            field,
+            "must not point at a loopback, private, link-local or unspecified address",
+        ));
+    }
+    Ok(())
+}
+
+/// The explicit directional formatting characters of Unicode's bidi algorithm (UAX #9).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// `localhost` and its subdomains (RFC 6761 reserves them for loopback), with or without the
+/// root's trailing dot. The URL parser has already lowercased the name.
+fn is_local_name(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    name == "localhost" || name.ends_with(".localhost")
+}
+
+/// The URL parser reads every spelling of an IPv4 address (`0x7f.1`, `2130706433`) into one.
+fn is_public_v4(ip: std::net::Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    let this_network = a == 0;
+    let shared = a == 100 && (64..128).contains(&b); // RFC 6598, carrier-grade NAT
+    !(ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified() || this_network || shared)
+}
+
+fn is_public_v6(ip: std::net::Ipv6Addr) -> bool {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_public_v4(v4);
+    }
+    let site_local = (ip.segments()[0] & 0xffc0) == 0xfec0; // deprecated, still routed privately
+    !(ip.is_loopback() || ip.is_unspecified() || ip.is_unique_local() || ip.is_unicast_link_local() || site_local)
 }
 
 pub fn optional_url(field: &str, value: Option<&str>) -> ServiceResult<()> {
@@ -123,6 +172,10 @@ mod tests {
         assert_eq!(field, "input.trainingComputeFlop");
         assert!(flop("f", Some(1e32)).is_err() && flop("f", Some(0.0)).is_err() && flop("f", Some(3e23)).is_ok());
         assert!(url("u", "javascript:alert(1)").is_err() && url("u", "https://example.org/x").is_ok());
+        for private in ["http://0x7f.1/", "http://[::ffff:10.0.0.1]/", "http://LOCALHOST./", "http://[fe80::1]/"] {
+            assert!(url("u", private).is_err(), "{private} accepted");
+        }
+        assert!(url("u", "https://8.8.8.8/").is_ok() && url("u", "https://[2001:db8::1]/").is_ok());
         assert!(text("t", "a\u{0}b", 1, 10).is_err() && text("t", "  ", 1, 10).is_err());
         assert!(date("d", NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()).is_err());
     }
