@@ -137,6 +137,35 @@ pub struct ServeSettings {
     #[arg(long, env = "AI_TRACKER_MAX_RUNNING_OPERATIONS", default_value_t = 16,
         value_parser = clap::value_parser!(u32).range(1..))]
     pub max_running_operations: u32,
+
+    /// How long, in seconds, a client has to send a request's headers, counted from when the
+    /// connection starts waiting for them (on keep-alive that includes the idle time before
+    /// the next request). Without it a client that sends half a header holds its connection
+    /// for ever (a probe held one for over 60 s); browsers send theirs at once.
+    #[arg(long, env = "AI_TRACKER_HEADER_READ_TIMEOUT_SECS", default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_secs: u64,
+
+    /// How long, in seconds, a connection may go without sending a byte before it is closed
+    /// (what is in flight finishes first). It reaches HTTP/2 connections too, which the header
+    /// timeout does not once their first request is in.
+    #[arg(long, env = "AI_TRACKER_IDLE_TIMEOUT_SECS", default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_secs: u64,
+
+    /// Most open client connections (websockets included); past it new ones are closed at once.
+    /// An idle connection costs a descriptor and some 10 KB (websockets ~135 KB): 20,000 of them
+    /// ran the process out of descriptors. The cap is lowered at start-up to stay below the
+    /// descriptor limit (`ulimit -n`), with room left for the database and files.
+    #[arg(long, env = "AI_TRACKER_MAX_CONNECTIONS", default_value_t = 4_096,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Most open connections from one client address, so that one address cannot take all of
+    /// `max_connections`. Addresses of `trusted_proxies` count only against the global cap.
+    #[arg(long, env = "AI_TRACKER_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections_per_address: u32,
 }
 
 /// A reverse proxy (an address or a network) whose forwarded client address is believed.
@@ -238,6 +267,10 @@ impl Default for ServeSettings {
             response_cache_bytes: 16 * 1024 * 1024,
             cache_max_age_secs: 5,
             max_running_operations: 16,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: 4_096,
+            max_connections_per_address: 256,
         }
     }
 }

@@ -13,7 +13,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use crate::auth::{TokenKeys, password};
 use crate::config::{DatabaseSettings, ServeSettings};
 use crate::graphql::{self, SchemaData};
-use crate::http::{AppState, PersistedQueries, ResponseCache, router};
+use crate::http::{AppState, ConnectionLimits, PersistedQueries, ResponseCache, router};
 use crate::metrics::Metrics;
 use crate::service::feedback;
 use crate::service::{
@@ -33,6 +33,7 @@ pub struct Application {
     shutdown: CancellationToken,
     sockets: TaskTracker,
     shutdown_grace: Duration,
+    connection_limits: ConnectionLimits,
 }
 
 impl Application {
@@ -85,6 +86,8 @@ impl Application {
             cache_max_age: settings.cache_max_age_secs,
         };
         let router = router(state, settings)?;
+        let mut connection_limits = ConnectionLimits::from_settings(settings);
+        crate::http::fit_to_descriptor_limit(&mut connection_limits);
         let listener = TcpListener::bind(&settings.addr).await?;
         Ok(Application {
             listener,
@@ -97,6 +100,7 @@ impl Application {
             shutdown,
             sockets,
             shutdown_grace: settings.shutdown_grace(),
+            connection_limits,
         })
     }
 
@@ -127,14 +131,13 @@ impl Application {
         tracing::info!("listening on http://{addr}/graphql");
         println!("AI Tracker listening on http://{addr}/graphql");
         let sweep = tokio::spawn(erase_contacts_periodically(self.db, self.contact_retention, self.erasure_interval));
-        let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let shutdown = self.shutdown.clone();
         let stopping = async move {
             stop.await;
             tracing::info!("shutting down: finishing requests in flight and closing websockets");
             shutdown.cancel();
         };
-        let served = axum::serve(self.listener, service).with_graceful_shutdown(stopping).await;
+        let served = crate::http::serve(self.listener, self.router, self.connection_limits, stopping).await;
         self.shutdown.cancel();
         self.sockets.close();
         if tokio::time::timeout(self.shutdown_grace, self.sockets.wait()).await.is_err() {

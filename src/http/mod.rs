@@ -4,6 +4,7 @@
 //! brotli, as the client's `Accept-Encoding` asks), tracing and a panic guard.
 
 mod client;
+mod connections;
 mod cors;
 mod export;
 mod feed;
@@ -15,6 +16,7 @@ mod response_cache;
 mod subscriptions;
 
 pub use client::client_address;
+pub use connections::{ConnectionLimits, fit_to_descriptor_limit, serve};
 pub use persisted::PersistedQueries;
 pub use response_cache::ResponseCache;
 

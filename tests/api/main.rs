@@ -4,6 +4,7 @@
 mod backend_agreement;
 mod catalog;
 mod cli;
+mod connections;
 mod cost_limits;
 mod dataloader;
 mod editing;
