@@ -10,12 +10,12 @@
 
 use std::{collections::HashMap, net::SocketAddr};
 
-use async_graphql::{Request, Response, ServerError, Variables, http::GraphiQLSource, parser::types::OperationType};
+use async_graphql::{Request, Response, ServerError, Variables, parser::types::OperationType};
 use axum::{
     body::Bytes,
     extract::{ConnectInfo, RawQuery, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
-    response::{Html, IntoResponse, Response as HttpResponse},
+    response::{IntoResponse, Response as HttpResponse},
 };
 use serde_json::{Map, Value as Json, json};
 
@@ -337,8 +337,7 @@ pub async fn get(
 ) -> HttpResponse {
     let raw = raw.unwrap_or_default();
     if wants_html(&headers) && !raw.contains("query=") {
-        return Html(GraphiQLSource::build().endpoint("/graphql").title("AI Tracker — GraphiQL").finish())
-            .into_response();
+        return super::graphiql::page();
     }
     let Some(media) = response_type(&headers) else {
         return reject(

@@ -8,11 +8,13 @@ mod connections;
 mod cors;
 mod export;
 mod feed;
+mod graphiql;
 mod graphql;
 mod negotiate;
 mod observe;
 mod persisted;
 mod response_cache;
+mod security_headers;
 mod subscriptions;
 
 pub use client::client_address;
@@ -79,6 +81,7 @@ pub fn router(state: AppState, settings: &ServeSettings) -> anyhow::Result<Route
         .route("/readyz", get(readyz))
         .merge(crate::explorer::router())
         .route("/metrics", get(metrics))
+        .route(&format!("{}/{{file}}", graphiql::ASSETS), get(graphiql::asset))
         .route_layer(middleware::from_fn_with_state(state.metrics.clone(), observe::requests))
         .with_state(state)
         .layer(DefaultBodyLimit::disable())
@@ -89,6 +92,7 @@ pub fn router(state: AppState, settings: &ServeSettings) -> anyhow::Result<Route
         Some(cors) => router.layer(cors),
         None => router,
     };
+    let router = router.layer(middleware::from_fn(security_headers::add));
     Ok(router.layer(TraceLayer::new_for_http()).layer(CatchPanicLayer::new()))
 }
 

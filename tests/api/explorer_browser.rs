@@ -1,6 +1,6 @@
 //! The explorer in a real headless Chromium driven over WebDriver (chromedriver): open the
 //! catalog, filter it, open a model page, see its plot, send feedback and see the tracking
-//! code, open the compute plot, and keep a
+//! code, open the compute plot, run a query in GraphiQL, and keep a
 //! screenshot of each in `target/explorer-screenshots/`. Skipped, with a message, where
 //! chromium or chromedriver is not installed, except under CI, where that is a failure.
 
@@ -170,5 +170,49 @@ async fn a_reader_filters_the_catalog_opens_a_model_and_sees_the_plot() {
     wait_until(&browser, "return document.querySelectorAll('circle').length > 50").await;
     save_screenshot(&browser, "compute-plot.png").await;
 
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn graphiql_loads_from_the_service_alone_and_runs_a_query() {
+    let (Some(chromium), Some(chromedriver)) =
+        (installed(&["chromium", "chromium-browser", "google-chrome"]), installed(&["chromedriver"]))
+    else {
+        let message = "GraphiQL browser test skipped: chromium and chromedriver are not installed";
+        assert!(std::env::var_os("CI").is_none(), "{message}");
+        println!("{message}");
+        return;
+    };
+    let app = spawn_app().await;
+    let driver = start_driver(&chromedriver).await;
+    let profile = tempfile::tempdir().unwrap();
+    let browser = browser(&driver, &chromium, profile.path()).await;
+
+    browser.goto(&app.url("/graphql")).await.unwrap();
+    wait_until(&browser, "return document.querySelector('.graphiql-query-editor .CodeMirror') !== null").await;
+    browser
+        .execute(
+            "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror
+                .setValue('{ models(first: 1) { totalCount } }')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.find(Locator::Css(".graphiql-execute-button")).await.unwrap().click().await.unwrap();
+    wait_until(
+        &browser,
+        "const result = document.querySelector('.result-window'); return !!result && result.textContent.includes('totalCount')",
+    )
+    .await;
+    // Everything it loaded came from the service: no CDN, so it works offline.
+    let foreign = browser
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith(location.origin))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(foreign, json!([]));
+    save_screenshot(&browser, "graphiql.png").await;
     browser.close().await.unwrap();
 }

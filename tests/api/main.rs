@@ -25,6 +25,7 @@ mod http_spec;
 mod limits;
 mod live;
 mod operations;
+mod page_security;
 mod pagination;
 mod race;
 mod response_cache;
