@@ -47,7 +47,9 @@ impl ServiceError {
 fn connection_lost(error: &DbErr) -> bool {
     match error {
         DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed) => true,
-        DbErr::Conn(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => {
             match &**e {
                 sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed => true,
                 // SQLSTATE class 08 is "connection exception"; 57P01-57P03 are the server

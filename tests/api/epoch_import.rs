@@ -225,8 +225,11 @@ async fn a_field_past_the_limit_stops_the_import_and_shows_only_its_start() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("huge.csv");
     let huge = "y".repeat(2 * 1024 * 1024);
-    std::fs::write(&file, format!("Model,Organization,Abstract\nSmall model,Org,fine\n\"Huge model\",Org,\"{huge}\"\n"))
-        .unwrap();
+    std::fs::write(
+        &file,
+        format!("Model,Organization,Abstract\nSmall model,Org,fine\n\"Huge model\",Org,\"{huge}\"\n"),
+    )
+    .unwrap();
 
     let (ok, _, stderr) = import(&app, &file, false).await;
     assert!(!ok, "the import fails");
@@ -237,7 +240,10 @@ async fn a_field_past_the_limit_stops_the_import_and_shows_only_its_start() {
     assert_eq!(app.query("{ models { totalCount } }", json!({})).await, before, "nothing was written");
 
     let mut command = Command::new(env!("CARGO_BIN_EXE_ai-tracker"));
-    command.env("DATABASE_URL", &app.db.url).env("RUST_LOG", "warn").env("AI_TRACKER_IMPORT_MAX_FIELD_BYTES", "3000000");
+    command
+        .env("DATABASE_URL", &app.db.url)
+        .env("RUST_LOG", "warn")
+        .env("AI_TRACKER_IMPORT_MAX_FIELD_BYTES", "3000000");
     let output = command.args(["import", "epoch", "--dry-run"]).arg(&file).output().await.unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(output.stdout.len() + output.stderr.len() < 10_000, "the summary does not print the value");

@@ -398,8 +398,7 @@ async fn nul_and_oversized_parameters_are_400_naming_them() {
             (json!({ "name": { "contains": "\u{0}" } }), "filter.name.contains"),
             (json!({ "slug": { "startsWith": "s".repeat(1_001) } }), "filter.slug.startsWith"),
         ] {
-            let response =
-                app.client.get(app.url(path)).query(&[("filter", filter.to_string())]).send().await.unwrap();
+            let response = app.client.get(app.url(path)).query(&[("filter", filter.to_string())]).send().await.unwrap();
             assert_eq!(response.status(), 400, "{path} {filter}");
             let body: serde_json::Value = response.json().await.unwrap();
             assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");

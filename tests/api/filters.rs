@@ -378,13 +378,18 @@ async fn oversized_and_nul_filter_text_is_bad_user_input_naming_the_operator() {
         assert_eq!(error["extensions"]["field"], field, "{filter}: {error}");
     }
     let (_, error) = app
-        .query_error("query($f: OrganizationFilter) { organizations(filter: $f) { totalCount } }", json!({ "f": { "website": { "contains": "\u{0}" } } }))
+        .query_error(
+            "query($f: OrganizationFilter) { organizations(filter: $f) { totalCount } }",
+            json!({ "f": { "website": { "contains": "\u{0}" } } }),
+        )
         .await;
     assert_eq!(error["extensions"]["field"], "filter.website.contains", "{error}");
-    let (_, error) = app
-        .query_error("query($t: String!) { search(text: $t) { __typename } }", json!({ "t": "gpt\u{0}" }))
-        .await;
-    assert_eq!((&error["extensions"]["code"], &error["extensions"]["field"]), (&json!("BAD_USER_INPUT"), &json!("text")));
+    let (_, error) =
+        app.query_error("query($t: String!) { search(text: $t) { __typename } }", json!({ "t": "gpt\u{0}" })).await;
+    assert_eq!(
+        (&error["extensions"]["code"], &error["extensions"]["field"]),
+        (&json!("BAD_USER_INPUT"), &json!("text"))
+    );
 
     // At the limit a filter still runs, and the service answers throughout.
     let fits = app.query(query, json!({ "f": { "name": { "contains": "é".repeat(1_000) } } })).await;

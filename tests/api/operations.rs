@@ -327,7 +327,8 @@ async fn reads_see_no_error_while_postgres_ends_every_session_under_load() {
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let readers: Vec<_> = (0..4)
         .map(|_| {
-            let (client, url, done, expected) = (app.client.clone(), app.url("/graphql"), done.clone(), expected.clone());
+            let (client, url, done, expected) =
+                (app.client.clone(), app.url("/graphql"), done.clone(), expected.clone());
             tokio::spawn(async move {
                 let (mut reads, mut failures) = (0, Vec::new());
                 // Bounded: until the sessions stop being ended, and at most 3,000 reads each.
@@ -364,6 +365,11 @@ async fn reads_see_no_error_while_postgres_ends_every_session_under_load() {
     eprintln!("{reads} reads while {ended} sessions were ended in 3 rounds: {} failed", failures.len());
     assert!(ended >= 3, "the service had sessions to end: {ended}");
     assert!(reads >= 40, "the readers ran: {reads}");
-    assert!(failures.is_empty(), "{} of {reads} reads failed: {:?}", failures.len(), &failures[..failures.len().min(3)]);
+    assert!(
+        failures.is_empty(),
+        "{} of {reads} reads failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(3)]
+    );
     assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
 }

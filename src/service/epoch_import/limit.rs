@@ -69,15 +69,7 @@ pub struct FieldLimit<R> {
 
 impl<R: Read> FieldLimit<R> {
     pub fn new(inner: R, max: usize) -> Self {
-        FieldLimit {
-            inner,
-            max,
-            state: State::FieldStart,
-            field_bytes: 0,
-            line: 1,
-            field_line: 1,
-            start: Vec::new(),
-        }
+        FieldLimit { inner, max, state: State::FieldStart, field_bytes: 0, line: 1, field_line: 1, start: Vec::new() }
     }
 
     fn end_field(&mut self) {

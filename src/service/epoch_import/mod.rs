@@ -54,7 +54,10 @@ impl EpochFile {
     /// there, so a huge field is never held in memory).
     pub fn read(file: impl std::io::Read, max_field_bytes: usize) -> Result<EpochFile, String> {
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(FieldLimit::new(file, max_field_bytes));
-        let header = reader.headers().map_err(|e| too_long(&e).unwrap_or_else(|| format!("the file has no CSV header: {e}")))?.clone();
+        let header = reader
+            .headers()
+            .map_err(|e| too_long(&e).unwrap_or_else(|| format!("the file has no CSV header: {e}")))?
+            .clone();
         let layout = Layout::from_header(&header)
             .ok_or("the header has no `Model` column: this is not an export of Epoch AI's models database")?;
         let mut rows = vec![];
