@@ -136,10 +136,10 @@ mod tests {
     #[test]
     fn fields_up_to_the_limit_pass_whatever_their_quoting() {
         let text = "a,bb\n\"c,\"\"d\"\"\ne\",ff\r\n,\n";
-        assert_eq!(read_all(text, 10).unwrap(), text);
-        // The quoted field `"c,""d""\ne"` is 12 bytes with its quotes.
-        let error = read_all(text, 11).unwrap_err();
-        assert!(error.starts_with("line 2: a field is longer than 11 bytes"), "{error}");
+        // The longest field, `"c,""d""\ne"`, is 11 bytes with its quotes.
+        assert_eq!(read_all(text, 11).unwrap(), text);
+        let error = read_all(text, 10).unwrap_err();
+        assert!(error.starts_with("line 2: a field is longer than 10 bytes"), "{error}");
     }
 
     #[test]
