@@ -80,6 +80,10 @@ enum ImportCommand {
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
+        /// The most bytes one field of the file may have; a longer one stops the import before
+        /// anything is written (the file streams in, so memory stays bounded by this).
+        #[arg(long, env = "AI_TRACKER_IMPORT_MAX_FIELD_BYTES", default_value_t = epoch_import::DEFAULT_MAX_FIELD_BYTES)]
+        max_field_bytes: usize,
     },
 }
 
@@ -173,10 +177,11 @@ async fn import_epoch(
     file: &std::path::Path,
     dry_run: bool,
     json: bool,
+    max_field_bytes: usize,
 ) -> anyhow::Result<()> {
     use std::io::IsTerminal;
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let export = EpochFile::read(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let opened = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let export = EpochFile::read(opened, max_field_bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let db = db::connect(database).await?;
     db::migrate(&db).await?;
     let bar = if std::io::stderr().is_terminal() {
@@ -269,9 +274,9 @@ pub async fn run() -> anyhow::Result<()> {
             init_tracing(cli.log_format);
             export_models(&cli.database, format, filter.as_deref(), include_drafts).await?;
         }
-        Command::Import(ImportCommand::Epoch { file, dry_run, json }) => {
+        Command::Import(ImportCommand::Epoch { file, dry_run, json, max_field_bytes }) => {
             init_tracing(cli.log_format);
-            import_epoch(&cli.database, &file, dry_run, json).await?;
+            import_epoch(&cli.database, &file, dry_run, json, max_field_bytes).await?;
         }
     }
     Ok(())

@@ -1,6 +1,8 @@
 //! Opening the database (Postgres or the embedded SQLite file) and migrating it.
 
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, sqlx::sqlite::SqliteJournalMode};
@@ -10,6 +12,27 @@ use crate::config::DatabaseSettings;
 /// How long a pooled connection may sit idle before it is tested on its way out of the pool
 /// (HikariCP, the JVM's common pool, skips the test for connections used in the last 500 ms too).
 const PING_AFTER_IDLE: Duration = Duration::from_millis(500);
+
+/// When this process last saw a database connection lost, in milliseconds after `EPOCH`
+/// (0: never). Postgres ends sessions in bulk (a restart, a failover, `pg_terminate_backend`):
+/// once one is seen lost, every pooled connection released before that may be dead too.
+static LAST_LOST_MS: AtomicU64 = AtomicU64::new(0);
+static EPOCH: OnceLock<Instant> = OnceLock::new();
+
+fn millis_now() -> u64 {
+    EPOCH.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1
+}
+
+/// A statement failed because its connection was lost (see `ServiceError::is_connection_lost`).
+pub fn note_connection_lost() {
+    LAST_LOST_MS.fetch_max(millis_now(), Ordering::Relaxed);
+}
+
+/// Whether a connection idle for `idle_for` went back to the pool before a loss was seen.
+fn idle_since_a_loss(idle_for: Duration) -> bool {
+    let lost = LAST_LOST_MS.load(Ordering::Relaxed);
+    lost != 0 && millis_now().saturating_sub(idle_for.as_millis() as u64) <= lost
+}
 
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(settings.url());
@@ -24,6 +47,16 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         // tested now. A connection that broke within that moment fails the one statement it
         // carries, and the pool then replaces it.
         .test_before_acquire_if_idle_for(PING_AFTER_IDLE)
+        // After a lost connection, the ones that sat in the pool since are tested too, so that a
+        // query run again (see graphql/retry.rs) gets a live one.
+        .map_sqlx_postgres_before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if idle_since_a_loss(meta.idle_for) {
+                    sea_orm::sqlx::Connection::ping(connection).await?;
+                }
+                Ok(true)
+            })
+        })
         .sqlx_logging(false)
         // WAL lets the CLI and a running server use the same file at once; the busy timeout
         // makes a writer wait for another instead of failing at once.

@@ -53,6 +53,7 @@ fn present(value: &Option<String>) -> Option<&str> {
 fn text(value: &Option<String>, field: &str) -> Result<Option<String>, PageError> {
     match present(value) {
         Some(v) if v.chars().count() > 100 => Err(PageError::bad_input(field, "at most 100 characters")),
+        Some(v) if v.contains('\0') => Err(PageError::bad_input(field, "no NUL character")),
         v => Ok(v.map(str::to_owned)),
     }
 }

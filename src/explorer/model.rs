@@ -166,7 +166,8 @@ pub async fn page(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(slug): Path<String>,
 ) -> Result<Markup, PageError> {
-    if slug.len() > 200 {
+    // No slug is that long or holds a NUL (which Postgres could not even compare).
+    if slug.len() > 200 || slug.contains('\0') {
         return Err(PageError::NotFound("There is no model by that name.".into()));
     }
     let data: Data = api::run(&state, client.ip(), DOCUMENT, json!({ "slug": slug })).await?;

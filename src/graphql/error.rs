@@ -1,6 +1,8 @@
 //! The error policy: every error a client sees carries `extensions.code`; internal detail goes
 //! to the log only.
 
+use std::sync::Arc;
+
 use async_graphql::{ErrorExtensions, ServerError};
 
 use crate::service::ServiceError;
@@ -34,11 +36,27 @@ pub fn to_graphql(error: ServiceError) -> async_graphql::Error {
                 e.set("retryAfterSeconds", seconds);
             })
         }
-        ServiceError::Internal(detail) => {
+        error @ ServiceError::Internal(_) => {
+            let lost = error.is_connection_lost();
+            let ServiceError::Internal(detail) = error else { unreachable!("matched above") };
             tracing::error!(error = ?detail, "internal error");
-            async_graphql::Error::new("internal error").extend_with(|_, e| e.set("code", "INTERNAL"))
+            let mut error = async_graphql::Error::new("internal error").extend_with(|_, e| e.set("code", "INTERNAL"));
+            if lost {
+                error.source = Some(Arc::new(ConnectionLost));
+            }
+            error
         }
     }
+}
+
+/// Marks (as its `source`, which clients never see) an error that only says the database
+/// connection was lost, so that a query failing with nothing else can be run again.
+#[derive(Debug)]
+pub struct ConnectionLost;
+
+/// Whether every error of `response` is a lost database connection (and there is one).
+pub fn only_connection_lost(response: &async_graphql::Response) -> bool {
+    !response.errors.is_empty() && response.errors.iter().all(|e| e.source::<ConnectionLost>().is_some())
 }
 
 /// `?` on a `ServiceResult` inside a resolver.

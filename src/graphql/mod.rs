@@ -12,6 +12,7 @@ mod mutation;
 mod node;
 mod operation;
 mod query;
+mod retry;
 mod scalars;
 mod search;
 mod subscription;

@@ -19,7 +19,8 @@ use tokio::sync::Semaphore;
 
 use super::AppSchema;
 use super::documents::Documents;
-use super::error::with_code;
+use super::error::{only_connection_lost, with_code};
+use super::retry::Rerun;
 use crate::metrics::{Metrics, OperationKind, Outcome};
 use crate::service::changes::ChangeHub;
 
@@ -81,7 +82,16 @@ impl Api {
         let response = {
             // The semaphore is never closed, so a turn always comes.
             let _turn = self.turns.acquire().await;
-            with_request_error_codes(self.schema.execute(request).await)
+            // A query that met only a lost database connection runs once more (see `retry`).
+            let rerun = if ty == Some(OperationType::Query) { Rerun::of(&request) } else { None };
+            let mut response = self.schema.execute(request).await;
+            if let Some(rerun) = rerun
+                && only_connection_lost(&response)
+            {
+                tracing::warn!("a query lost its database connection; running it once more");
+                response = self.schema.execute(rerun.request()).await;
+            }
+            with_request_error_codes(response)
         };
         self.observe(ty, &response, started);
         (ty, response)

@@ -30,7 +30,7 @@ fn search_cost(first: Option<i32>, child: usize) -> usize {
 #[Object]
 impl SearchQuery {
     /// Models (by name, alias or description), organizations and capabilities (by name or
-    /// description) matching `text` (1-100 characters, case-insensitive), best first: exact
+    /// description) matching `text` (1-100 characters without NUL, case-insensitive), best first: exact
     /// name, then name prefix, alias, name elsewhere, description; ties by name. `first`: 1-50,
     /// default 10.
     #[graphql(complexity = "search_cost(first, child_complexity)")]

@@ -155,14 +155,19 @@ pub async fn revoke(db: &DatabaseConnection, actor: &Actor, id: i32) -> ServiceR
     change(db, actor, id, |a, before| a.token_version = Set(before.token_version + 1)).await
 }
 
-/// Sets a new password and revokes every other token; the caller gets a fresh one.
+/// Sets a new password and revokes every other token; the caller gets a fresh one. Each
+/// attempt counts against the sign-in limits (per email and per client address), like a login:
+/// a stolen token must not let its holder guess the current password at full speed.
 pub async fn change_password(
     db: &DatabaseConnection,
+    throttle: &LoginThrottle,
+    client: IpAddr,
     editor: &EditorRow,
     current: String,
     new: String,
 ) -> ServiceResult<EditorRow> {
     check_password("newPassword", &new)?;
+    throttle.check(&normalize_email(&editor.email), client)?;
     if !password::verify(current, Some(editor.password_hash.clone())).await {
         return Err(ServiceError::bad_input("currentPassword", "is wrong"));
     }

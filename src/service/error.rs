@@ -1,5 +1,7 @@
 use std::{sync::Arc, time::Duration};
 
+use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr, sqlx};
+
 /// Every way a service call can fail. The GraphQL layer turns each into an error with an
 /// `extensions.code`; `Internal` keeps its detail for the log and never shows it to a client.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -32,10 +34,41 @@ impl ServiceError {
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         ServiceError::Internal(Arc::new(error.into()))
     }
+
+    /// Whether the database connection failed rather than the statement: the server ended the
+    /// session (a restart, `pg_terminate_backend`, a failover) or the network dropped it. The
+    /// same read on another connection may well succeed. Still INTERNAL to a client.
+    pub fn is_connection_lost(&self) -> bool {
+        let ServiceError::Internal(detail) = self else { return false };
+        detail.chain().filter_map(|e| e.downcast_ref::<DbErr>()).any(connection_lost)
+    }
 }
 
-impl From<sea_orm::DbErr> for ServiceError {
-    fn from(error: sea_orm::DbErr) -> Self {
+fn connection_lost(error: &DbErr) -> bool {
+    match error {
+        DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match &**e {
+                sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed => true,
+                // SQLSTATE class 08 is "connection exception"; 57P01-57P03 are the server
+                // shutting the session down (admin_shutdown, crash_shutdown, cannot_connect_now).
+                sqlx::Error::Database(db) => db
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+impl From<DbErr> for ServiceError {
+    fn from(error: DbErr) -> Self {
+        if connection_lost(&error) {
+            crate::db::note_connection_lost();
+        }
         ServiceError::internal(error)
     }
 }

@@ -122,6 +122,17 @@ fn joined(items: &[String]) -> String {
     items.join("; ")
 }
 
+/// The characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell as a
+/// formula, or that it drops before looking for one (OWASP, "CSV Injection").
+const FORMULA_LEADS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text field as a CSV cell: one a spreadsheet would run as a formula (a model named
+/// `=HYPERLINK(...)`) gets a leading `'`, which makes it plain text, as OWASP advises. Numbers
+/// are never passed through here, so `-1.5e24` in a numeric column stays a number.
+fn text(value: &str) -> String {
+    if value.starts_with(FORMULA_LEADS) { format!("'{value}") } else { value.to_owned() }
+}
+
 fn number(value: Option<f64>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
@@ -130,32 +141,34 @@ fn number(value: Option<f64>) -> String {
 pub fn render(format: Format, models: &[ExportedModel], first: bool) -> ServiceResult<String> {
     match format {
         Format::Csv => {
-            let mut writer = csv::Writer::from_writer(vec![]);
+            // Every text field is quoted (numbers stay bare, so spreadsheets still read them as
+            // numbers), and a text field that a spreadsheet would run as a formula is defused.
+            let mut writer = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::NonNumeric).from_writer(vec![]);
             for m in models {
                 writer
                     .write_record([
-                        m.slug.clone(),
-                        m.name.clone(),
-                        joined(&m.organizations),
-                        joined(&m.countries),
-                        m.announced_on.clone().unwrap_or_default(),
-                        m.announced_precision.clone(),
-                        joined(&m.input_modalities),
-                        joined(&m.output_modalities),
+                        text(&m.slug),
+                        text(&m.name),
+                        text(&joined(&m.organizations)),
+                        text(&joined(&m.countries)),
+                        text(m.announced_on.as_deref().unwrap_or_default()),
+                        text(&m.announced_precision),
+                        text(&joined(&m.input_modalities)),
+                        text(&joined(&m.output_modalities)),
                         number(m.parameters),
-                        m.parameters_confidence.clone(),
+                        text(&m.parameters_confidence),
                         number(m.training_compute_flop),
-                        m.training_compute_confidence.clone(),
-                        m.training_dataset.clone().unwrap_or_default(),
+                        text(&m.training_compute_confidence),
+                        text(m.training_dataset.as_deref().unwrap_or_default()),
                         number(m.training_dataset_size),
-                        m.training_dataset_size_unit.clone().unwrap_or_default(),
-                        m.hardware.clone().unwrap_or_default(),
+                        text(m.training_dataset_size_unit.as_deref().unwrap_or_default()),
+                        text(m.hardware.as_deref().unwrap_or_default()),
                         number(m.training_cost_usd),
-                        m.access.clone(),
-                        m.license.clone().unwrap_or_default(),
-                        m.base_model.clone().unwrap_or_default(),
+                        text(&m.access),
+                        text(m.license.as_deref().unwrap_or_default()),
+                        text(m.base_model.as_deref().unwrap_or_default()),
                         m.published.to_string(),
-                        m.sources.join(" "),
+                        text(&m.sources.join(" ")),
                     ])
                     .map_err(ServiceError::internal)?;
             }

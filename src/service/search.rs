@@ -74,6 +74,11 @@ pub async fn search(
     if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
         return Err(ServiceError::bad_input("text", format!("must be 1 to {MAX_TEXT_CHARS} characters")));
     }
+    // Postgres cannot hold a NUL in text (the query would fail), and SQLite would cut the
+    // pattern short there and match everything.
+    if text.contains('\0') {
+        return Err(ServiceError::bad_input("text", "must not contain a NUL character"));
+    }
     let backend = db.get_database_backend();
     let (key, ascii) = (name_key(text), text.to_ascii_lowercase());
     let contains = |column: TextColumn| {

@@ -268,3 +268,40 @@ async fn sign_in_is_rate_limited_per_client_address() {
         ["UNAUTHENTICATED", "UNAUTHENTICATED", "UNAUTHENTICATED", "UNAUTHENTICATED", "RATE_LIMITED", "RATE_LIMITED"]
     );
 }
+
+fn password_changes(count: usize) -> String {
+    let calls: String = (0..count)
+        .map(|i| {
+            format!("a{i}: changePassword(currentPassword: \"guess {i}\", newPassword: \"a brand new passphrase\") {{ token }} ")
+        })
+        .collect();
+    format!("mutation {{ {calls} }}")
+}
+
+/// A stolen token must not let its holder guess the current password at full speed: each
+/// `changePassword` counts against the sign-in limits, per email and per client address.
+#[tokio::test]
+async fn password_changes_count_against_the_sign_in_limits() {
+    let app = spawn_app_with(|s| s.login_attempts_per_email = 3).await;
+    app.add_editor("ada@tracker.example", "Ada", EditorRole::Editor, PASSWORD).await;
+    let stolen = app.login("ada@tracker.example", PASSWORD).await;
+    let (_, body) = app.post_graphql_as(&stolen, &password_changes(4), json!({})).await;
+    assert_eq!(codes(&body), ["BAD_USER_INPUT", "BAD_USER_INPUT", "RATE_LIMITED", "RATE_LIMITED"], "{body}");
+    let limited =
+        body["errors"].as_array().unwrap().iter().find(|e| e["extensions"]["code"] == "RATE_LIMITED").unwrap();
+    let retry = limited["extensions"]["retryAfterSeconds"].as_u64().unwrap();
+    assert!((1..=60).contains(&retry), "retry in {retry} s");
+    // Past the limit even the right password waits: nothing tells a guesser they found it.
+    let change = "mutation { changePassword(currentPassword: \"correct horse battery staple\", \
+                  newPassword: \"a brand new passphrase\") { token } }";
+    let (_, error) = app.query_error_as(&stolen, change, json!({})).await;
+    assert_eq!(error["extensions"]["code"], "RATE_LIMITED", "{error}");
+    assert_eq!(app.query_as(&stolen, ME, json!({})).await["me"]["name"], "Ada");
+    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+
+    let app = spawn_app_with(|s| s.login_attempts_per_address = 3).await;
+    app.add_editor("bob@tracker.example", "Bob", EditorRole::Editor, PASSWORD).await;
+    let stolen = app.login("bob@tracker.example", PASSWORD).await;
+    let (_, body) = app.post_graphql_as(&stolen, &password_changes(3), json!({})).await;
+    assert_eq!(codes(&body), ["BAD_USER_INPUT", "BAD_USER_INPUT", "RATE_LIMITED"], "{body}");
+}

@@ -214,3 +214,38 @@ async fn epochs_real_exports_import_with_the_expected_counts() {
     let total = app.query("{ models { totalCount } }", json!({})).await;
     assert_eq!(total["models"]["totalCount"], json!(1033 + 327));
 }
+
+/// A file with one huge field (once: 200 MB took the import to a 945 MB peak and printed the
+/// whole field) stops at that field, before writing anything, with a message naming the line and
+/// showing only the start of the value; a raised limit lets the same file through.
+#[tokio::test]
+async fn a_field_past_the_limit_stops_the_import_and_shows_only_its_start() {
+    let app = spawn_app().await;
+    let before = app.query("{ models { totalCount } }", json!({})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("huge.csv");
+    let huge = "y".repeat(2 * 1024 * 1024);
+    std::fs::write(
+        &file,
+        format!("Model,Organization,Abstract\nSmall model,Org,fine\n\"Huge model\",Org,\"{huge}\"\n"),
+    )
+    .unwrap();
+
+    let (ok, _, stderr) = import(&app, &file, false).await;
+    assert!(!ok, "the import fails");
+    assert!(stderr.contains("line 3: a field is longer than 65536 bytes"), "{stderr}");
+    assert!(stderr.contains(&format!("{}…", "y".repeat(80))), "{stderr}");
+    assert!(!stderr.contains(&"y".repeat(81)), "only the start of the value is shown");
+    assert!(stderr.lines().next().unwrap().len() < 1_000, "{stderr}");
+    assert_eq!(app.query("{ models { totalCount } }", json!({})).await, before, "nothing was written");
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ai-tracker"));
+    command
+        .env("DATABASE_URL", &app.db.url)
+        .env("RUST_LOG", "warn")
+        .env("AI_TRACKER_IMPORT_MAX_FIELD_BYTES", "3000000");
+    let output = command.args(["import", "epoch", "--dry-run"]).arg(&file).output().await.unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.stdout.len() + output.stderr.len() < 10_000, "the summary does not print the value");
+    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+}

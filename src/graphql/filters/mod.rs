@@ -130,7 +130,8 @@ impl Conditions for DateFilter {
     }
 }
 
-/// Case-insensitive text matches (ASCII case; names also fold Unicode case).
+/// Case-insensitive text matches (ASCII case; names also fold Unicode case). Each text (`eq`,
+/// every `in` value, `contains`, `startsWith`) is at most 1,000 characters, without NUL.
 #[derive(InputObject, Default)]
 pub struct StringFilter {
     pub eq: Option<String>,

@@ -59,7 +59,7 @@ impl AccountMutation {
     }
 
     /// Sets a new password for the calling editor, revokes their other tokens and returns a
-    /// fresh one.
+    /// fresh one. Attempts count against the same limits as `login` (RATE_LIMITED past them).
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -67,7 +67,11 @@ impl AccountMutation {
         new_password: String,
     ) -> async_graphql::Result<LoginPayload> {
         let editor = require_editor(ctx)?;
-        let row = editors::change_password(db(ctx), editor, current_password, new_password).await.gql()?;
+        let throttle = ctx.data_unchecked::<Arc<LoginThrottle>>();
+        let client = ctx.data_unchecked::<ClientAddress>();
+        let row = editors::change_password(db(ctx), throttle, client.0, editor, current_password, new_password)
+            .await
+            .gql()?;
         Ok(editors::issue(ctx.data_unchecked::<TokenKeys>(), row).gql()?.into())
     }
 

@@ -11,6 +11,7 @@
 //! every other difference is a conflict.
 
 mod columns;
+mod limit;
 mod mapping;
 mod merge;
 mod organizations;
@@ -25,7 +26,10 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+pub use self::limit::{DEFAULT_MAX_FIELD_BYTES, preview};
+
 use self::columns::{EpochRow, Layout, natural_key};
+use self::limit::{FieldLimit, FieldTooLong};
 use self::organizations::{Organizations, slugify};
 use super::edits::{self, ModelRecord, Record};
 use super::{Actor, ServiceError, ServiceResult, begin_write};
@@ -45,10 +49,15 @@ pub struct EpochFile {
 }
 
 impl EpochFile {
-    /// Fails only when the file is not such an export at all (no header with a model column).
-    pub fn read(bytes: &[u8]) -> Result<EpochFile, String> {
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-        let header = reader.headers().map_err(|e| format!("the file has no CSV header: {e}"))?.clone();
+    /// Reads the file as it streams in. Fails when it is not such an export at all (no header
+    /// with a model column), or when a field is longer than `max_field_bytes` (the read stops
+    /// there, so a huge field is never held in memory).
+    pub fn read(file: impl std::io::Read, max_field_bytes: usize) -> Result<EpochFile, String> {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(FieldLimit::new(file, max_field_bytes));
+        let header = reader
+            .headers()
+            .map_err(|e| too_long(&e).unwrap_or_else(|| format!("the file has no CSV header: {e}")))?
+            .clone();
         let layout = Layout::from_header(&header)
             .ok_or("the header has no `Model` column: this is not an export of Epoch AI's models database")?;
         let mut rows = vec![];
@@ -72,6 +81,9 @@ impl EpochFile {
                     }
                 }
                 Err(error) => {
+                    if let Some(message) = too_long(&error) {
+                        return Err(message);
+                    }
                     let line = error.position().map_or(0, |p| p.line());
                     Err(Skipped::new(line, None, "cannot be read as CSV (not UTF-8?)".into()))
                 }
@@ -98,11 +110,20 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// The message of a read stopped by `FieldLimit`, if that is what stopped it.
+fn too_long(error: &csv::Error) -> Option<String> {
+    match error.kind() {
+        csv::ErrorKind::Io(e) => e.get_ref().and_then(|e| e.downcast_ref::<FieldTooLong>()).map(|e| e.to_string()),
+        _ => None,
+    }
+}
+
 impl Skipped {
+    /// A skipped row, named by the start of its name only (a bad row's name may be anything).
     fn new(line: u64, name: Option<&str>, reason: String) -> Self {
         Skipped {
             line,
-            name: name.map(|n| n.split_whitespace().collect::<Vec<_>>().join(" ")).unwrap_or_default(),
+            name: name.map(|n| preview(&n.split_whitespace().collect::<Vec<_>>().join(" "))).unwrap_or_default(),
             reason,
         }
     }
@@ -331,7 +352,7 @@ pub async fn import(
                 if !done.conflicts.is_empty() {
                     summary.conflicts.push(Conflict {
                         line: row.line,
-                        name: row.name.clone(),
+                        name: preview(&row.name),
                         model_slug: done.slug,
                         fields: done.conflicts,
                     });

@@ -30,6 +30,11 @@ use crate::domain::Vocabulary;
 pub const MAX_DEPTH: usize = 5;
 /// The longest `in`, `anyOf`, `allOf`, `and` or `or` list.
 pub const MAX_LIST: usize = 100;
+/// The longest text a text filter compares (`eq`, each `in` item, `contains`, `startsWith`), in
+/// characters. Longer than any name, slug, URL or note worth matching; far inside SQLite's
+/// limit on a LIKE pattern (50,000 bytes, past which the query fails), even at 4 bytes a
+/// character with every one escaped.
+pub const MAX_TEXT_CHARS: usize = 1_000;
 
 /// Where in the client's argument a filter sits, for error messages, and how deep it is.
 #[derive(Clone, Debug)]
@@ -71,6 +76,18 @@ impl Scope {
     pub fn check_len<T>(&self, list: &[T]) -> ServiceResult<()> {
         if list.len() > MAX_LIST {
             return Err(self.bad(format!("at most {MAX_LIST} entries")));
+        }
+        Ok(())
+    }
+
+    /// Text to compare: at most `MAX_TEXT_CHARS` characters, and no NUL (Postgres cannot hold
+    /// one in text, and SQLite would cut the pattern short there, matching every row).
+    pub fn check_text(&self, text: &str) -> ServiceResult<()> {
+        if text.contains('\0') {
+            return Err(self.bad("must not contain a NUL character"));
+        }
+        if text.chars().count() > MAX_TEXT_CHARS {
+            return Err(self.bad(format!("at most {MAX_TEXT_CHARS} characters")));
         }
         Ok(())
     }
@@ -228,16 +245,22 @@ impl TextFilter {
         let col = column.folded(scope.backend);
         let mut all = Condition::all();
         if let Some(eq) = &self.eq {
+            scope.field("eq").check_text(eq)?;
             all = all.add(col.clone().eq(column.fold(eq)));
         }
         if let Some(list) = &self.in_list {
             scope.field("in").check_len(list)?;
+            for (i, item) in list.iter().enumerate() {
+                scope.field(&format!("in[{i}]")).check_text(item)?;
+            }
             all = all.add(col.clone().is_in(list.iter().map(|t| column.fold(t))));
         }
         if let Some(text) = &self.contains {
+            scope.field("contains").check_text(text)?;
             all = all.add(like(col.clone(), format!("%{}%", like_escaped(&column.fold(text)))));
         }
         if let Some(text) = &self.starts_with {
+            scope.field("startsWith").check_text(text)?;
             all = all.add(like(col, format!("{}%", like_escaped(&column.fold(text)))));
         }
         Ok(all)
@@ -304,6 +327,20 @@ mod tests {
         assert!(touching.condition(Expr::val(1), &scope).is_err());
         let point = NumberFilter { gte: Some(1.0), lte: Some(1.0), ..Default::default() };
         assert!(point.condition(Expr::val(1), &scope).is_ok());
+    }
+
+    #[test]
+    fn text_is_bounded_and_has_no_nul() {
+        let scope = Scope::root(DbBackend::Sqlite, Audience::Public, "filter").field("name");
+        let column = TextColumn::Plain(Expr::val("x"));
+        let long = TextFilter { contains: Some("a".repeat(MAX_TEXT_CHARS + 1)), ..Default::default() };
+        let err = long.condition(&column, &scope).unwrap_err();
+        assert!(matches!(err, ServiceError::BadInput { ref field, .. } if field == "filter.name.contains"));
+        let nul = TextFilter { in_list: Some(vec!["a".into(), "b\0".into()]), ..Default::default() };
+        let err = nul.condition(&column, &scope).unwrap_err();
+        assert!(matches!(err, ServiceError::BadInput { ref field, .. } if field == "filter.name.in[1]"));
+        let fits = TextFilter { starts_with: Some("é".repeat(MAX_TEXT_CHARS)), ..Default::default() };
+        assert!(fits.condition(&column, &scope).is_ok());
     }
 
     #[test]
