@@ -19,6 +19,7 @@ mod feedback_abuse;
 mod feedback_privacy;
 mod filters;
 mod helpers;
+mod hostile_input;
 mod http_spec;
 mod limits;
 mod live;
