@@ -36,7 +36,7 @@ impl Size {
 }
 
 /// A selection set's own fields and aliases, and the fragments it spreads (once per spread).
-fn own<'a>(set: &'a SelectionSet) -> (Size, Vec<&'a Name>) {
+fn own(set: &SelectionSet) -> (Size, Vec<&Name>) {
     let mut size = Size::default();
     let mut spreads = Vec::new();
     let mut sets = vec![set];
