@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 use url::Url;
 
-use crate::graphql::QueryLimits;
+use crate::graphql::{InputLimits, QueryLimits, RunLimits};
 
 /// The embedded default: a SQLite file in the working directory, created on first use.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ai-tracker.db?mode=rwc";
@@ -166,6 +166,28 @@ pub struct ServeSettings {
     #[arg(long, env = "AI_TRACKER_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256,
         value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections_per_address: u32,
+
+    /// Deepest nesting of lists and objects in one argument value or variable; deeper input is
+    /// refused (BAD_USER_INPUT) before it is converted. The deepest filter the service accepts
+    /// nests 13; a debug build overflowed its stack converting one about 47 deep.
+    #[arg(long, env = "AI_TRACKER_MAX_INPUT_DEPTH", default_value_t = InputLimits::default().max_input_depth)]
+    pub max_input_depth: usize,
+
+    /// Longest string value (argument, variable or object key) in bytes; longer ones are
+    /// refused (BAD_USER_INPUT). Strings holding NUL are always refused.
+    #[arg(long, env = "AI_TRACKER_MAX_STRING_BYTES", default_value_t = InputLimits::default().max_string_bytes)]
+    pub max_string_bytes: usize,
+
+    /// Most fields a document may select once its fragment spreads are expanded, counted in
+    /// linear time before validation (which expands every spread: 28 doubling fragments took
+    /// it 42 CPU-seconds).
+    #[arg(long, env = "AI_TRACKER_MAX_SELECTED_FIELDS", default_value_t = InputLimits::default().max_selected_fields)]
+    pub max_selected_fields: usize,
+
+    /// Most aliases a document may use (1,000 aliases of `__schema` made a 32 MB answer and a
+    /// 593 MB peak).
+    #[arg(long, env = "AI_TRACKER_MAX_ALIASES", default_value_t = InputLimits::default().max_aliases)]
+    pub max_aliases: usize,
 }
 
 /// A reverse proxy (an address or a network) whose forwarded client address is believed.
@@ -221,6 +243,19 @@ impl ServeSettings {
         Duration::from_secs(self.request_timeout_secs)
     }
 
+    pub fn run_limits(&self) -> RunLimits {
+        RunLimits {
+            max_running: self.max_running_operations as usize,
+            deadline: self.request_timeout(),
+            input: InputLimits {
+                max_input_depth: self.max_input_depth,
+                max_string_bytes: self.max_string_bytes,
+                max_selected_fields: self.max_selected_fields,
+                max_aliases: self.max_aliases,
+            },
+        }
+    }
+
     pub fn token_lifetime(&self) -> Duration {
         Duration::from_secs(self.token_ttl_minutes * 60)
     }
@@ -271,6 +306,10 @@ impl Default for ServeSettings {
             idle_timeout_secs: 60,
             max_connections: 4_096,
             max_connections_per_address: 256,
+            max_input_depth: InputLimits::default().max_input_depth,
+            max_string_bytes: InputLimits::default().max_string_bytes,
+            max_selected_fields: InputLimits::default().max_selected_fields,
+            max_aliases: InputLimits::default().max_aliases,
         }
     }
 }

@@ -69,7 +69,7 @@ impl Application {
             metrics: metrics.clone(),
             changes: changes.clone(),
         };
-        let api = graphql::api(data, settings.limits(), settings.max_running_operations as usize);
+        let api = graphql::api(data, settings.limits(), settings.run_limits());
         let sockets = TaskTracker::new();
         let state = AppState {
             api,

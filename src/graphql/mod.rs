@@ -1,5 +1,6 @@
 //! The GraphQL schema: types, the query root, loaders and limits. Thin: resolvers call `service`.
 
+mod admission;
 mod analysis;
 mod caller;
 mod connection;
@@ -28,13 +29,14 @@ use crate::metrics::Metrics;
 use crate::service::changes::ChangeHub;
 use crate::service::throttle::{FeedbackThrottle, LoginThrottle};
 
+pub use admission::InputLimits;
 pub use caller::{Caller, ClientAddress};
 pub use error::{to_graphql, with_code};
 pub use filters::model_filter_from_json;
 pub use loaders::for_request as request_loader;
 pub use mutation::Mutation;
 pub use node::global_id;
-pub use operation::{Api, is_request_error};
+pub use operation::{Api, RunLimits, is_request_error};
 pub use query::Query;
 pub use subscription::Subscription;
 
@@ -72,9 +74,9 @@ impl Default for QueryLimits {
 }
 
 /// The API every transport runs requests through.
-pub fn api(data: SchemaData, limits: QueryLimits, max_running: usize) -> Api {
+pub fn api(data: SchemaData, limits: QueryLimits, run: RunLimits) -> Api {
     let (metrics, changes) = (data.metrics.clone(), data.changes.clone());
-    Api::new(build_schema(Some(data), limits), metrics, changes, max_running)
+    Api::new(build_schema(Some(data), limits), metrics, changes, run)
 }
 
 /// The schema; `data` is absent only when printing the SDL. It has no extensions: see

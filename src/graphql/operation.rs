@@ -8,7 +8,7 @@
 //! catalog page.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_graphql::{
     Data, Request, Response, ServerError, Value,
@@ -18,6 +18,7 @@ use futures_util::stream::{self, BoxStream, StreamExt};
 use tokio::sync::Semaphore;
 
 use super::AppSchema;
+use super::admission::{self, InputLimits};
 use super::documents::Documents;
 use super::error::{only_connection_lost, with_code};
 use super::retry::Rerun;
@@ -50,22 +51,37 @@ pub struct Api {
     changes: ChangeHub,
     /// Turns to run a query or mutation (`max_running_operations` of them).
     turns: Arc<Semaphore>,
+    /// The longest a query or mutation may wait for its turn and run, whatever its transport
+    /// (the request timeout): the HTTP layer's timeout does not reach the websocket, nor the
+    /// explorer's pages.
+    deadline: Duration,
+}
+
+/// How an `Api` runs operations.
+#[derive(Clone, Copy, Debug)]
+pub struct RunLimits {
+    /// Queries and mutations running at once.
+    pub max_running: usize,
+    /// The longest one may wait for its turn and run.
+    pub deadline: Duration,
+    pub input: InputLimits,
 }
 
 impl Api {
-    pub fn new(schema: AppSchema, metrics: Metrics, changes: ChangeHub, max_running: usize) -> Self {
+    pub fn new(schema: AppSchema, metrics: Metrics, changes: ChangeHub, limits: RunLimits) -> Self {
         Api {
             schema,
-            documents: Documents::default(),
+            documents: Documents::new(limits.input),
             metrics,
             changes,
-            turns: Arc::new(Semaphore::new(max_running.max(1))),
+            turns: Arc::new(Semaphore::new(limits.max_running.max(1))),
+            deadline: limits.deadline,
         }
     }
 
     /// The type of the operation `name` selects in `query`, if it parses and has one.
     pub fn operation_type(&self, query: &str, name: Option<&str>) -> Option<OperationType> {
-        self.documents.parse(query).ok().and_then(|document| operation_type(&document, name))
+        self.documents.parse(query).ok().and_then(|admitted| operation_type(&admitted.document, name))
     }
 
     /// Runs `request` and says which type of operation it ran (`None` when the document did
@@ -79,35 +95,48 @@ impl Api {
                 return (None, *response);
             }
         };
-        let response = {
-            // The semaphore is never closed, so a turn always comes.
-            let _turn = self.turns.acquire().await;
-            // A query that met only a lost database connection runs once more (see `retry`).
-            let rerun = if ty == Some(OperationType::Query) { Rerun::of(&request) } else { None };
-            let mut response = self.schema.execute(request).await;
-            if let Some(rerun) = rerun
-                && only_connection_lost(&response)
-            {
-                tracing::warn!("a query lost its database connection; running it once more");
-                response = self.schema.execute(rerun.request()).await;
-            }
-            with_request_error_codes(response)
-        };
+        let response = self
+            .within_deadline(async {
+                // The semaphore is never closed, so a turn always comes.
+                let _turn = self.turns.acquire().await;
+                // A query that met only a lost database connection runs once more (see `retry`).
+                let rerun = if ty == Some(OperationType::Query) { Rerun::of(&request) } else { None };
+                let response = self.schema.execute(request).await;
+                match rerun {
+                    Some(rerun) if only_connection_lost(&response) => {
+                        tracing::warn!("a query lost its database connection; running it once more");
+                        self.schema.execute(rerun.request()).await
+                    }
+                    _ => response,
+                }
+            })
+            .await;
         self.observe(ty, &response, started);
         (ty, response)
     }
 
-    /// Gives the request its parsed document (the schema then runs it) and learns the type of
-    /// the operation it asks for; a document that does not parse is answered here.
-    fn parse(&self, request: &mut Request) -> Result<Option<OperationType>, Box<Response>> {
-        match self.documents.parse(&request.query) {
-            Ok(document) => {
-                let ty = operation_type(&document, request.operation_name.as_deref());
-                request.set_parsed_query(ExecutableDocument::clone(&document));
-                Ok(ty)
+    /// `work`'s response with its request errors coded, or a TIMEOUT error once the deadline
+    /// passes (the work is dropped then, so it stops).
+    async fn within_deadline(&self, work: impl Future<Output = Response>) -> Response {
+        match tokio::time::timeout(self.deadline, work).await {
+            Ok(response) => with_request_error_codes(response),
+            Err(_) => {
+                let message = format!("the operation took longer than {} s", self.deadline.as_secs_f64());
+                Response::from_errors(vec![with_code(ServerError::new(message, None), "TIMEOUT")])
             }
-            Err(error) => Err(Box::new(Response::from_errors(vec![with_code(error, "GRAPHQL_PARSE_FAILED")]))),
         }
+    }
+
+    /// Gives the request its parsed document (the schema then runs it) and learns the type of
+    /// the operation it asks for; a document that does not parse, or a document or variables
+    /// that the admission checks refuse, is answered here.
+    fn parse(&self, request: &mut Request) -> Result<Option<OperationType>, Box<Response>> {
+        let refuse = |error| Box::new(Response::from_errors(vec![with_code(error, "GRAPHQL_PARSE_FAILED")]));
+        let admitted = self.documents.parse(&request.query).map_err(refuse)?;
+        admission::check_variables(&request.variables, &admitted.uses, self.documents.limits()).map_err(refuse)?;
+        let ty = operation_type(&admitted.document, request.operation_name.as_deref());
+        request.set_parsed_query(ExecutableDocument::clone(&admitted.document));
+        Ok(ty)
     }
 
     fn observe(&self, ty: Option<OperationType>, response: &Response, started: Instant) {
@@ -141,16 +170,23 @@ impl async_graphql::Executor for Api {
             }
         };
         let api = self.clone();
-        self.schema
-            .execute_stream_with_session_data(request, session_data.unwrap_or_default())
-            .map(move |response| {
-                let response = with_request_error_codes(response);
-                if ty != Some(OperationType::Subscription) {
-                    api.observe(ty, &response, started);
-                }
+        let session_data = session_data.unwrap_or_default();
+        if ty != Some(OperationType::Subscription) {
+            // A query or mutation over a socket waits its turn and keeps the deadline, as over HTTP.
+            return stream::once(async move {
+                let response = api
+                    .within_deadline(async {
+                        let _turn = api.turns.acquire().await;
+                        let mut responses = api.schema.execute_stream_with_session_data(request, session_data);
+                        responses.next().await.unwrap_or_default()
+                    })
+                    .await;
+                api.observe(ty, &response, started);
                 response
             })
-            .boxed()
+            .boxed();
+        }
+        self.schema.execute_stream_with_session_data(request, session_data).map(with_request_error_codes).boxed()
     }
 }
 

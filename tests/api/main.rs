@@ -21,6 +21,7 @@ mod feedback_privacy;
 mod filters;
 mod global_ids;
 mod helpers;
+mod hostile_input;
 mod http_spec;
 mod limits;
 mod live;

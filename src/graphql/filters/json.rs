@@ -6,6 +6,7 @@ use async_graphql::{InputType, Value};
 use serde_json::Value as Json;
 
 use super::ModelFilterInput;
+use crate::graphql::admission::{self, InputLimits};
 use crate::service::{ServiceError, ServiceResult, filter::ModelFilter};
 
 /// The first key of `given` that the parsed input does not have: a misspelt field, which GraphQL
@@ -32,6 +33,15 @@ pub fn model_filter_from_json(json: Json, argument: &str) -> ServiceResult<Model
         return Err(ServiceError::bad_input(argument, "must be a JSON object in the shape of the ModelFilter input"));
     }
     let value = Value::from_json(json.clone()).map_err(|e| ServiceError::bad_input(argument, e.to_string()))?;
+    // As a GraphQL variable would be: too deep a filter overflows the stack in `parse`.
+    admission::check_json_argument(argument, &value, &InputLimits::default()).map_err(|e| {
+        let field = match e.extensions.as_ref().and_then(|x| x.get("field")) {
+            Some(Value::String(field)) => field.clone(),
+            _ => argument.to_owned(),
+        };
+        let message = e.message.strip_prefix(&format!("{field}: ")).unwrap_or(&e.message).to_owned();
+        ServiceError::bad_input(field, message)
+    })?;
     let input = ModelFilterInput::parse(Some(value))
         .map_err(|e| ServiceError::bad_input(argument, e.into_server_error(Default::default()).message))?;
     if let Some(field) = unknown_field(&json, &input.to_value(), argument) {

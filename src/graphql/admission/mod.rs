@@ -1,0 +1,76 @@
+//! What a request must pass before async-graphql parses, validates or runs it. async-graphql
+//! recurses over the document, its values and its fragments, and validates by expanding every
+//! fragment spread; each of these let one small document abort the process (stack overflow) or
+//! take a core for minutes. The checks here are loops, linear in the document:
+//!
+//! - the text's nesting, before parsing ([`nesting`]);
+//! - every argument value and variable: depth, NUL, length ([`values`]);
+//! - the fields and aliases selected once fragments are expanded, counted without expanding
+//!   them, and the length of fragment chains ([`fragments`]).
+
+mod fragments;
+mod nesting;
+mod values;
+
+use async_graphql::{Pos, ServerError, Value as ConstValue, Variables, parser::types::ExecutableDocument};
+
+pub use values::VariableUses;
+
+use super::error::with_code;
+
+/// Limits on what a request may hold, checked before async-graphql sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct InputLimits {
+    /// Deepest nesting of lists and objects in one argument value (or variable). The deepest
+    /// filter the service accepts (5 levels of `and: [{…}]` around a text filter's `in: […]`)
+    /// nests 13; a debug build overflowed its stack converting a filter about 47 deep.
+    pub max_input_depth: usize,
+    /// Longest string value (argument, variable or object key), in bytes.
+    pub max_string_bytes: usize,
+    /// Most fields a document may select once its fragment spreads are expanded (counted over
+    /// its operations and fragment definitions, as validation visits them). A field costs at
+    /// least one complexity point, so this refuses early, in linear time, what the complexity
+    /// limit would refuse only after expanding every spread.
+    pub max_selected_fields: usize,
+    /// Most aliases a document may use (counted through fragment spreads). GraphiQL's
+    /// introspection uses none; 1,000 aliases of `__schema` made a 32 MB answer.
+    pub max_aliases: usize,
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        InputLimits { max_input_depth: 32, max_string_bytes: 64 * 1024, max_selected_fields: 10_000, max_aliases: 50 }
+    }
+}
+
+/// BAD_USER_INPUT naming `field`, as the service's own refusals do.
+fn bad_argument(field: &str, message: String, pos: Option<Pos>) -> ServerError {
+    let mut error = ServerError::new(message, pos);
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    extensions.set("code", "BAD_USER_INPUT");
+    extensions.set("field", field);
+    error
+}
+
+/// Checks the query text before it is parsed.
+pub fn check_text(query: &str, limits: &InputLimits) -> Result<(), ServerError> {
+    nesting::check(query, limits.max_input_depth)
+}
+
+/// Checks a parsed document: its argument values and its size once fragments are expanded.
+/// Returns where each variable is used, for [`check_variables`].
+pub fn check_document(document: &ExecutableDocument, limits: &InputLimits) -> Result<VariableUses, ServerError> {
+    let uses = values::check_document(document, limits)?;
+    fragments::check(document, limits)?;
+    Ok(uses)
+}
+
+/// Checks a request's variables; a refusal names the argument the variable feeds.
+pub fn check_variables(variables: &Variables, uses: &VariableUses, limits: &InputLimits) -> Result<(), ServerError> {
+    values::check_variables(variables, uses, limits)
+}
+
+/// Checks an input given as JSON outside GraphQL (the export's `?filter=`) as a variable.
+pub fn check_json_argument(argument: &str, value: &ConstValue, limits: &InputLimits) -> Result<(), ServerError> {
+    values::check_json_argument(argument, value, limits)
+}
