@@ -175,3 +175,23 @@ async fn past_the_byte_limit_the_answer_is_refused_over_http_and_the_socket() {
     assert!(reply["payload"].get("data").is_none_or(Value::is_null), "{reply}");
     still_answers(&app).await;
 }
+
+#[tokio::test]
+async fn a_model_holds_at_most_fifty_risk_assessments_as_its_cost_assumes() {
+    let app = spawn_app().await;
+    let editor = app.editor_token(ai_tracker::domain::EditorRole::Editor).await;
+    let model =
+        app.query(r#"{ model(slug: "gpt-3") { id riskAssessments { id } } }"#, json!({})).await["model"].clone();
+    let create = r#"mutation($m: ID!) { createRiskAssessment(input: { modelId: $m, horizon: NEAR_TERM,
+        cause: MALICIOUS, category: CYBER_OFFENSE, severity: HIGH, likelihood: MEDIUM,
+        summary: "Automated exploit writing at scale.", rationale: "A 2-10x successor would write exploits.",
+        confidence: SPECULATIVE, assessedOn: "2026-11-01" }) { id } }"#;
+    let already = model["riskAssessments"].as_array().unwrap().len();
+    for _ in already..50 {
+        app.query_as(&editor, create, json!({ "m": model["id"] })).await;
+    }
+    let (_, error) = app.query_error_as(&editor, create, json!({ "m": model["id"] })).await;
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{error}");
+    assert_eq!(error["extensions"]["field"], "input.modelId", "{error}");
+    still_answers(&app).await;
+}
