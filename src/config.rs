@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 use url::Url;
 
-use crate::graphql::{InputLimits, QueryLimits, RunLimits};
+use crate::graphql::{AnswerLimits, InputLimits, QueryLimits, RunLimits};
 
 /// The embedded default: a SQLite file in the working directory, created on first use.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ai-tracker.db?mode=rwc";
@@ -188,6 +188,18 @@ pub struct ServeSettings {
     /// 593 MB peak).
     #[arg(long, env = "AI_TRACKER_MAX_ALIASES", default_value_t = InputLimits::default().max_aliases)]
     pub max_aliases: usize,
+
+    /// Most catalog rows (list items and page nodes) one operation's answer may hold, counted
+    /// as it is made; past it the answer is refused with RESPONSE_TOO_LARGE. A full catalog
+    /// page of 100 models is about 1,100 rows on the bench catalog.
+    #[arg(long, env = "AI_TRACKER_MAX_OPERATION_ROWS", default_value_t = AnswerLimits::default().max_rows)]
+    pub max_operation_rows: usize,
+
+    /// Most bytes of one operation's answer (its long texts counted as they are made, the rest
+    /// as it is serialized); past it the answer is refused with RESPONSE_TOO_LARGE. A model
+    /// page with every long text at its maximum is about 3 MB.
+    #[arg(long, env = "AI_TRACKER_MAX_RESPONSE_BYTES", default_value_t = AnswerLimits::default().max_bytes)]
+    pub max_response_bytes: usize,
 }
 
 /// A reverse proxy (an address or a network) whose forwarded client address is believed.
@@ -237,6 +249,10 @@ impl std::str::FromStr for Secret {
 impl ServeSettings {
     pub fn limits(&self) -> QueryLimits {
         QueryLimits { max_depth: self.max_depth, max_complexity: self.max_complexity }
+    }
+
+    pub fn answer_limits(&self) -> AnswerLimits {
+        AnswerLimits { max_rows: self.max_operation_rows, max_bytes: self.max_response_bytes }
     }
 
     pub fn request_timeout(&self) -> Duration {
@@ -310,6 +326,8 @@ impl Default for ServeSettings {
             max_string_bytes: InputLimits::default().max_string_bytes,
             max_selected_fields: InputLimits::default().max_selected_fields,
             max_aliases: InputLimits::default().max_aliases,
+            max_operation_rows: AnswerLimits::default().max_rows,
+            max_response_bytes: AnswerLimits::default().max_bytes,
         }
     }
 }

@@ -84,6 +84,7 @@ impl Application {
             cache: ResponseCache::new(settings.response_cache_bytes, changes.clone()),
             persisted: PersistedQueries::default(),
             cache_max_age: settings.cache_max_age_secs,
+            answer_limits: settings.answer_limits(),
         };
         let router = router(state, settings)?;
         let mut connection_limits = ConnectionLimits::from_settings(settings);

@@ -7,7 +7,7 @@ use async_graphql::{Request, Variables};
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
-use crate::graphql::{Caller, ClientAddress, request_loader};
+use crate::graphql::{AnswerBudget, Caller, ClientAddress, request_loader};
 use crate::http::AppState;
 
 /// Why a page could not be made.
@@ -45,7 +45,8 @@ pub async fn run<T: DeserializeOwned>(
         .variables(Variables::from_json(variables))
         .data(request_loader(state.db.clone(), caller.audience()))
         .data(caller)
-        .data(ClientAddress(client));
+        .data(ClientAddress(client))
+        .data(AnswerBudget::new(state.answer_limits));
     let (_, response) = state.api.run(request).await;
     if let Some(error) = response.errors.first() {
         let error = serde_json::to_value(error).unwrap_or_default();

@@ -4,7 +4,6 @@
 use async_graphql::{Context, Object, SimpleObject};
 
 use super::caller::audience;
-use super::connection::list_cost;
 use super::db;
 use super::error::OrGraphqlError;
 use super::filters::{ModelFilterInput, filter_cost};
@@ -20,9 +19,9 @@ use crate::service::{
     trend::{self, Projection, Trend},
 };
 
-/// What one statistic, trend or projection costs against the complexity limit (of 10,000 by
+/// What one statistic, trend or projection costs against the complexity limit (of 100,000 by
 /// default): each reads every model its filter keeps.
-pub const ANALYSIS_COST: usize = 1_000;
+pub const ANALYSIS_COST: usize = 10_000;
 
 #[derive(Default)]
 pub struct AnalysisQuery;
@@ -233,7 +232,14 @@ impl TrendProjection {
 }
 
 fn frontier_cost(top: i32, child: usize) -> usize {
-    1 + top.clamp(1, MAX_PAGE_SIZE) as usize * child
+    super::connection::items_cost(top.clamp(1, MAX_PAGE_SIZE) as usize, child)
+}
+
+/// The cost of statistics groups: their number depends on the data, not on anything a bound
+/// could promise, but a group holds only numbers (no nested lists to multiply), and the
+/// operation's row limit counts the groups as they are made.
+fn groups_cost(child: usize) -> usize {
+    super::connection::items_cost(3, child)
 }
 
 #[Object]
@@ -243,7 +249,7 @@ impl AnalysisQuery {
     /// YEAR and ACCESS split the models; ORGANIZATION, COUNTRY and the modalities count a model
     /// in each of its values' groups. Models without a value form the group whose key is null
     /// there. Groups come ordered by key, nulls last.
-    #[graphql(complexity = "ANALYSIS_COST + filter_cost(&filter) + list_cost(child_complexity)")]
+    #[graphql(complexity = "ANALYSIS_COST + filter_cost(&filter) + groups_cost(child_complexity)")]
     async fn model_statistics(
         &self,
         ctx: &Context<'_>,
@@ -255,6 +261,7 @@ impl AnalysisQuery {
             statistics::model_statistics(db(ctx), audience(ctx), filter.as_ref(), &group_by.unwrap_or_default())
                 .await
                 .gql()?;
+        super::budget::charge_rows(ctx, groups.len())?;
         Ok(groups.into_iter().map(StatisticsGroup).collect())
     }
 
@@ -302,7 +309,7 @@ impl AnalysisQuery {
 
     /// When the models first crossed the threshold `threshold` (a slug), and how many did each
     /// year since; null for an unknown slug.
-    #[graphql(complexity = "100 + child_complexity")]
+    #[graphql(complexity = "1_000 + child_complexity")]
     async fn threshold_crossings(
         &self,
         ctx: &Context<'_>,

@@ -5,22 +5,49 @@ use async_graphql::{
     connection::{Connection, Edge},
 };
 
+use super::budget::charge_rows;
 use super::error::OrGraphqlError;
-use crate::service::{Page, PageArgs, ServiceResult, page::MAX_PAGE_SIZE};
-
-/// How many items a plain (unpaged) list is assumed to hold when costing a query.
-pub const LIST_FACTOR: usize = 3;
+use crate::service::{
+    Page, PageArgs, ServiceResult,
+    page::MAX_PAGE_SIZE,
+    relations::{MAX_MODEL_LIST, MAX_REVERSE_LIST, MAX_THRESHOLDS},
+};
 
 /// The cost of a connection field: its page size times what each node costs. Sizes out of range
 /// are costed as the largest allowed page, so the resolver (not the complexity limit) answers
 /// them with BAD_USER_INPUT naming the argument.
 pub fn page_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
     let size = first.or(last).unwrap_or(20).clamp(1, MAX_PAGE_SIZE) as usize;
-    1 + size * child
+    items_cost(size, child)
 }
 
-pub fn list_cost(child: usize) -> usize {
-    1 + LIST_FACTOR * child
+/// The most a field may cost: far past any limit, yet small enough that async-graphql's plain
+/// sums of sibling costs cannot overflow (a document within the body limit holds fewer than
+/// 2^20 fields), which would wrap a huge cost round to a small one in a release build.
+const COST_CEILING: usize = 1 << 40;
+
+/// The cost of `items` items costing `child` each, plus the field itself, without overflowing.
+pub fn items_cost(items: usize, child: usize) -> usize {
+    items.saturating_mul(child).saturating_add(1).min(COST_CEILING)
+}
+
+/// Plain (unpaged) lists are charged at the most items they can hold, so that the estimate
+/// holds: a bound it only guesses lets a few nested lists multiply past any limit.
+///
+/// One of a model's own lists (organizations, capability links, ...): edits refuse more items.
+pub fn model_list_cost(child: usize) -> usize {
+    items_cost(MAX_MODEL_LIST, child)
+}
+
+/// A list that grows with the catalog (a capability's models, a model's derived models, ...):
+/// it returns at most the newest [`MAX_REVERSE_LIST`].
+pub fn reverse_list_cost(child: usize) -> usize {
+    items_cost(MAX_REVERSE_LIST, child)
+}
+
+/// A model's crossed compute thresholds: the catalog holds at most [`MAX_THRESHOLDS`].
+pub fn thresholds_cost(child: usize) -> usize {
+    items_cost(MAX_THRESHOLDS, child)
 }
 
 #[derive(SimpleObject)]
@@ -57,6 +84,7 @@ pub async fn connect<R, N: OutputType>(
     count: impl Future<Output = ServiceResult<u64>>,
     node: impl Fn(R) -> N,
 ) -> async_graphql::Result<CatalogConnection<N>> {
+    charge_rows(ctx, page.rows.len())?;
     let total = if wants_total(ctx) { count.await.gql()? } else { 0 };
     Ok(connection(page, total, node))
 }

@@ -12,7 +12,7 @@ use crate::service::search::{self, Hit};
 pub struct SearchQuery;
 
 /// What a search costs before its results: three scans with LIKE.
-pub const SEARCH_COST: usize = 300;
+pub const SEARCH_COST: usize = 3_000;
 
 /// A search result.
 #[derive(Union)]
@@ -24,7 +24,8 @@ pub enum SearchResult {
 }
 
 fn search_cost(first: Option<i32>, child: usize) -> usize {
-    SEARCH_COST + first.unwrap_or(search::DEFAULT_RESULTS).clamp(1, search::MAX_RESULTS) as usize * child
+    let results = first.unwrap_or(search::DEFAULT_RESULTS).clamp(1, search::MAX_RESULTS) as usize;
+    SEARCH_COST + super::connection::items_cost(results, child)
 }
 
 #[Object]

@@ -24,7 +24,10 @@ use super::client::client_address;
 use super::negotiate::{MediaType, is_json_body, preferred_coding, response_type, wants_html};
 use super::persisted::Refusal;
 use super::response_cache::{Answer, Served, etag_of};
-use crate::graphql::{Caller, ClientAddress, is_request_error, request_loader, to_graphql, with_code};
+use crate::graphql::{
+    AnswerBudget, AnswerLimits, Caller, ClientAddress, is_request_error, refusal, request_loader, to_graphql,
+    to_json_within, with_code,
+};
 use crate::metrics::CacheResult;
 use crate::service::{ServiceError, editors};
 
@@ -164,11 +167,13 @@ async fn execute(
     };
     // Built and run only when the cache has no answer.
     let run = async {
+        let budget = AnswerBudget::new(state.answer_limits);
         let mut request = Request::new(query)
             .variables(Variables::from_json(Json::Object(params.variables.unwrap_or_default())))
             .data(request_loader(state.db.clone(), caller.audience()))
             .data(caller)
-            .data(ClientAddress(client_address(&state.trusted_proxies, client.ip(), headers)));
+            .data(ClientAddress(client_address(&state.trusted_proxies, client.ip(), headers)))
+            .data(budget.clone());
         if let Some(name) = params.operation_name {
             request = request.operation_name(name);
         }
@@ -181,7 +186,9 @@ async fn execute(
             }
         }
         let (operation, response) = state.api.run(request).await;
-        render(response, operation == Some(OperationType::Query))
+        // Past a limit while resolving, the answer is refused whole, not sent in part.
+        let response = if budget.exceeded() { refusal(state.answer_limits) } else { response };
+        render(response, operation == Some(OperationType::Query), state.answer_limits)
     };
     let (served, result) = match key {
         Some(key) => state.cache.answer(key, run).await,
@@ -215,8 +222,8 @@ struct Body<'a> {
 }
 
 /// The response body, with every error given its code; cacheable when it is a query's data
-/// without errors.
-fn render(mut response: Response, is_query: bool) -> Answer {
+/// without errors. An answer past the byte limit is refused instead: serializing stops there.
+fn render(mut response: Response, is_query: bool, limits: AnswerLimits) -> Answer {
     let request_error = is_request_error(&response);
     // `Api` has coded every request error; an execution error without a code is the client's input.
     let errors: Vec<ServerError> =
@@ -228,8 +235,10 @@ fn render(mut response: Response, is_query: bool) -> Answer {
     } else {
         Body { data: Some(&response.data), errors: &errors, extensions: &response.extensions }
     };
-    match serde_json::to_vec(&body) {
-        Ok(body) => Answer { body: Bytes::from(body), request_error, cacheable },
+    match to_json_within(&body, limits.max_bytes) {
+        Ok(Some(body)) => Answer { body: Bytes::from(body), request_error, cacheable },
+        // The refusal itself is a few hundred bytes, whatever the limit.
+        Ok(None) => render(refusal(limits), false, AnswerLimits { max_bytes: usize::MAX, ..limits }),
         Err(error) => {
             tracing::error!(%error, "a GraphQL response did not serialize");
             let body = json!({ "data": null, "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }] });

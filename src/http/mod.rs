@@ -66,6 +66,8 @@ pub struct AppState {
     pub persisted: PersistedQueries,
     /// The `Cache-Control` max-age of anonymous GET answers, in seconds.
     pub cache_max_age: u32,
+    /// How large one operation's answer may be.
+    pub answer_limits: crate::graphql::AnswerLimits,
 }
 
 /// Fails only on settings that cannot work (an origin that is not one).

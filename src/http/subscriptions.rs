@@ -14,7 +14,7 @@ use std::{
 };
 
 use async_graphql::{
-    Data,
+    Data, Request, Response as GraphqlResponse,
     http::{ALL_WEBSOCKET_PROTOCOLS, WebSocket as GraphqlWebSocket, WebSocketProtocols, WsMessage},
 };
 use axum::{
@@ -25,12 +25,12 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use futures_util::{SinkExt, StreamExt, future};
+use futures_util::{SinkExt, StreamExt, future, stream::BoxStream};
 use serde_json::Value as Json;
 
 use super::AppState;
 use super::graphql::authorized;
-use crate::graphql::{Caller, ClientAddress, request_loader, to_graphql};
+use crate::graphql::{AnswerBudget, AnswerLimits, Api, Caller, ClientAddress, request_loader, to_graphql};
 
 /// The graphql-transport-ws close code for a refused `connection_init`.
 const FORBIDDEN: u16 = 4403;
@@ -67,11 +67,12 @@ async fn serve(state: AppState, protocol: WebSocketProtocols, client: SocketAddr
     let refused = Arc::new(AtomicBool::new(false));
     let refusal = refused.clone();
     let mut output =
-        GraphqlWebSocket::new(state.api.clone(), input, protocol).on_connection_init(move |payload| async move {
-            let data = connection_init(init_state, client, payload).await;
-            refusal.store(data.is_err(), Ordering::Relaxed);
-            data
-        });
+        GraphqlWebSocket::new(Bounded { api: state.api.clone(), limits: state.answer_limits }, input, protocol)
+            .on_connection_init(move |payload| async move {
+                let data = connection_init(init_state, client, payload).await;
+                refusal.store(data.is_err(), Ordering::Relaxed);
+                data
+            });
     loop {
         let message = tokio::select! {
             message = output.next() => message,
@@ -96,6 +97,34 @@ async fn serve(state: AppState, protocol: WebSocketProtocols, client: SocketAddr
         }
     }
     let _ = sink.close().await;
+}
+
+/// The API as a socket runs it: each operation's answer (each event's, for a subscription) within
+/// the same limits as over HTTP, and refused whole past them.
+#[derive(Clone)]
+struct Bounded {
+    api: Api,
+    limits: AnswerLimits,
+}
+
+impl async_graphql::Executor for Bounded {
+    async fn execute(&self, request: Request) -> GraphqlResponse {
+        let budget = AnswerBudget::new(self.limits);
+        budget.bound(self.api.execute(request.data(budget.clone())).await)
+    }
+
+    fn execute_stream(&self, request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, GraphqlResponse> {
+        let budget = AnswerBudget::new(self.limits);
+        self.api
+            .execute_stream(request.data(budget.clone()), session_data)
+            .map(move |response| {
+                let response = budget.bound(response);
+                // A subscription's next event is an answer of its own.
+                budget.reset();
+                response
+            })
+            .boxed()
+    }
 }
 
 /// The connection's caller, from the `authorization` in the `connection_init` payload, and

@@ -40,6 +40,30 @@ read_by_position! {
 pub use model_modality::Model as ModalityRow;
 pub use model_source::Model as SourceRow;
 
+/// The most items each of a model's own lists holds (aliases, organizations, each direction of
+/// modalities, datasets, capability links, sources, risk assessments): edits refuse more. The
+/// API's cost estimate charges these lists at this size, so it must hold.
+pub const MAX_MODEL_LIST: usize = 50;
+
+/// The most compute thresholds the catalog holds (edits refuse more): a model's
+/// `thresholdsCrossed` is charged at this size.
+pub const MAX_THRESHOLDS: usize = 50;
+
+/// The most models a reverse list returns (a capability's, organization's or dataset's models,
+/// a model's derived models): the newest ones. These lists grow with the catalog, so without a
+/// cap no cost estimate of them could hold; the whole of such a list is a filtered `models`
+/// page away. As many as the largest page.
+pub const MAX_REVERSE_LIST: usize = super::page::MAX_PAGE_SIZE as usize;
+
+/// Each owner's newest models (`pairs` come newest first), at most [`MAX_REVERSE_LIST`].
+fn newest_of_each<K: std::hash::Hash + Eq, V>(pairs: impl IntoIterator<Item = (K, V)>) -> HashMap<K, Vec<V>> {
+    let mut map = group(pairs);
+    for list in map.values_mut() {
+        list.truncate(MAX_REVERSE_LIST);
+    }
+    map
+}
+
 fn group<K: std::hash::Hash + Eq, V>(pairs: impl IntoIterator<Item = (K, V)>) -> HashMap<K, Vec<V>> {
     let mut map: HashMap<K, Vec<V>> = HashMap::new();
     for (k, v) in pairs {
@@ -221,7 +245,7 @@ fn newest_first(select: sea_orm::Select<model::Entity>) -> sea_orm::Select<model
         .order_by_asc(model::Column::Id)
 }
 
-/// Models fine-tuned or derived from each of `base_ids`, newest first.
+/// Models fine-tuned or derived from each of `base_ids`, newest first (at most [`MAX_REVERSE_LIST`]).
 pub async fn derived_models(
     db: &impl ConnectionTrait,
     audience: Audience,
@@ -235,7 +259,7 @@ pub async fn derived_models(
     .into_partial_model::<ModelRow>()
     .all(db)
     .await?;
-    Ok(group(rows.into_iter().filter_map(|m| m.base_model_id.map(|b| (b, m)))))
+    Ok(newest_of_each(rows.into_iter().filter_map(|m| m.base_model_id.map(|b| (b, m)))))
 }
 
 /// The models `audience` may see among those `links` name, newest first, each paired with
@@ -261,7 +285,7 @@ async fn linked_models<L: Clone>(
         .collect())
 }
 
-/// Each organization's models, newest first.
+/// Each organization's models, newest first (at most [`MAX_REVERSE_LIST`]).
 pub async fn models_of_organizations(
     db: &impl ConnectionTrait,
     audience: Audience,
@@ -276,10 +300,11 @@ pub async fn models_of_organizations(
         .all(db)
         .await?;
     let pairs = linked_models(db, audience, links, |l| l.model_id).await?;
-    Ok(group(pairs.into_iter().map(|(link, model)| (link.organization_id, model))))
+    Ok(newest_of_each(pairs.into_iter().map(|(link, model)| (link.organization_id, model))))
 }
 
-/// Each capability's links to the models `audience` may see, newest model first.
+/// Each capability's links to the models `audience` may see, newest model first (at most
+/// [`MAX_REVERSE_LIST`]).
 pub async fn models_with_capabilities(
     db: &impl ConnectionTrait,
     audience: Audience,
@@ -295,10 +320,10 @@ pub async fn models_with_capabilities(
         .all(db)
         .await?;
     let pairs = linked_models(db, audience, links, |l| l.model_id).await?;
-    Ok(group(pairs.into_iter().map(|(link, model)| (link.capability_id, (link, model)))))
+    Ok(newest_of_each(pairs.into_iter().map(|(link, model)| (link.capability_id, (link, model)))))
 }
 
-/// Each dataset's models, newest first.
+/// Each dataset's models, newest first (at most [`MAX_REVERSE_LIST`]).
 pub async fn models_of_datasets(
     db: &impl ConnectionTrait,
     audience: Audience,
@@ -309,5 +334,5 @@ pub async fn models_of_datasets(
         .all(db)
         .await?;
     let pairs = linked_models(db, audience, links, |l| l.model_id).await?;
-    Ok(group(pairs.into_iter().map(|(link, model)| (link.dataset_id, model))))
+    Ok(newest_of_each(pairs.into_iter().map(|(link, model)| (link.dataset_id, model))))
 }

@@ -26,7 +26,7 @@ async fn filters_cost_per_condition() {
     let small = json!({ "or": vec![condition.clone(); 5] });
     let query = "query($f: ModelFilter) { models(first: 10, filter: $f) { totalCount } }";
     app.query(query, json!({ "f": small })).await;
-    // 600 conditions (20 points each), some of them sub-queries: past the 10,000 points.
+    // 600 conditions (200 points each), some of them sub-queries: past the 100,000 points.
     let big = json!({ "or": vec![condition; 100], "and": vec![json!({ "parameters": { "gt": 1, "lt": 1e15 } }); 100] });
     let (_, error) = app.query_error(query, json!({ "f": big })).await;
     assert_eq!(error["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{error}");

@@ -1,6 +1,7 @@
 //! The integration suite: one binary, one module per feature, each test against the real
 //! service over HTTP on a fresh database (see `helpers::spawn_app`).
 
+mod answer_limits;
 mod backend_agreement;
 mod catalog;
 mod cli;

@@ -18,7 +18,7 @@ use crate::domain::{
 use crate::service::filter::{Comparison, EnumFilter, ModalityFilter, TextFilter};
 
 /// Complexity points a filter adds per condition it holds (each may be a sub-query).
-pub const COST_PER_CONDITION: usize = 20;
+pub const COST_PER_CONDITION: usize = 200;
 
 /// How many conditions a filter input holds.
 pub trait Conditions {

@@ -2,9 +2,9 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
 
-use super::{Model, decode, load};
+use super::{Model, decode, load_list};
 use crate::domain::{CapabilityCategory, CapabilityStatus};
-use crate::graphql::{connection::list_cost, loaders::ModelsWithCapability, node::global_id};
+use crate::graphql::{connection::reverse_list_cost, loaders::ModelsWithCapability, node::global_id};
 use crate::service::{capabilities::CapabilityRow, models::ModelRow, relations::ModelCapabilityRow};
 
 #[derive(Clone)]
@@ -65,14 +65,16 @@ impl Capability {
     }
 
     /// Markdown.
-    async fn description(&self) -> &str {
-        &self.row.description
+    async fn description(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
+        crate::graphql::budget::charge_text(ctx, &self.row.description)?;
+        Ok(&self.row.description)
     }
 
-    /// The models that show this capability or are expected to at scale, newest first.
-    #[graphql(complexity = "list_cost(child_complexity)")]
+    /// The models that show this capability or are expected to at scale, newest first: the
+    /// newest 100 (all of them are a `models` page filtered by `capabilities`).
+    #[graphql(complexity = "reverse_list_cost(child_complexity)")]
     async fn models(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ModelCapability>> {
-        let links = load(ctx, ModelsWithCapability(self.row.id)).await?.unwrap_or_default();
+        let links = load_list(ctx, ModelsWithCapability(self.row.id)).await?;
         Ok(links
             .into_iter()
             .map(|(link, model)| ModelCapability { link, capability: self.row.clone(), model })

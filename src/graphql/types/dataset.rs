@@ -2,9 +2,9 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
 
-use super::{Model, decode, load};
+use super::{Model, decode, load_list};
 use crate::domain::SizeUnit;
-use crate::graphql::{connection::list_cost, loaders::ModelsOfDataset, node::global_id};
+use crate::graphql::{connection::reverse_list_cost, loaders::ModelsOfDataset, node::global_id};
 use crate::service::datasets::DatasetRow;
 
 #[derive(Clone)]
@@ -54,8 +54,9 @@ impl Dataset {
     }
 
     /// Markdown.
-    async fn description(&self) -> Option<&str> {
-        self.row.description.as_deref()
+    async fn description(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        crate::graphql::budget::charge_text(ctx, self.row.description.as_deref().unwrap_or_default())?;
+        Ok(self.row.description.as_deref())
     }
 
     /// Size in `sizeUnit`s.
@@ -71,10 +72,10 @@ impl Dataset {
         self.row.url.as_deref()
     }
 
-    /// The models trained on this dataset, newest first.
-    #[graphql(complexity = "list_cost(child_complexity)")]
+    /// The models trained on this dataset, newest first: the newest 100.
+    #[graphql(complexity = "reverse_list_cost(child_complexity)")]
     async fn models(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Model>> {
-        let rows = load(ctx, ModelsOfDataset(self.row.id)).await?.unwrap_or_default();
+        let rows = load_list(ctx, ModelsOfDataset(self.row.id)).await?;
         Ok(rows.into_iter().map(Model::from).collect())
     }
 

@@ -36,6 +36,18 @@ where
     ctx.data_unchecked::<RequestLoader>().load_one(key).await.gql()
 }
 
+/// Loads the list `key` names and counts its items against the operation's row limit.
+pub(crate) async fn load_list<K, T>(ctx: &Context<'_>, key: K) -> async_graphql::Result<Vec<T>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    CatalogLoader: Loader<K, Value = Vec<T>, Error = crate::service::ServiceError>,
+    T: Send + Sync + Clone + 'static,
+{
+    let list = load(ctx, key).await?.unwrap_or_default();
+    super::budget::charge_rows(ctx, list.len())?;
+    Ok(list)
+}
+
 /// A stored enum value, parsed back into its domain type.
 pub(crate) fn decode<T>(what: &str, value: &str, parse: fn(&str) -> Option<T>) -> async_graphql::Result<T> {
     crate::service::stored(what, value, parse).gql()

@@ -2,10 +2,11 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 
-use super::{ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, decode, load};
+use super::{ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, decode, load, load_list};
 use crate::domain::{Access, Confidence, DatePrecision, Modality, ModalityDirection, SizeUnit};
 use crate::graphql::{
-    connection::list_cost,
+    budget::{charge_rows, charge_text},
+    connection::{model_list_cost, reverse_list_cost, thresholds_cost},
     error::OrGraphqlError,
     loaders::{
         AliasesOf, AllThresholds, CapabilitiesOf, DatasetsOf, DerivedFrom, ModalitiesOf, ModelById, ModelTextOf,
@@ -64,6 +65,7 @@ impl Model {
             .filter(|r| r.direction == direction.as_str())
             .map(|r| decode("modality", &r.modality, Modality::parse))
             .collect::<async_graphql::Result<Vec<_>>>()?;
+        charge_rows(ctx, list.len())?;
         list.sort();
         Ok(list)
     }
@@ -108,9 +110,9 @@ impl Model {
     }
 
     /// Other names the model is known by.
-    #[graphql(complexity = "list_cost(child_complexity)")]
+    #[graphql(complexity = "model_list_cost(child_complexity)")]
     async fn aliases(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
-        Ok(load(ctx, AliasesOf(self.row.id)).await?.unwrap_or_default())
+        load_list(ctx, AliasesOf(self.row.id)).await
     }
 
     /// When the model was announced; see `announcedPrecision` for how exact the date is.
@@ -123,9 +125,9 @@ impl Model {
     }
 
     /// The developing organizations, lead organization first.
-    #[graphql(complexity = "list_cost(child_complexity)")]
+    #[graphql(complexity = "model_list_cost(child_complexity)")]
     async fn organizations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Organization>> {
-        let rows = load(ctx, OrganizationsOf(self.row.id)).await?.unwrap_or_default();
+        let rows = load_list(ctx, OrganizationsOf(self.row.id)).await?;
         Ok(rows.into_iter().map(Organization::from).collect())
     }
 
@@ -180,9 +182,9 @@ impl Model {
     }
 
     /// The catalog's datasets this model was trained on.
-    #[graphql(complexity = "list_cost(child_complexity)")]
+    #[graphql(complexity = "model_list_cost(child_complexity)")]
     async fn datasets(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Dataset>> {
-        let rows = load(ctx, DatasetsOf(self.row.id)).await?.unwrap_or_default();
+        let rows = load_list(ctx, DatasetsOf(self.row.id)).await?;
         Ok(rows.into_iter().map(Dataset::from).collect())
     }
 
@@ -210,27 +212,31 @@ impl Model {
 
     /// Markdown.
     async fn description(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        Ok(self.text(ctx).await?.description.clone())
+        let text = self.text(ctx).await?;
+        charge_text(ctx, &text.description)?;
+        Ok(text.description.clone())
     }
 
     /// Markdown: where the model stands in the industry and the scaling trend.
     async fn industry_context(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        Ok(self.text(ctx).await?.industry_context.clone())
+        let text = self.text(ctx).await?;
+        charge_text(ctx, &text.industry_context)?;
+        Ok(text.industry_context.clone())
     }
 
     /// Capabilities shown now (DEMONSTRATED) and expected of a 2-10x scaled successor (EXTRAPOLATED).
-    #[graphql(complexity = "list_cost(child_complexity)")]
+    #[graphql(complexity = "model_list_cost(child_complexity)")]
     async fn capabilities(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ModelCapability>> {
-        let links = load(ctx, CapabilitiesOf(self.row.id)).await?.unwrap_or_default();
+        let links = load_list(ctx, CapabilitiesOf(self.row.id)).await?;
         Ok(links
             .into_iter()
             .map(|(link, capability)| ModelCapability { link, capability, model: self.row.clone() })
             .collect())
     }
 
-    #[graphql(complexity = "list_cost(child_complexity)")]
+    #[graphql(complexity = "model_list_cost(child_complexity)")]
     async fn risk_assessments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RiskAssessment>> {
-        let rows = load(ctx, RiskAssessmentsOf(self.row.id)).await?.unwrap_or_default();
+        let rows = load_list(ctx, RiskAssessmentsOf(self.row.id)).await?;
         Ok(rows.into_iter().map(RiskAssessment::from).collect())
     }
 
@@ -242,24 +248,27 @@ impl Model {
         }
     }
 
-    /// Models fine-tuned or derived from this one, newest first.
-    #[graphql(complexity = "list_cost(child_complexity)")]
+    /// Models fine-tuned or derived from this one, newest first: the newest 100 (all of them
+    /// are a `models` page filtered by `baseModel`).
+    #[graphql(complexity = "reverse_list_cost(child_complexity)")]
     async fn derived_models(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Model>> {
-        let rows = load(ctx, DerivedFrom(self.row.id)).await?.unwrap_or_default();
+        let rows = load_list(ctx, DerivedFrom(self.row.id)).await?;
         Ok(rows.into_iter().map(Model::from).collect())
     }
 
-    #[graphql(complexity = "list_cost(child_complexity)")]
+    #[graphql(complexity = "model_list_cost(child_complexity)")]
     async fn sources(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Source>> {
-        let rows = load(ctx, SourcesOf(self.row.id)).await?.unwrap_or_default();
+        let rows = load_list(ctx, SourcesOf(self.row.id)).await?;
         Ok(rows.into_iter().map(|s| Source { url: s.url, title: s.title }).collect())
     }
 
     /// The compute thresholds this model's training compute is at or above, lowest first.
-    #[graphql(complexity = "list_cost(child_complexity)")]
+    #[graphql(complexity = "thresholds_cost(child_complexity)")]
     async fn thresholds_crossed(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ComputeThreshold>> {
         let all = load(ctx, AllThresholds).await?.unwrap_or_default();
-        Ok(thresholds::crossed_by(self.row.training_compute_flop, &all).into_iter().map(ComputeThreshold).collect())
+        let crossed = thresholds::crossed_by(self.row.training_compute_flop, &all);
+        charge_rows(ctx, crossed.len())?;
+        Ok(crossed.into_iter().map(ComputeThreshold).collect())
     }
 
     /// False for drafts, which only editors see.

@@ -2,9 +2,9 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
 
-use super::{Model, decode, load};
+use super::{Model, decode, load_list};
 use crate::domain::{CountryCode, OrganizationKind};
-use crate::graphql::{connection::list_cost, loaders::ModelsOfOrganization, node::global_id};
+use crate::graphql::{connection::reverse_list_cost, loaders::ModelsOfOrganization, node::global_id};
 use crate::service::organizations::OrganizationRow;
 
 #[derive(Clone)]
@@ -74,14 +74,16 @@ impl Organization {
     }
 
     /// Markdown.
-    async fn description(&self) -> Option<&str> {
-        self.row.description.as_deref()
+    async fn description(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        crate::graphql::budget::charge_text(ctx, self.row.description.as_deref().unwrap_or_default())?;
+        Ok(self.row.description.as_deref())
     }
 
-    /// The organization's models, newest first.
-    #[graphql(complexity = "list_cost(child_complexity)")]
+    /// The organization's models, newest first: the newest 100 (all of them are a `models`
+    /// page filtered by `organizations`).
+    #[graphql(complexity = "reverse_list_cost(child_complexity)")]
     async fn models(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Model>> {
-        let rows = load(ctx, ModelsOfOrganization(self.row.id)).await?.unwrap_or_default();
+        let rows = load_list(ctx, ModelsOfOrganization(self.row.id)).await?;
         Ok(rows.into_iter().map(Model::from).collect())
     }
 

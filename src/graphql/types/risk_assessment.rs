@@ -91,11 +91,13 @@ impl RiskAssessment {
     /// Markdown: why, with the evidence.
     // Read only when asked for: the assessment's row leaves it out (see `RiskAssessmentRow`).
     async fn rationale(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        load(ctx, RationaleOf(self.row.id))
+        let rationale = load(ctx, RationaleOf(self.row.id))
             .await?
             .flatten()
             .ok_or_else(|| ServiceError::NotFound(format!("risk assessment {}", self.row.id)))
-            .gql()
+            .gql()?;
+        crate::graphql::budget::charge_text(ctx, &rationale)?;
+        Ok(rationale)
     }
 
     async fn confidence(&self) -> async_graphql::Result<Confidence> {

@@ -17,8 +17,8 @@ use crate::entity::{
 };
 use crate::service::{ServiceError, ServiceResult, stored, validate};
 
-/// The most entries a model's lists may hold.
-const MAX_LINKS: usize = 50;
+/// The most entries a model's lists may hold (the API's cost estimate relies on it).
+const MAX_LINKS: usize = crate::service::relations::MAX_MODEL_LIST;
 /// The longest base-model chain followed when checking for a cycle.
 const MAX_LINEAGE: usize = 1_000;
 

@@ -1,14 +1,14 @@
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    DatabaseTransaction, EntityTrait,
+    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
 };
 use serde::{Deserialize, Serialize};
 
 use super::{Record, Versioned, rows};
 use crate::domain::{Confidence, EntityType, Likelihood, RiskCategory, RiskCause, RiskHorizon, Severity};
 use crate::entity::{model, risk_assessment};
-use crate::service::{ServiceError, ServiceResult, stored, validate};
+use crate::service::{ServiceError, ServiceResult, relations::MAX_MODEL_LIST, stored, validate};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -72,13 +72,25 @@ impl Record for RiskAssessmentRecord {
         Ok(Some(Versioned { record, version: found.version, row: found }))
     }
 
-    async fn validate(&self, db: &DatabaseTransaction, _id: Option<i32>) -> ServiceResult<()> {
+    async fn validate(&self, db: &DatabaseTransaction, id: Option<i32>) -> ServiceResult<()> {
         validate::text("input.summary", &self.summary, 10, 2_000)?;
         validate::text("input.rationale", &self.rationale, 10, 50_000)?;
         validate::date("input.assessedOn", self.assessed_on)?;
         validate::optional_text("input.author", self.author.as_deref(), 200)?;
         if model::Entity::find_by_id(self.model_id).one(db).await?.is_none() {
             return Err(ServiceError::bad_input("input.modelId", "names no model"));
+        }
+        // A model's assessments are one of its lists, which the API's cost estimate charges
+        // at their maximum.
+        let mut others = risk_assessment::Entity::find().filter(risk_assessment::Column::ModelId.eq(self.model_id));
+        if let Some(id) = id {
+            others = others.filter(risk_assessment::Column::Id.ne(id));
+        }
+        if others.count(db).await? >= MAX_MODEL_LIST as u64 {
+            return Err(ServiceError::bad_input(
+                "input.modelId",
+                format!("the model already has {MAX_MODEL_LIST} risk assessments, the most it may have"),
+            ));
         }
         Ok(())
     }

@@ -1,13 +1,13 @@
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    DatabaseTransaction, EntityTrait,
+    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
 };
 use serde::{Deserialize, Serialize};
 
 use super::{Record, Versioned, rows};
 use crate::domain::EntityType;
 use crate::entity::compute_threshold;
-use crate::service::{ServiceError, ServiceResult, validate};
+use crate::service::{ServiceError, ServiceResult, relations::MAX_THRESHOLDS, validate};
 
 /// Thresholds from this on are refused as typos (1e40 FLOP is far past any plan on record).
 const MAX_THRESHOLD_FLOP: f64 = 1e40;
@@ -62,6 +62,17 @@ impl Record for ThresholdRecord {
         validate::optional_url("input.sourceUrl", self.source_url.as_deref())?;
         if rows::slug_taken::<compute_threshold::Entity>(db, &self.slug, id).await? {
             return Err(ServiceError::bad_input("input.slug", "is taken by another threshold"));
+        }
+        // Every model's `thresholdsCrossed` is charged at this many.
+        let mut others = compute_threshold::Entity::find();
+        if let Some(id) = id {
+            others = others.filter(compute_threshold::Column::Id.ne(id));
+        }
+        if others.count(db).await? >= MAX_THRESHOLDS as u64 {
+            return Err(ServiceError::bad_input(
+                "input.slug",
+                format!("the catalog already has {MAX_THRESHOLDS} thresholds, the most it may have"),
+            ));
         }
         Ok(())
     }
