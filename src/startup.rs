@@ -13,7 +13,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use crate::auth::{TokenKeys, password};
 use crate::config::{DatabaseSettings, ServeSettings};
 use crate::graphql::{self, SchemaData};
-use crate::http::{AppState, PersistedQueries, ResponseCache, router};
+use crate::http::{AppState, PersistedQueries, ResponseCache, WebsocketLimits, router};
 use crate::metrics::Metrics;
 use crate::service::feedback;
 use crate::service::{
@@ -83,6 +83,17 @@ impl Application {
             cache: ResponseCache::new(settings.response_cache_bytes, changes.clone()),
             persisted: PersistedQueries::default(),
             cache_max_age: settings.cache_max_age_secs,
+            live: graphql::Live::new(graphql::LiveLimits {
+                sockets_per_address: settings.ws_sockets_per_address,
+                subscriptions_per_socket: settings.ws_subscriptions_per_socket,
+                subscriptions_per_address: settings.ws_subscriptions_per_address,
+                db_concurrency: settings.subscription_db_concurrency as usize,
+            }),
+            websocket_limits: WebsocketLimits {
+                max_message_bytes: settings.body_limit_bytes,
+                init_timeout: settings.ws_init_timeout(),
+                send_timeout: settings.ws_send_timeout(),
+            },
         };
         let router = router(state, settings)?;
         let listener = TcpListener::bind(&settings.addr).await?;

@@ -17,6 +17,7 @@ mod subscriptions;
 pub use client::client_address;
 pub use persisted::PersistedQueries;
 pub use response_cache::ResponseCache;
+pub use subscriptions::WebsocketLimits;
 
 use axum::{
     Router,
@@ -62,6 +63,9 @@ pub struct AppState {
     pub persisted: PersistedQueries,
     /// The `Cache-Control` max-age of anonymous GET answers, in seconds.
     pub cache_max_age: u32,
+    /// Websockets and subscriptions open per client address, and their shared turns.
+    pub live: std::sync::Arc<crate::graphql::Live>,
+    pub websocket_limits: WebsocketLimits,
 }
 
 /// Fails only on settings that cannot work (an origin that is not one).

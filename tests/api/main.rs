@@ -22,6 +22,7 @@ mod helpers;
 mod http_spec;
 mod limits;
 mod live;
+mod live_limits;
 mod operations;
 mod pagination;
 mod race;
