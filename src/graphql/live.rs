@@ -21,7 +21,7 @@ use std::time::Duration;
 use async_graphql::ErrorExtensions;
 use futures_util::future::{BoxFuture, FutureExt, Shared};
 use sea_orm::DatabaseConnection;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast::error::RecvError};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -29,7 +29,11 @@ use super::node::Node;
 use super::types::Feedback;
 use crate::auth::TokenKeys;
 use crate::domain::EntityType;
-use crate::service::{Audience, ServiceError, changes::Change, editors};
+use crate::service::{
+    Audience, ServiceError,
+    changes::{Change, ChangeHub},
+    editors,
+};
 
 /// The caps on websockets and subscriptions (see the settings of the same names).
 #[derive(Clone, Copy, Debug)]
@@ -199,9 +203,17 @@ impl Authority {
         })
     }
 
-    /// Whether the editor may still see `change` (and what follows it). Reads the account at
-    /// most every few seconds, and at once when `change` is to the account itself.
+    /// Whether the editor may still see `change` (and what follows it). Checked by every
+    /// subscription in commit order, so that no event after a change to the account (its
+    /// deactivation) is shown before the account is read again.
     pub async fn holds(&self, change: &Change) -> bool {
+        let about_the_editor = change.entity_type == EntityType::Editor && change.entity_id == self.editor_id;
+        self.recheck(about_the_editor).await
+    }
+
+    /// Whether the authority still holds: the token has not expired, and the account, read
+    /// again when `now` or when it was last read a few seconds ago, still accepts the token.
+    async fn recheck(&self, now: bool) -> bool {
         if self.revoked.is_cancelled() {
             return false;
         }
@@ -209,12 +221,11 @@ impl Authority {
             self.revoked.cancel();
             return false;
         }
-        let about_the_editor = change.entity_type == EntityType::Editor && change.entity_id == self.editor_id;
         let mut checked = self.checked.lock().await;
         if self.revoked.is_cancelled() {
             return false;
         }
-        if about_the_editor || checked.elapsed() >= RECHECK_ACCOUNT {
+        if now || checked.elapsed() >= RECHECK_ACCOUNT {
             let (db, keys, token) = (self.db.clone(), self.keys.clone(), self.token.clone());
             // Spawned, so that a socket nobody reads cannot hold the connection the read takes.
             let account = tokio::spawn(async move { editors::authenticate(&db, &keys, &token).await }).await;
@@ -235,12 +246,39 @@ impl Authority {
         !self.revoked.is_cancelled()
     }
 
-    /// Resolves when the token expires or the authority is revoked.
-    pub async fn ended(&self) {
-        tokio::select! {
-            _ = self.revoked.cancelled() => {}
-            _ = tokio::time::sleep_until(self.expires) => self.revoked.cancel(),
-        }
+    /// Watches the authority until it ends (then `revoked` resolves) or `end` is called: at
+    /// the token's expiry, on every change to the account, and every few seconds, so that a
+    /// socket without subscriptions (running queries and mutations) is closed too.
+    pub fn watch(self: &Arc<Self>, hub: &ChangeHub) {
+        let (authority, mut changes) = (self.clone(), hub.subscribe());
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(RECHECK_ACCOUNT);
+            loop {
+                let holds = tokio::select! {
+                    _ = authority.revoked.cancelled() => return,
+                    _ = tokio::time::sleep_until(authority.expires) => authority.recheck(false).await,
+                    _ = every.tick() => authority.recheck(false).await,
+                    change = changes.recv() => match change {
+                        Ok(change) => authority.holds(&change).await,
+                        Err(RecvError::Lagged(_)) => authority.recheck(true).await,
+                        Err(RecvError::Closed) => return,
+                    },
+                };
+                if !holds {
+                    return;
+                }
+            }
+        });
+    }
+
+    /// Resolves once the authority has ended.
+    pub async fn revoked(&self) {
+        self.revoked.cancelled().await
+    }
+
+    /// Stops watching: the socket is gone.
+    pub fn end(&self) {
+        self.revoked.cancel();
     }
 }
 

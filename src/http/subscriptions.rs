@@ -110,6 +110,7 @@ async fn serve(state: AppState, protocol: WebSocketProtocols, address: IpAddr, s
         });
     let shutdown = state.shutdown.clone();
     let init_state = state.clone();
+    let init_state_changes = state.changes.clone();
     let handshake = Arc::new(Handshake::default());
     let seen = handshake.clone();
     let mut output =
@@ -118,6 +119,9 @@ async fn serve(state: AppState, protocol: WebSocketProtocols, address: IpAddr, s
             let established = connection_init(init_state, address, payload).await;
             seen.refused.store(established.is_err(), Ordering::SeqCst);
             established.map(|(data, authority)| {
+                if let Some(authority) = &authority {
+                    authority.watch(&init_state_changes);
+                }
                 let _ = seen.authority.set(authority);
                 data
             })
@@ -131,7 +135,7 @@ async fn serve(state: AppState, protocol: WebSocketProtocols, address: IpAddr, s
             _ = tokio::time::sleep_until(init_deadline), if waiting_for_init => {
                 Some(WsMessage::Close(INIT_TIMEOUT, "Connection initialisation timeout".into()))
             }
-            _ = ended(authority.as_deref()), if authority.is_some() => {
+            _ = revoked(authority.as_deref()), if authority.is_some() => {
                 Some(WsMessage::Close(FORBIDDEN, "Forbidden: the token expired or was revoked".into()))
             }
             _ = shutdown.cancelled() => {
@@ -181,9 +185,18 @@ struct Handshake {
     authority: OnceLock<Option<Arc<Authority>>>,
 }
 
-async fn ended(authority: Option<&Authority>) {
+/// The socket is gone once its handshake is: its editor's authority needs no more watching.
+impl Drop for Handshake {
+    fn drop(&mut self) {
+        if let Some(Some(authority)) = self.authority.get() {
+            authority.end();
+        }
+    }
+}
+
+async fn revoked(authority: Option<&Authority>) {
     match authority {
-        Some(authority) => authority.ended().await,
+        Some(authority) => authority.revoked().await,
         None => future::pending().await,
     }
 }

@@ -174,6 +174,8 @@ async fn a_deactivated_editors_socket_hears_nothing_private_and_closes_with_4403
     let leaving = app.editor_token(EditorRole::Editor).await;
     let id = app.query_as(&leaving, "{ me { id } }", json!({})).await["me"]["id"].clone();
     let mut socket = connect(&app.address, Some(&format!("Bearer {leaving}"))).await.unwrap();
+    // A socket of theirs that only runs queries and mutations must close as well.
+    let mut idle = connect(&app.address, Some(&format!("Bearer {leaving}"))).await.unwrap();
     subscribe_to(&mut socket, &app.changes, SUBMISSIONS, json!({})).await;
     subscribe_to(&mut socket, &app.changes, CHANGES, json!({})).await;
     // Still an editor: a draft reaches them.
@@ -186,6 +188,8 @@ async fn a_deactivated_editors_socket_hears_nothing_private_and_closes_with_4403
     let input = json!({ "kind": "GENERAL", "body": "A private note.", "contact": "private@example.org" });
     app.query(submit, json!({ "input": input })).await;
     let (code, _) = close_frame(&mut socket).await;
+    assert_eq!(code, 4403);
+    let (code, _) = close_frame(&mut idle).await;
     assert_eq!(code, 4403);
     assert_answering(&app).await;
 }
