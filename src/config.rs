@@ -200,6 +200,38 @@ pub struct ServeSettings {
     /// page with every long text at its maximum is about 3 MB.
     #[arg(long, env = "AI_TRACKER_MAX_RESPONSE_BYTES", default_value_t = AnswerLimits::default().max_bytes)]
     pub max_response_bytes: usize,
+
+    /// How long, in milliseconds, a new websocket may take to send `connection_init` before it
+    /// is closed with 4408. Idle sockets cost memory and a file descriptor each (20,000 of them
+    /// once exhausted the process's descriptors); graphql-ws clients send it at once.
+    #[arg(long, env = "AI_TRACKER_WS_INIT_TIMEOUT_MS", default_value_t = 3_000)]
+    pub ws_init_timeout_ms: u64,
+
+    /// Most open websockets per client address; past it the upgrade is answered 429. A browser
+    /// tab needs one (graphql-ws multiplexes every subscription over it).
+    #[arg(long, env = "AI_TRACKER_WS_SOCKETS_PER_ADDRESS", default_value_t = 64)]
+    pub ws_sockets_per_address: usize,
+
+    /// Most open subscriptions per websocket; past it a subscription is refused (RATE_LIMITED).
+    #[arg(long, env = "AI_TRACKER_WS_SUBSCRIPTIONS_PER_SOCKET", default_value_t = 100)]
+    pub ws_subscriptions_per_socket: usize,
+
+    /// Most open subscriptions per client address, over all its websockets; past it a
+    /// subscription is refused (RATE_LIMITED). 50,000 from one address once exhausted the pool.
+    #[arg(long, env = "AI_TRACKER_WS_SUBSCRIPTIONS_PER_ADDRESS", default_value_t = 1_000)]
+    pub ws_subscriptions_per_address: usize,
+
+    /// How many subscription events may be resolved (read from the database) at once, over all
+    /// sockets; the others wait their turn. Kept well below `db_pool_size` so that a flood of
+    /// events never takes the connections queries need.
+    #[arg(long, env = "AI_TRACKER_SUBSCRIPTION_DB_CONCURRENCY", default_value_t = 2,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub subscription_db_concurrency: u32,
+
+    /// How long, in seconds, a websocket may take to accept one message before it is closed: a
+    /// client that stops reading must not hold what its pending events hold.
+    #[arg(long, env = "AI_TRACKER_WS_SEND_TIMEOUT_SECS", default_value_t = 10)]
+    pub ws_send_timeout_secs: u64,
 }
 
 /// A reverse proxy (an address or a network) whose forwarded client address is believed.
@@ -291,6 +323,14 @@ impl ServeSettings {
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
     }
+
+    pub fn ws_init_timeout(&self) -> Duration {
+        Duration::from_millis(self.ws_init_timeout_ms)
+    }
+
+    pub fn ws_send_timeout(&self) -> Duration {
+        Duration::from_secs(self.ws_send_timeout_secs.max(1))
+    }
 }
 
 impl Default for ServeSettings {
@@ -328,6 +368,12 @@ impl Default for ServeSettings {
             max_aliases: InputLimits::default().max_aliases,
             max_operation_rows: AnswerLimits::default().max_rows,
             max_response_bytes: AnswerLimits::default().max_bytes,
+            ws_init_timeout_ms: 3_000,
+            ws_sockets_per_address: 64,
+            ws_subscriptions_per_socket: 100,
+            ws_subscriptions_per_address: 1_000,
+            subscription_db_concurrency: 2,
+            ws_send_timeout_secs: 10,
         }
     }
 }

@@ -13,7 +13,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use crate::auth::{TokenKeys, password};
 use crate::config::{DatabaseSettings, ServeSettings};
 use crate::graphql::{self, SchemaData};
-use crate::http::{AppState, ConnectionLimits, PersistedQueries, ResponseCache, router};
+use crate::http::{AppState, ConnectionLimits, PersistedQueries, ResponseCache, WebsocketLimits, router};
 use crate::metrics::Metrics;
 use crate::service::feedback;
 use crate::service::{
@@ -85,6 +85,17 @@ impl Application {
             persisted: PersistedQueries::default(),
             cache_max_age: settings.cache_max_age_secs,
             answer_limits: settings.answer_limits(),
+            live: graphql::Live::new(graphql::LiveLimits {
+                sockets_per_address: settings.ws_sockets_per_address,
+                subscriptions_per_socket: settings.ws_subscriptions_per_socket,
+                subscriptions_per_address: settings.ws_subscriptions_per_address,
+                db_concurrency: settings.subscription_db_concurrency as usize,
+            }),
+            websocket_limits: WebsocketLimits {
+                max_message_bytes: settings.body_limit_bytes,
+                init_timeout: settings.ws_init_timeout(),
+                send_timeout: settings.ws_send_timeout(),
+            },
         };
         let router = router(state, settings)?;
         let mut connection_limits = ConnectionLimits::from_settings(settings);

@@ -9,6 +9,7 @@ mod documents;
 mod error;
 mod feedback;
 mod filters;
+mod live;
 mod loaders;
 mod mutation;
 mod node;
@@ -35,6 +36,7 @@ pub use budget::{AnswerBudget, AnswerLimits, RESPONSE_TOO_LARGE, refusal, to_jso
 pub use caller::{Caller, ClientAddress};
 pub use error::{to_graphql, with_code};
 pub use filters::model_filter_from_json;
+pub use live::{Authority, Live, LiveLimits, LiveSocket, SocketGuard};
 pub use loaders::for_request as request_loader;
 pub use mutation::Mutation;
 pub use node::global_id;

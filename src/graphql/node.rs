@@ -15,7 +15,7 @@ use crate::service::{
 /// An object with a globally unique ID, fetchable with `node(id:)`.
 // Built once per lookup and moved straight into the response: boxing would buy nothing.
 #[allow(clippy::large_enum_variant)]
-#[derive(Interface)]
+#[derive(Clone, Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "The globally unique ID of this object."))]
 pub enum Node {
     Model(Model),

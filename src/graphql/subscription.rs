@@ -3,10 +3,11 @@
 
 use async_graphql::{Context, ErrorExtensions, ID, Object, Subscription as GraphqlSubscription};
 use futures_util::{Stream, stream};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{OwnedSemaphorePermit, broadcast::error::RecvError};
 
 use super::caller::{audience, require_editor};
 use super::error::OrGraphqlError;
+use super::live::LiveSocket;
 use super::loaders::{RequestLoader, forget_cached};
 use super::node::{Node, global_id, load_node};
 use super::types::{Feedback, node_type};
@@ -25,7 +26,8 @@ impl Subscription {
     /// One event per committed change to the catalog, in commit order, from this instance,
     /// another instance on the same database, or the command line. Anyone may subscribe and
     /// sees changes of published entries; editors (a token in `connection_init`) also see drafts.
-    /// `types` keeps only changes of those kinds (all kinds when absent).
+    /// `types` keeps only changes of those kinds (all kinds when absent). Subscriptions are
+    /// capped per connection and per client address: past a cap this answers RATE_LIMITED.
     async fn catalog_changed(
         &self,
         ctx: &Context<'_>,
@@ -37,9 +39,9 @@ impl Subscription {
             let kind = CatalogEntityType::of(change.entity_type)?;
             let visible = change.public || audience == Audience::Editor;
             let chosen = types.as_ref().is_none_or(|types| types.contains(&kind));
-            (visible && chosen).then(|| CatalogChange { change: change.clone(), kind })
+            (visible && chosen).then(|| CatalogChange { change: change.clone(), kind, turn: None })
         };
-        Ok(events(hub, wanted))
+        events(hub, socket(ctx)?, wanted)
     }
 
     /// One event per feedback submission received, in the order they were stored. Editors only
@@ -52,28 +54,51 @@ impl Subscription {
         let hub = ctx.data_unchecked::<ChangeHub>();
         let submitted = |change: &Change| {
             (change.entity_type == EntityType::Feedback && change.action == RevisionAction::Create)
-                .then(|| FeedbackSubmitted { change: change.clone() })
+                .then(|| FeedbackSubmitted { change: change.clone(), turn: None })
         };
-        Ok(events(hub, submitted))
+        events(hub, socket(ctx)?, submitted)
     }
 }
 
-/// The hub's changes that `pick` makes events of, counted as one open subscription while the
-/// stream lives. A subscriber that reads too slowly gets an error event saying how many changes
-/// it missed rather than a silent gap.
-fn events<T, P>(hub: &ChangeHub, pick: P) -> impl Stream<Item = async_graphql::Result<T>> + use<T, P>
+/// The websocket a subscription runs on (subscriptions run over websockets only).
+fn socket<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a LiveSocket> {
+    ctx.data::<LiveSocket>().map_err(|_| {
+        async_graphql::Error::new("subscriptions run over the websocket at /graphql/ws")
+            .extend_with(|_, e| e.set("code", "BAD_REQUEST"))
+    })
+}
+
+/// The hub's changes that `pick` makes events of, counted as one open subscription of the
+/// socket (refused past its caps) while the stream lives. Each event holds a turn to be
+/// resolved (see `Live::turn`) until its answer is made. A subscriber that reads too slowly
+/// gets an error event saying how many changes it missed rather than a silent gap. On an
+/// editor's socket every change first checks that their authority still holds; once it does
+/// not, the subscription ends (and the socket closes).
+fn events<T, P>(
+    hub: &ChangeHub,
+    socket: &LiveSocket,
+    pick: P,
+) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<T>> + use<T, P>>
 where
-    T: Send + 'static,
+    T: Event + Send + 'static,
     P: Fn(&Change) -> Option<T> + Clone + Send + Sync + 'static,
 {
-    let state = (hub.subscribe(), hub.track_subscription());
-    stream::unfold(state, move |(mut changes, open)| {
-        let pick = pick.clone();
+    let slot = socket.claim_subscription()?;
+    let (live, authority) = (socket.live.clone(), socket.authority.clone());
+    let state = (hub.subscribe(), (hub.track_subscription(), slot));
+    Ok(stream::unfold(state, move |(mut changes, open)| {
+        let (pick, live, authority) = (pick.clone(), live.clone(), authority.clone());
         async move {
             loop {
                 match changes.recv().await {
                     Ok(change) => {
-                        if let Some(event) = pick(&change) {
+                        if let Some(authority) = &authority
+                            && !authority.holds(&change).await
+                        {
+                            return None;
+                        }
+                        if let Some(mut event) = pick(&change) {
+                            event.hold(live.turn().await);
                             return Some((Ok(event), (changes, open)));
                         }
                     }
@@ -89,12 +114,24 @@ where
                 }
             }
         }
-    })
+    }))
+}
+
+/// An event of a subscription: it holds its turn to be resolved until its answer is made.
+trait Event {
+    fn hold(&mut self, turn: Option<OwnedSemaphorePermit>);
 }
 
 pub struct CatalogChange {
     change: Change,
     kind: CatalogEntityType,
+    turn: Option<OwnedSemaphorePermit>,
+}
+
+impl Event for CatalogChange {
+    fn hold(&mut self, turn: Option<OwnedSemaphorePermit>) {
+        self.turn = turn;
+    }
 }
 
 /// A committed change to a catalog entry. It has no `id` of its own, so that client caches do
@@ -124,19 +161,30 @@ impl CatalogChange {
         self.change.at
     }
 
-    /// The entry as it stands when the event is delivered (it may have changed again since);
-    /// null once it is deleted, or if the caller may not see it.
+    /// The entry as it stood just after the change (it may have changed again since); null
+    /// once it is deleted, or if the caller may not see it.
     async fn node(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Node>> {
         // The socket's loader lives as long as the connection: forget what it cached before
         // this change.
         forget_cached(ctx.data_unchecked::<RequestLoader>());
-        load_node(super::db(ctx), audience(ctx), node_type(self.change.entity_type), self.change.entity_id).await
+        // Read once for every subscriber of the same audience, not once each.
+        let (db, audience, change) = (super::db(ctx).clone(), audience(ctx), &self.change);
+        let (type_name, id) = (node_type(change.entity_type), change.entity_id);
+        let read = async move { load_node(&db, audience, type_name, id).await };
+        socket(ctx)?.live.entries.get(change.revision_id, audience, read).await
     }
 }
 
 /// A feedback submission just stored. No `id` of its own: the submission is `feedbackId`.
 pub struct FeedbackSubmitted {
     change: Change,
+    turn: Option<OwnedSemaphorePermit>,
+}
+
+impl Event for FeedbackSubmitted {
+    fn hold(&mut self, turn: Option<OwnedSemaphorePermit>) {
+        self.turn = turn;
+    }
 }
 
 #[Object]
@@ -156,9 +204,10 @@ impl FeedbackSubmitted {
         self.change.at
     }
 
-    /// The submission as it stands when the event is delivered, contact included.
+    /// The submission as it stood just after it was received, contact included.
     async fn feedback(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Feedback>> {
-        let row = feedback::by_id(super::db(ctx), self.change.entity_id).await.gql()?;
-        Ok(row.map(Feedback))
+        let (db, id) = (super::db(ctx).clone(), self.change.entity_id);
+        let read = async move { Ok(feedback::by_id(&db, id).await.gql()?.map(Feedback)) };
+        socket(ctx)?.live.submissions.get(self.change.revision_id, Audience::Editor, read).await
     }
 }

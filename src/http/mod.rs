@@ -21,6 +21,7 @@ pub use client::client_address;
 pub use connections::{ConnectionLimits, fit_to_descriptor_limit, serve};
 pub use persisted::PersistedQueries;
 pub use response_cache::ResponseCache;
+pub use subscriptions::WebsocketLimits;
 
 use axum::{
     Router,
@@ -68,6 +69,9 @@ pub struct AppState {
     pub cache_max_age: u32,
     /// How large one operation's answer may be.
     pub answer_limits: crate::graphql::AnswerLimits,
+    /// Websockets and subscriptions open per client address, and their shared turns.
+    pub live: std::sync::Arc<crate::graphql::Live>,
+    pub websocket_limits: WebsocketLimits,
 }
 
 /// Fails only on settings that cannot work (an origin that is not one).

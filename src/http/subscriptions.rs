@@ -5,12 +5,13 @@
 //! says goodbye with a close frame (1001, going away).
 
 use std::{
-    net::SocketAddr,
+    net::{IpAddr, SocketAddr},
     str::FromStr,
     sync::{
-        Arc,
+        Arc, OnceLock,
         atomic::{AtomicBool, Ordering},
     },
+    time::Duration,
 };
 
 use async_graphql::{
@@ -28,12 +29,30 @@ use axum::{
 use futures_util::{SinkExt, StreamExt, future, stream::BoxStream};
 use serde_json::Value as Json;
 
-use super::AppState;
 use super::graphql::authorized;
-use crate::graphql::{AnswerBudget, AnswerLimits, Api, Caller, ClientAddress, request_loader, to_graphql};
+use super::{AppState, client_address};
+use crate::graphql::{
+    AnswerBudget, AnswerLimits, Api, Authority, Caller, ClientAddress, LiveSocket, request_loader, to_graphql,
+};
 
-/// The graphql-transport-ws close code for a refused `connection_init`.
+/// The graphql-transport-ws close code for a refused `connection_init`, and for an editor's
+/// socket whose token expired or was revoked.
 const FORBIDDEN: u16 = 4403;
+
+/// The graphql-transport-ws close code for a subscription sent before `connection_init`.
+const UNAUTHORIZED: u16 = 4401;
+
+/// The graphql-transport-ws close code for no `connection_init` in time.
+const INIT_TIMEOUT: u16 = 4408;
+
+/// What the websocket's own limits are (see the settings of the same names).
+#[derive(Clone, Copy, Debug)]
+pub struct WebsocketLimits {
+    /// The largest message or frame a client may send: the body limit, as over HTTP.
+    pub max_message_bytes: usize,
+    pub init_timeout: Duration,
+    pub send_timeout: Duration,
+}
 
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -48,55 +67,147 @@ pub async fn upgrade(
     let Some(protocol) = protocol else {
         return (StatusCode::BAD_REQUEST, "ask for the graphql-transport-ws subprotocol").into_response();
     };
+    let address = client_address(&state.trusted_proxies, client.ip(), &headers);
+    // Refused before the upgrade, so that the socket never costs its buffers: clients see a
+    // failed connection and retry later, as they do when the server is away.
+    let Some(open) = state.live.open_socket(address) else {
+        let refusal = "too many open websockets from this address: close one first";
+        return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "10")], refusal).into_response();
+    };
     let sockets = state.sockets.clone();
-    upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| sockets.track_future(serve(state, protocol, client, socket)))
+    let limit = state.websocket_limits.max_message_bytes;
+    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).max_message_size(limit).max_frame_size(limit).on_upgrade(move |socket| {
+        sockets.track_future(async move {
+            serve(state, protocol, address, socket).await;
+            drop(open);
+        })
+    })
 }
 
-async fn serve(state: AppState, protocol: WebSocketProtocols, client: SocketAddr, socket: WebSocket) {
+/// What ended a socket's input, if not the client closing it.
+#[derive(Default)]
+struct InputEnd {
+    too_big: AtomicBool,
+}
+
+async fn serve(state: AppState, protocol: WebSocketProtocols, address: IpAddr, socket: WebSocket) {
+    let limits = state.websocket_limits;
     let (mut sink, stream) = socket.split();
-    let input = stream.take_while(|message| future::ready(message.is_ok())).filter_map(|message| {
-        future::ready(match message {
-            Ok(message @ (Message::Text(_) | Message::Binary(_))) => Some(message.into_data()),
-            _ => None,
+    let input_end = Arc::new(InputEnd::default());
+    let end = input_end.clone();
+    let input = stream
+        .take_while(move |message| {
+            if let Err(error) = message
+                && is_too_big(error)
+            {
+                end.too_big.store(true, Ordering::Relaxed);
+            }
+            future::ready(message.is_ok())
         })
-    });
+        .filter_map(|message| {
+            future::ready(match message {
+                Ok(message @ (Message::Text(_) | Message::Binary(_))) => Some(message.into_data()),
+                _ => None,
+            })
+        });
     let shutdown = state.shutdown.clone();
     let init_state = state.clone();
-    let refused = Arc::new(AtomicBool::new(false));
-    let refusal = refused.clone();
+    let init_state_changes = state.changes.clone();
+    let handshake = Arc::new(Handshake::default());
+    let seen = handshake.clone();
     let mut output =
         GraphqlWebSocket::new(Bounded { api: state.api.clone(), limits: state.answer_limits }, input, protocol)
             .on_connection_init(move |payload| async move {
-                let data = connection_init(init_state, client, payload).await;
-                refusal.store(data.is_err(), Ordering::Relaxed);
-                data
+                seen.init_received.store(true, Ordering::SeqCst);
+                let established = connection_init(init_state, address, payload).await;
+                seen.refused.store(established.is_err(), Ordering::SeqCst);
+                established.map(|(data, authority)| {
+                    if let Some(authority) = &authority {
+                        authority.watch(&init_state_changes);
+                    }
+                    let _ = seen.authority.set(authority);
+                    data
+                })
             });
+    let init_deadline = tokio::time::Instant::now() + limits.init_timeout;
     loop {
+        let authority = handshake.authority.get().cloned().flatten();
+        let waiting_for_init = !handshake.init_received.load(Ordering::SeqCst);
         let message = tokio::select! {
             message = output.next() => message,
+            _ = tokio::time::sleep_until(init_deadline), if waiting_for_init => {
+                Some(WsMessage::Close(INIT_TIMEOUT, "Connection initialisation timeout".into()))
+            }
+            _ = revoked(authority.as_deref()), if authority.is_some() => {
+                Some(WsMessage::Close(FORBIDDEN, "Forbidden: the token expired or was revoked".into()))
+            }
             _ = shutdown.cancelled() => {
-                let goodbye = CloseFrame { code: close_code::AWAY, reason: "the server is shutting down".into() };
-                let _ = sink.send(Message::Close(Some(goodbye))).await;
-                break;
+                Some(WsMessage::Close(close_code::AWAY, "the server is shutting down".into()))
             }
         };
-        let message = match message {
-            Some(WsMessage::Text(text)) => Message::Text(text.into()),
+        let (message, last) = match message {
+            Some(WsMessage::Text(text)) => (Message::Text(text.into()), false),
             Some(WsMessage::Close(code, reason)) => {
-                // graphql-transport-ws says 4403 Forbidden for a refused `connection_init`;
-                // async-graphql closes with 1002.
-                let code = if refused.load(Ordering::Relaxed) { FORBIDDEN } else { code };
-                Message::Close(Some(CloseFrame { code, reason: reason.into() }))
+                let code = match code {
+                    // graphql-transport-ws says 4403 Forbidden for a refused `connection_init`;
+                    // async-graphql closes with 1002.
+                    1002 if handshake.refused.load(Ordering::SeqCst) => FORBIDDEN,
+                    // async-graphql closes with 1011 when a subscription comes before
+                    // `connection_init`; the protocol says 4401 Unauthorized.
+                    1011 if !handshake.init_received.load(Ordering::SeqCst) => UNAUTHORIZED,
+                    code => code,
+                };
+                let reason = if code == UNAUTHORIZED { "Unauthorized".to_owned() } else { reason };
+                (Message::Close(Some(CloseFrame { code, reason: reason.into() })), true)
+            }
+            None if input_end.too_big.load(Ordering::Relaxed) => {
+                let reason = format!("a message may have at most {} bytes", limits.max_message_bytes);
+                (Message::Close(Some(CloseFrame { code: close_code::SIZE, reason: reason.into() })), true)
             }
             None => break,
         };
-        if sink.send(message).await.is_err() {
-            break;
+        // A client that stops reading must not keep what its pending events hold.
+        match tokio::time::timeout(limits.send_timeout, sink.send(message)).await {
+            Ok(Ok(())) if !last => {}
+            Ok(_) => break,
+            Err(_) => {
+                tracing::info!(%address, "closing a websocket whose client stopped reading");
+                return;
+            }
         }
     }
-    let _ = sink.close().await;
+    let _ = tokio::time::timeout(limits.send_timeout, sink.close()).await;
+}
+
+/// What the handshake told the socket's loop.
+#[derive(Default)]
+struct Handshake {
+    init_received: AtomicBool,
+    refused: AtomicBool,
+    /// The editor's authority, once `connection_init` established one (`Some(None)`: anonymous).
+    authority: OnceLock<Option<Arc<Authority>>>,
+}
+
+/// The socket is gone once its handshake is: its editor's authority needs no more watching.
+impl Drop for Handshake {
+    fn drop(&mut self) {
+        if let Some(Some(authority)) = self.authority.get() {
+            authority.end();
+        }
+    }
+}
+
+async fn revoked(authority: Option<&Authority>) {
+    match authority {
+        Some(authority) => authority.revoked().await,
+        None => future::pending().await,
+    }
+}
+
+/// Whether a read failed because the client sent more than a message may hold.
+fn is_too_big(error: &axum::Error) -> bool {
+    let source = std::error::Error::source(error);
+    matches!(source.and_then(|e| e.downcast_ref::<tungstenite::Error>()), Some(tungstenite::Error::Capacity(_)))
 }
 
 /// The API as a socket runs it: each operation's answer (each event's, for a subscription) within
@@ -128,17 +239,29 @@ impl async_graphql::Executor for Bounded {
 }
 
 /// The connection's caller, from the `authorization` in the `connection_init` payload, and
-/// what every operation on the socket shares.
-async fn connection_init(state: AppState, client: SocketAddr, payload: Json) -> async_graphql::Result<Data> {
+/// what every operation on the socket shares; for an editor, also what their socket's
+/// authority rests on.
+async fn connection_init(
+    state: AppState,
+    address: IpAddr,
+    payload: Json,
+) -> async_graphql::Result<(Data, Option<Arc<Authority>>)> {
     let authorization = payload.get("authorization").or_else(|| payload.get("Authorization"));
-    let caller = match authorization {
-        None | Some(Json::Null) => Caller::Anonymous,
-        Some(Json::String(value)) => authorized(&state, value).await.map_err(to_graphql)?,
+    let (caller, authority) = match authorization {
+        None | Some(Json::Null) => (Caller::Anonymous, None),
+        Some(Json::String(value)) => {
+            let caller = authorized(&state, value).await.map_err(to_graphql)?;
+            let token = value.trim().split_once(' ').map(|(_, token)| token.trim()).unwrap_or_default();
+            let authority = Authority::of_token(state.db.clone(), state.keys.clone(), token)
+                .ok_or_else(|| async_graphql::Error::new("the token is not valid"))?;
+            (caller, Some(Arc::new(authority)))
+        }
         Some(_) => return Err(async_graphql::Error::new("`authorization` must be the string `Bearer <token>`")),
     };
     let mut data = Data::default();
     data.insert(request_loader(state.db.clone(), caller.audience()));
     data.insert(caller);
-    data.insert(ClientAddress(client.ip()));
-    Ok(data)
+    data.insert(ClientAddress(address));
+    data.insert(LiveSocket::new(state.live.clone(), address, authority.clone()));
+    Ok((data, authority))
 }

@@ -19,19 +19,26 @@ use crate::helpers::{
     spawn_app_with,
 };
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// The longest an expected event may take to arrive.
-const PATIENCE: Duration = Duration::from_secs(10);
+pub const PATIENCE: Duration = Duration::from_secs(10);
 
-/// Opens `/graphql/ws` and does the graphql-transport-ws handshake; the init payload carries
-/// `authorization`. Returns the socket, or the close frame that refused it.
-async fn connect(address: &str, authorization: Option<&str>) -> Result<Socket, Option<(CloseCode, String)>> {
+/// Opens `/graphql/ws` with the graphql-transport-ws subprotocol, without a handshake; the
+/// error is the upgrade's refusal.
+pub async fn open(address: &str) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
     let url = format!("{}/graphql/ws", address.replace("http://", "ws://"));
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("graphql-transport-ws"));
-    let (mut socket, response) = connect_async(request).await.expect("the websocket opens");
+    let (socket, response) = connect_async(request).await?;
     assert_eq!(response.headers()["sec-websocket-protocol"], "graphql-transport-ws");
+    Ok(socket)
+}
+
+/// Opens `/graphql/ws` and does the graphql-transport-ws handshake; the init payload carries
+/// `authorization`. Returns the socket, or the close frame that refused it.
+pub async fn connect(address: &str, authorization: Option<&str>) -> Result<Socket, Option<(CloseCode, String)>> {
+    let mut socket = open(address).await.expect("the websocket opens");
     let payload = match authorization {
         Some(value) => json!({ "authorization": value }),
         None => json!({}),
@@ -48,11 +55,11 @@ async fn connect(address: &str, authorization: Option<&str>) -> Result<Socket, O
     }
 }
 
-fn text(value: Value) -> Message {
+pub fn text(value: Value) -> Message {
     Message::Text(value.to_string().into())
 }
 
-const CHANGES: &str = r#"subscription($types: [CatalogEntityType!]) {
+pub const CHANGES: &str = r#"subscription($types: [CatalogEntityType!]) {
   catalogChanged(types: $types) {
     entityType entityId action revisionId at
     node { __typename ... on Model { slug published } ... on Organization { slug } }
@@ -66,7 +73,7 @@ async fn subscribe(socket: &mut Socket, hub: &ChangeHub, types: Option<Value>) {
 }
 
 /// Sends the subscription `query` and waits until `hub` counts it as open.
-async fn subscribe_to(socket: &mut Socket, hub: &ChangeHub, query: &str, variables: Value) {
+pub async fn subscribe_to(socket: &mut Socket, hub: &ChangeHub, query: &str, variables: Value) {
     let before = hub.open_subscriptions();
     let id = format!("sub-{before}");
     let message = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });
@@ -79,7 +86,7 @@ async fn subscribe_to(socket: &mut Socket, hub: &ChangeHub, query: &str, variabl
 }
 
 /// The next message on the socket that is not a keep-alive.
-async fn next_message(socket: &mut Socket) -> Value {
+pub async fn next_message(socket: &mut Socket) -> Value {
     loop {
         let message = tokio::time::timeout(PATIENCE, socket.next()).await.expect("a message in time");
         match message {
@@ -134,7 +141,7 @@ async fn id_of(app: &TestApp, field: &str, slug: &str) -> String {
 const CREATE_MODEL: &str =
     "mutation($input: CreateModelInput!) { createModel(input: $input) { id slug version published } }";
 
-async fn create_model(app: &TestApp, token: &str, slug: &str, published: bool) -> Value {
+pub async fn create_model(app: &TestApp, token: &str, slug: &str, published: bool) -> Value {
     let input = json!({ "slug": slug, "name": slug, "published": published, "access": "API" });
     app.query_as(token, CREATE_MODEL, json!({ "input": input })).await["createModel"].clone()
 }
@@ -347,7 +354,7 @@ async fn shutdown_closes_subscription_sockets_cleanly() {
     assert_eq!(hub.open_subscriptions(), 0);
 }
 
-const SUBMISSIONS: &str =
+pub const SUBMISSIONS: &str =
     "subscription { feedbackSubmitted { feedbackId revisionId at feedback { body contact kind } } }";
 
 #[tokio::test]

@@ -26,6 +26,7 @@ mod hostile_input;
 mod http_spec;
 mod limits;
 mod live;
+mod live_limits;
 mod operations;
 mod page_security;
 mod pagination;

@@ -75,6 +75,7 @@ impl FeedbackTracking {
 }
 
 /// A submission as editors review it. Only editors ever reach this type.
+#[derive(Clone)]
 pub struct Feedback(pub FeedbackRow);
 
 #[Object]

@@ -9,6 +9,7 @@ use crate::domain::{EntityType, RevisionAction};
 use crate::graphql::{caller::caller, node::global_id, types::decode};
 use crate::service::revisions::RevisionRow;
 
+#[derive(Clone)]
 pub struct Revision(pub RevisionRow);
 
 /// The GraphQL type name an entity type's global IDs carry.
