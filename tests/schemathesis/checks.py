@@ -5,7 +5,8 @@ every GraphQL error that has a `path` and no client-error code as a server error
 this service answers by design (UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, RATE_LIMITED)
 would all be reported. This check reports what is a server error here instead:
 
-- any 5xx status (the process failed, or a handler refused with INTERNAL);
+- any 5xx status (the process failed, or a handler refused with INTERNAL), and 408 (a request
+  that ran into the server's 30 s timeout);
 - a GraphQL error coded INTERNAL (the service answers those with 200 and hides the detail);
 - a GraphQL error without `extensions.code` (the README promises every error has one);
 - a body that is not a GraphQL response (not JSON, or neither `data` nor `errors`).
@@ -20,7 +21,10 @@ import schemathesis
 def no_server_error(ctx, response, case):
     if response.status_code >= 500:
         raise AssertionError(f"HTTP {response.status_code}: {response.content[:300]!r}")
-    # 304, 405, 406, 408, 413, 415 and the like carry no GraphQL body worth judging.
+    # The service's own 30 s request timeout: a document it could not finish is a failure too.
+    if response.status_code == 408:
+        raise AssertionError("HTTP 408: the request ran into the server's request timeout")
+    # 304, 405, 406, 413, 415 and the like carry no GraphQL body worth judging.
     if response.status_code not in (200, 400, 401):
         return None
     try:

@@ -38,12 +38,23 @@ fi
 work="$(mktemp -d)"
 server=""
 database_name=""
+# Keeps the script's exit status: the service's own status on SIGTERM is not the run's.
 cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  [ -n "$database_name" ] && dropdb -h 127.0.0.1 -U postgres --force --if-exists "$database_name"
-  return 0
+  local status=$?
+  if [ -n "$server" ]; then
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+  fi
+  if [ -n "$database_name" ]; then
+    dropdb -h 127.0.0.1 -U postgres --force --if-exists "$database_name" || true
+  fi
+  exit "$status"
 }
 trap cleanup EXIT
+if curl -s -o /dev/null "$base_url/healthz"; then
+  echo "something already listens on port $port: choose another with PORT=..." >&2
+  exit 2
+fi
 
 case "$backend" in
   sqlite) database_url="sqlite://$work/fuzz.db?mode=rwc" ;;
@@ -65,7 +76,11 @@ log="$work/server.log"
 "$bin" serve > "$log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do curl -sf "$base_url/readyz" > /dev/null && break; sleep 0.2; done
-curl -sf "$base_url/readyz" > /dev/null || { echo "the service did not get ready:"; cat "$log"; exit 1; }
+if ! kill -0 "$server" 2>/dev/null || ! curl -sf "$base_url/readyz" > /dev/null; then
+  echo "the service did not get ready:"
+  cat "$log"
+  exit 1
+fi
 
 login=$(printf '{"query":"mutation($e:String!,$p:String!){login(email:$e,password:$p){token}}","variables":{"e":"fuzz@example.org","p":"%s"}}' "$password")
 token=$(curl -sf "$base_url/graphql" -H 'content-type: application/json' -d "$login" |

@@ -25,7 +25,7 @@ base_url="${1%/}"
 seconds="$2"
 shift 2
 
-venv="${SCHEMATHESIS_VENV:-$here/.venv}"
+venv="$(realpath -m "${SCHEMATHESIS_VENV:-$here/.venv}")"
 pinned="$(grep -E '^schemathesis==' "$here/requirements.txt" | cut -d= -f3)"
 if [ "$("$venv/bin/st" --version 2>/dev/null | awk '{print $3}')" != "$pinned" ]; then
   echo "installing schemathesis $pinned into $venv"
@@ -33,8 +33,10 @@ if [ "$("$venv/bin/st" --version 2>/dev/null | awk '{print $3}')" != "$pinned" ]
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
 fi
 
-report_dir="${REPORT_DIR:-$here/report}"
+report_dir="$(realpath -m "${REPORT_DIR:-$here/report}")"
 mkdir -p "$report_dir"
+# Hypothesis and schemathesis leave folders in the working directory: not in the checkout.
+cd "$report_dir"
 junit="$report_dir/junit-$(date +%s)-$$.xml"
 seed_option=()
 [ -n "${SEED:-}" ] && seed_option=(--seed "$SEED")
