@@ -89,6 +89,7 @@ fn raise_descriptor_limit() -> Option<u64> {
             }
         }
     }
+    #[allow(clippy::unnecessary_cast)] // rlim_t is u64 on Linux, not on every Unix
     Some(limit.rlim_cur as u64)
 }
 
