@@ -8,6 +8,7 @@ use std::any::{Any, TypeId};
 
 use async_graphql::{Data, Request, Variables};
 
+use super::budget::AnswerBudget;
 use super::caller::{Caller, ClientAddress};
 use super::loaders::RequestLoader;
 
@@ -20,6 +21,8 @@ pub struct Rerun {
     caller: Caller,
     address: ClientAddress,
     loader: RequestLoader,
+    /// The answer's budget, started over for the second run (the same one the transport checks).
+    budget: Option<AnswerBudget>,
 }
 
 fn get<T: Any>(data: &Data) -> Option<&T> {
@@ -30,7 +33,8 @@ impl Rerun {
     /// The makings of a second run of `request`, if its data holds only what this knows how to
     /// make again (a transport that adds other request data must be taught here first).
     pub fn of(request: &Request) -> Option<Rerun> {
-        if request.data.len() != 3 || !request.uploads.is_empty() {
+        let budget = get::<AnswerBudget>(&request.data).cloned();
+        if request.data.len() != 3 + usize::from(budget.is_some()) || !request.uploads.is_empty() {
             return None;
         }
         let loader = get::<RequestLoader>(&request.data)?.loader().fresh();
@@ -41,12 +45,20 @@ impl Rerun {
             caller: get::<Caller>(&request.data)?.clone(),
             address: *get::<ClientAddress>(&request.data)?,
             loader,
+            budget,
         })
     }
 
     pub fn request(self) -> Request {
         let mut request = Request::new(self.query).variables(self.variables);
         request.operation_name = self.operation_name;
-        request.data(self.loader).data(self.caller).data(self.address)
+        let request = request.data(self.loader).data(self.caller).data(self.address);
+        match self.budget {
+            Some(budget) => {
+                budget.reset();
+                request.data(budget)
+            }
+            None => request,
+        }
     }
 }
