@@ -3,7 +3,9 @@
 //! connection on which nothing moves, and caps on open connections, overall and per client
 //! address. A connection past a cap is closed as soon as it is accepted, before it costs a task
 //! or a buffer, so that a flood of idle connections cannot take the descriptors and memory that
-//! everyone else's requests (and `/healthz`) need.
+//! everyone else's requests (and `/healthz`) need. Past the global cap a small reserve still
+//! answers `/healthz` (and `503` for anything else), so a flood from many addresses does not
+//! make the instance look dead.
 //!
 //! `axum::serve` exposes none of these, so this is its loop on hyper's HTTP/1 server (axum is
 //! built without HTTP/2, so nothing changes there), keeping what it did: `ConnectInfo` for the
@@ -128,10 +130,22 @@ pub async fn serve(
                 }
             },
         };
-        let Some(permit) = open.admit(remote.ip()) else {
-            tracing::debug!(%remote, "connection refused: too many open connections");
-            drop(stream);
-            continue;
+        let permit = match open.admit(remote.ip()) {
+            Ok(permit) => permit,
+            Err(Full::Everyone) => {
+                match open.admit_to_reserve() {
+                    Some(permit) => {
+                        connections.spawn(serve_health_only(stream, permit));
+                    }
+                    None => tracing::debug!(%remote, "connection refused: too many open connections"),
+                }
+                continue;
+            }
+            Err(Full::Address) => {
+                tracing::debug!(%remote, "connection refused: too many open connections from its address");
+                drop(stream);
+                continue;
+            }
         };
         let connection = Connection { http: http.clone(), router: router.clone(), limits: limits.clone() };
         connections.spawn(connection.serve(stream, remote, permit, closing.clone()));
@@ -141,6 +155,39 @@ pub async fn serve(
     connections.close();
     connections.wait().await;
     Ok(())
+}
+
+/// Connections taken past the global cap, to answer health checks only: when many addresses
+/// together fill the cap, the orchestrator's `/healthz` still gets its answer and the instance
+/// is not restarted for a flood it is weathering.
+const HEALTH_RESERVE: usize = 16;
+
+/// How long a connection in the reserve may take to send its request: a health check sends it
+/// at once, and a flood must not hold the reserve.
+const HEALTH_HEADER_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Serves one request on a reserved connection: `/healthz` as usual, anything else `503` with
+/// `Retry-After`, then closes it.
+async fn serve_health_only(stream: TcpStream, permit: ReservePermit) {
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(HEALTH_HEADER_TIMEOUT).keep_alive(false);
+    let service = service_fn(|request: hyper::Request<Incoming>| async move {
+        let (status, body) = if request.uri().path() == "/healthz" {
+            (hyper::StatusCode::OK, "ok")
+        } else {
+            (hyper::StatusCode::SERVICE_UNAVAILABLE, "the server is at its limit of open connections: try again soon")
+        };
+        let mut response = hyper::Response::new(axum::body::Body::from(body));
+        *response.status_mut() = status;
+        if status != hyper::StatusCode::OK {
+            response.headers_mut().insert(hyper::header::RETRY_AFTER, hyper::header::HeaderValue::from_static("5"));
+        }
+        Ok::<_, std::convert::Infallible>(response)
+    });
+    let served = http.serve_connection(TokioIo::new(stream), service);
+    // A liveness bound: header timeout, one small answer, and the close.
+    let _ = tokio::time::timeout(HEALTH_HEADER_TIMEOUT * 2, served).await;
+    drop(permit);
 }
 
 /// Errors about one connection, not about the listener: the next accept may well succeed.
@@ -287,6 +334,14 @@ struct OpenInner {
 struct Counts {
     total: usize,
     by_address: HashMap<IpAddr, usize>,
+    /// Connections in the health-check reserve.
+    reserved: usize,
+}
+
+/// Which cap a refused connection met.
+enum Full {
+    Everyone,
+    Address,
 }
 
 impl OpenConnections {
@@ -300,21 +355,32 @@ impl OpenConnections {
     }
 
     /// A place for a connection from `ip`, if both caps leave one.
-    fn admit(&self, ip: IpAddr) -> Option<Permit> {
+    fn admit(&self, ip: IpAddr) -> Result<Permit, Full> {
         let address = self.client(ip);
         let mut counts = self.0.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(address) = address
+            && counts.by_address.get(&address).is_some_and(|open| *open >= self.0.max_per_address)
+        {
+            return Err(Full::Address);
+        }
         if counts.total >= self.0.max {
-            return None;
+            return Err(Full::Everyone);
         }
         if let Some(address) = address {
-            let open = counts.by_address.entry(address).or_insert(0);
-            if *open >= self.0.max_per_address {
-                return None;
-            }
-            *open += 1;
+            *counts.by_address.entry(address).or_insert(0) += 1;
         }
         counts.total += 1;
-        Some(Permit { open: self.clone(), address })
+        Ok(Permit { open: self.clone(), address })
+    }
+
+    /// A place in the health-check reserve, if one is free.
+    fn admit_to_reserve(&self) -> Option<ReservePermit> {
+        let mut counts = self.0.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if counts.reserved >= HEALTH_RESERVE {
+            return None;
+        }
+        counts.reserved += 1;
+        Some(ReservePermit { open: self.clone() })
     }
 
     /// The address a per-address cap counts `ip` under: IPv6 by its /64, which one subscriber
@@ -349,5 +415,17 @@ impl Drop for Permit {
                 counts.by_address.remove(&address);
             }
         }
+    }
+}
+
+/// A place in the health-check reserve, given back when dropped.
+struct ReservePermit {
+    open: OpenConnections,
+}
+
+impl Drop for ReservePermit {
+    fn drop(&mut self) {
+        let mut counts = self.open.0.counts.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        counts.reserved -= 1;
     }
 }

@@ -1,6 +1,6 @@
 //! Slow and idle connections and connection floods: half-sent headers are cut off, and past the
-//! caps new connections are closed at once while open ones and other clients' health checks are
-//! answered. The attackers connect from other loopback addresses (127.0.0.2, ...; Linux routes
+//! caps new connections are closed at once (past the global cap, a small reserve answers health
+//! checks only) while open ones and other clients' health checks are answered. The attackers connect from other loopback addresses (127.0.0.2, ...; Linux routes
 //! all of 127/8 to `lo`), so the per-address cap does not meet the test's own client.
 
 use std::net::{IpAddr, SocketAddr};
@@ -118,9 +118,20 @@ async fn past_the_global_cap_new_connections_are_refused_until_some_close() {
     for stream in first.iter_mut().chain(&mut second) {
         assert_eq!(health_on(stream).await.as_deref(), Some("HTTP/1.1 200 OK"));
     }
+    // Past the cap a small reserve answers health checks only, one request a connection.
     for from in ["127.0.0.4", "127.0.0.1"] {
         let mut late = connect_from(from, server(&app)).await;
-        assert_eq!(health_on(&mut late).await, None, "a connection from {from} past the cap was served");
+        assert_eq!(health_on(&mut late).await.as_deref(), Some("HTTP/1.1 200 OK"), "health from {from}");
+        assert!(
+            closed_within(&mut late, Duration::from_secs(30)).await,
+            "a reserved connection is closed after one answer"
+        );
+        let mut late = connect_from(from, server(&app)).await;
+        late.write_all(b"GET /graphql?query=%7B__typename%7D HTTP/1.1\r\nHost: tracker\r\n\r\n").await.unwrap();
+        let mut answer = vec![0; 1024];
+        let n = tokio::time::timeout(Duration::from_secs(30), late.read(&mut answer)).await.unwrap().unwrap_or(0);
+        let status = String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or_default().to_owned();
+        assert_eq!(status, "HTTP/1.1 503 Service Unavailable", "only health checks are served past the cap");
     }
     assert_eq!(health_on(&mut second[0]).await.as_deref(), Some("HTTP/1.1 200 OK"), "an open one still works");
 
