@@ -63,23 +63,18 @@ impl AnswerBudget {
     }
 
     fn charge_rows(&self, rows: usize) -> async_graphql::Result<()> {
-        let used = self.0.rows.fetch_add(rows, Ordering::Relaxed).saturating_add(rows);
-        if used > self.0.limits.max_rows {
-            self.0.exceeded.store(true, Ordering::Relaxed);
-            return Err(
-                async_graphql::Error::new("too many rows").extend_with(|_, e| e.set("code", RESPONSE_TOO_LARGE))
-            );
-        }
-        Ok(())
+        self.charge(&self.0.rows, rows, self.0.limits.max_rows, "too many rows")
     }
 
     fn charge_text(&self, bytes: usize) -> async_graphql::Result<()> {
-        let used = self.0.text_bytes.fetch_add(bytes, Ordering::Relaxed).saturating_add(bytes);
-        if used > self.0.limits.max_bytes {
+        self.charge(&self.0.text_bytes, bytes, self.0.limits.max_bytes, "too many bytes")
+    }
+
+    /// Adds `amount` to `used`; past `limit` the answer is marked for refusal.
+    fn charge(&self, used: &AtomicUsize, amount: usize, limit: usize, what: &str) -> async_graphql::Result<()> {
+        if used.fetch_add(amount, Ordering::Relaxed).saturating_add(amount) > limit {
             self.0.exceeded.store(true, Ordering::Relaxed);
-            return Err(
-                async_graphql::Error::new("too many bytes").extend_with(|_, e| e.set("code", RESPONSE_TOO_LARGE))
-            );
+            return Err(async_graphql::Error::new(what).extend_with(|_, e| e.set("code", RESPONSE_TOO_LARGE)));
         }
         Ok(())
     }

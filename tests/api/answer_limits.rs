@@ -12,7 +12,7 @@ use tokio_tungstenite::{
     tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
 };
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, planted_model, spawn_app, spawn_app_with};
 
 /// How many models `plant_linked_catalog` adds, each linked to `LINKS` capabilities.
 const MODELS: usize = 120;
@@ -35,23 +35,8 @@ async fn plant_linked_catalog(app: &TestApp) {
     use ai_tracker::entity::{capability, model, model_capability};
     let db = Database::connect(&app.db.url).await.expect("connect to the test database");
     let now = chrono::Utc::now();
-    let models = (0..MODELS).map(|i| model::ActiveModel {
-        slug: Set(format!("bulk-{i:03}")),
-        name: Set(format!("Bulk {i:03}")),
-        name_key: Set(format!("bulk {i:03}")),
-        announced_on: Set(Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())),
-        announced_precision: Set("day".into()),
-        parameters_confidence: Set("unknown".into()),
-        training_compute_confidence: Set("unknown".into()),
-        access: Set("api".into()),
-        description: Set(String::new()),
-        industry_context: Set(String::new()),
-        published: Set(true),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    });
+    let announced = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let models = (0..MODELS).map(|i| planted_model(&format!("bulk-{i:03}"), &format!("Bulk {i:03}"), announced));
     model::Entity::insert_many(models).exec(&db).await.expect("insert the models");
     let model_ids: Vec<i32> = model::Entity::find()
         .filter(model::Column::Slug.starts_with("bulk-"))

@@ -278,20 +278,35 @@ pub async fn all_nodes(app: &TestApp, field: &str, selection: &str, order_by: &s
 /// through the API yet), with only what the analyses read.
 #[allow(dead_code)]
 pub async fn plant_model(app: &TestApp, slug: &str, announced_on: &str, compute: Option<f64>, parameters: Option<f64>) {
-    use ai_tracker::entity::model;
     use sea_orm::{ActiveModelTrait, Set};
     let db = Database::connect(&app.db.url).await.expect("connect to the test database");
+    let mut model = planted_model(slug, slug, announced_on.parse().expect("a YYYY-MM-DD date"));
+    model.parameters = Set(parameters);
+    model.parameters_confidence = Set("confirmed".into());
+    model.training_compute_flop = Set(compute);
+    model.training_compute_confidence = Set("confirmed".into());
+    model.insert(&db).await.expect("insert a model");
+    db.close().await.ok();
+}
+
+/// A published model with a name and an announcement date and nothing else, to insert straight
+/// into the database.
+#[allow(dead_code)]
+pub fn planted_model(
+    slug: &str,
+    name: &str,
+    announced_on: chrono::NaiveDate,
+) -> ai_tracker::entity::model::ActiveModel {
+    use sea_orm::Set;
     let now = chrono::Utc::now();
-    model::ActiveModel {
+    ai_tracker::entity::model::ActiveModel {
         slug: Set(slug.to_owned()),
-        name: Set(slug.to_owned()),
-        name_key: Set(slug.to_lowercase()),
-        announced_on: Set(Some(announced_on.parse().expect("a YYYY-MM-DD date"))),
+        name: Set(name.to_owned()),
+        name_key: Set(name.to_lowercase()),
+        announced_on: Set(Some(announced_on)),
         announced_precision: Set("day".into()),
-        parameters: Set(parameters),
-        parameters_confidence: Set("confirmed".into()),
-        training_compute_flop: Set(compute),
-        training_compute_confidence: Set("confirmed".into()),
+        parameters_confidence: Set("unknown".into()),
+        training_compute_confidence: Set("unknown".into()),
         access: Set("api".into()),
         description: Set(String::new()),
         industry_context: Set(String::new()),
@@ -301,10 +316,6 @@ pub async fn plant_model(app: &TestApp, slug: &str, announced_on: &str, compute:
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&db)
-    .await
-    .expect("insert a model");
-    db.close().await.ok();
 }
 
 /// A second server on `app`'s database; returns its address and change hub.
