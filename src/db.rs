@@ -28,10 +28,19 @@ pub fn note_connection_lost() {
     LAST_LOST_MS.fetch_max(millis_now(), Ordering::Relaxed);
 }
 
-/// Whether a connection idle for `idle_for` went back to the pool before a loss was seen.
-fn idle_since_a_loss(idle_for: Duration) -> bool {
+/// For this long after a loss is seen, every connection is tested before use: one that was
+/// running a statement when its session was ended goes back to the pool after the loss was
+/// seen, looking healthy (a CI run met one: a rerun failed on it).
+const TEST_ALL_AFTER_A_LOSS: Duration = Duration::from_secs(2);
+
+/// Whether a connection idle for `idle_for` must be tested: it went back to the pool before a
+/// loss was seen, or a loss was seen a moment ago.
+fn suspect_after_a_loss(idle_for: Duration) -> bool {
     let lost = LAST_LOST_MS.load(Ordering::Relaxed);
-    lost != 0 && millis_now().saturating_sub(idle_for.as_millis() as u64) <= lost
+    let now = millis_now();
+    lost != 0
+        && (now.saturating_sub(idle_for.as_millis() as u64) <= lost
+            || now.saturating_sub(lost) <= TEST_ALL_AFTER_A_LOSS.as_millis() as u64)
 }
 
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
@@ -47,11 +56,11 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         // tested now. A connection that broke within that moment fails the one statement it
         // carries, and the pool then replaces it.
         .test_before_acquire_if_idle_for(PING_AFTER_IDLE)
-        // After a lost connection, the ones that sat in the pool since are tested too, so that a
-        // query run again (see graphql/retry.rs) gets a live one.
+        // After a lost connection, the ones that sat in the pool since, and for a moment every
+        // one, are tested too, so that a query run again (see graphql/retry.rs) gets a live one.
         .map_sqlx_postgres_before_acquire(|connection, meta| {
             Box::pin(async move {
-                if idle_since_a_loss(meta.idle_for) {
+                if suspect_after_a_loss(meta.idle_for) {
                     sea_orm::sqlx::Connection::ping(connection).await?;
                 }
                 Ok(true)
