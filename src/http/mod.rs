@@ -105,7 +105,7 @@ pub fn router(state: AppState, settings: &ServeSettings) -> anyhow::Result<Route
 /// Prometheus' scrape target.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let text = state.metrics.render(
-        crate::service::pool_status(&state.db),
+        crate::db::pool_status(&state.db),
         state.changes.open_subscriptions(),
         state.cache.bytes(),
     );
