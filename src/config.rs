@@ -6,7 +6,9 @@ use std::time::Duration;
 use clap::Args;
 use url::Url;
 
-use crate::graphql::{AnswerLimits, InputLimits, QueryLimits, RunLimits};
+mod limits;
+
+pub use limits::{AnswerLimits, InputLimits, QueryLimits, RunLimits};
 
 /// The embedded default: a SQLite file in the working directory, created on first use.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ai-tracker.db?mode=rwc";
