@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use clap::Args;
+use secrecy::SecretString;
 use url::Url;
 
 mod limits;
@@ -68,7 +69,7 @@ pub struct ServeSettings {
     /// The secret that signs editor tokens (HS256), at least 32 bytes. Unset: a random secret
     /// for this process only (tokens die with it, and other instances refuse them).
     #[arg(long, env = "AI_TRACKER_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<Secret>,
+    pub jwt_secret: Option<SecretString>,
 
     /// How long an editor token is valid, in minutes.
     #[arg(long, env = "AI_TRACKER_TOKEN_TTL_MINUTES", default_value_t = 720)]
@@ -249,34 +250,6 @@ impl std::str::FromStr for TrustedProxy {
             .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
             .map(TrustedProxy)
             .map_err(|_| format!("`{text}` is not an IP address or network"))
-    }
-}
-
-/// A secret from the environment: never printed, not even in debug output.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(text: impl Into<String>) -> Self {
-        Secret(text.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(..)")
-    }
-}
-
-impl std::str::FromStr for Secret {
-    type Err = std::convert::Infallible;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Ok(Secret(text.to_owned()))
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::{
 };
 use std::time::Duration;
 
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
@@ -184,7 +185,7 @@ async fn erase_contacts_periodically(
 /// The token keys from `AI_TRACKER_JWT_SECRET`; without it, a random secret for this process.
 fn token_keys(settings: &ServeSettings) -> anyhow::Result<TokenKeys> {
     match &settings.jwt_secret {
-        Some(secret) => TokenKeys::from_secret(secret.expose().as_bytes(), settings.token_lifetime())
+        Some(secret) => TokenKeys::from_secret(secret.expose_secret().as_bytes(), settings.token_lifetime())
             .map_err(|e| anyhow::anyhow!("AI_TRACKER_JWT_SECRET: {e}")),
         None => {
             tracing::warn!(

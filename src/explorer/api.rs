@@ -7,8 +7,8 @@ use async_graphql::{Request, Variables};
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
-use crate::graphql::{AnswerBudget, Caller, ClientAddress, request_loader};
 use super::ExplorerState;
+use crate::graphql::{AnswerBudget, Caller, ClientAddress, request_loader};
 
 /// Why a page could not be made.
 #[derive(Debug)]

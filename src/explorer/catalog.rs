@@ -7,12 +7,12 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::ExplorerState;
 use super::api::{self, PageError};
 use super::filter::{Filter, RawFilter};
 use super::form;
 use super::format;
 use super::layout::{self, Section};
-use super::ExplorerState;
 
 const PAGE_SIZE: i32 = 25;
 

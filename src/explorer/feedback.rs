@@ -14,10 +14,10 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::ExplorerState;
 use super::api::{self, PageError};
 use super::format;
 use super::layout::{self, Section};
-use super::ExplorerState;
 use crate::http::client_address;
 
 const SUBMIT: &str = r#"

@@ -8,11 +8,11 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::ExplorerState;
 use super::api::{self, PageError};
 use super::feedback::{self, FeedbackForm};
 use super::format;
 use super::layout::{self, Section};
-use super::ExplorerState;
 
 const DOCUMENT: &str = r#"
 query ExplorerModel($slug: String!) {

@@ -15,13 +15,13 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
+use super::ExplorerState;
 use super::api::{self, PageError};
 use super::chart::{self, Point, TrendLine};
 use super::filter::{Filter, RawFilter};
 use super::form;
 use super::format;
 use super::layout::{self, Section};
-use super::ExplorerState;
 
 /// The most models a plot draws (pages of 100 from the API).
 const MOST_MODELS: usize = 5_000;
@@ -224,7 +224,12 @@ fn svg(body: String) -> Response {
         .into_response()
 }
 
-async fn scatter(state: ExplorerState, client: IpAddr, params: PlotParams, metric: Metric) -> Result<Response, PageError> {
+async fn scatter(
+    state: ExplorerState,
+    client: IpAddr,
+    params: PlotParams,
+    metric: Metric,
+) -> Result<Response, PageError> {
     let filter = params.filter.check()?;
     let colour = ColourBy::parse(params.color.as_deref())?;
     let (trend, models) = fetch(&state, client, &filter.to_model_filter(), metric).await?;

@@ -7,7 +7,7 @@ use std::sync::{
     atomic::{AtomicU64, Ordering},
 };
 
-use ai_tracker::config::{DatabaseSettings, Secret, ServeSettings};
+use ai_tracker::config::{DatabaseSettings, ServeSettings};
 use ai_tracker::domain::EditorRole;
 use ai_tracker::service::changes::ChangeHub;
 use ai_tracker::service::{
@@ -127,11 +127,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeSettings)) -> TestA
 /// The service on the database given (e.g. SQLite and Postgres side by side).
 pub async fn spawn_app_on(db: TestDatabase, configure: impl FnOnce(&mut ServeSettings)) -> TestApp {
     init_logs();
-    let mut settings = ServeSettings {
-        addr: "127.0.0.1:0".into(),
-        jwt_secret: Some(Secret::new(TEST_SECRET)),
-        ..ServeSettings::default()
-    };
+    let mut settings =
+        ServeSettings { addr: "127.0.0.1:0".into(), jwt_secret: Some(TEST_SECRET.into()), ..ServeSettings::default() };
     configure(&mut settings);
     let app = Application::build(&db.settings(), &settings).await.expect("the service builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -330,7 +327,7 @@ pub async fn second_instance_with(app: &TestApp, configure: impl FnOnce(&mut Ser
     let mut settings = ai_tracker::config::ServeSettings {
         addr: "127.0.0.1:0".into(),
         no_seed: true,
-        jwt_secret: Some(ai_tracker::config::Secret::new(crate::helpers::TEST_SECRET)),
+        jwt_secret: Some(crate::helpers::TEST_SECRET.into()),
         ..Default::default()
     };
     configure(&mut settings);

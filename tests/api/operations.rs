@@ -3,7 +3,6 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use ai_tracker::config::Secret;
 use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ORIGIN};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -127,7 +126,7 @@ async fn an_origin_that_is_not_one_stops_the_service_from_starting() {
         let db = TestDatabase::create().await;
         let settings = ai_tracker::config::ServeSettings {
             addr: "127.0.0.1:0".into(),
-            jwt_secret: Some(Secret::new(TEST_SECRET)),
+            jwt_secret: Some(TEST_SECRET.into()),
             cors_origins: vec!["https://fine.example".into(), bad.into()],
             ..Default::default()
         };
