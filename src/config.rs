@@ -308,47 +308,59 @@ impl ServeSettings {
     }
 }
 
+/// Every setting at the default its flag declares, the environment left unread: tests build
+/// their settings on it, and an `AI_TRACKER_*` variable of the machine they run on must not
+/// reach them.
 impl Default for ServeSettings {
     fn default() -> Self {
-        ServeSettings {
-            addr: "127.0.0.1:8000".into(),
-            no_seed: false,
-            body_limit_bytes: 1024 * 1024,
-            request_timeout_secs: 30,
-            max_depth: QueryLimits::default().max_depth,
-            max_complexity: QueryLimits::default().max_complexity,
-            jwt_secret: None,
-            token_ttl_minutes: 720,
-            login_attempts_per_email: 5,
-            login_attempts_per_address: 20,
-            cors_origins: Vec::new(),
-            feedback_per_address_per_hour: 20,
-            feedback_per_hour: 1_000,
-            feedback_contact_retention_days: 90,
-            feedback_erasure_interval_secs: 3_600,
-            trusted_proxies: Vec::new(),
-            public_url: None,
-            change_poll_ms: 250,
-            shutdown_grace_secs: 10,
-            response_cache_bytes: 16 * 1024 * 1024,
-            cache_max_age_secs: 5,
-            max_running_operations: 16,
-            header_read_timeout_secs: 10,
-            idle_timeout_secs: 60,
-            max_connections: 4_096,
-            max_connections_per_address: 256,
-            max_input_depth: InputLimits::default().max_input_depth,
-            max_string_bytes: InputLimits::default().max_string_bytes,
-            max_selected_fields: InputLimits::default().max_selected_fields,
-            max_aliases: InputLimits::default().max_aliases,
-            max_operation_rows: AnswerLimits::default().max_rows,
-            max_response_bytes: AnswerLimits::default().max_bytes,
-            ws_init_timeout_ms: 3_000,
-            ws_sockets_per_address: 64,
-            ws_subscriptions_per_socket: 100,
-            ws_subscriptions_per_address: 1_000,
-            subscription_db_concurrency: 2,
-            ws_send_timeout_secs: 10,
-        }
+        ServeSettings::without_flags(false)
+    }
+}
+
+impl ServeSettings {
+    /// The settings when no subcommand was given: flags are not parsed then, but the
+    /// environment still applies.
+    pub fn from_env() -> Self {
+        ServeSettings::without_flags(true)
+    }
+
+    /// What clap makes of no flags at all, from the environment or not.
+    fn without_flags(read_env: bool) -> Self {
+        use clap::FromArgMatches;
+        // No argument is required and every default parses (`no_flags_parse` checks both).
+        let matches = no_flags_command(read_env).try_get_matches_from(["ai-tracker"]).expect("no flags parse");
+        Only::from_arg_matches(&matches).expect("no flags parse").serve
+    }
+}
+
+/// The serve settings as a command of their own.
+#[derive(clap::Parser)]
+struct Only {
+    #[command(flatten)]
+    serve: ServeSettings,
+}
+
+fn no_flags_command(read_env: bool) -> clap::Command {
+    let command = <Only as clap::CommandFactory>::command();
+    if read_env { command } else { command.mut_args(|arg| arg.env(None::<&str>)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_flags_parse() {
+        let settings = ServeSettings::default();
+        assert_eq!(settings.addr, "127.0.0.1:8000");
+        assert_eq!(settings.max_depth, QueryLimits::default().max_depth);
+        assert_eq!(settings.max_response_bytes, AnswerLimits::default().max_bytes);
+        assert!(settings.jwt_secret.is_none());
+    }
+
+    #[test]
+    fn the_default_does_not_read_the_environment() {
+        assert!(no_flags_command(false).get_arguments().all(|arg| arg.get_env().is_none()));
+        assert!(no_flags_command(true).get_arguments().any(|arg| arg.get_env().is_some()));
     }
 }
