@@ -41,7 +41,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use url::Url;
 
 use crate::auth::TokenKeys;
-use crate::config::ServeSettings;
+use crate::config::HttpSettings;
 use crate::explorer::ExplorerState;
 use crate::graphql::Api;
 use crate::metrics::{self, Metrics};
@@ -88,7 +88,7 @@ impl FromRef<AppState> for ExplorerState {
 }
 
 /// Fails only on settings that cannot work (an origin that is not one).
-pub fn router(state: AppState, settings: &ServeSettings) -> anyhow::Result<Router> {
+pub fn router(state: AppState, settings: &HttpSettings) -> anyhow::Result<Router> {
     let cors = cors::layer(&settings.cors_origins)?;
     let router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
