@@ -243,7 +243,7 @@ async fn export_models(
 
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.command.unwrap_or_else(|| Command::Serve(Box::new(ServeSettings::default_from_env()))) {
+    match cli.command.unwrap_or_else(|| Command::Serve(Box::new(ServeSettings::from_env()))) {
         Command::Serve(settings) => {
             init_tracing(cli.log_format);
             Application::build(&cli.database, &settings).await?.run_until_stopped().await?;
@@ -290,17 +290,4 @@ fn init_tracing(format: LogFormat) {
         LogFormat::Text => logs.try_init(),
         LogFormat::Json => logs.json().flatten_event(true).with_current_span(false).try_init(),
     };
-}
-
-impl ServeSettings {
-    /// The serve settings when no subcommand was given: flags are not parsed then, but the
-    /// environment still applies.
-    fn default_from_env() -> Self {
-        #[derive(Parser)]
-        struct Only {
-            #[command(flatten)]
-            serve: ServeSettings,
-        }
-        Only::parse_from(["ai-tracker"]).serve
-    }
 }

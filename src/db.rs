@@ -77,3 +77,27 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await?;
     Ok(())
 }
+
+/// How busy the database pool is, for `/metrics`.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolStatus {
+    /// Connections open now, idle or in use.
+    pub open: u32,
+    pub idle: u32,
+    /// The most the pool may open.
+    pub max: u32,
+}
+
+pub fn pool_status(db: &DatabaseConnection) -> PoolStatus {
+    let (open, idle, max) = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle(), pool.options().get_max_connections())
+        }
+        _ => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle(), pool.options().get_max_connections())
+        }
+    };
+    PoolStatus { open, idle: u32::try_from(idle).unwrap_or(u32::MAX), max }
+}

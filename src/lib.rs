@@ -1,3 +1,4 @@
+pub mod alloc;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -7,11 +7,12 @@ use std::sync::{
 };
 use std::time::Duration;
 
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::auth::{TokenKeys, password};
-use crate::config::{DatabaseSettings, ServeSettings};
+use crate::config::{AuthSettings, DatabaseSettings, ServeSettings};
 use crate::graphql::{self, SchemaData};
 use crate::http::{AppState, ConnectionLimits, PersistedQueries, ResponseCache, WebsocketLimits, router};
 use crate::metrics::Metrics;
@@ -39,7 +40,7 @@ pub struct Application {
 impl Application {
     /// Everything but serving: the listener is bound, so `port()` is known (tests bind port 0).
     pub async fn build(database: &DatabaseSettings, settings: &ServeSettings) -> anyhow::Result<Self> {
-        let keys = token_keys(settings)?;
+        let keys = token_keys(&settings.auth)?;
         let mut db = db::connect(database).await?;
         db::migrate(&db).await?;
         if !settings.no_seed && seed::load_if_empty(&db).await? {
@@ -48,7 +49,7 @@ impl Application {
         // The hub's connection is cloned before the statement counter is set: its reads of the
         // log are not the requests' statements.
         let shutdown = CancellationToken::new();
-        let changes = ChangeHub::start(db.clone(), settings.change_poll_interval(), shutdown.clone()).await?;
+        let changes = ChangeHub::start(db.clone(), settings.cache.change_poll_interval(), shutdown.clone()).await?;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         db.set_metric_callback(move |info| {
@@ -56,10 +57,14 @@ impl Application {
             counter.fetch_add(1, Ordering::Relaxed);
         });
         tokio::task::spawn_blocking(password::warm_up);
-        let login_throttle =
-            Arc::new(LoginThrottle::new(settings.login_attempts_per_email, settings.login_attempts_per_address));
-        let feedback_throttle =
-            Arc::new(FeedbackThrottle::new(settings.feedback_per_address_per_hour, settings.feedback_per_hour));
+        let login_throttle = Arc::new(LoginThrottle::new(
+            settings.auth.login_attempts_per_email,
+            settings.auth.login_attempts_per_address,
+        ));
+        let feedback_throttle = Arc::new(FeedbackThrottle::new(
+            settings.feedback.feedback_per_address_per_hour,
+            settings.feedback.feedback_per_hour,
+        ));
         let metrics = Metrics::new();
         let data = SchemaData {
             db: db.clone(),
@@ -69,49 +74,49 @@ impl Application {
             metrics: metrics.clone(),
             changes: changes.clone(),
         };
-        let api = graphql::api(data, settings.limits(), settings.run_limits());
+        let api = graphql::api(data, settings.limits.query_limits(), settings.run_limits());
         let sockets = TaskTracker::new();
         let state = AppState {
             api,
             db: db.clone(),
             keys,
             metrics,
-            trusted_proxies: settings.trusted_proxies.clone().into(),
+            trusted_proxies: settings.http.trusted_proxies.clone().into(),
             changes: changes.clone(),
-            public_url: settings.public_url.clone(),
+            public_url: settings.http.public_url.clone(),
             shutdown: shutdown.clone(),
             sockets: sockets.clone(),
-            cache: ResponseCache::new(settings.response_cache_bytes, changes.clone()),
+            cache: ResponseCache::new(settings.cache.response_cache_bytes, changes.clone()),
             persisted: PersistedQueries::default(),
-            cache_max_age: settings.cache_max_age_secs,
-            answer_limits: settings.answer_limits(),
+            cache_max_age: settings.cache.cache_max_age_secs,
+            answer_limits: settings.limits.answer_limits(),
             live: graphql::Live::new(graphql::LiveLimits {
-                sockets_per_address: settings.ws_sockets_per_address,
-                subscriptions_per_socket: settings.ws_subscriptions_per_socket,
-                subscriptions_per_address: settings.ws_subscriptions_per_address,
-                db_concurrency: settings.subscription_db_concurrency as usize,
+                sockets_per_address: settings.limits.ws_sockets_per_address,
+                subscriptions_per_socket: settings.limits.ws_subscriptions_per_socket,
+                subscriptions_per_address: settings.limits.ws_subscriptions_per_address,
+                db_concurrency: settings.limits.subscription_db_concurrency as usize,
             }),
             websocket_limits: WebsocketLimits {
-                max_message_bytes: settings.body_limit_bytes,
-                init_timeout: settings.ws_init_timeout(),
-                send_timeout: settings.ws_send_timeout(),
+                max_message_bytes: settings.http.body_limit_bytes,
+                init_timeout: settings.limits.ws_init_timeout(),
+                send_timeout: settings.limits.ws_send_timeout(),
             },
         };
-        let router = router(state, settings)?;
-        let mut connection_limits = ConnectionLimits::from_settings(settings);
+        let router = router(state, &settings.http)?;
+        let mut connection_limits = ConnectionLimits::from_settings(&settings.http);
         crate::http::fit_to_descriptor_limit(&mut connection_limits);
-        let listener = TcpListener::bind(&settings.addr).await?;
+        let listener = TcpListener::bind(&settings.http.addr).await?;
         Ok(Application {
             listener,
             router,
             statements,
             db,
-            contact_retention: settings.contact_retention(),
-            erasure_interval: settings.erasure_interval(),
+            contact_retention: settings.feedback.contact_retention(),
+            erasure_interval: settings.feedback.erasure_interval(),
             changes,
             shutdown,
             sockets,
-            shutdown_grace: settings.shutdown_grace(),
+            shutdown_grace: settings.http.shutdown_grace(),
             connection_limits,
         })
     }
@@ -182,9 +187,9 @@ async fn erase_contacts_periodically(
 }
 
 /// The token keys from `AI_TRACKER_JWT_SECRET`; without it, a random secret for this process.
-fn token_keys(settings: &ServeSettings) -> anyhow::Result<TokenKeys> {
+fn token_keys(settings: &AuthSettings) -> anyhow::Result<TokenKeys> {
     match &settings.jwt_secret {
-        Some(secret) => TokenKeys::from_secret(secret.expose().as_bytes(), settings.token_lifetime())
+        Some(secret) => TokenKeys::from_secret(secret.expose_secret().as_bytes(), settings.token_lifetime())
             .map_err(|e| anyhow::anyhow!("AI_TRACKER_JWT_SECRET: {e}")),
         None => {
             tracing::warn!(

@@ -22,18 +22,9 @@ static DUMMY_HASH: LazyLock<String> =
 fn hash_now(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     let hashed = Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string());
-    give_back_working_memory();
+    // argon2 works in 19 MiB of memory per hash, which an idle blocking-pool thread would keep.
+    crate::alloc::give_back_working_memory();
     hashed.map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-/// argon2 works in 19 MiB of memory per hash. The allocator keeps freed memory for a moment
-/// before it gives it back to the system (see `main.rs`), but only a thread that allocates again
-/// notices the moment has passed, and a blocking-pool thread may sit idle for long after a
-/// login: so its 19 MiB go back at once.
-fn give_back_working_memory() {
-    // SAFETY: `mi_collect` frees only what is no longer in use. Under another global allocator
-    // (the tests) mimalloc holds nothing and it does nothing.
-    unsafe { libmimalloc_sys::mi_collect(true) }
 }
 
 pub async fn hash(password: String) -> anyhow::Result<String> {
@@ -48,7 +39,7 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
         let matches = PasswordHash::new(&stored)
             .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
             .unwrap_or(false);
-        give_back_working_memory();
+        crate::alloc::give_back_working_memory();
         known && matches
     })
     .await

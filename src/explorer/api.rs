@@ -7,8 +7,8 @@ use async_graphql::{Request, Variables};
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
+use super::ExplorerState;
 use crate::graphql::{AnswerBudget, Caller, ClientAddress, request_loader};
-use crate::http::AppState;
 
 /// Why a page could not be made.
 #[derive(Debug)]
@@ -35,7 +35,7 @@ impl PageError {
 /// A BAD_USER_INPUT answer becomes `BadInput` (the API names the field), RATE_LIMITED
 /// `RateLimited`; anything else is logged and becomes `Internal`.
 pub async fn run<T: DeserializeOwned>(
-    state: &AppState,
+    state: &ExplorerState,
     client: IpAddr,
     document: &str,
     variables: Json,

@@ -7,12 +7,12 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::ExplorerState;
 use super::api::{self, PageError};
 use super::filter::{Filter, RawFilter};
 use super::form;
 use super::format;
 use super::layout::{self, Section};
-use crate::http::AppState;
 
 const PAGE_SIZE: i32 = 25;
 
@@ -114,7 +114,7 @@ fn sort(params: &CatalogParams) -> Result<Sort, PageError> {
 }
 
 pub async fn page(
-    State(state): State<AppState>,
+    State(state): State<ExplorerState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Query(params): Query<CatalogParams>,
 ) -> Result<Markup, PageError> {

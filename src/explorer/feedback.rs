@@ -14,10 +14,11 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::ExplorerState;
 use super::api::{self, PageError};
 use super::format;
 use super::layout::{self, Section};
-use crate::http::{AppState, client_address};
+use crate::http::client_address;
 
 const SUBMIT: &str = r#"
 mutation ExplorerFeedback($input: SubmitFeedbackInput!) {
@@ -133,7 +134,7 @@ pub async fn page() -> Markup {
 /// `POST /feedback`: submits through the API as the caller's address (the one `/graphql` would
 /// count the rate limits against); shows the tracking code, or the form again with what to fix.
 pub async fn submit(
-    State(state): State<AppState>,
+    State(state): State<ExplorerState>,
     ConnectInfo(socket): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(values): Form<FeedbackForm>,
@@ -160,7 +161,7 @@ fn subject(values: &FeedbackForm) -> Option<(&str, &str, &str)> {
     Some((given(&values.subject_id)?, given(&values.model)?, given(&values.model_name).unwrap_or("the model")))
 }
 
-async fn send(state: &AppState, client: IpAddr, values: &FeedbackForm) -> Result<Receipt, PageError> {
+async fn send(state: &ExplorerState, client: IpAddr, values: &FeedbackForm) -> Result<Receipt, PageError> {
     let input = json!({
         "kind": given(&values.kind).unwrap_or("GENERAL"),
         "subjectId": given(&values.subject_id),

@@ -15,12 +15,31 @@ mod layout;
 mod model;
 mod plots;
 
-use axum::{Router, routing::get};
+use std::sync::Arc;
 
-use crate::http::AppState;
+use axum::{Router, extract::FromRef, routing::get};
+use sea_orm::DatabaseConnection;
 
-/// The explorer's routes (`http` puts them behind the same layers as the API, compression too).
-pub fn router() -> Router<AppState> {
+use crate::config::{AnswerLimits, TrustedProxy};
+use crate::graphql::Api;
+
+/// What the explorer's pages need: the API they run their documents through, with what an
+/// anonymous HTTP caller's request carries, and the proxies whose client address is believed.
+#[derive(Clone)]
+pub struct ExplorerState {
+    pub api: Api,
+    pub db: DatabaseConnection,
+    pub answer_limits: AnswerLimits,
+    pub trusted_proxies: Arc<[TrustedProxy]>,
+}
+
+/// The explorer's routes, on any state the explorer's own can be taken from (`http` puts them
+/// behind the same layers as the API, compression too).
+pub fn router<S>() -> Router<S>
+where
+    ExplorerState: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
     Router::new()
         .route("/", get(catalog::page))
         .route("/models/{slug}", get(model::page))

@@ -8,11 +8,11 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::ExplorerState;
 use super::api::{self, PageError};
 use super::feedback::{self, FeedbackForm};
 use super::format;
 use super::layout::{self, Section};
-use crate::http::AppState;
 
 const DOCUMENT: &str = r#"
 query ExplorerModel($slug: String!) {
@@ -162,7 +162,7 @@ struct Revision {
 }
 
 pub async fn page(
-    State(state): State<AppState>,
+    State(state): State<ExplorerState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(slug): Path<String>,
 ) -> Result<Markup, PageError> {

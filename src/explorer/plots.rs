@@ -15,13 +15,13 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
+use super::ExplorerState;
 use super::api::{self, PageError};
 use super::chart::{self, Point, TrendLine};
 use super::filter::{Filter, RawFilter};
 use super::form;
 use super::format;
 use super::layout::{self, Section};
-use crate::http::AppState;
 
 /// The most models a plot draws (pages of 100 from the API).
 const MOST_MODELS: usize = 5_000;
@@ -175,7 +175,7 @@ impl Trend {
 
 /// The trend of `metric` and every model the filter keeps (up to `MOST_MODELS`).
 async fn fetch(
-    state: &AppState,
+    state: &ExplorerState,
     client: IpAddr,
     filter: &Json,
     metric: Metric,
@@ -224,7 +224,12 @@ fn svg(body: String) -> Response {
         .into_response()
 }
 
-async fn scatter(state: AppState, client: IpAddr, params: PlotParams, metric: Metric) -> Result<Response, PageError> {
+async fn scatter(
+    state: ExplorerState,
+    client: IpAddr,
+    params: PlotParams,
+    metric: Metric,
+) -> Result<Response, PageError> {
     let filter = params.filter.check()?;
     let colour = ColourBy::parse(params.color.as_deref())?;
     let (trend, models) = fetch(&state, client, &filter.to_model_filter(), metric).await?;
@@ -238,7 +243,7 @@ async fn scatter(state: AppState, client: IpAddr, params: PlotParams, metric: Me
 }
 
 pub async fn compute_svg(
-    State(state): State<AppState>,
+    State(state): State<ExplorerState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Query(params): Query<PlotParams>,
 ) -> Result<Response, PageError> {
@@ -246,7 +251,7 @@ pub async fn compute_svg(
 }
 
 pub async fn parameters_svg(
-    State(state): State<AppState>,
+    State(state): State<ExplorerState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Query(params): Query<PlotParams>,
 ) -> Result<Response, PageError> {
@@ -254,7 +259,7 @@ pub async fn parameters_svg(
 }
 
 pub async fn timeline_svg(
-    State(state): State<AppState>,
+    State(state): State<ExplorerState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Query(params): Query<PlotParams>,
 ) -> Result<Response, PageError> {
@@ -294,7 +299,7 @@ struct Count {
 
 /// `/plots`: the three plots for the filter, the trends in words, and how to embed them.
 pub async fn page(
-    State(state): State<AppState>,
+    State(state): State<ExplorerState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Query(params): Query<PlotParams>,
 ) -> Result<Markup, PageError> {

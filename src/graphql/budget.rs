@@ -21,24 +21,7 @@ use async_graphql::{Context, ErrorExtensions, Response, ServerError};
 /// its document.
 pub const RESPONSE_TOO_LARGE: &str = "RESPONSE_TOO_LARGE";
 
-/// The bounds of one operation's answer.
-#[derive(Clone, Copy, Debug)]
-pub struct AnswerLimits {
-    /// Most catalog rows (list items and page nodes) one operation's resolvers are handed.
-    pub max_rows: usize,
-    /// Most bytes of one operation's serialized answer.
-    pub max_bytes: usize,
-}
-
-impl Default for AnswerLimits {
-    fn default() -> Self {
-        // 25,000 rows: a full catalog page (100 models with organizations, capabilities and
-        // risk assessments) is about 1,100 rows on the bench catalog, and 15,000 at most with
-        // every list at its validated maximum. 16 MiB: a model page with every long text at its
-        // maximum is about 3 MB. At both limits a request peaks well under 256 MB.
-        AnswerLimits { max_rows: 25_000, max_bytes: 16 * 1024 * 1024 }
-    }
-}
+pub use crate::config::AnswerLimits;
 
 /// What one operation's answer has used of its limits. Travels in the request's data; each
 /// transport makes one per operation (per event, for a subscription).

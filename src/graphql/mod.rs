@@ -31,6 +31,7 @@ use crate::metrics::Metrics;
 use crate::service::changes::ChangeHub;
 use crate::service::throttle::{FeedbackThrottle, LoginThrottle};
 
+pub use crate::config::QueryLimits;
 pub use admission::InputLimits;
 pub use budget::{AnswerBudget, AnswerLimits, RESPONSE_TOO_LARGE, refusal, to_json_within};
 pub use caller::{Caller, ClientAddress};
@@ -59,26 +60,6 @@ pub struct SchemaData {
 /// The database, for resolvers.
 fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
-}
-
-/// Limits that keep one request from costing the database without bound.
-#[derive(Clone, Copy, Debug)]
-pub struct QueryLimits {
-    /// Deepest selection nesting. graphql-js's introspection query (GraphiQL's) nests 13 levels;
-    /// newer clients ask for deeper `ofType` chains, so there is room to spare.
-    pub max_depth: usize,
-    /// Most complexity points: a field costs 1, a connection `first × child`, a plain list the
-    /// most items it can hold × child (see `connection`).
-    pub max_complexity: usize,
-}
-
-impl Default for QueryLimits {
-    fn default() -> Self {
-        // 100,000: plain lists are charged at the most items they can hold (50 for a model's
-        // own lists, 100 for a reverse list), so a catalog page of 100 models with their
-        // organizations, capabilities and risk assessments costs about 71,000.
-        QueryLimits { max_depth: 20, max_complexity: 100_000 }
-    }
 }
 
 /// The API every transport runs requests through.

@@ -18,7 +18,7 @@ use futures_util::stream::{self, BoxStream, StreamExt};
 use tokio::sync::Semaphore;
 
 use super::AppSchema;
-use super::admission::{self, InputLimits};
+use super::admission;
 use super::documents::Documents;
 use super::error::{only_connection_lost, with_code};
 use super::retry::Rerun;
@@ -57,15 +57,7 @@ pub struct Api {
     deadline: Duration,
 }
 
-/// How an `Api` runs operations.
-#[derive(Clone, Copy, Debug)]
-pub struct RunLimits {
-    /// Queries and mutations running at once.
-    pub max_running: usize,
-    /// The longest one may wait for its turn and run.
-    pub deadline: Duration,
-    pub input: InputLimits,
-}
+pub use crate::config::RunLimits;
 
 impl Api {
     pub fn new(schema: AppSchema, metrics: Metrics, changes: ChangeHub, limits: RunLimits) -> Self {

@@ -29,7 +29,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tower::ServiceExt;
 
-use crate::config::{ServeSettings, TrustedProxy};
+use crate::config::{HttpSettings, TrustedProxy};
 
 /// The bounds on connections, from the settings.
 #[derive(Clone, Debug)]
@@ -44,7 +44,7 @@ pub struct ConnectionLimits {
 }
 
 impl ConnectionLimits {
-    pub fn from_settings(settings: &ServeSettings) -> Self {
+    pub fn from_settings(settings: &HttpSettings) -> Self {
         ConnectionLimits {
             header_read_timeout: Duration::from_secs(settings.header_read_timeout_secs),
             idle_timeout: Duration::from_secs(settings.idle_timeout_secs),

@@ -25,7 +25,7 @@ pub use subscriptions::WebsocketLimits;
 
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, State},
+    extract::{DefaultBodyLimit, FromRef, State},
     http::{StatusCode, header},
     middleware,
     response::IntoResponse,
@@ -41,7 +41,8 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use url::Url;
 
 use crate::auth::TokenKeys;
-use crate::config::ServeSettings;
+use crate::config::HttpSettings;
+use crate::explorer::ExplorerState;
 use crate::graphql::Api;
 use crate::metrics::{self, Metrics};
 use crate::service::changes::ChangeHub;
@@ -68,14 +69,26 @@ pub struct AppState {
     /// The `Cache-Control` max-age of anonymous GET answers, in seconds.
     pub cache_max_age: u32,
     /// How large one operation's answer may be.
-    pub answer_limits: crate::graphql::AnswerLimits,
+    pub answer_limits: crate::config::AnswerLimits,
     /// Websockets and subscriptions open per client address, and their shared turns.
     pub live: std::sync::Arc<crate::graphql::Live>,
     pub websocket_limits: WebsocketLimits,
 }
 
+/// The explorer's pages run their documents as an anonymous HTTP caller would, with this.
+impl FromRef<AppState> for ExplorerState {
+    fn from_ref(state: &AppState) -> Self {
+        ExplorerState {
+            api: state.api.clone(),
+            db: state.db.clone(),
+            answer_limits: state.answer_limits,
+            trusted_proxies: state.trusted_proxies.clone(),
+        }
+    }
+}
+
 /// Fails only on settings that cannot work (an origin that is not one).
-pub fn router(state: AppState, settings: &ServeSettings) -> anyhow::Result<Router> {
+pub fn router(state: AppState, settings: &HttpSettings) -> anyhow::Result<Router> {
     let cors = cors::layer(&settings.cors_origins)?;
     let router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
@@ -85,7 +98,7 @@ pub fn router(state: AppState, settings: &ServeSettings) -> anyhow::Result<Route
         .route("/export/models.json", get(export::json))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .merge(crate::explorer::router())
+        .merge(crate::explorer::router::<AppState>())
         .route("/metrics", get(metrics))
         .route(&format!("{}/{{file}}", graphiql::ASSETS), get(graphiql::asset))
         .route_layer(middleware::from_fn_with_state(state.metrics.clone(), observe::requests))
@@ -105,7 +118,7 @@ pub fn router(state: AppState, settings: &ServeSettings) -> anyhow::Result<Route
 /// Prometheus' scrape target.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let text = state.metrics.render(
-        crate::service::pool_status(&state.db),
+        crate::db::pool_status(&state.db),
         state.changes.open_subscriptions(),
         state.cache.bytes(),
     );

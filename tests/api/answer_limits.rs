@@ -110,7 +110,7 @@ async fn nested_plain_lists_are_charged_at_their_maximum_and_refused_before_they
 #[tokio::test]
 async fn past_the_row_limit_the_answer_is_refused_whole_whatever_the_estimate() {
     // With the estimate out of the way, the count at execution is what stops the query.
-    let app = spawn_app_with(|s| s.max_complexity = usize::MAX).await;
+    let app = spawn_app_with(|s| s.limits.max_complexity = usize::MAX).await;
     plant_linked_catalog(&app).await;
     let (status, body) = app.post_graphql(&four_levels(), json!({})).await;
     assert_too_large(status, &body);
@@ -134,7 +134,7 @@ async fn reverse_lists_return_the_newest_hundred() {
 
 #[tokio::test]
 async fn past_the_byte_limit_the_answer_is_refused_over_http_and_the_socket() {
-    let app = spawn_app_with(|s| s.max_response_bytes = 4_000).await;
+    let app = spawn_app_with(|s| s.limits.max_response_bytes = 4_000).await;
     let page = "{ models(first: 100) { nodes { slug name organizations { slug name } } } }";
     let (status, body) = app.post_graphql(page, json!({})).await;
     assert_too_large(status, &body);

@@ -79,7 +79,9 @@ async fn migrate_then_seed_loads_once_and_a_second_seed_writes_nothing() {
     let again = run(&["seed"]).output().await.unwrap();
     assert!(!again.status.success(), "loading the catalog twice is refused");
 
-    let settings = ServeSettings { addr: "127.0.0.1:0".into(), no_seed: true, ..ServeSettings::default() };
+    let mut settings = ServeSettings::default();
+    settings.http.addr = "127.0.0.1:0".into();
+    settings.no_seed = true;
     let app = Application::build(&db.settings(), &settings).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

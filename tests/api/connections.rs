@@ -53,7 +53,7 @@ async fn healthz(app: &TestApp) -> u16 {
 
 #[tokio::test]
 async fn half_sent_headers_and_silent_connections_are_closed_after_the_header_timeout() {
-    let app = spawn_app_with(|s| s.header_read_timeout_secs = 1).await;
+    let app = spawn_app_with(|s| s.http.header_read_timeout_secs = 1).await;
     let mut half = TcpStream::connect(server(&app)).await.unwrap();
     half.write_all(b"GET /healthz HTTP/1.1\r\nHost: tracker\r\nX-Slow: ").await.unwrap();
     let mut silent = TcpStream::connect(server(&app)).await.unwrap();
@@ -70,9 +70,9 @@ async fn half_sent_headers_and_silent_connections_are_closed_after_the_header_ti
 #[tokio::test]
 async fn one_address_cannot_take_every_connection() {
     let app = spawn_app_with(|s| {
-        s.max_connections = 40;
-        s.max_connections_per_address = 10;
-        s.header_read_timeout_secs = 300;
+        s.http.max_connections = 40;
+        s.http.max_connections_per_address = 10;
+        s.http.header_read_timeout_secs = 300;
     })
     .await;
     let mut held = vec![];
@@ -102,9 +102,9 @@ async fn one_address_cannot_take_every_connection() {
 #[tokio::test]
 async fn past_the_global_cap_new_connections_are_refused_until_some_close() {
     let app = spawn_app_with(|s| {
-        s.max_connections = 20;
-        s.max_connections_per_address = 10;
-        s.header_read_timeout_secs = 300;
+        s.http.max_connections = 20;
+        s.http.max_connections_per_address = 10;
+        s.http.header_read_timeout_secs = 300;
     })
     .await;
     let mut first = vec![];

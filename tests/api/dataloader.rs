@@ -18,7 +18,7 @@ async fn statements_for(app: &TestApp, n: i64) -> u64 {
 
 #[tokio::test]
 async fn a_page_of_fifty_runs_as_many_statements_as_a_page_of_five() {
-    let app = spawn_app_with(|settings| settings.response_cache_bytes = 0).await; // counts runs
+    let app = spawn_app_with(|settings| settings.cache.response_cache_bytes = 0).await; // counts runs
     let five = statements_for(&app, 5).await;
     let fifty = statements_for(&app, 50).await;
     println!("nested page statements: 5 models -> {five}, 50 models -> {fifty}");
@@ -34,7 +34,7 @@ const MODEL_FIELDS: &str = "slug aliases inputModalities outputModalities organi
 
 #[tokio::test]
 async fn a_model_page_reads_each_relation_at_once_and_answers_as_the_batched_path_does() {
-    let app = spawn_app_with(|settings| settings.response_cache_bytes = 0).await; // counts runs
+    let app = spawn_app_with(|settings| settings.cache.response_cache_bytes = 0).await; // counts runs
     let first = app.query("{ models(first: 1) { nodes { id slug } } }", json!({})).await;
     let (id, slug) = (&first["models"]["nodes"][0]["id"], &first["models"]["nodes"][0]["slug"]);
 
@@ -68,7 +68,7 @@ const TEXT_OF_ONE: &str = "query($slug: String!) { model(slug: $slug) { slug des
 /// them reads them in one more statement per kind, whatever its size, and gets each row's own.
 #[tokio::test]
 async fn long_texts_are_read_in_one_statement_per_page_and_belong_to_their_rows() {
-    let app = spawn_app_with(|settings| settings.response_cache_bytes = 0).await; // counts runs
+    let app = spawn_app_with(|settings| settings.cache.response_cache_bytes = 0).await; // counts runs
     let statements = |n: i64| {
         let app = &app;
         async move {
@@ -103,7 +103,7 @@ async fn long_texts_are_read_in_one_statement_per_page_and_belong_to_their_rows(
 /// document read them before the write.
 #[tokio::test]
 async fn a_written_text_is_what_the_answer_shows() {
-    let app = spawn_app_with(|settings| settings.response_cache_bytes = 0).await;
+    let app = spawn_app_with(|settings| settings.cache.response_cache_bytes = 0).await;
     let token = app.editor_token(ai_tracker::domain::EditorRole::Editor).await;
     let before = app.query(TEXT_OF_ONE, json!({ "slug": "gpt-3" })).await["model"].clone();
     let model = app.query("{ model(slug: \"gpt-3\") { id version } }", json!({})).await["model"].clone();

@@ -247,7 +247,7 @@ fn codes(body: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn sign_in_is_rate_limited_per_email_counting_aliases() {
-    let app = spawn_app_with(|s| s.login_attempts_per_email = 3).await;
+    let app = spawn_app_with(|s| s.auth.login_attempts_per_email = 3).await;
     let (_, body) = app.post_graphql(&logins(5, |_| "ada@tracker.example".into()), json!({})).await;
     assert_eq!(codes(&body), ["UNAUTHENTICATED", "UNAUTHENTICATED", "UNAUTHENTICATED", "RATE_LIMITED", "RATE_LIMITED"]);
     let limited =
@@ -261,7 +261,7 @@ async fn sign_in_is_rate_limited_per_email_counting_aliases() {
 
 #[tokio::test]
 async fn sign_in_is_rate_limited_per_client_address() {
-    let app = spawn_app_with(|s| s.login_attempts_per_address = 4).await;
+    let app = spawn_app_with(|s| s.auth.login_attempts_per_address = 4).await;
     let (_, body) = app.post_graphql(&logins(6, |i| format!("user{i}@tracker.example")), json!({})).await;
     assert_eq!(
         codes(&body),
@@ -282,7 +282,7 @@ fn password_changes(count: usize) -> String {
 /// `changePassword` counts against the sign-in limits, per email and per client address.
 #[tokio::test]
 async fn password_changes_count_against_the_sign_in_limits() {
-    let app = spawn_app_with(|s| s.login_attempts_per_email = 3).await;
+    let app = spawn_app_with(|s| s.auth.login_attempts_per_email = 3).await;
     app.add_editor("ada@tracker.example", "Ada", EditorRole::Editor, PASSWORD).await;
     let stolen = app.login("ada@tracker.example", PASSWORD).await;
     let (_, body) = app.post_graphql_as(&stolen, &password_changes(4), json!({})).await;
@@ -299,7 +299,7 @@ async fn password_changes_count_against_the_sign_in_limits() {
     assert_eq!(app.query_as(&stolen, ME, json!({})).await["me"]["name"], "Ada");
     assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
 
-    let app = spawn_app_with(|s| s.login_attempts_per_address = 3).await;
+    let app = spawn_app_with(|s| s.auth.login_attempts_per_address = 3).await;
     app.add_editor("bob@tracker.example", "Bob", EditorRole::Editor, PASSWORD).await;
     let stolen = app.login("bob@tracker.example", PASSWORD).await;
     let (_, body) = app.post_graphql_as(&stolen, &password_changes(3), json!({})).await;

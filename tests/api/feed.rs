@@ -64,7 +64,8 @@ async fn the_feed_lists_the_seeded_catalogs_newest_entries_as_valid_atom() {
 
 #[tokio::test]
 async fn a_published_change_leads_the_feed_and_a_draft_never_appears() {
-    let app = spawn_app_with(|settings| settings.public_url = Some("https://tracker.example/".parse().unwrap())).await;
+    let app =
+        spawn_app_with(|settings| settings.http.public_url = Some("https://tracker.example/".parse().unwrap())).await;
     let editor = app.editor_token(EditorRole::Editor).await;
     let create = "mutation($input: CreateModelInput!) { createModel(input: $input) { id } }";
     let draft = json!({ "slug": "feed-draft", "name": "Feed Draft", "published": false });

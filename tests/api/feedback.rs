@@ -304,8 +304,8 @@ async fn editors_erase_contacts_and_no_copy_remains() {
 async fn the_server_erases_contacts_a_set_time_after_review() {
     // Retention 0 days, swept every second: a contact goes as soon as its submission is reviewed.
     let app = spawn_app_with(|s| {
-        s.feedback_contact_retention_days = 0;
-        s.feedback_erasure_interval_secs = 1;
+        s.feedback.feedback_contact_retention_days = 0;
+        s.feedback.feedback_erasure_interval_secs = 1;
     })
     .await;
     let reviewed =
@@ -383,7 +383,7 @@ async fn contributors_are_only_those_who_consented_and_were_accepted() {
 #[tokio::test]
 async fn open_feedback_counts_cost_one_statement_for_a_whole_page() {
     // Statements are counted on runs: no answer may come from the response cache.
-    let app = spawn_app_with(|settings| settings.response_cache_bytes = 0).await;
+    let app = spawn_app_with(|settings| settings.cache.response_cache_bytes = 0).await;
     let data = app.query("{ models(first: 3) { nodes { id slug } } }", json!({})).await;
     let models: Vec<Value> = data["models"]["nodes"].as_array().unwrap().clone();
     for (i, model) in models.iter().enumerate() {

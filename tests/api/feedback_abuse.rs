@@ -32,7 +32,7 @@ async fn submit_from(app: &TestApp, client: &str, body: &str) -> Value {
 }
 
 fn trusting_localhost(s: &mut ai_tracker::config::ServeSettings) {
-    s.trusted_proxies = vec!["127.0.0.1".parse::<TrustedProxy>().unwrap()];
+    s.http.trusted_proxies = vec!["127.0.0.1".parse::<TrustedProxy>().unwrap()];
 }
 
 fn rate_limited(body: &Value) -> bool {
@@ -43,7 +43,7 @@ fn rate_limited(body: &Value) -> bool {
 async fn one_address_is_limited_with_a_retry_time_and_others_are_not() {
     let app = spawn_app_with(|s| {
         trusting_localhost(s);
-        s.feedback_per_address_per_hour = 3;
+        s.feedback.feedback_per_address_per_hour = 3;
     })
     .await;
     for i in 0..3 {
@@ -66,7 +66,7 @@ async fn one_address_is_limited_with_a_retry_time_and_others_are_not() {
 
 #[tokio::test]
 async fn aliases_count_one_call_each() {
-    let app = spawn_app_with(|s| s.feedback_per_address_per_hour = 2).await;
+    let app = spawn_app_with(|s| s.feedback.feedback_per_address_per_hour = 2).await;
     let aliased = "mutation {
         a: submitFeedback(input: { kind: GENERAL, body: \"First aliased message.\" }) { id }
         b: submitFeedback(input: { kind: GENERAL, body: \"Second aliased message.\" }) { id }
@@ -85,7 +85,7 @@ async fn aliases_count_one_call_each() {
 async fn the_global_limit_holds_across_addresses() {
     let app = spawn_app_with(|s| {
         trusting_localhost(s);
-        s.feedback_per_hour = 3;
+        s.feedback.feedback_per_hour = 3;
     })
     .await;
     for i in 0..3 {
@@ -99,7 +99,7 @@ async fn the_global_limit_holds_across_addresses() {
 #[tokio::test]
 async fn a_forwarded_address_is_believed_only_from_a_trusted_proxy() {
     // No trusted proxies: the header is the client's own claim, and changing it changes nothing.
-    let app = spawn_app_with(|s| s.feedback_per_address_per_hour = 2).await;
+    let app = spawn_app_with(|s| s.feedback.feedback_per_address_per_hour = 2).await;
     for i in 0..2 {
         let body = submit_from(&app, &format!("192.0.2.{i}"), &format!("Spoofing attempt {i} here.")).await;
         assert!(body.get("errors").is_none(), "{body}");

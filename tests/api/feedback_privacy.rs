@@ -126,8 +126,8 @@ impl Schema {
 #[tokio::test]
 async fn no_contact_is_reachable_by_an_anonymous_client() {
     let app = spawn_app_with(|s| {
-        s.max_complexity = 10_000_000;
-        s.max_depth = 64;
+        s.limits.max_complexity = 10_000_000;
+        s.limits.max_depth = 64;
     })
     .await;
     let (model_id, slug) = some_model(&app).await;

@@ -7,7 +7,7 @@ use std::sync::{
     atomic::{AtomicU64, Ordering},
 };
 
-use ai_tracker::config::{DatabaseSettings, Secret, ServeSettings};
+use ai_tracker::config::{DatabaseSettings, ServeSettings};
 use ai_tracker::domain::EditorRole;
 use ai_tracker::service::changes::ChangeHub;
 use ai_tracker::service::{
@@ -120,6 +120,14 @@ pub async fn spawn_app() -> TestApp {
 /// The JWT secret test apps sign with (tests forge tokens with it).
 pub const TEST_SECRET: &str = "a test secret that is long enough for HS256 signing";
 
+/// The defaults, on a free port and signing with `TEST_SECRET`.
+pub fn test_settings() -> ServeSettings {
+    let mut settings = ServeSettings::default();
+    settings.http.addr = "127.0.0.1:0".into();
+    settings.auth.jwt_secret = Some(TEST_SECRET.into());
+    settings
+}
+
 pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeSettings)) -> TestApp {
     spawn_app_on(TestDatabase::create().await, configure).await
 }
@@ -127,11 +135,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeSettings)) -> TestA
 /// The service on the database given (e.g. SQLite and Postgres side by side).
 pub async fn spawn_app_on(db: TestDatabase, configure: impl FnOnce(&mut ServeSettings)) -> TestApp {
     init_logs();
-    let mut settings = ServeSettings {
-        addr: "127.0.0.1:0".into(),
-        jwt_secret: Some(Secret::new(TEST_SECRET)),
-        ..ServeSettings::default()
-    };
+    let mut settings = test_settings();
     configure(&mut settings);
     let app = Application::build(&db.settings(), &settings).await.expect("the service builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -327,12 +331,8 @@ pub async fn second_instance(app: &TestApp) -> (String, ChangeHub) {
 /// A second server on `app`'s database with settings of its own.
 #[allow(dead_code)]
 pub async fn second_instance_with(app: &TestApp, configure: impl FnOnce(&mut ServeSettings)) -> (String, ChangeHub) {
-    let mut settings = ai_tracker::config::ServeSettings {
-        addr: "127.0.0.1:0".into(),
-        no_seed: true,
-        jwt_secret: Some(ai_tracker::config::Secret::new(crate::helpers::TEST_SECRET)),
-        ..Default::default()
-    };
+    let mut settings = test_settings();
+    settings.no_seed = true;
     configure(&mut settings);
     let second = Application::build(&app.db.settings(), &settings).await.expect("the second instance builds");
     let address = format!("http://127.0.0.1:{}", second.port());

@@ -164,7 +164,7 @@ async fn browsers_get_graphiql() {
 
 #[tokio::test]
 async fn an_oversized_body_is_413() {
-    let app = spawn_app_with(|s| s.body_limit_bytes = 4096).await;
+    let app = spawn_app_with(|s| s.http.body_limit_bytes = 4096).await;
     let padding = " ".repeat(5000);
     let body = format!(r#"{{"query":"{{ models {{ totalCount }} }}{padding}"}}"#);
     let response = app.post_raw(Some("application/json"), Some(GRAPHQL_RESPONSE), body).await;

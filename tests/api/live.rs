@@ -329,7 +329,8 @@ async fn the_postgres_listener_reconnects_and_catches_up_after_losing_its_connec
 #[tokio::test]
 async fn shutdown_closes_subscription_sockets_cleanly() {
     let db = TestDatabase::create().await;
-    let settings = ai_tracker::config::ServeSettings { addr: "127.0.0.1:0".into(), ..Default::default() };
+    let mut settings = ai_tracker::config::ServeSettings::default();
+    settings.http.addr = "127.0.0.1:0".into();
     let app = Application::build(&db.settings(), &settings).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     let hub = app.changes();

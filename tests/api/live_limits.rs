@@ -75,9 +75,9 @@ async fn refusals(socket: &mut Socket, count: usize) -> Vec<String> {
 #[tokio::test]
 async fn subscriptions_and_sockets_past_their_caps_are_refused_and_one_edit_leaves_queries_answering() {
     let app = spawn_app_with(|settings| {
-        settings.ws_subscriptions_per_socket = 40;
-        settings.ws_subscriptions_per_address = 100;
-        settings.ws_sockets_per_address = 3;
+        settings.limits.ws_subscriptions_per_socket = 40;
+        settings.limits.ws_subscriptions_per_address = 100;
+        settings.limits.ws_sockets_per_address = 3;
     })
     .await;
     let editor = app.editor_token(EditorRole::Editor).await;
@@ -126,7 +126,7 @@ async fn subscriptions_and_sockets_past_their_caps_are_refused_and_one_edit_leav
 
 #[tokio::test]
 async fn a_socket_that_never_sends_connection_init_is_closed_with_4408() {
-    let app = spawn_app_with(|settings| settings.ws_init_timeout_ms = 300).await;
+    let app = spawn_app_with(|settings| settings.limits.ws_init_timeout_ms = 300).await;
     let mut idle = open(&app.address).await.unwrap();
     let (code, _) = close_frame(&mut idle).await;
     assert_eq!(code, 4408);
@@ -148,7 +148,7 @@ async fn subscribing_before_connection_init_closes_the_socket_with_4401() {
 #[tokio::test]
 async fn a_message_over_the_body_limit_closes_the_socket_and_the_service_answers() {
     let limit = 64 * 1024;
-    let app = spawn_app_with(|settings| settings.body_limit_bytes = limit).await;
+    let app = spawn_app_with(|settings| settings.http.body_limit_bytes = limit).await;
     let mut socket = connect(&app.address, None).await.unwrap();
     let padding = " ".repeat(limit + 1);
     let query = format!("{{ models(first: 1) {{ nodes {{ slug }} }} }}{padding}");

@@ -3,7 +3,6 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use ai_tracker::config::Secret;
 use reqwest::header::{ACCESS_CONTROL_ALLOW_ORIGIN, ORIGIN};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -12,6 +11,7 @@ use tokio::process::Command;
 
 use crate::helpers::{
     TEST_SECRET, TestDatabase, postgres_admin_url, sample, scrape, spawn_app, spawn_app_on, spawn_app_with,
+    test_settings,
 };
 
 #[tokio::test]
@@ -71,7 +71,7 @@ async fn metrics_count_operations_by_type_and_outcome_and_never_by_a_name_the_cl
 
 #[tokio::test]
 async fn configured_origins_may_call_the_api_from_a_browser_and_others_may_not() {
-    let app = spawn_app_with(|s| s.cors_origins = vec!["https://frontend.example".into()]).await;
+    let app = spawn_app_with(|s| s.http.cors_origins = vec!["https://frontend.example".into()]).await;
     let preflight = app
         .client
         .request(reqwest::Method::OPTIONS, app.url("/graphql"))
@@ -125,12 +125,8 @@ async fn configured_origins_may_call_the_api_from_a_browser_and_others_may_not()
 async fn an_origin_that_is_not_one_stops_the_service_from_starting() {
     for bad in ["frontend.example", "https://frontend.example/app", "ftp://frontend.example", "https://"] {
         let db = TestDatabase::create().await;
-        let settings = ai_tracker::config::ServeSettings {
-            addr: "127.0.0.1:0".into(),
-            jwt_secret: Some(Secret::new(TEST_SECRET)),
-            cors_origins: vec!["https://fine.example".into(), bad.into()],
-            ..Default::default()
-        };
+        let mut settings = test_settings();
+        settings.http.cors_origins = vec!["https://fine.example".into(), bad.into()];
         let error = match ai_tracker::startup::Application::build(&db.settings(), &settings).await {
             Ok(_) => panic!("{bad} was accepted"),
             Err(error) => error.to_string(),
@@ -232,8 +228,8 @@ async fn sigterm_lets_the_request_in_flight_finish_before_the_process_exits() {
 #[tokio::test]
 async fn operations_beyond_the_running_bound_wait_their_turn_and_are_all_answered() {
     let app = spawn_app_with(|s| {
-        s.max_running_operations = 1;
-        s.response_cache_bytes = 0; // every request runs
+        s.limits.max_running_operations = 1;
+        s.cache.response_cache_bytes = 0; // every request runs
     })
     .await;
     let page = "{ models(first: 20) { totalCount nodes { slug organizations { slug } capabilities { status }
@@ -311,7 +307,7 @@ async fn reads_see_no_error_while_postgres_ends_every_session_under_load() {
         return;
     };
     // No response cache: every read goes to the database.
-    let app = spawn_app_on(TestDatabase::postgres(&admin_url).await, |s| s.response_cache_bytes = 0).await;
+    let app = spawn_app_on(TestDatabase::postgres(&admin_url).await, |s| s.cache.response_cache_bytes = 0).await;
     let page = "{ models(first: 5) { nodes { slug organizations { slug } riskAssessments { summary } } } }";
     let expected = app.query(page, json!({})).await;
     let name = url::Url::parse(&app.db.url).expect("a URL").path().trim_start_matches('/').to_owned();

@@ -70,7 +70,7 @@ fn sample_queries(gpt4_id: &str) -> Vec<(String, Value)> {
 #[tokio::test]
 async fn a_kept_answer_is_the_answer_an_uncached_instance_gives() {
     let app = spawn_app().await;
-    let (uncached, _) = second_instance_with(&app, |settings| settings.response_cache_bytes = 0).await;
+    let (uncached, _) = second_instance_with(&app, |settings| settings.cache.response_cache_bytes = 0).await;
     let gpt4 =
         app.query("{ model(slug: \"gpt-4\") { id } }", json!({})).await["model"]["id"].as_str().unwrap().to_owned();
     // The first answers only after the hub follows the log (before that nothing is kept).
@@ -244,7 +244,7 @@ async fn get(app: &TestApp, params: &[(&str, &str)], if_none_match: Option<&str>
 
 #[tokio::test]
 async fn get_answers_carry_an_etag_and_a_max_age_and_revalidate() {
-    let app = spawn_app_with(|settings| settings.cache_max_age_secs = 7).await;
+    let app = spawn_app_with(|settings| settings.cache.cache_max_age_secs = 7).await;
     wait_until_following(&app.changes).await;
     let query = [("query", NAME_OF_GPT4)];
     let first = get(&app, &query, None).await;
@@ -296,7 +296,7 @@ async fn get_answers_carry_an_etag_and_a_max_age_and_revalidate() {
     assert_eq!(malformed.headers()[CACHE_CONTROL], "no-store");
 
     // Without the server-side cache GET answers are tagged the same way.
-    let (plain, _) = second_instance_with(&app, |settings| settings.response_cache_bytes = 0).await;
+    let (plain, _) = second_instance_with(&app, |settings| settings.cache.response_cache_bytes = 0).await;
     let response = reqwest::Client::new()
         .get(format!("{plain}/graphql"))
         .query(&query)

@@ -18,30 +18,7 @@ pub use values::VariableUses;
 
 use super::error::with_code;
 
-/// Limits on what a request may hold, checked before async-graphql sees it.
-#[derive(Clone, Copy, Debug)]
-pub struct InputLimits {
-    /// Deepest nesting of lists and objects in one argument value (or variable). The deepest
-    /// filter the service accepts (5 levels of `and: [{…}]` around a text filter's `in: […]`)
-    /// nests 13; a debug build overflowed its stack converting a filter about 47 deep.
-    pub max_input_depth: usize,
-    /// Longest string value (argument, variable or object key), in bytes.
-    pub max_string_bytes: usize,
-    /// Most fields a document may select once its fragment spreads are expanded (counted over
-    /// its operations and fragment definitions, as validation visits them). A field costs at
-    /// least one complexity point, so this refuses early, in linear time, what the complexity
-    /// limit would refuse only after expanding every spread.
-    pub max_selected_fields: usize,
-    /// Most aliases a document may use (counted through fragment spreads). GraphiQL's
-    /// introspection uses none; 1,000 aliases of `__schema` made a 32 MB answer.
-    pub max_aliases: usize,
-}
-
-impl Default for InputLimits {
-    fn default() -> Self {
-        InputLimits { max_input_depth: 32, max_string_bytes: 64 * 1024, max_selected_fields: 10_000, max_aliases: 50 }
-    }
-}
+pub use crate::config::InputLimits;
 
 /// BAD_USER_INPUT naming `field`, as the service's own refusals do.
 fn bad_argument(field: &str, message: String, pos: Option<Pos>) -> ServerError {
