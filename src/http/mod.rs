@@ -3,7 +3,6 @@
 //! explorer's pages at `/`, behind a body limit, a request timeout, CORS, compression (gzip or
 //! brotli, as the client's `Accept-Encoding` asks), tracing and a panic guard.
 
-mod client;
 mod connections;
 mod cors;
 mod export;
@@ -17,7 +16,6 @@ mod response_cache;
 mod security_headers;
 mod subscriptions;
 
-pub use client::client_address;
 pub use connections::{ConnectionLimits, fit_to_descriptor_limit, serve};
 pub use persisted::PersistedQueries;
 pub use response_cache::ResponseCache;
@@ -25,7 +23,7 @@ pub use subscriptions::WebsocketLimits;
 
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, State},
+    extract::{DefaultBodyLimit, FromRef, State},
     http::{StatusCode, header},
     middleware,
     response::IntoResponse,
@@ -44,6 +42,7 @@ use crate::auth::TokenKeys;
 use crate::config::ServeSettings;
 use crate::graphql::Api;
 use crate::metrics::{self, Metrics};
+use crate::request::{TokenCheck, TrustedProxies};
 use crate::service::changes::ChangeHub;
 
 #[derive(Clone)]
@@ -72,6 +71,20 @@ pub struct AppState {
     /// Websockets and subscriptions open per client address, and their shared turns.
     pub live: std::sync::Arc<crate::graphql::Live>,
     pub websocket_limits: WebsocketLimits,
+}
+
+/// What the caller extractor needs of the state.
+impl FromRef<AppState> for TokenCheck {
+    fn from_ref(state: &AppState) -> Self {
+        TokenCheck { db: state.db.clone(), keys: state.keys.clone() }
+    }
+}
+
+/// What the client-address extractor needs of the state.
+impl FromRef<AppState> for TrustedProxies {
+    fn from_ref(state: &AppState) -> Self {
+        TrustedProxies(state.trusted_proxies.clone())
+    }
 }
 
 /// Fails only on settings that cannot work (an origin that is not one).
