@@ -9,5 +9,6 @@ pub mod explorer;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod request;
 pub mod service;
 pub mod startup;

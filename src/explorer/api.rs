@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
 use super::ExplorerState;
-use crate::graphql::{AnswerBudget, Caller, ClientAddress, request_loader};
+use crate::graphql::{Caller, ClientAddress, RequestContext};
 
 /// Why a page could not be made.
 #[derive(Debug)]
@@ -40,14 +40,9 @@ pub async fn run<T: DeserializeOwned>(
     document: &str,
     variables: Json,
 ) -> Result<T, PageError> {
-    let caller = Caller::Anonymous;
-    let request = Request::new(document)
-        .variables(Variables::from_json(variables))
-        .data(request_loader(state.db.clone(), caller.audience()))
-        .data(caller)
-        .data(ClientAddress(client))
-        .data(AnswerBudget::new(state.answer_limits));
-    let (_, response) = state.api.run(request).await;
+    let request = Request::new(document).variables(Variables::from_json(variables));
+    let context = RequestContext::new(Caller::Anonymous, ClientAddress(client), state.answer_limits);
+    let (_, response) = state.api.run(request, &context).await;
     if let Some(error) = response.errors.first() {
         let error = serde_json::to_value(error).unwrap_or_default();
         if error["extensions"]["code"] == "BAD_USER_INPUT" {

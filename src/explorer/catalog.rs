@@ -1,8 +1,6 @@
 //! `/`: the catalog as a sortable, filterable, paginated table whose URL carries the whole view.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
@@ -13,6 +11,7 @@ use super::filter::{Filter, RawFilter};
 use super::form;
 use super::format;
 use super::layout::{self, Section};
+use crate::service::ClientAddress;
 
 const PAGE_SIZE: i32 = 25;
 
@@ -115,7 +114,7 @@ fn sort(params: &CatalogParams) -> Result<Sort, PageError> {
 
 pub async fn page(
     State(state): State<ExplorerState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     Query(params): Query<CatalogParams>,
 ) -> Result<Markup, PageError> {
     let filter = params.filter.check()?;
@@ -131,7 +130,7 @@ pub async fn page(
         "last": if before.is_some() { Some(PAGE_SIZE) } else { None },
         "before": before,
     });
-    let data: Data = api::run(&state, client.ip(), DOCUMENT, variables).await?;
+    let data: Data = api::run(&state, client, DOCUMENT, variables).await?;
     Ok(layout::page("Catalog", Section::Catalog, render(&filter, &sort, &params, &data.models)))
 }
 

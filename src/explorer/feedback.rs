@@ -2,12 +2,12 @@
 //! catalog is missing), posted to `/feedback`, which runs the `submitFeedback` mutation as the
 //! caller's address and shows the tracking code. Works without JavaScript.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use axum::{
     Form,
-    extract::{ConnectInfo, State},
-    http::{HeaderMap, StatusCode},
+    extract::State,
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use maud::{Markup, html};
@@ -18,7 +18,7 @@ use super::ExplorerState;
 use super::api::{self, PageError};
 use super::format;
 use super::layout::{self, Section};
-use crate::http::client_address;
+use crate::service::ClientAddress;
 
 const SUBMIT: &str = r#"
 mutation ExplorerFeedback($input: SubmitFeedbackInput!) {
@@ -135,11 +135,9 @@ pub async fn page() -> Markup {
 /// count the rate limits against); shows the tracking code, or the form again with what to fix.
 pub async fn submit(
     State(state): State<ExplorerState>,
-    ConnectInfo(socket): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    ClientAddress(client): ClientAddress,
     Form(values): Form<FeedbackForm>,
 ) -> Response {
-    let client = client_address(&state.trusted_proxies, socket.ip(), &headers);
     match send(&state, client, &values).await {
         Ok(receipt) => layout::page("Thank you", Section::Other, thanks(&values, &receipt)).into_response(),
         Err(PageError::BadInput { field, message }) => {

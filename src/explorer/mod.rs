@@ -15,22 +15,19 @@ mod layout;
 mod model;
 mod plots;
 
-use std::sync::Arc;
-
 use axum::{Router, extract::FromRef, routing::get};
-use sea_orm::DatabaseConnection;
 
-use crate::config::{AnswerLimits, TrustedProxy};
+use crate::config::AnswerLimits;
 use crate::graphql::Api;
+use crate::request::TrustedProxies;
 
-/// What the explorer's pages need: the API they run their documents through, with what an
-/// anonymous HTTP caller's request carries, and the proxies whose client address is believed.
+/// What the explorer's pages need: the API they run their documents through, with the answer
+/// limits an anonymous HTTP caller's request carries. (The client address comes from the
+/// `ClientAddress` extractor, which takes the trusted proxies from the router's state.)
 #[derive(Clone)]
 pub struct ExplorerState {
     pub api: Api,
-    pub db: DatabaseConnection,
     pub answer_limits: AnswerLimits,
-    pub trusted_proxies: Arc<[TrustedProxy]>,
 }
 
 /// The explorer's routes, on any state the explorer's own can be taken from (`http` puts them
@@ -38,6 +35,7 @@ pub struct ExplorerState {
 pub fn router<S>() -> Router<S>
 where
     ExplorerState: FromRef<S>,
+    TrustedProxies: FromRef<S>,
     S: Clone + Send + Sync + 'static,
 {
     Router::new()

@@ -1,9 +1,7 @@
 //! `/models/{slug}`: one model with every field, its sources, capabilities, risk assessments
 //! grouped by horizon and cause, lineage, history, and where it sits on the compute trend.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
@@ -13,6 +11,7 @@ use super::api::{self, PageError};
 use super::feedback::{self, FeedbackForm};
 use super::format;
 use super::layout::{self, Section};
+use crate::service::ClientAddress;
 
 const DOCUMENT: &str = r#"
 query ExplorerModel($slug: String!) {
@@ -163,14 +162,14 @@ struct Revision {
 
 pub async fn page(
     State(state): State<ExplorerState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     Path(slug): Path<String>,
 ) -> Result<Markup, PageError> {
     // No slug is that long or holds a NUL (which Postgres could not even compare).
     if slug.len() > 200 || slug.contains('\0') {
         return Err(PageError::NotFound("There is no model by that name.".into()));
     }
-    let data: Data = api::run(&state, client.ip(), DOCUMENT, json!({ "slug": slug })).await?;
+    let data: Data = api::run(&state, client, DOCUMENT, json!({ "slug": slug })).await?;
     let model = data.model.ok_or_else(|| PageError::NotFound(format!("The catalog has no model “{slug}”.")))?;
     Ok(layout::page(&model.name, Section::Other, render(&model)))
 }

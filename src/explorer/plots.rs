@@ -3,10 +3,10 @@
 //! catalog's filter parameters plus `color` (`country`, the default, or `access`) and, for the
 //! scatter plots, `highlight` (a model's slug to circle).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use axum::{
-    extract::{ConnectInfo, Query, State},
+    extract::{Query, State},
     http::header,
     response::{IntoResponse, Response},
 };
@@ -22,6 +22,7 @@ use super::filter::{Filter, RawFilter};
 use super::form;
 use super::format;
 use super::layout::{self, Section};
+use crate::service::ClientAddress;
 
 /// The most models a plot draws (pages of 100 from the API).
 const MOST_MODELS: usize = 5_000;
@@ -244,28 +245,28 @@ async fn scatter(
 
 pub async fn compute_svg(
     State(state): State<ExplorerState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     Query(params): Query<PlotParams>,
 ) -> Result<Response, PageError> {
-    scatter(state, client.ip(), params, Metric::Compute).await
+    scatter(state, client, params, Metric::Compute).await
 }
 
 pub async fn parameters_svg(
     State(state): State<ExplorerState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     Query(params): Query<PlotParams>,
 ) -> Result<Response, PageError> {
-    scatter(state, client.ip(), params, Metric::Parameters).await
+    scatter(state, client, params, Metric::Parameters).await
 }
 
 pub async fn timeline_svg(
     State(state): State<ExplorerState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     Query(params): Query<PlotParams>,
 ) -> Result<Response, PageError> {
     let filter = params.filter.check()?;
     let colour = ColourBy::parse(params.color.as_deref())?;
-    let (_, models) = fetch(&state, client.ip(), &filter.to_model_filter(), Metric::Compute).await?;
+    let (_, models) = fetch(&state, client, &filter.to_model_filter(), Metric::Compute).await?;
     let points = points(&models, None, colour, None);
     let title = match colour {
         ColourBy::Country => "Model releases by country of the lead organization",
@@ -300,13 +301,12 @@ struct Count {
 /// `/plots`: the three plots for the filter, the trends in words, and how to embed them.
 pub async fn page(
     State(state): State<ExplorerState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     Query(params): Query<PlotParams>,
 ) -> Result<Markup, PageError> {
     let filter = params.filter.check()?;
     let colour = ColourBy::parse(params.color.as_deref())?;
-    let data: PageData =
-        api::run(&state, client.ip(), PAGE_DOCUMENT, json!({ "filter": filter.to_model_filter() })).await?;
+    let data: PageData = api::run(&state, client, PAGE_DOCUMENT, json!({ "filter": filter.to_model_filter() })).await?;
     let main = render(&filter, colour, &data.compute, &data.parameters, data.models.total_count);
     Ok(layout::page("Plots", Section::Plots, main))
 }

@@ -1,39 +1,14 @@
-//! Who is asking, as the HTTP layer established it, and the role checks resolvers make.
+//! Who is asking, as the HTTP layer established it (`request`), the role guards of the fields
+//! only editors or admins may use, and what a write must do to the request's loader.
 
-use std::net::IpAddr;
-
-use async_graphql::Context;
+use async_graphql::{Context, Guard};
 
 use super::error::OrGraphqlError;
 use super::loaders::{RequestLoader, forget_cached};
-use crate::service::{Actor, Audience, ServiceError, editors::EditorRow};
+use crate::domain::EditorRole;
+use crate::service::{Actor, Audience, ServiceError, ServiceResult, editors::EditorRow};
 
-/// The caller of one request: anonymous, or an editor whose token checked out.
-#[derive(Clone, Debug)]
-pub enum Caller {
-    Anonymous,
-    Editor(Box<EditorRow>),
-}
-
-impl Caller {
-    pub fn audience(&self) -> Audience {
-        match self {
-            Caller::Anonymous => Audience::Public,
-            Caller::Editor(_) => Audience::Editor,
-        }
-    }
-
-    pub fn editor(&self) -> Option<&EditorRow> {
-        match self {
-            Caller::Anonymous => None,
-            Caller::Editor(row) => Some(row),
-        }
-    }
-}
-
-/// The address the request came from (for rate limits).
-#[derive(Clone, Copy, Debug)]
-pub struct ClientAddress(pub IpAddr);
+pub use crate::service::{Caller, ClientAddress};
 
 pub fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {
     ctx.data_unchecked::<Caller>()
@@ -44,29 +19,42 @@ pub fn audience(ctx: &Context<'_>) -> Audience {
     caller(ctx).audience()
 }
 
-/// The calling editor, or UNAUTHENTICATED.
-pub fn require_editor<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a EditorRow> {
+/// Who may use a field: `#[graphql(guard = "Role::Editor")]` (or `Role::Admin`) on it. Without a
+/// token the field answers UNAUTHENTICATED; an editor's token on an admin's field, FORBIDDEN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Editor,
+    Admin,
+}
+
+impl Guard for Role {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        let editor = editor(ctx)?;
+        if *self == Role::Admin && editor.role != EditorRole::Admin.as_str() {
+            return Err(ServiceError::Forbidden("only admins may do this".into())).gql();
+        }
+        Ok(())
+    }
+}
+
+/// The calling editor (their field's `Role` guard let them in), or UNAUTHENTICATED.
+pub fn editor<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a EditorRow> {
     caller(ctx)
         .editor()
         .ok_or_else(|| ServiceError::Unauthenticated("sign in: this needs an editor's token".into()))
         .gql()
 }
 
-/// The calling editor if they are an admin: UNAUTHENTICATED without a token, FORBIDDEN with an
-/// editor's.
-pub fn require_admin<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a EditorRow> {
-    let editor = require_editor(ctx)?;
-    if editor.role != crate::domain::EditorRole::Admin.as_str() {
-        return Err(ServiceError::Forbidden("only admins may do this".into())).gql();
-    }
-    Ok(editor)
+/// The calling editor as the history names them, for a write about to happen.
+pub fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
+    editor(ctx).map(Actor::editor)
 }
 
-/// The calling editor as the history names them, for a write about to happen. Mutations run
-/// one after another, so the request's loader forgets what it cached: what this write returns
-/// must not come from before an earlier write of the same request.
-pub fn actor(ctx: &Context<'_>) -> async_graphql::Result<Actor> {
-    let actor = require_editor(ctx).map(Actor::editor)?;
+/// Runs `write`, then has the request's loader forget what it cached, whether or not the write
+/// went through: mutations run one after another, and what this write and every later field of
+/// the request answer must not come from before it.
+pub async fn write<T>(ctx: &Context<'_>, write: impl Future<Output = ServiceResult<T>>) -> async_graphql::Result<T> {
+    let written = write.await;
     forget_cached(ctx.data_unchecked::<RequestLoader>());
-    Ok(actor)
+    written.gql()
 }

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Object};
 
-use super::caller::require_editor;
+use super::caller::Role;
 use super::connection::{CatalogConnection, connect, page_args, page_cost};
 use super::db;
 use super::error::OrGraphqlError;
@@ -27,7 +27,7 @@ impl FeedbackQuery {
     }
 
     /// Editors only: submissions, newest first, optionally of one status and kind.
-    #[graphql(complexity = "page_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "page_cost(first, last, child_complexity)", guard = "Role::Editor")]
     #[allow(clippy::too_many_arguments)]
     async fn feedback_queue(
         &self,
@@ -39,7 +39,6 @@ impl FeedbackQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<CatalogConnection<Feedback>> {
-        require_editor(ctx)?;
         let db = db(ctx);
         let page = feedback::queue(db, status, kind, &page_args(first, after, last, before)).await.gql()?;
         connect(ctx, page, feedback::queue_count(db, status, kind), Feedback).await

@@ -35,13 +35,6 @@ pub fn for_request(db: DatabaseConnection, audience: Audience) -> RequestLoader 
     DataLoader::with_cache(CatalogLoader { db, audience }, tokio::spawn, HashMapCache::default())
 }
 
-impl CatalogLoader {
-    /// A fresh loader for the same database and audience (for running a request again).
-    pub fn fresh(&self) -> RequestLoader {
-        for_request(self.db.clone(), self.audience)
-    }
-}
-
 /// How a value the service read is kept in the request's cache and handed to resolvers: rows
 /// behind `Arc`s, small values as they are.
 pub trait Shared {

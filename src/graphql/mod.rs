@@ -5,6 +5,7 @@ mod analysis;
 mod budget;
 mod caller;
 mod connection;
+mod context;
 mod documents;
 mod error;
 mod feedback;
@@ -35,10 +36,10 @@ pub use crate::config::QueryLimits;
 pub use admission::InputLimits;
 pub use budget::{AnswerBudget, AnswerLimits, RESPONSE_TOO_LARGE, refusal, to_json_within};
 pub use caller::{Caller, ClientAddress};
+pub use context::RequestContext;
 pub use error::{to_graphql, with_code};
 pub use filters::model_filter_from_json;
 pub use live::{Authority, Live, LiveLimits, LiveSocket, SocketGuard};
-pub use loaders::for_request as request_loader;
 pub use mutation::Mutation;
 pub use node::global_id;
 pub use operation::{Api, RunLimits, is_request_error};
@@ -64,8 +65,8 @@ fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
 
 /// The API every transport runs requests through.
 pub fn api(data: SchemaData, limits: QueryLimits, run: RunLimits) -> Api {
-    let (metrics, changes) = (data.metrics.clone(), data.changes.clone());
-    Api::new(build_schema(Some(data), limits), metrics, changes, run)
+    let (db, metrics, changes) = (data.db.clone(), data.metrics.clone(), data.changes.clone());
+    Api::new(build_schema(Some(data), limits), db, metrics, changes, run)
 }
 
 /// The schema; `data` is absent only when printing the SDL. It has no extensions: see

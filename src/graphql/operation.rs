@@ -15,10 +15,13 @@ use async_graphql::{
     parser::types::{DocumentOperations, ExecutableDocument, OperationType},
 };
 use futures_util::stream::{self, BoxStream, StreamExt};
+use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 
 use super::AppSchema;
-use super::admission;
+use super::admission::{self, InputLimits};
+use super::budget::{AnswerBudget, refusal};
+use super::context::RequestContext;
 use super::documents::Documents;
 use super::error::{only_connection_lost, with_code};
 use super::retry::Rerun;
@@ -46,6 +49,8 @@ pub fn is_request_error(response: &Response) -> bool {
 #[derive(Clone)]
 pub struct Api {
     schema: AppSchema,
+    /// For each request's loader.
+    db: DatabaseConnection,
     documents: Documents,
     metrics: Metrics,
     changes: ChangeHub,
@@ -60,9 +65,16 @@ pub struct Api {
 pub use crate::config::RunLimits;
 
 impl Api {
-    pub fn new(schema: AppSchema, metrics: Metrics, changes: ChangeHub, limits: RunLimits) -> Self {
+    pub fn new(
+        schema: AppSchema,
+        db: DatabaseConnection,
+        metrics: Metrics,
+        changes: ChangeHub,
+        limits: RunLimits,
+    ) -> Self {
         Api {
             schema,
+            db,
             documents: Documents::new(limits.input),
             metrics,
             changes,
@@ -76,9 +88,10 @@ impl Api {
         self.documents.parse(query).ok().and_then(|admitted| operation_type(&admitted.document, name))
     }
 
-    /// Runs `request` and says which type of operation it ran (`None` when the document did
-    /// not parse or names no such operation).
-    pub async fn run(&self, mut request: Request) -> (Option<OperationType>, Response) {
+    /// Runs `request` with the data `context` makes (a transport gives it no data of its own)
+    /// and says which type of operation it ran (`None` when the document did not parse or names
+    /// no such operation). An answer that went past its budget while resolving is refused whole.
+    pub async fn run(&self, mut request: Request, context: &RequestContext) -> (Option<OperationType>, Response) {
         let started = Instant::now();
         let ty = match self.parse(&mut request) {
             Ok(ty) => ty,
@@ -87,24 +100,31 @@ impl Api {
                 return (None, *response);
             }
         };
+        let mut budget = None;
         let response = self
             .within_deadline(async {
                 // The semaphore is never closed, so a turn always comes.
                 let _turn = self.turns.acquire().await;
                 // A query that met only a lost database connection runs once more (see `retry`).
                 let rerun = if ty == Some(OperationType::Query) { Rerun::of(&request) } else { None };
+                budget = Some(context.fill(&mut request, &self.db));
                 let response = self.schema.execute(request).await;
                 match rerun {
                     Some(rerun) if only_connection_lost(&response) => {
                         tracing::warn!("a query lost its database connection; running it once more");
-                        self.schema.execute(rerun.request()).await
+                        let mut again = rerun.request();
+                        budget = Some(context.fill(&mut again, &self.db));
+                        self.schema.execute(again).await
                     }
                     _ => response,
                 }
             })
             .await;
         self.observe(ty, &response, started);
-        (ty, response)
+        match budget {
+            Some(budget) if budget.exceeded() => (ty, refusal(budget.limits())),
+            _ => (ty, response),
+        }
     }
 
     /// `work`'s response with its request errors coded, or a TIMEOUT error once the deadline
@@ -145,15 +165,24 @@ impl Api {
     }
 }
 
+/// A websocket's operations, with the context its `connection_init` left in the session data.
+/// Each operation's answer (each event's, for a subscription) is bounded as over HTTP, and
+/// refused whole past its budget.
 impl async_graphql::Executor for Api {
     async fn execute(&self, request: Request) -> Response {
-        self.run(request).await.1
+        self.execute_stream(request, None).next().await.unwrap_or_default()
     }
 
-    /// A WebSocket's operations. A subscription's events are not counted as operations; a
-    /// query or mutation sent over a socket is, like one sent over HTTP.
+    /// A subscription's events are not counted as operations; a query or mutation sent over a
+    /// socket is, like one sent over HTTP.
     fn execute_stream(&self, mut request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, Response> {
         let started = Instant::now();
+        let session_data = session_data.unwrap_or_default();
+        let Some(context) = RequestContext::of_session(&session_data) else {
+            tracing::error!("a websocket operation came without its connection's context");
+            let error = with_code(ServerError::new("internal error", None), "INTERNAL");
+            return stream::once(async move { Response::from_errors(vec![error]) }).boxed();
+        };
         let ty = match self.parse(&mut request) {
             Ok(ty) => ty,
             Err(response) => {
@@ -161,8 +190,8 @@ impl async_graphql::Executor for Api {
                 return stream::once(async move { *response }).boxed();
             }
         };
+        let budget = context.fill(&mut request, &self.db);
         let api = self.clone();
-        let session_data = session_data.unwrap_or_default();
         if ty != Some(OperationType::Subscription) {
             // A query or mutation over a socket waits its turn and keeps the deadline, as over HTTP.
             return stream::once(async move {
@@ -174,12 +203,22 @@ impl async_graphql::Executor for Api {
                     })
                     .await;
                 api.observe(ty, &response, started);
-                response
+                budget.bound(response)
             })
             .boxed();
         }
-        self.schema.execute_stream_with_session_data(request, session_data).map(with_request_error_codes).boxed()
+        self.schema
+            .execute_stream_with_session_data(request, session_data)
+            .map(move |response| bounded_event(&budget, with_request_error_codes(response)))
+            .boxed()
     }
+}
+
+/// A subscription's event within its budget; the next event is an answer of its own.
+fn bounded_event(budget: &AnswerBudget, response: Response) -> Response {
+    let response = budget.bound(response);
+    budget.reset();
+    response
 }
 
 fn outcome(response: &Response) -> Outcome {

@@ -1,7 +1,7 @@
 use async_graphql::{Context, ID, InputObject, InputType, MergedObject, Object};
 
 use super::analysis::AnalysisQuery;
-use super::caller::{audience, caller, require_admin};
+use super::caller::{Role, audience, caller};
 use super::connection::{CatalogConnection, connect, page_args, page_cost};
 use super::db;
 use super::error::OrGraphqlError;
@@ -200,8 +200,8 @@ impl CatalogQuery {
     }
 
     /// Every editor account. Admins only.
+    #[graphql(guard = "Role::Admin")]
     async fn editors(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Editor>> {
-        require_admin(ctx)?;
         Ok(editors::list(db(ctx)).await.gql()?.into_iter().map(Editor).collect())
     }
 

@@ -5,7 +5,7 @@ use async_graphql::{Context, ErrorExtensions, ID, Object, Subscription as Graphq
 use futures_util::{Stream, stream};
 use tokio::sync::{OwnedSemaphorePermit, broadcast::error::RecvError};
 
-use super::caller::{audience, require_editor};
+use super::caller::{Role, audience};
 use super::error::OrGraphqlError;
 use super::live::LiveSocket;
 use super::loaders::{RequestLoader, forget_cached};
@@ -46,11 +46,11 @@ impl Subscription {
 
     /// One event per feedback submission received, in the order they were stored. Editors only
     /// (a token in `connection_init`).
+    #[graphql(guard = "Role::Editor")]
     async fn feedback_submitted(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<FeedbackSubmitted>> + use<>> {
-        require_editor(ctx)?;
         let hub = ctx.data_unchecked::<ChangeHub>();
         let submitted = |change: &Change| {
             (change.entity_type == EntityType::Feedback && change.action == RevisionAction::Create)

@@ -5,24 +5,24 @@
 use axum::{
     body::{Body, Bytes},
     extract::{RawQuery, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
 use futures_util::{StreamExt, stream};
 use serde_json::json;
 
 use super::AppState;
-use super::graphql::caller;
 use crate::graphql::model_filter_from_json;
+use crate::request::Refused;
 use crate::service::export::{self, Format};
-use crate::service::{Audience, ServiceError, filter::ModelFilter};
+use crate::service::{Audience, Caller, ServiceError, filter::ModelFilter};
 
-pub async fn csv(state: State<AppState>, headers: HeaderMap, query: RawQuery) -> Response {
-    models(state, headers, query, Format::Csv).await
+pub async fn csv(state: State<AppState>, caller: Result<Caller, Refused>, query: RawQuery) -> Response {
+    models(state, caller, query, Format::Csv).await
 }
 
-pub async fn json(state: State<AppState>, headers: HeaderMap, query: RawQuery) -> Response {
-    models(state, headers, query, Format::Json).await
+pub async fn json(state: State<AppState>, caller: Result<Caller, Refused>, query: RawQuery) -> Response {
+    models(state, caller, query, Format::Json).await
 }
 
 /// An error as the GraphQL endpoint words it, with a fitting status.
@@ -60,13 +60,13 @@ fn filter_parameter(raw: Option<&str>) -> Result<Option<ModelFilter>, ServiceErr
 
 async fn models(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Result<Caller, Refused>,
     RawQuery(raw): RawQuery,
     format: Format,
 ) -> Response {
-    let audience = match caller(&state, &headers).await {
+    let audience = match caller {
         Ok(caller) => caller.audience(),
-        Err(error) => return failure(error),
+        Err(Refused(error)) => return failure(error),
     };
     let filter = match filter_parameter(raw.as_deref()) {
         Ok(filter) => filter,

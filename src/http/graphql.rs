@@ -3,33 +3,33 @@
 //! errors, `application/json` with 200, no batching, and every error with `extensions.code`.
 //!
 //! A request's way: its parameters (JSON body or query string), its query (Apollo's persisted
-//! queries, `persisted`), its caller (a Bearer token, or anonymous), then the response cache for
+//! queries, `persisted`), its caller (`request::caller`: a Bearer token, or anonymous), then the response cache for
 //! anonymous requests (`response_cache`) around the schema's run. Anonymous GET answers carry an
 //! `ETag` and `Cache-Control: public, max-age` so that browsers and CDNs can keep and revalidate
 //! them; editors' answers are `private, no-store`.
 
-use std::{collections::HashMap, net::SocketAddr};
+use std::collections::HashMap;
 
 use async_graphql::{Request, Response, ServerError, Variables, parser::types::OperationType};
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, RawQuery, State},
+    extract::{RawQuery, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response as HttpResponse},
 };
 use serde_json::{Map, Value as Json, json};
 
 use super::AppState;
-use super::client::client_address;
 use super::negotiate::{MediaType, is_json_body, preferred_coding, response_type, wants_html};
 use super::persisted::Refusal;
 use super::response_cache::{Answer, Served, etag_of};
 use crate::graphql::{
-    AnswerBudget, AnswerLimits, Caller, ClientAddress, is_request_error, refusal, request_loader, to_graphql,
-    to_json_within, with_code,
+    AnswerLimits, Caller, ClientAddress, RequestContext, is_request_error, refusal, to_graphql, to_json_within,
+    with_code,
 };
 use crate::metrics::CacheResult;
-use crate::service::{ServiceError, editors};
+use crate::request::Refused;
+use crate::service::ServiceError;
 
 /// A failure before GraphQL runs: malformed HTTP, JSON or parameters.
 fn reject(status: StatusCode, media: MediaType, message: &str) -> HttpResponse {
@@ -92,29 +92,6 @@ fn params_from_query_string(raw: &str) -> Result<Params, &'static str> {
     Ok(Params { query, variables, operation_name: pairs.remove("operationName"), extensions })
 }
 
-/// The caller the `Authorization` header names: anonymous without one, an editor for a token
-/// that checks out, and an error for anything else (never silently anonymous).
-pub(super) async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, ServiceError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(Caller::Anonymous) };
-    let value = value.to_str().map_err(|_| malformed_authorization())?;
-    authorized(state, value).await
-}
-
-fn malformed_authorization() -> ServiceError {
-    ServiceError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
-}
-
-/// The editor an authorization value (`Bearer <token>`, from a header or a websocket's
-/// `connection_init`) names, if the token checks out.
-pub(super) async fn authorized(state: &AppState, value: &str) -> Result<Caller, ServiceError> {
-    let (scheme, token) = value.trim().split_once(' ').ok_or_else(malformed_authorization)?;
-    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(malformed_authorization());
-    }
-    let editor = editors::authenticate(&state.db, &state.keys, token.trim()).await?;
-    Ok(Caller::Editor(Box::new(editor)))
-}
-
 /// A request refused before GraphQL runs because of its credentials: a GraphQL response body
 /// with the error's code, status 401 (or 500 if the check itself failed).
 fn refuse(error: ServiceError, media: MediaType) -> HttpResponse {
@@ -136,7 +113,8 @@ async fn execute(
     state: &AppState,
     method: Method,
     headers: &HeaderMap,
-    client: SocketAddr,
+    caller: Result<Caller, Refused>,
+    address: ClientAddress,
     params: Params,
     media: MediaType,
 ) -> HttpResponse {
@@ -155,9 +133,9 @@ async fn execute(
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let caller = match caller(state, headers).await {
+    let caller = match caller {
         Ok(caller) => caller,
-        Err(error) => return refuse(error, media),
+        Err(Refused(error)) => return refuse(error, media),
     };
     let anonymous = matches!(caller, Caller::Anonymous);
     let key = if anonymous {
@@ -167,13 +145,8 @@ async fn execute(
     };
     // Built and run only when the cache has no answer.
     let run = async {
-        let budget = AnswerBudget::new(state.answer_limits);
-        let mut request = Request::new(query)
-            .variables(Variables::from_json(Json::Object(params.variables.unwrap_or_default())))
-            .data(request_loader(state.db.clone(), caller.audience()))
-            .data(caller)
-            .data(ClientAddress(client_address(&state.trusted_proxies, client.ip(), headers)))
-            .data(budget.clone());
+        let mut request =
+            Request::new(query).variables(Variables::from_json(Json::Object(params.variables.unwrap_or_default())));
         if let Some(name) = params.operation_name {
             request = request.operation_name(name);
         }
@@ -185,9 +158,8 @@ async fn execute(
                 request.extensions.insert(k, value);
             }
         }
-        let (operation, response) = state.api.run(request).await;
-        // Past a limit while resolving, the answer is refused whole, not sent in part.
-        let response = if budget.exceeded() { refusal(state.answer_limits) } else { response };
+        let context = RequestContext::new(caller, address, state.answer_limits);
+        let (operation, response) = state.api.run(request, &context).await;
         render(response, operation == Some(OperationType::Query), state.answer_limits)
     };
     let (served, result) = match key {
@@ -314,7 +286,8 @@ fn if_none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
 
 pub async fn post(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Result<Caller, Refused>,
+    address: ClientAddress,
     headers: HeaderMap,
     body: Bytes,
 ) -> HttpResponse {
@@ -333,14 +306,15 @@ pub async fn post(
         Err(_) => return reject(StatusCode::BAD_REQUEST, media, "the body is not valid JSON"),
     };
     match params_from_json(parsed) {
-        Ok(params) => execute(&state, Method::POST, &headers, client, params, media).await,
+        Ok(params) => execute(&state, Method::POST, &headers, caller, address, params, media).await,
         Err(message) => reject(StatusCode::BAD_REQUEST, media, message),
     }
 }
 
 pub async fn get(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    caller: Result<Caller, Refused>,
+    address: ClientAddress,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> HttpResponse {
@@ -356,7 +330,7 @@ pub async fn get(
         );
     };
     let mut response = match params_from_query_string(&raw) {
-        Ok(params) => execute(&state, Method::GET, &headers, client, params, media).await,
+        Ok(params) => execute(&state, Method::GET, &headers, caller, address, params, media).await,
         Err(message) => reject(StatusCode::BAD_REQUEST, media, message),
     };
     // Refusals made before the answer knew its caller are not for keeping either.

@@ -3,7 +3,6 @@
 //! explorer's pages at `/`, behind a body limit, a request timeout, CORS, compression (gzip or
 //! brotli, as the client's `Accept-Encoding` asks), tracing and a panic guard.
 
-mod client;
 mod connections;
 mod cors;
 mod export;
@@ -17,7 +16,6 @@ mod response_cache;
 mod security_headers;
 mod subscriptions;
 
-pub use client::client_address;
 pub use connections::{ConnectionLimits, fit_to_descriptor_limit, serve};
 pub use persisted::PersistedQueries;
 pub use response_cache::ResponseCache;
@@ -45,6 +43,7 @@ use crate::config::HttpSettings;
 use crate::explorer::ExplorerState;
 use crate::graphql::Api;
 use crate::metrics::{self, Metrics};
+use crate::request::{TokenCheck, TrustedProxies};
 use crate::service::changes::ChangeHub;
 
 #[derive(Clone)]
@@ -78,12 +77,21 @@ pub struct AppState {
 /// The explorer's pages run their documents as an anonymous HTTP caller would, with this.
 impl FromRef<AppState> for ExplorerState {
     fn from_ref(state: &AppState) -> Self {
-        ExplorerState {
-            api: state.api.clone(),
-            db: state.db.clone(),
-            answer_limits: state.answer_limits,
-            trusted_proxies: state.trusted_proxies.clone(),
-        }
+        ExplorerState { api: state.api.clone(), answer_limits: state.answer_limits }
+    }
+}
+
+/// What the caller extractor needs of the state.
+impl FromRef<AppState> for TokenCheck {
+    fn from_ref(state: &AppState) -> Self {
+        TokenCheck { db: state.db.clone(), keys: state.keys.clone() }
+    }
+}
+
+/// What the client-address extractor needs of the state.
+impl FromRef<AppState> for TrustedProxies {
+    fn from_ref(state: &AppState) -> Self {
+        TrustedProxies(state.trusted_proxies.clone())
     }
 }
 

@@ -5,7 +5,7 @@
 //! says goodbye with a close frame (1001, going away).
 
 use std::{
-    net::{IpAddr, SocketAddr},
+    net::IpAddr,
     str::FromStr,
     sync::{
         Arc, OnceLock,
@@ -15,25 +15,23 @@ use std::{
 };
 
 use async_graphql::{
-    Data, Request, Response as GraphqlResponse,
+    Data,
     http::{ALL_WEBSOCKET_PROTOCOLS, WebSocket as GraphqlWebSocket, WebSocketProtocols, WsMessage},
 };
 use axum::{
     extract::{
-        ConnectInfo, State, WebSocketUpgrade,
+        FromRef, State, WebSocketUpgrade,
         ws::{CloseFrame, Message, WebSocket, close_code},
     },
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use futures_util::{SinkExt, StreamExt, future, stream::BoxStream};
+use futures_util::{SinkExt, StreamExt, future};
 use serde_json::Value as Json;
 
-use super::graphql::authorized;
-use super::{AppState, client_address};
-use crate::graphql::{
-    AnswerBudget, AnswerLimits, Api, Authority, Caller, ClientAddress, LiveSocket, request_loader, to_graphql,
-};
+use super::AppState;
+use crate::graphql::{Authority, Caller, ClientAddress, LiveSocket, RequestContext, to_graphql};
+use crate::request::{self, TokenCheck, bearer_token};
 
 /// The graphql-transport-ws close code for a refused `connection_init`, and for an editor's
 /// socket whose token expired or was revoked.
@@ -56,7 +54,7 @@ pub struct WebsocketLimits {
 
 pub async fn upgrade(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -67,7 +65,6 @@ pub async fn upgrade(
     let Some(protocol) = protocol else {
         return (StatusCode::BAD_REQUEST, "ask for the graphql-transport-ws subprotocol").into_response();
     };
-    let address = client_address(&state.trusted_proxies, client.ip(), &headers);
     // Refused before the upgrade, so that the socket never costs its buffers: clients see a
     // failed connection and retry later, as they do when the server is away.
     let Some(open) = state.live.open_socket(address) else {
@@ -116,19 +113,18 @@ async fn serve(state: AppState, protocol: WebSocketProtocols, address: IpAddr, s
     let handshake = Arc::new(Handshake::default());
     let seen = handshake.clone();
     let mut output =
-        GraphqlWebSocket::new(Bounded { api: state.api.clone(), limits: state.answer_limits }, input, protocol)
-            .on_connection_init(move |payload| async move {
-                seen.init_received.store(true, Ordering::SeqCst);
-                let established = connection_init(init_state, address, payload).await;
-                seen.refused.store(established.is_err(), Ordering::SeqCst);
-                established.map(|(data, authority)| {
-                    if let Some(authority) = &authority {
-                        authority.watch(&init_state_changes);
-                    }
-                    let _ = seen.authority.set(authority);
-                    data
-                })
-            });
+        GraphqlWebSocket::new(state.api.clone(), input, protocol).on_connection_init(move |payload| async move {
+            seen.init_received.store(true, Ordering::SeqCst);
+            let established = connection_init(init_state, address, payload).await;
+            seen.refused.store(established.is_err(), Ordering::SeqCst);
+            established.map(|(data, authority)| {
+                if let Some(authority) = &authority {
+                    authority.watch(&init_state_changes);
+                }
+                let _ = seen.authority.set(authority);
+                data
+            })
+        });
     let init_deadline = tokio::time::Instant::now() + limits.init_timeout;
     loop {
         let authority = handshake.authority.get().cloned().flatten();
@@ -210,34 +206,6 @@ fn is_too_big(error: &axum::Error) -> bool {
     matches!(source.and_then(|e| e.downcast_ref::<tungstenite::Error>()), Some(tungstenite::Error::Capacity(_)))
 }
 
-/// The API as a socket runs it: each operation's answer (each event's, for a subscription) within
-/// the same limits as over HTTP, and refused whole past them.
-#[derive(Clone)]
-struct Bounded {
-    api: Api,
-    limits: AnswerLimits,
-}
-
-impl async_graphql::Executor for Bounded {
-    async fn execute(&self, request: Request) -> GraphqlResponse {
-        let budget = AnswerBudget::new(self.limits);
-        budget.bound(self.api.execute(request.data(budget.clone())).await)
-    }
-
-    fn execute_stream(&self, request: Request, session_data: Option<Arc<Data>>) -> BoxStream<'static, GraphqlResponse> {
-        let budget = AnswerBudget::new(self.limits);
-        self.api
-            .execute_stream(request.data(budget.clone()), session_data)
-            .map(move |response| {
-                let response = budget.bound(response);
-                // A subscription's next event is an answer of its own.
-                budget.reset();
-                response
-            })
-            .boxed()
-    }
-}
-
 /// The connection's caller, from the `authorization` in the `connection_init` payload, and
 /// what every operation on the socket shares; for an editor, also what their socket's
 /// authority rests on.
@@ -250,8 +218,8 @@ async fn connection_init(
     let (caller, authority) = match authorization {
         None | Some(Json::Null) => (Caller::Anonymous, None),
         Some(Json::String(value)) => {
-            let caller = authorized(&state, value).await.map_err(to_graphql)?;
-            let token = value.trim().split_once(' ').map(|(_, token)| token.trim()).unwrap_or_default();
+            let caller = request::verify(&TokenCheck::from_ref(&state), value).await.map_err(to_graphql)?;
+            let token = bearer_token(value).map_err(to_graphql)?;
             let authority = Authority::of_token(state.db.clone(), state.keys.clone(), token)
                 .ok_or_else(|| async_graphql::Error::new("the token is not valid"))?;
             (caller, Some(Arc::new(authority)))
@@ -259,9 +227,7 @@ async fn connection_init(
         Some(_) => return Err(async_graphql::Error::new("`authorization` must be the string `Bearer <token>`")),
     };
     let mut data = Data::default();
-    data.insert(request_loader(state.db.clone(), caller.audience()));
-    data.insert(caller);
-    data.insert(ClientAddress(address));
+    data.insert(RequestContext::new(caller, ClientAddress(address), state.answer_limits));
     data.insert(LiveSocket::new(state.live.clone(), address, authority.clone()));
     Ok((data, authority))
 }

@@ -1,6 +1,7 @@
 //! All reads and writes of the catalog. Knows nothing of GraphQL or HTTP: callers pass plain
 //! arguments and get entity rows, pages and `ServiceError`s back.
 
+pub mod caller;
 pub mod capabilities;
 pub mod changes;
 pub mod datasets;
@@ -28,6 +29,7 @@ pub mod throttle;
 pub mod trend;
 mod validate;
 
+pub use caller::{Caller, ClientAddress};
 pub use error::{ServiceError, ServiceResult};
 pub use page::{Page, PageArgs};
 

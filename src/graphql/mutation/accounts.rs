@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::auth::TokenKeys;
 use crate::domain::EditorRole;
 use crate::graphql::{
-    caller::{ClientAddress, actor, require_admin, require_editor},
+    caller::{ClientAddress, Role, actor, editor, write},
     db,
     error::OrGraphqlError,
     node::row_id,
@@ -60,13 +60,14 @@ impl AccountMutation {
 
     /// Sets a new password for the calling editor, revokes their other tokens and returns a
     /// fresh one. Attempts count against the same limits as `login` (RATE_LIMITED past them).
+    #[graphql(guard = "Role::Editor")]
     async fn change_password(
         &self,
         ctx: &Context<'_>,
         current_password: String,
         new_password: String,
     ) -> async_graphql::Result<LoginPayload> {
-        let editor = require_editor(ctx)?;
+        let editor = editor(ctx)?;
         let throttle = ctx.data_unchecked::<Arc<LoginThrottle>>();
         let client = ctx.data_unchecked::<ClientAddress>();
         let row = editors::change_password(db(ctx), throttle, client.0, editor, current_password, new_password)
@@ -76,23 +77,23 @@ impl AccountMutation {
     }
 
     /// Admins only.
+    #[graphql(guard = "Role::Admin")]
     async fn create_editor(&self, ctx: &Context<'_>, input: CreateEditorInput) -> async_graphql::Result<Editor> {
-        require_admin(ctx)?;
         let new = NewEditor { email: input.email, name: input.name, role: input.role, password: input.password };
-        Ok(Editor(editors::add(db(ctx), &actor(ctx)?, new).await.gql()?))
+        Ok(Editor(write(ctx, editors::add(db(ctx), &actor(ctx)?, new)).await?))
     }
 
     /// Admins only: the editor can no longer sign in, and their tokens stop working.
+    #[graphql(guard = "Role::Admin")]
     async fn deactivate_editor(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Editor> {
-        require_admin(ctx)?;
         let id = row_id("id", &id, "Editor").gql()?;
-        Ok(Editor(editors::deactivate(db(ctx), &actor(ctx)?, id).await.gql()?))
+        Ok(Editor(write(ctx, editors::deactivate(db(ctx), &actor(ctx)?, id)).await?))
     }
 
     /// Admins only: every token issued to the editor so far stops working.
+    #[graphql(guard = "Role::Admin")]
     async fn revoke_editor_tokens(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Editor> {
-        require_admin(ctx)?;
         let id = row_id("id", &id, "Editor").gql()?;
-        Ok(Editor(editors::revoke(db(ctx), &actor(ctx)?, id).await.gql()?))
+        Ok(Editor(write(ctx, editors::revoke(db(ctx), &actor(ctx)?, id)).await?))
     }
 }

@@ -8,7 +8,7 @@ use crate::domain::{
     Severity, SizeUnit,
 };
 use crate::graphql::{
-    caller::actor,
+    caller::{Role, actor, write},
     db,
     error::OrGraphqlError,
     node::row_id,
@@ -28,9 +28,11 @@ async fn update<R: Record>(
 ) -> async_graphql::Result<R::Row> {
     let actor = actor(ctx)?;
     let row = row_id("id", id, type_name).gql()?;
-    edits::update(db(ctx), &actor, row, expected_version, RevisionAction::Update, summary.as_deref(), change)
-        .await
-        .gql()
+    write(
+        ctx,
+        edits::update(db(ctx), &actor, row, expected_version, RevisionAction::Update, summary.as_deref(), change),
+    )
+    .await
 }
 
 async fn delete<R: Record>(
@@ -42,7 +44,7 @@ async fn delete<R: Record>(
 ) -> async_graphql::Result<ID> {
     let actor = actor(ctx)?;
     let row = row_id("id", &id, type_name).gql()?;
-    edits::delete::<R>(db(ctx), &actor, row, expected_version, summary.as_deref()).await.gql()?;
+    write(ctx, edits::delete::<R>(db(ctx), &actor, row, expected_version, summary.as_deref())).await?;
     Ok(id)
 }
 
@@ -143,6 +145,7 @@ pub struct CatalogMutation;
 
 #[Object]
 impl CatalogMutation {
+    #[graphql(guard = "Role::Editor")]
     async fn create_organization(
         &self,
         ctx: &Context<'_>,
@@ -158,9 +161,10 @@ impl CatalogMutation {
             website: input.website,
             description: input.description,
         };
-        Ok(edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?.into())
+        Ok(write(ctx, edits::create(db(ctx), &actor, record, summary.as_deref())).await?.into())
     }
 
+    #[graphql(guard = "Role::Editor")]
     async fn update_organization(
         &self,
         ctx: &Context<'_>,
@@ -183,6 +187,7 @@ impl CatalogMutation {
     }
 
     /// Deletes an organization that no model names; returns its ID.
+    #[graphql(guard = "Role::Editor")]
     async fn delete_organization(
         &self,
         ctx: &Context<'_>,
@@ -193,6 +198,7 @@ impl CatalogMutation {
         delete::<OrganizationRecord>(ctx, id, "Organization", expected_version, summary).await
     }
 
+    #[graphql(guard = "Role::Editor")]
     async fn create_capability(
         &self,
         ctx: &Context<'_>,
@@ -206,9 +212,10 @@ impl CatalogMutation {
             category: input.category,
             description: input.description,
         };
-        Ok(edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?.into())
+        Ok(write(ctx, edits::create(db(ctx), &actor, record, summary.as_deref())).await?.into())
     }
 
+    #[graphql(guard = "Role::Editor")]
     async fn update_capability(
         &self,
         ctx: &Context<'_>,
@@ -229,6 +236,7 @@ impl CatalogMutation {
     }
 
     /// Deletes a capability no model is linked to; returns its ID.
+    #[graphql(guard = "Role::Editor")]
     async fn delete_capability(
         &self,
         ctx: &Context<'_>,
@@ -239,6 +247,7 @@ impl CatalogMutation {
         delete::<CapabilityRecord>(ctx, id, "Capability", expected_version, summary).await
     }
 
+    #[graphql(guard = "Role::Editor")]
     async fn create_dataset(
         &self,
         ctx: &Context<'_>,
@@ -254,9 +263,10 @@ impl CatalogMutation {
             size_unit: input.size_unit,
             url: input.url,
         };
-        Ok(edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?.into())
+        Ok(write(ctx, edits::create(db(ctx), &actor, record, summary.as_deref())).await?.into())
     }
 
+    #[graphql(guard = "Role::Editor")]
     async fn update_dataset(
         &self,
         ctx: &Context<'_>,
@@ -279,6 +289,7 @@ impl CatalogMutation {
     }
 
     /// Deletes a dataset no model was trained on; returns its ID.
+    #[graphql(guard = "Role::Editor")]
     async fn delete_dataset(
         &self,
         ctx: &Context<'_>,
@@ -289,6 +300,7 @@ impl CatalogMutation {
         delete::<DatasetRecord>(ctx, id, "Dataset", expected_version, summary).await
     }
 
+    #[graphql(guard = "Role::Editor")]
     async fn create_risk_assessment(
         &self,
         ctx: &Context<'_>,
@@ -309,9 +321,10 @@ impl CatalogMutation {
             assessed_on: input.assessed_on.0,
             author: input.author,
         };
-        Ok(edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?.into())
+        Ok(write(ctx, edits::create(db(ctx), &actor, record, summary.as_deref())).await?.into())
     }
 
+    #[graphql(guard = "Role::Editor")]
     async fn update_risk_assessment(
         &self,
         ctx: &Context<'_>,
@@ -341,6 +354,7 @@ impl CatalogMutation {
     }
 
     /// Deletes a risk assessment; returns its ID.
+    #[graphql(guard = "Role::Editor")]
     async fn delete_risk_assessment(
         &self,
         ctx: &Context<'_>,

@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 
 use crate::domain::{FeedbackDecision, FeedbackKind};
 use crate::graphql::{
-    caller::{ClientAddress, actor},
+    caller::{ClientAddress, Role, actor, write},
     db,
     error::OrGraphqlError,
     node::{catalog_entry, parse_global_id, row_id},
@@ -65,7 +65,7 @@ impl FeedbackMutation {
             credit_consent: input.credit_consent,
         };
         // The ID is checked after the rate limit: every call counts, well-formed or not.
-        let row = feedback::submit(db(ctx), throttle, client, submission, subject).await.gql()?;
+        let row = write(ctx, feedback::submit(db(ctx), throttle, client, submission, subject)).await?;
         Ok(FeedbackReceipt(row))
     }
 
@@ -73,6 +73,7 @@ impl FeedbackMutation {
     /// `resolution` is what the submitter reads with the tracking code. `linkedTo` (a revision's
     /// or a catalog entry's ID) records what acted on it.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(guard = "Role::Editor")]
     async fn review_feedback(
         &self,
         ctx: &Context<'_>,
@@ -87,15 +88,16 @@ impl FeedbackMutation {
         let id = row_id("id", &id, "Feedback").gql()?;
         let link = linked_to.as_ref().map(link).transpose().gql()?;
         let review = Review { decision, note, resolution, link, expected_version };
-        Ok(Feedback(feedback::review(db(ctx), &actor, id, review).await.gql()?))
+        Ok(Feedback(write(ctx, feedback::review(db(ctx), &actor, id, review)).await?))
     }
 
     /// Editors only: erases the submitter's contact now (it is erased anyway a set time after
     /// review).
+    #[graphql(guard = "Role::Editor")]
     async fn erase_feedback_contact(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Feedback> {
         let actor = actor(ctx)?;
         let id = row_id("id", &id, "Feedback").gql()?;
-        Ok(Feedback(feedback::erase_contact(db(ctx), &actor, id).await.gql()?))
+        Ok(Feedback(write(ctx, feedback::erase_contact(db(ctx), &actor, id)).await?))
     }
 }
 

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, Object};
 
 use crate::graphql::{
-    caller::actor,
+    caller::{Role, actor, write},
     db,
     error::OrGraphqlError,
     node::{Node, load_node, row_id},
@@ -25,6 +25,7 @@ pub struct HistoryMutation;
 impl HistoryMutation {
     /// Sets the entry that revision `revisionId` changed back to its state right after that
     /// revision. The entry must still be at `expectedVersion`.
+    #[graphql(guard = "Role::Editor")]
     async fn revert(
         &self,
         ctx: &Context<'_>,
@@ -34,11 +35,13 @@ impl HistoryMutation {
     ) -> async_graphql::Result<Node> {
         let actor = actor(ctx)?;
         let revision = row_id("revisionId", &revision_id, "Revision").gql()?;
-        let (kind, id) = edits::revert(db(ctx), &actor, revision, expected_version, summary.as_deref()).await.gql()?;
+        let (kind, id) =
+            write(ctx, edits::revert(db(ctx), &actor, revision, expected_version, summary.as_deref())).await?;
         node(ctx, kind, id).await
     }
 
     /// Brings back, under its old ID, the entry that revision `revisionId` deleted.
+    #[graphql(guard = "Role::Editor")]
     async fn restore(
         &self,
         ctx: &Context<'_>,
@@ -47,7 +50,7 @@ impl HistoryMutation {
     ) -> async_graphql::Result<Node> {
         let actor = actor(ctx)?;
         let revision = row_id("revisionId", &revision_id, "Revision").gql()?;
-        let (kind, id) = edits::restore(db(ctx), &actor, revision, summary.as_deref()).await.gql()?;
+        let (kind, id) = write(ctx, edits::restore(db(ctx), &actor, revision, summary.as_deref())).await?;
         node(ctx, kind, id).await
     }
 }

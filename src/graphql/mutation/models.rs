@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use super::{maybe, set};
 use crate::domain::{Access, CapabilityStatus, Confidence, DatePrecision, Modality, RevisionAction, SizeUnit};
 use crate::graphql::{
-    caller::actor,
+    caller::{Role, actor, write},
     db,
     error::OrGraphqlError,
     node::{row_id, row_ids},
@@ -156,6 +156,7 @@ pub struct ModelMutation;
 #[Object]
 impl ModelMutation {
     /// Adds a model (a draft unless `published` is true).
+    #[graphql(guard = "Role::Editor")]
     async fn create_model(
         &self,
         ctx: &Context<'_>,
@@ -166,11 +167,12 @@ impl ModelMutation {
         let mut record = ModelRecord::new(input.slug, input.name);
         record.published = input.published;
         input.fields.apply(&mut record).gql()?;
-        Ok(edits::create(db(ctx), &actor, record, summary.as_deref()).await.gql()?.into())
+        Ok(write(ctx, edits::create(db(ctx), &actor, record, summary.as_deref())).await?.into())
     }
 
     /// Changes a model that is still at `expectedVersion`; CONFLICT (with `currentVersion`)
     /// otherwise.
+    #[graphql(guard = "Role::Editor")]
     async fn update_model(
         &self,
         ctx: &Context<'_>,
@@ -182,7 +184,7 @@ impl ModelMutation {
         let actor = actor(ctx)?;
         let id = row_id("id", &id, "Model").gql()?;
         let UpdateModelInput { slug, name, fields } = input;
-        let row = edits::update(
+        let update = edits::update(
             db(ctx),
             &actor,
             id,
@@ -194,13 +196,13 @@ impl ModelMutation {
                 set(name, &mut r.name);
                 fields.apply(r)
             },
-        )
-        .await
-        .gql()?;
+        );
+        let row = write(ctx, update).await?;
         Ok(row.into())
     }
 
     /// Makes a draft visible to the public.
+    #[graphql(guard = "Role::Editor")]
     async fn publish_model(
         &self,
         ctx: &Context<'_>,
@@ -212,6 +214,7 @@ impl ModelMutation {
     }
 
     /// Takes a model back to draft: the public no longer sees it.
+    #[graphql(guard = "Role::Editor")]
     async fn unpublish_model(
         &self,
         ctx: &Context<'_>,
@@ -224,6 +227,7 @@ impl ModelMutation {
 
     /// Deletes a model with no risk assessments and no derived models; returns its ID. Its
     /// deletion revision can restore it.
+    #[graphql(guard = "Role::Editor")]
     async fn delete_model(
         &self,
         ctx: &Context<'_>,
@@ -233,7 +237,7 @@ impl ModelMutation {
     ) -> async_graphql::Result<ID> {
         let actor = actor(ctx)?;
         let row = row_id("id", &id, "Model").gql()?;
-        edits::delete::<ModelRecord>(db(ctx), &actor, row, expected_version, summary.as_deref()).await.gql()?;
+        write(ctx, edits::delete::<ModelRecord>(db(ctx), &actor, row, expected_version, summary.as_deref())).await?;
         Ok(id)
     }
 }
@@ -248,7 +252,7 @@ async fn set_published(
     let actor = actor(ctx)?;
     let id = row_id("id", &id, "Model").gql()?;
     let action = if published { RevisionAction::Publish } else { RevisionAction::Unpublish };
-    let row =
+    let update =
         edits::update(db(ctx), &actor, id, expected_version, action, summary.as_deref(), |r: &mut ModelRecord| {
             if r.published == published {
                 let state = if published { "published" } else { "a draft" };
@@ -256,8 +260,7 @@ async fn set_published(
             }
             r.published = published;
             Ok(())
-        })
-        .await
-        .gql()?;
+        });
+    let row = write(ctx, update).await?;
     Ok(row.into())
 }

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use super::{maybe, set};
 use crate::domain::RevisionAction;
 use crate::graphql::{
-    caller::{actor, require_admin},
+    caller::{Role, actor, write},
     db,
     error::OrGraphqlError,
     node::row_id,
@@ -39,13 +39,13 @@ pub struct ThresholdMutation;
 #[Object]
 impl ThresholdMutation {
     /// Admins only.
+    #[graphql(guard = "Role::Admin")]
     async fn create_compute_threshold(
         &self,
         ctx: &Context<'_>,
         input: CreateComputeThresholdInput,
         summary: Option<String>,
     ) -> async_graphql::Result<ComputeThreshold> {
-        require_admin(ctx)?;
         let record = ThresholdRecord {
             slug: input.slug,
             name: input.name,
@@ -53,10 +53,11 @@ impl ThresholdMutation {
             description: input.description,
             source_url: input.source_url,
         };
-        Ok(edits::create(db(ctx), &actor(ctx)?, record, summary.as_deref()).await.gql()?.into())
+        Ok(write(ctx, edits::create(db(ctx), &actor(ctx)?, record, summary.as_deref())).await?.into())
     }
 
     /// Admins only.
+    #[graphql(guard = "Role::Admin")]
     async fn update_compute_threshold(
         &self,
         ctx: &Context<'_>,
@@ -65,7 +66,6 @@ impl ThresholdMutation {
         expected_version: i32,
         summary: Option<String>,
     ) -> async_graphql::Result<ComputeThreshold> {
-        require_admin(ctx)?;
         let id = row_id("id", &id, "ComputeThreshold").gql()?;
         let change = |r: &mut ThresholdRecord| {
             set(input.slug, &mut r.slug);
@@ -75,21 +75,14 @@ impl ThresholdMutation {
             maybe(input.source_url, &mut r.source_url);
             Ok(())
         };
-        let row = edits::update(
-            db(ctx),
-            &actor(ctx)?,
-            id,
-            expected_version,
-            RevisionAction::Update,
-            summary.as_deref(),
-            change,
-        )
-        .await
-        .gql()?;
-        Ok(row.into())
+        let actor = actor(ctx)?;
+        let update =
+            edits::update(db(ctx), &actor, id, expected_version, RevisionAction::Update, summary.as_deref(), change);
+        Ok(write(ctx, update).await?.into())
     }
 
     /// Admins only; returns the deleted threshold's ID.
+    #[graphql(guard = "Role::Admin")]
     async fn delete_compute_threshold(
         &self,
         ctx: &Context<'_>,
@@ -97,11 +90,10 @@ impl ThresholdMutation {
         expected_version: i32,
         summary: Option<String>,
     ) -> async_graphql::Result<ID> {
-        require_admin(ctx)?;
         let row = row_id("id", &id, "ComputeThreshold").gql()?;
-        edits::delete::<ThresholdRecord>(db(ctx), &actor(ctx)?, row, expected_version, summary.as_deref())
-            .await
-            .gql()?;
+        let actor = actor(ctx)?;
+        write(ctx, edits::delete::<ThresholdRecord>(db(ctx), &actor, row, expected_version, summary.as_deref()))
+            .await?;
         Ok(id)
     }
 }

@@ -1,9 +1,9 @@
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use crate::domain::{EntityType, FeedbackKind, FeedbackStatus};
 use crate::graphql::{
-    caller::require_editor,
+    caller::Role,
     node::global_id,
     types::{decode, node_type},
 };
@@ -118,9 +118,9 @@ impl Feedback {
     }
 
     /// The submitter's email: editors only, null once erased.
-    async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
-        require_editor(ctx)?;
-        Ok(self.0.submitter_contact.as_deref())
+    #[graphql(guard = "Role::Editor")]
+    async fn contact(&self) -> Option<&str> {
+        self.0.submitter_contact.as_deref()
     }
 
     /// When the contact was erased (by an editor or after the retention time).

@@ -2,11 +2,35 @@
 //! reverse proxy, in which case the nearest `X-Forwarded-For` hop that is not itself trusted.
 //! A client can write anything into that header, so it is believed only from our own proxies.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
-use axum::http::HeaderMap;
+use axum::{
+    extract::{ConnectInfo, FromRef, FromRequestParts},
+    http::{HeaderMap, request::Parts},
+};
 
 use crate::config::TrustedProxy;
+use crate::service::ClientAddress;
+
+/// The reverse proxies whose `X-Forwarded-For` is believed: what the address extractor needs
+/// of a router's state.
+#[derive(Clone, Debug, Default)]
+pub struct TrustedProxies(pub Arc<[TrustedProxy]>);
+
+/// The request's client address: the socket's, or the one a trusted proxy forwarded.
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress
+where
+    TrustedProxies: FromRef<S>,
+{
+    type Rejection = <ConnectInfo<SocketAddr> as FromRequestParts<S>>::Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ConnectInfo(socket) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state).await?;
+        let proxies = TrustedProxies::from_ref(state);
+        Ok(ClientAddress(client_address(&proxies.0, socket.ip(), &parts.headers)))
+    }
+}
 
 fn trusted(proxies: &[TrustedProxy], address: IpAddr) -> bool {
     proxies.iter().any(|p| p.0.contains(&address))
