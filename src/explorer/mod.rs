@@ -15,9 +15,14 @@ mod layout;
 mod model;
 mod plots;
 
-use axum::{Router, routing::get};
+use axum::{Router, response::IntoResponse, routing::get};
 
 use crate::http::AppState;
+
+/// The page for an unexpected failure (a panic): the explorer's INTERNAL error page.
+pub fn internal_error_page() -> axum::response::Response {
+    api::PageError::Internal.into_response()
+}
 
 /// The explorer's routes (`http` puts them behind the same layers as the API, compression too).
 pub fn router() -> Router<AppState> {

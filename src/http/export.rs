@@ -5,13 +5,13 @@
 use axum::{
     body::{Body, Bytes},
     extract::{RawQuery, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
 use futures_util::{StreamExt, stream};
-use serde_json::json;
 
 use super::AppState;
+use super::errors;
 use super::graphql::caller;
 use crate::graphql::model_filter_from_json;
 use crate::service::export::{self, Format};
@@ -25,28 +25,9 @@ pub async fn json(state: State<AppState>, headers: HeaderMap, query: RawQuery) -
     models(state, headers, query, Format::Json).await
 }
 
-/// An error as the GraphQL endpoint words it, with a fitting status.
+/// An error as the GraphQL endpoint words it, with its code's status.
 fn failure(error: ServiceError) -> Response {
-    let (status, code) = match &error {
-        ServiceError::BadInput { .. } => (StatusCode::BAD_REQUEST, "BAD_USER_INPUT"),
-        ServiceError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
-        ServiceError::Internal(detail) => {
-            tracing::error!(error = ?detail, "export failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL")
-        }
-        _ => (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
-    };
-    let mut extensions = json!({ "code": code });
-    let message = match error {
-        ServiceError::BadInput { field, message } => {
-            extensions["field"] = json!(field);
-            format!("{field}: {message}")
-        }
-        ServiceError::Internal(_) => "internal error".to_owned(),
-        other => other.to_string(),
-    };
-    let body = json!({ "errors": [{ "message": message, "extensions": extensions }] });
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    errors::export(error.to_client())
 }
 
 fn filter_parameter(raw: Option<&str>) -> Result<Option<ModelFilter>, ServiceError> {

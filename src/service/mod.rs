@@ -3,6 +3,7 @@
 
 pub mod capabilities;
 pub mod changes;
+mod codes;
 pub mod datasets;
 pub mod editors;
 pub mod edits;
@@ -28,7 +29,8 @@ pub mod throttle;
 pub mod trend;
 mod validate;
 
-pub use error::{ServiceError, ServiceResult};
+pub use codes::{CloseCode, ErrorCode, Overload};
+pub use error::{ClientError, ServiceError, ServiceResult};
 pub use page::{Page, PageArgs};
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
