@@ -9,6 +9,7 @@ use serde_json::Value as Json;
 
 use super::ExplorerState;
 use crate::graphql::{Caller, ClientAddress, RequestContext};
+use crate::service::ErrorCode;
 
 /// Why a page could not be made.
 #[derive(Debug)]
@@ -29,6 +30,16 @@ impl PageError {
     pub fn bad_input(field: &str, message: impl Into<String>) -> Self {
         PageError::BadInput { field: field.to_owned(), message: message.into() }
     }
+
+    /// The code of the API's error the page stands for; its status is the code's.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            PageError::BadInput { .. } => ErrorCode::BadUserInput,
+            PageError::NotFound(_) => ErrorCode::NotFound,
+            PageError::RateLimited(_) => ErrorCode::RateLimited,
+            PageError::Internal => ErrorCode::Internal,
+        }
+    }
 }
 
 /// Executes `document` as an anonymous caller from `client` and deserializes its `data`.
@@ -45,16 +56,21 @@ pub async fn run<T: DeserializeOwned>(
     let (_, response) = state.api.run(request, &context).await;
     if let Some(error) = response.errors.first() {
         let error = serde_json::to_value(error).unwrap_or_default();
-        if error["extensions"]["code"] == "BAD_USER_INPUT" {
-            let field = error["extensions"]["field"].as_str().unwrap_or("filter").to_owned();
-            let message = error["message"].as_str().unwrap_or("invalid input").to_owned();
-            return Err(PageError::BadInput { field, message });
+        let extensions = &error["extensions"];
+        match extensions["code"].as_str().and_then(ErrorCode::parse) {
+            Some(ErrorCode::BadUserInput) => {
+                let field = extensions["field"].as_str().unwrap_or("filter").to_owned();
+                let message = error["message"].as_str().unwrap_or("invalid input").to_owned();
+                return Err(PageError::BadInput { field, message });
+            }
+            Some(ErrorCode::RateLimited) => {
+                return Err(PageError::RateLimited(extensions["retryAfterSeconds"].as_u64()));
+            }
+            _ => {
+                tracing::error!(%error, "an explorer query failed");
+                return Err(PageError::Internal);
+            }
         }
-        if error["extensions"]["code"] == "RATE_LIMITED" {
-            return Err(PageError::RateLimited(error["extensions"]["retryAfterSeconds"].as_u64()));
-        }
-        tracing::error!(%error, "an explorer query failed");
-        return Err(PageError::Internal);
     }
     let data = response.data.into_json().map_err(|error| {
         tracing::error!(%error, "an explorer query's data is not JSON");

@@ -1,8 +1,8 @@
 //! The page shell every explorer page shares (skip link, navigation, stylesheet) and the pages
-//! for errors.
+//! for errors (the service's one HTML error writer).
 
 use axum::{
-    http::{StatusCode, header},
+    http::header,
     response::{IntoResponse, Response},
 };
 use maud::{DOCTYPE, Markup, html};
@@ -64,9 +64,9 @@ pub fn page(title: &str, section: Section, main: Markup) -> Markup {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let (status, title, body) = match self {
+        let status = self.code().status();
+        let (title, body) = match self {
             PageError::BadInput { field, message } => (
-                StatusCode::BAD_REQUEST,
                 "Bad request",
                 html! {
                     p { "The parameter " code { (field) } " is not usable: " (message) "." }
@@ -74,7 +74,6 @@ impl IntoResponse for PageError {
                 },
             ),
             PageError::NotFound(what) => (
-                StatusCode::NOT_FOUND,
                 "Not found",
                 html! {
                     p { (what) }
@@ -82,7 +81,6 @@ impl IntoResponse for PageError {
                 },
             ),
             PageError::RateLimited(retry_after) => (
-                StatusCode::TOO_MANY_REQUESTS,
                 "Too many requests",
                 html! {
                     p {
@@ -92,11 +90,9 @@ impl IntoResponse for PageError {
                     }
                 },
             ),
-            PageError::Internal => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                html! { p { "The page could not be made. Please try again later." } },
-            ),
+            PageError::Internal => {
+                ("Something went wrong", html! { p { "The page could not be made. Please try again later." } })
+            }
         };
         let markup = page(title, Section::Other, html! { h1 { (title) } (body) });
         (status, markup).into_response()

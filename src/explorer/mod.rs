@@ -15,11 +15,16 @@ mod layout;
 mod model;
 mod plots;
 
-use axum::{Router, extract::FromRef, routing::get};
+use axum::{Router, extract::FromRef, response::IntoResponse, routing::get};
 
 use crate::config::AnswerLimits;
 use crate::graphql::Api;
 use crate::request::TrustedProxies;
+
+/// The page for an unexpected failure (a panic): the explorer's INTERNAL error page.
+pub fn internal_error_page() -> axum::response::Response {
+    api::PageError::Internal.into_response()
+}
 
 /// What the explorer's pages need: the API they run their documents through, with the answer
 /// limits an anonymous HTTP caller's request carries. (The client address comes from the

@@ -13,13 +13,10 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use async_graphql::{Context, ErrorExtensions, Response, ServerError};
+use async_graphql::{Context, Response};
 
-/// The code of a refused answer: the operation asks for more than one answer may hold. Not
-/// GRAPHQL_VALIDATION_FAILED: the same document may pass on a small catalog and be refused on a
-/// larger one, and the client's remedy (smaller pages, fewer nested lists) differs from fixing
-/// its document.
-pub const RESPONSE_TOO_LARGE: &str = "RESPONSE_TOO_LARGE";
+use super::error::{coded, server_error};
+use crate::service::{ClientError, ErrorCode};
 
 pub use crate::config::AnswerLimits;
 
@@ -57,7 +54,7 @@ impl AnswerBudget {
     fn charge(&self, used: &AtomicUsize, amount: usize, limit: usize, what: &str) -> async_graphql::Result<()> {
         if used.fetch_add(amount, Ordering::Relaxed).saturating_add(amount) > limit {
             self.0.exceeded.store(true, Ordering::Relaxed);
-            return Err(async_graphql::Error::new(what).extend_with(|_, e| e.set("code", RESPONSE_TOO_LARGE)));
+            return Err(coded(ErrorCode::ResponseTooLarge, what));
         }
         Ok(())
     }
@@ -102,16 +99,17 @@ pub fn charge_text(ctx: &Context<'_>, text: &str) -> async_graphql::Result<()> {
     ctx.data_opt::<AnswerBudget>().map_or(Ok(()), |budget| budget.charge_text(text.len()))
 }
 
-/// The answer to an operation that asked for too much: one error, no data.
+/// The answer to an operation that asked for too much: one error, no data. RESPONSE_TOO_LARGE,
+/// not GRAPHQL_VALIDATION_FAILED: the same document may pass on a small catalog and be refused
+/// on a larger one, and the client's remedy (smaller pages, fewer nested lists) differs from
+/// fixing its document.
 pub fn refusal(limits: AnswerLimits) -> Response {
     let message = format!(
         "the answer is too large: one operation may return at most {} rows and {} bytes; ask for \
          smaller pages or fewer nested lists",
         limits.max_rows, limits.max_bytes
     );
-    let mut error = ServerError::new(message, None);
-    error.extensions.get_or_insert_with(Default::default).set("code", RESPONSE_TOO_LARGE);
-    Response::from_errors(vec![error])
+    Response::from_errors(vec![server_error(ClientError::new(ErrorCode::ResponseTooLarge, message))])
 }
 
 /// Serializes `value` as JSON if it takes at most `limit` bytes; `Ok(None)` past the limit,

@@ -14,6 +14,7 @@ use moka::sync::Cache;
 
 use super::admission::{self, InputLimits, VariableUses};
 use super::error::with_code;
+use crate::service::ErrorCode;
 
 /// Bytes of query text kept (a parsed document takes several times its text).
 const KEPT_BYTES: u64 = 256 * 1024;
@@ -55,7 +56,7 @@ impl Documents {
             return Ok(document);
         }
         admission::check_text(query, &self.limits)?;
-        let document = parse_query(query).map_err(|e| with_code(e.into(), "GRAPHQL_PARSE_FAILED"))?;
+        let document = parse_query(query).map_err(|e| with_code(e.into(), ErrorCode::GraphqlParseFailed))?;
         let uses = admission::check_document(&document, &self.limits)?;
         let admitted = Arc::new(Admitted { document, uses });
         if query.len() <= MAX_KEPT_QUERY {

@@ -3,50 +3,41 @@
 
 use std::sync::Arc;
 
-use async_graphql::{ErrorExtensions, ServerError};
+use async_graphql::{ErrorExtensionValues, ServerError, Value};
 
-use crate::service::ServiceError;
+use crate::service::{ClientError, ErrorCode, ServiceError};
 
+/// A service error as a resolver returns it.
 pub fn to_graphql(error: ServiceError) -> async_graphql::Error {
-    match error {
-        ServiceError::BadInput { field, message } => async_graphql::Error::new(format!("{field}: {message}"))
-            .extend_with(|_, e| {
-                e.set("code", "BAD_USER_INPUT");
-                e.set("field", field.as_str());
-            }),
-        ServiceError::NotFound(what) => {
-            async_graphql::Error::new(format!("{what} not found")).extend_with(|_, e| e.set("code", "NOT_FOUND"))
-        }
-        ServiceError::Unauthenticated(message) => {
-            async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "UNAUTHENTICATED"))
-        }
-        ServiceError::Forbidden(message) => {
-            async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "FORBIDDEN"))
-        }
-        error @ ServiceError::Conflict { current, .. } => {
-            async_graphql::Error::new(error.to_string()).extend_with(|_, e| {
-                e.set("code", "CONFLICT");
-                e.set("currentVersion", current);
-            })
-        }
-        error @ ServiceError::RateLimited { retry_after } => {
-            let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
-            async_graphql::Error::new(error.to_string()).extend_with(|_, e| {
-                e.set("code", "RATE_LIMITED");
-                e.set("retryAfterSeconds", seconds);
-            })
-        }
-        error @ ServiceError::Internal(_) => {
-            let lost = error.is_connection_lost();
-            let ServiceError::Internal(detail) = error else { unreachable!("matched above") };
-            tracing::error!(error = ?detail, "internal error");
-            let mut error = async_graphql::Error::new("internal error").extend_with(|_, e| e.set("code", "INTERNAL"));
-            if lost {
-                error.source = Some(Arc::new(ConnectionLost));
-            }
-            error
-        }
+    let mut graphql = from_client(error.to_client());
+    if error.is_connection_lost() {
+        graphql.source = Some(Arc::new(ConnectionLost));
     }
+    graphql
+}
+
+/// An error a resolver or the executor returns with `code` (and nothing else to add).
+pub fn coded(code: ErrorCode, message: impl Into<String>) -> async_graphql::Error {
+    from_client(ClientError::new(code, message))
+}
+
+/// An error of the request as a whole (no path), as the GraphQL JSON writer takes it.
+pub fn server_error(error: ClientError) -> ServerError {
+    let mut server = ServerError::new(error.message, None);
+    server.extensions = Some(extension_values(error.extensions));
+    server
+}
+
+fn from_client(error: ClientError) -> async_graphql::Error {
+    async_graphql::Error { message: error.message, source: None, extensions: Some(extension_values(error.extensions)) }
+}
+
+fn extension_values(extensions: serde_json::Map<String, serde_json::Value>) -> ErrorExtensionValues {
+    let mut values = ErrorExtensionValues::default();
+    for (key, value) in extensions {
+        values.set(key, Value::from_json(value).unwrap_or(Value::Null));
+    }
+    values
 }
 
 /// Marks (as its `source`, which clients never see) an error that only says the database
@@ -71,10 +62,10 @@ impl<T> OrGraphqlError<T> for Result<T, ServiceError> {
 }
 
 /// Marks a request error (one raised before execution) with its code unless it has one.
-pub fn with_code(mut error: ServerError, code: &str) -> ServerError {
+pub fn with_code(mut error: ServerError, code: ErrorCode) -> ServerError {
     let extensions = error.extensions.get_or_insert_with(Default::default);
     if extensions.get("code").is_none() {
-        extensions.set("code", code);
+        extensions.set("code", code.as_str());
     }
     error
 }

@@ -18,19 +18,19 @@ use std::sync::{
 };
 use std::time::Duration;
 
-use async_graphql::ErrorExtensions;
 use futures_util::future::{BoxFuture, FutureExt, Shared};
 use sea_orm::DatabaseConnection;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast::error::RecvError};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::error::coded;
 use super::node::Node;
 use super::types::Feedback;
 use crate::auth::TokenKeys;
 use crate::domain::EntityType;
 use crate::service::{
-    Audience, ServiceError,
+    Audience, ErrorCode, ServiceError,
     changes::{Change, ChangeHub},
     editors,
 };
@@ -145,8 +145,7 @@ impl LiveSocket {
             if used.sockets == 0 && used.subscriptions == 0 {
                 addresses.remove(&self.address);
             }
-            return Err(async_graphql::Error::new(format!("{message}: close one first"))
-                .extend_with(|_, e| e.set("code", "RATE_LIMITED")));
+            return Err(coded(ErrorCode::RateLimited, format!("{message}: close one first")));
         }
         used.subscriptions += 1;
         self.open.fetch_add(1, Ordering::SeqCst);
@@ -320,8 +319,7 @@ impl<T: Clone + Send + Sync + 'static> EventCache<T> {
                     let loading = async move {
                         task.await.unwrap_or_else(|error| {
                             tracing::error!(%error, "reading an event's entry failed");
-                            Err(async_graphql::Error::new("internal error")
-                                .extend_with(|_, e| e.set("code", "INTERNAL")))
+                            Err(coded(ErrorCode::Internal, "internal error"))
                         })
                     }
                     .boxed()

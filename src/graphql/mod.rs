@@ -34,10 +34,10 @@ use crate::service::throttle::{FeedbackThrottle, LoginThrottle};
 
 pub use crate::config::QueryLimits;
 pub use admission::InputLimits;
-pub use budget::{AnswerBudget, AnswerLimits, RESPONSE_TOO_LARGE, refusal, to_json_within};
+pub use budget::{AnswerBudget, AnswerLimits, refusal, to_json_within};
 pub use caller::{Caller, ClientAddress};
 pub use context::RequestContext;
-pub use error::{to_graphql, with_code};
+pub use error::{coded, server_error, to_graphql, with_code};
 pub use filters::model_filter_from_json;
 pub use live::{Authority, Live, LiveLimits, LiveSocket, SocketGuard};
 pub use mutation::Mutation;

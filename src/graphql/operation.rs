@@ -19,13 +19,14 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 
 use super::AppSchema;
-use super::admission::{self, InputLimits};
+use super::admission;
 use super::budget::{AnswerBudget, refusal};
 use super::context::RequestContext;
 use super::documents::Documents;
 use super::error::{only_connection_lost, with_code};
 use super::retry::Rerun;
 use crate::metrics::{Metrics, OperationKind, Outcome};
+use crate::service::ErrorCode;
 use crate::service::changes::ChangeHub;
 
 /// The type of the operation `name` selects in `document` (the only one, when unnamed), if any.
@@ -134,7 +135,7 @@ impl Api {
             Ok(response) => with_request_error_codes(response),
             Err(_) => {
                 let message = format!("the operation took longer than {} s", self.deadline.as_secs_f64());
-                Response::from_errors(vec![with_code(ServerError::new(message, None), "TIMEOUT")])
+                Response::from_errors(vec![with_code(ServerError::new(message, None), ErrorCode::Timeout)])
             }
         }
     }
@@ -143,7 +144,7 @@ impl Api {
     /// the operation it asks for; a document that does not parse, or a document or variables
     /// that the admission checks refuse, is answered here.
     fn parse(&self, request: &mut Request) -> Result<Option<OperationType>, Box<Response>> {
-        let refuse = |error| Box::new(Response::from_errors(vec![with_code(error, "GRAPHQL_PARSE_FAILED")]));
+        let refuse = |error| Box::new(Response::from_errors(vec![with_code(error, ErrorCode::GraphqlParseFailed)]));
         let admitted = self.documents.parse(&request.query).map_err(refuse)?;
         admission::check_variables(&request.variables, &admitted.uses, self.documents.limits()).map_err(refuse)?;
         let ty = operation_type(&admitted.document, request.operation_name.as_deref());
@@ -180,7 +181,7 @@ impl async_graphql::Executor for Api {
         let session_data = session_data.unwrap_or_default();
         let Some(context) = RequestContext::of_session(&session_data) else {
             tracing::error!("a websocket operation came without its connection's context");
-            let error = with_code(ServerError::new("internal error", None), "INTERNAL");
+            let error = with_code(ServerError::new("internal error", None), ErrorCode::Internal);
             return stream::once(async move { Response::from_errors(vec![error]) }).boxed();
         };
         let ty = match self.parse(&mut request) {
@@ -237,7 +238,7 @@ fn with_request_error_codes(mut response: Response) -> Response {
     if is_request_error(&response) {
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()
-            .map(|e| with_code(bad_argument(e), "GRAPHQL_VALIDATION_FAILED"))
+            .map(|e| with_code(bad_argument(e), ErrorCode::GraphqlValidationFailed))
             .collect();
     }
     response
@@ -251,7 +252,7 @@ fn bad_argument(mut error: ServerError) -> ServerError {
     let field = error.message.strip_prefix(PREFIX).and_then(|rest| rest.split_once('"')).map(|(f, _)| f.to_owned());
     if let Some(field) = field {
         let extensions = error.extensions.get_or_insert_with(Default::default);
-        extensions.set("code", "BAD_USER_INPUT");
+        extensions.set("code", ErrorCode::BadUserInput.as_str());
         extensions.set("field", field);
     }
     error

@@ -1,19 +1,19 @@
 //! The subscription root: live changes to the catalog, from the change hub (`service::changes`).
 //! The caller is the one the socket's `connection_init` established.
 
-use async_graphql::{Context, ErrorExtensions, ID, Object, Subscription as GraphqlSubscription};
+use async_graphql::{Context, ID, Object, Subscription as GraphqlSubscription};
 use futures_util::{Stream, stream};
 use tokio::sync::{OwnedSemaphorePermit, broadcast::error::RecvError};
 
 use super::caller::{Role, audience};
-use super::error::OrGraphqlError;
+use super::error::{OrGraphqlError, coded};
 use super::live::LiveSocket;
 use super::loaders::{RequestLoader, forget_cached};
 use super::node::{Node, global_id, load_node};
 use super::types::{Feedback, node_type};
 use crate::domain::{CatalogEntityType, EntityType, RevisionAction};
 use crate::service::{
-    Audience,
+    Audience, ErrorCode,
     changes::{Change, ChangeHub},
     feedback,
 };
@@ -62,10 +62,8 @@ impl Subscription {
 
 /// The websocket a subscription runs on (subscriptions run over websockets only).
 fn socket<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a LiveSocket> {
-    ctx.data::<LiveSocket>().map_err(|_| {
-        async_graphql::Error::new("subscriptions run over the websocket at /graphql/ws")
-            .extend_with(|_, e| e.set("code", "BAD_REQUEST"))
-    })
+    ctx.data::<LiveSocket>()
+        .map_err(|_| coded(ErrorCode::BadRequest, "subscriptions run over the websocket at /graphql/ws"))
 }
 
 /// The hub's changes that `pick` makes events of, counted as one open subscription of the
@@ -104,10 +102,10 @@ where
                     }
                     Err(RecvError::Lagged(missed)) => {
                         tracing::warn!(missed, "a subscriber missed changes");
-                        let error = async_graphql::Error::new(format!(
-                            "{missed} changes were missed (the subscriber fell behind): refetch what you show"
-                        ))
-                        .extend_with(|_, e| e.set("code", "INTERNAL"));
+                        let error = coded(
+                            ErrorCode::Internal,
+                            format!("{missed} changes were missed (the subscriber fell behind): refetch what you show"),
+                        );
                         return Some((Err(error), (changes, open)));
                     }
                     Err(RecvError::Closed) => return None,

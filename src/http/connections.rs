@@ -29,7 +29,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tower::ServiceExt;
 
+use super::errors;
 use crate::config::{HttpSettings, TrustedProxy};
+use crate::service::Overload;
 
 /// The bounds on connections, from the settings.
 #[derive(Clone, Debug)]
@@ -172,16 +174,11 @@ async fn serve_health_only(stream: TcpStream, permit: ReservePermit) {
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(HEALTH_HEADER_TIMEOUT).keep_alive(false);
     let service = service_fn(|request: hyper::Request<Incoming>| async move {
-        let (status, body) = if request.uri().path() == "/healthz" {
-            (hyper::StatusCode::OK, "ok")
+        let response = if request.uri().path() == "/healthz" {
+            hyper::Response::new(axum::body::Body::from("ok"))
         } else {
-            (hyper::StatusCode::SERVICE_UNAVAILABLE, "the server is at its limit of open connections: try again soon")
+            errors::overload(Overload::TooManyConnections)
         };
-        let mut response = hyper::Response::new(axum::body::Body::from(body));
-        *response.status_mut() = status;
-        if status != hyper::StatusCode::OK {
-            response.headers_mut().insert(hyper::header::RETRY_AFTER, hyper::header::HeaderValue::from_static("5"));
-        }
         Ok::<_, std::convert::Infallible>(response)
     });
     let served = http.serve_connection(TokioIo::new(stream), service);

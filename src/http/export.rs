@@ -5,13 +5,13 @@
 use axum::{
     body::{Body, Bytes},
     extract::{RawQuery, State},
-    http::{StatusCode, header},
+    http::header,
     response::{IntoResponse, Response},
 };
 use futures_util::{StreamExt, stream};
-use serde_json::json;
 
 use super::AppState;
+use super::errors;
 use crate::graphql::model_filter_from_json;
 use crate::request::Refused;
 use crate::service::export::{self, Format};
@@ -25,28 +25,9 @@ pub async fn json(state: State<AppState>, caller: Result<Caller, Refused>, query
     models(state, caller, query, Format::Json).await
 }
 
-/// An error as the GraphQL endpoint words it, with a fitting status.
+/// An error as the GraphQL endpoint words it, with its code's status.
 fn failure(error: ServiceError) -> Response {
-    let (status, code) = match &error {
-        ServiceError::BadInput { .. } => (StatusCode::BAD_REQUEST, "BAD_USER_INPUT"),
-        ServiceError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
-        ServiceError::Internal(detail) => {
-            tracing::error!(error = ?detail, "export failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL")
-        }
-        _ => (StatusCode::BAD_REQUEST, "BAD_REQUEST"),
-    };
-    let mut extensions = json!({ "code": code });
-    let message = match error {
-        ServiceError::BadInput { field, message } => {
-            extensions["field"] = json!(field);
-            format!("{field}: {message}")
-        }
-        ServiceError::Internal(_) => "internal error".to_owned(),
-        other => other.to_string(),
-    };
-    let body = json!({ "errors": [{ "message": message, "extensions": extensions }] });
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    errors::export(error.to_client())
 }
 
 fn filter_parameter(raw: Option<&str>) -> Result<Option<ModelFilter>, ServiceError> {
@@ -121,4 +102,53 @@ async fn next_page(
 ) -> Result<(String, Option<String>), ServiceError> {
     let (models, next) = export::page(db, audience, filter, Some(after)).await?;
     Ok((export::render(format, &models, !wrote_any)?, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::http::StatusCode;
+    use serde_json::{Value as Json, json};
+
+    use super::*;
+
+    /// Every service error is answered with its own code and status (once, NOT_FOUND,
+    /// FORBIDDEN, CONFLICT and RATE_LIMITED were all a 400 BAD_REQUEST).
+    #[tokio::test]
+    async fn each_error_has_its_own_code_and_status() {
+        let cases = [
+            (ServiceError::bad_input("filter", "is not JSON"), StatusCode::BAD_REQUEST, "BAD_USER_INPUT"),
+            (ServiceError::Unauthenticated("no".into()), StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
+            (ServiceError::Forbidden("no".into()), StatusCode::FORBIDDEN, "FORBIDDEN"),
+            (ServiceError::NotFound("model".into()), StatusCode::NOT_FOUND, "NOT_FOUND"),
+            (
+                ServiceError::Conflict { what: "model".into(), expected: 1, current: 2 },
+                StatusCode::CONFLICT,
+                "CONFLICT",
+            ),
+            (
+                ServiceError::RateLimited { retry_after: Duration::from_secs(3) },
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMITED",
+            ),
+            (ServiceError::internal(anyhow::anyhow!("secret detail")), StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
+        ];
+        for (error, status, code) in cases {
+            let response = failure(error);
+            assert_eq!(response.status(), status, "{code}");
+            assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json", "{code}");
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+            let body: Json = serde_json::from_slice(&body).unwrap();
+            let extensions = &body["errors"][0]["extensions"];
+            assert_eq!(extensions["code"], json!(code), "{body}");
+            match code {
+                "BAD_USER_INPUT" => assert_eq!(extensions["field"], json!("filter")),
+                "CONFLICT" => assert_eq!(extensions["currentVersion"], json!(2)),
+                "RATE_LIMITED" => assert_eq!(extensions["retryAfterSeconds"], json!(3)),
+                "INTERNAL" => assert_eq!(body["errors"][0]["message"], json!("internal error")),
+                _ => {}
+            }
+        }
+    }
 }

@@ -5,16 +5,18 @@
 use atom_syndication::{Category, Entry, Feed, Link, Person, Text};
 use axum::{
     extract::State,
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
 use serde_json::Value as Json;
 use url::Url;
 
 use super::AppState;
+use super::errors;
 use crate::domain::{EntityType, RevisionAction};
 use crate::graphql::global_id;
 use crate::service::revisions::{self, RevisionRow};
+use crate::service::{ClientError, ErrorCode, ServiceError};
 
 /// What the feed follows.
 const KINDS: [EntityType; 3] = [EntityType::Model, EntityType::Organization, EntityType::RiskAssessment];
@@ -28,21 +30,15 @@ const TAG_YEAR: &str = "2026";
 
 pub async fn atom(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(base) = base_url(&state, &headers) else {
-        return (StatusCode::BAD_REQUEST, "the Host header is not a host name").into_response();
+        return errors::export(ClientError::new(ErrorCode::BadRequest, "the Host header is not a host name"));
     };
     let rows = match revisions::latest_public(&state.db, &KINDS, LENGTH).await {
         Ok(rows) => rows,
-        Err(error) => {
-            tracing::error!(?error, "could not read the changes for the feed");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
-        }
+        Err(error) => return errors::export(error.to_client()),
     };
     match feed(&base, &rows).write_to(Vec::new()) {
         Ok(xml) => ([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response(),
-        Err(error) => {
-            tracing::error!(%error, "could not write the feed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
+        Err(error) => errors::export(ServiceError::internal(error).to_client()),
     }
 }
 

@@ -17,24 +17,24 @@ use axum::{
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::{IntoResponse, Response as HttpResponse},
 };
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Map, Value as Json};
 
 use super::AppState;
+use super::errors::{self, Body};
 use super::negotiate::{MediaType, is_json_body, preferred_coding, response_type, wants_html};
 use super::persisted::Refusal;
 use super::response_cache::{Answer, Served, etag_of};
 use crate::graphql::{
-    AnswerLimits, Caller, ClientAddress, RequestContext, is_request_error, refusal, to_graphql, to_json_within,
+    AnswerLimits, Caller, ClientAddress, RequestContext, is_request_error, refusal, server_error, to_json_within,
     with_code,
 };
 use crate::metrics::CacheResult;
 use crate::request::Refused;
-use crate::service::ServiceError;
+use crate::service::{ClientError, ErrorCode, ServiceError};
 
 /// A failure before GraphQL runs: malformed HTTP, JSON or parameters.
 fn reject(status: StatusCode, media: MediaType, message: &str) -> HttpResponse {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
-    (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response()
+    errors::graphql(status, media, vec![ClientError::new(ErrorCode::BadRequest, message)])
 }
 
 /// The GraphQL request's parameters, from a JSON body or a query string. The query may be left
@@ -93,16 +93,9 @@ fn params_from_query_string(raw: &str) -> Result<Params, &'static str> {
 }
 
 /// A request refused before GraphQL runs because of its credentials: a GraphQL response body
-/// with the error's code, status 401 (or 500 if the check itself failed).
+/// with the error's code and status (401, or 500 if the check itself failed).
 fn refuse(error: ServiceError, media: MediaType) -> HttpResponse {
-    let status = if matches!(error, ServiceError::Internal(_)) {
-        StatusCode::INTERNAL_SERVER_ERROR
-    } else {
-        StatusCode::UNAUTHORIZED
-    };
-    let error = to_graphql(error);
-    let body = json!({ "errors": [{ "message": error.message, "extensions": error.extensions }] });
-    let mut response = (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response();
+    let mut response = errors::graphql(error.status(), media, vec![error.to_client()]);
     response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     response
 }
@@ -173,24 +166,8 @@ async fn execute(
 
 /// The hash of an Apollo persisted query is not known here: the client sends the query again.
 fn not_found(media: MediaType) -> HttpResponse {
-    let body = json!({ "errors": [{
-        "message": "PersistedQueryNotFound",
-        "extensions": { "code": "PERSISTED_QUERY_NOT_FOUND" },
-    }] });
     let status = if media == MediaType::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    (status, [(header::CONTENT_TYPE, media.content_type())], body.to_string()).into_response()
-}
-
-/// A response body, serialized straight from the executor's values: no intermediate JSON tree,
-/// and object keys in the order the query selected them.
-#[derive(serde::Serialize)]
-struct Body<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<&'a async_graphql::Value>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    errors: &'a [ServerError],
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+    errors::graphql(status, media, vec![ClientError::new(ErrorCode::PersistedQueryNotFound, "PersistedQueryNotFound")])
 }
 
 /// The response body, with every error given its code; cacheable when it is a query's data
@@ -199,7 +176,7 @@ fn render(mut response: Response, is_query: bool, limits: AnswerLimits) -> Answe
     let request_error = is_request_error(&response);
     // `Api` has coded every request error; an execution error without a code is the client's input.
     let errors: Vec<ServerError> =
-        std::mem::take(&mut response.errors).into_iter().map(|e| with_code(e, "BAD_USER_INPUT")).collect();
+        std::mem::take(&mut response.errors).into_iter().map(|e| with_code(e, ErrorCode::BadUserInput)).collect();
     let cacheable = is_query && errors.is_empty();
     let no_extensions = Default::default();
     let body = if request_error {
@@ -213,8 +190,9 @@ fn render(mut response: Response, is_query: bool, limits: AnswerLimits) -> Answe
         Ok(None) => render(refusal(limits), false, AnswerLimits { max_bytes: usize::MAX, ..limits }),
         Err(error) => {
             tracing::error!(%error, "a GraphQL response did not serialize");
-            let body = json!({ "data": null, "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL" } }] });
-            Answer { body: Bytes::from(body.to_string()), request_error: false, cacheable: false }
+            let internal = server_error(ClientError::new(ErrorCode::Internal, "internal error"));
+            let body = errors::errors_body(Some(&async_graphql::Value::Null), &[internal]);
+            Answer { body: Bytes::from(body), request_error: false, cacheable: false }
         }
     }
 }

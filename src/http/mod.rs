@@ -1,16 +1,18 @@
 //! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/graphql/ws` (subscriptions),
 //! `/feed.atom`, `/export/models.{csv,json}`, `/healthz`, `/readyz`, `/metrics` and the
 //! explorer's pages at `/`, behind a body limit, a request timeout, CORS, compression (gzip or
-//! brotli, as the client's `Accept-Encoding` asks), tracing and a panic guard.
+//! brotli, as the client's `Accept-Encoding` asks), tracing and a panic guard (`panic`).
 
 mod connections;
 mod cors;
+mod errors;
 mod export;
 mod feed;
 mod graphiql;
 mod graphql;
 mod negotiate;
 mod observe;
+mod panic;
 mod persisted;
 mod response_cache;
 mod security_headers;
@@ -31,8 +33,7 @@ use axum::{
 };
 use sea_orm::DatabaseConnection;
 use tower_http::{
-    catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer,
-    trace::TraceLayer,
+    compression::CompressionLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer,
 };
 
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
@@ -120,7 +121,7 @@ pub fn router(state: AppState, settings: &HttpSettings) -> anyhow::Result<Router
         None => router,
     };
     let router = router.layer(middleware::from_fn(security_headers::add));
-    Ok(router.layer(TraceLayer::new_for_http()).layer(CatchPanicLayer::new()))
+    Ok(router.layer(TraceLayer::new_for_http()).layer(middleware::from_fn(panic::guard)))
 }
 
 /// Prometheus' scrape target.

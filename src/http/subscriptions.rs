@@ -21,7 +21,7 @@ use async_graphql::{
 use axum::{
     extract::{
         FromRef, State, WebSocketUpgrade,
-        ws::{CloseFrame, Message, WebSocket, close_code},
+        ws::{CloseFrame, Message, WebSocket},
     },
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
@@ -30,18 +30,10 @@ use futures_util::{SinkExt, StreamExt, future};
 use serde_json::Value as Json;
 
 use super::AppState;
+use super::errors;
 use crate::graphql::{Authority, Caller, ClientAddress, LiveSocket, RequestContext, to_graphql};
 use crate::request::{self, TokenCheck, bearer_token};
-
-/// The graphql-transport-ws close code for a refused `connection_init`, and for an editor's
-/// socket whose token expired or was revoked.
-const FORBIDDEN: u16 = 4403;
-
-/// The graphql-transport-ws close code for a subscription sent before `connection_init`.
-const UNAUTHORIZED: u16 = 4401;
-
-/// The graphql-transport-ws close code for no `connection_init` in time.
-const INIT_TIMEOUT: u16 = 4408;
+use crate::service::{CloseCode, Overload};
 
 /// What the websocket's own limits are (see the settings of the same names).
 #[derive(Clone, Copy, Debug)]
@@ -67,10 +59,7 @@ pub async fn upgrade(
     };
     // Refused before the upgrade, so that the socket never costs its buffers: clients see a
     // failed connection and retry later, as they do when the server is away.
-    let Some(open) = state.live.open_socket(address) else {
-        let refusal = "too many open websockets from this address: close one first";
-        return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "10")], refusal).into_response();
-    };
+    let Some(open) = state.live.open_socket(address) else { return errors::overload(Overload::TooManySockets) };
     let sockets = state.sockets.clone();
     let limit = state.websocket_limits.max_message_bytes;
     upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).max_message_size(limit).max_frame_size(limit).on_upgrade(move |socket| {
@@ -132,13 +121,13 @@ async fn serve(state: AppState, protocol: WebSocketProtocols, address: IpAddr, s
         let message = tokio::select! {
             message = output.next() => message,
             _ = tokio::time::sleep_until(init_deadline), if waiting_for_init => {
-                Some(WsMessage::Close(INIT_TIMEOUT, "Connection initialisation timeout".into()))
+                Some(WsMessage::Close(CloseCode::InitTimeout.code(), "Connection initialisation timeout".into()))
             }
             _ = revoked(authority.as_deref()), if authority.is_some() => {
-                Some(WsMessage::Close(FORBIDDEN, "Forbidden: the token expired or was revoked".into()))
+                Some(WsMessage::Close(CloseCode::Forbidden.code(), "Forbidden: the token expired or was revoked".into()))
             }
             _ = shutdown.cancelled() => {
-                Some(WsMessage::Close(close_code::AWAY, "the server is shutting down".into()))
+                Some(WsMessage::Close(CloseCode::GoingAway.code(), "the server is shutting down".into()))
             }
         };
         let (message, last) = match message {
@@ -147,18 +136,18 @@ async fn serve(state: AppState, protocol: WebSocketProtocols, address: IpAddr, s
                 let code = match code {
                     // graphql-transport-ws says 4403 Forbidden for a refused `connection_init`;
                     // async-graphql closes with 1002.
-                    1002 if handshake.refused.load(Ordering::SeqCst) => FORBIDDEN,
+                    1002 if handshake.refused.load(Ordering::SeqCst) => CloseCode::Forbidden.code(),
                     // async-graphql closes with 1011 when a subscription comes before
                     // `connection_init`; the protocol says 4401 Unauthorized.
-                    1011 if !handshake.init_received.load(Ordering::SeqCst) => UNAUTHORIZED,
+                    1011 if !handshake.init_received.load(Ordering::SeqCst) => CloseCode::Unauthorized.code(),
                     code => code,
                 };
-                let reason = if code == UNAUTHORIZED { "Unauthorized".to_owned() } else { reason };
+                let reason = if code == CloseCode::Unauthorized.code() { "Unauthorized".to_owned() } else { reason };
                 (Message::Close(Some(CloseFrame { code, reason: reason.into() })), true)
             }
             None if input_end.too_big.load(Ordering::Relaxed) => {
                 let reason = format!("a message may have at most {} bytes", limits.max_message_bytes);
-                (Message::Close(Some(CloseFrame { code: close_code::SIZE, reason: reason.into() })), true)
+                (Message::Close(Some(CloseFrame { code: CloseCode::TooBig.code(), reason: reason.into() })), true)
             }
             None => break,
         };

@@ -1,9 +1,14 @@
 use std::{sync::Arc, time::Duration};
 
+use axum::http::StatusCode;
 use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr, sqlx};
+use serde_json::{Map, Value as Json};
 
-/// Every way a service call can fail. The GraphQL layer turns each into an error with an
-/// `extensions.code`; `Internal` keeps its detail for the log and never shows it to a client.
+use super::codes::ErrorCode;
+
+/// Every way a service call can fail. Each has its code, status and extensions here
+/// ([`ServiceError::to_client`]), whatever format the client reads it in; `Internal` keeps its
+/// detail for the log and never shows it to a client.
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum ServiceError {
     /// The caller sent something invalid; `field` names the argument or input field.
@@ -70,6 +75,69 @@ impl From<DbErr> for ServiceError {
             crate::db::note_connection_lost();
         }
         ServiceError::internal(error)
+    }
+}
+
+impl ServiceError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ServiceError::BadInput { .. } => ErrorCode::BadUserInput,
+            ServiceError::NotFound(_) => ErrorCode::NotFound,
+            ServiceError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            ServiceError::Forbidden(_) => ErrorCode::Forbidden,
+            ServiceError::Conflict { .. } => ErrorCode::Conflict,
+            ServiceError::RateLimited { .. } => ErrorCode::RateLimited,
+            ServiceError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.code().status()
+    }
+
+    /// The error as a client is told it: its code, message and extensions. An internal
+    /// error's detail is logged here, where it leaves for a client, and shown to nobody.
+    pub fn to_client(&self) -> ClientError {
+        let error = ClientError::new(self.code(), self.to_string());
+        match self {
+            ServiceError::BadInput { field, .. } => error.with("field", field.as_str()),
+            ServiceError::Conflict { current, .. } => error.with("currentVersion", *current),
+            ServiceError::RateLimited { retry_after } => {
+                error.with("retryAfterSeconds", retry_after.as_secs_f64().ceil().max(1.0) as u64)
+            }
+            ServiceError::Internal(detail) => {
+                tracing::error!(error = ?detail, "internal error");
+                error
+            }
+            ServiceError::NotFound(_) | ServiceError::Unauthenticated(_) | ServiceError::Forbidden(_) => error,
+        }
+    }
+}
+
+/// An error as a client sees it, whatever the format: a message, and extensions that always
+/// hold `code`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// `code` first, then what the code adds (`field`, `currentVersion`, `retryAfterSeconds`).
+    pub extensions: Map<String, Json>,
+}
+
+impl ClientError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        let mut extensions = Map::new();
+        extensions.insert("code".into(), code.as_str().into());
+        ClientError { code, message: message.into(), extensions }
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<Json>) -> Self {
+        self.extensions.insert(key.into(), value.into());
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.code.status()
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod caller;
 pub mod capabilities;
 pub mod changes;
+mod codes;
 pub mod datasets;
 pub mod editors;
 pub mod edits;
@@ -30,7 +31,8 @@ pub mod trend;
 mod validate;
 
 pub use caller::{Caller, ClientAddress};
-pub use error::{ServiceError, ServiceResult};
+pub use codes::{CloseCode, ErrorCode, Overload};
+pub use error::{ClientError, ServiceError, ServiceResult};
 pub use page::{Page, PageArgs};
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};

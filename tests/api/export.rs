@@ -112,6 +112,21 @@ async fn drafts_are_exported_to_editors_only() {
     assert_eq!(forged.status(), 401, "a bad token is refused, never silently anonymous");
 }
 
+/// An export's refusal is the GraphQL error body with the code's own status, not a 400 for
+/// every code (which codes give which status is checked for each one in `http::export`).
+#[tokio::test]
+async fn an_exports_refusal_carries_its_own_code_and_status() {
+    let app = spawn_app().await;
+    for path in ["/export/models.csv", "/export/models.json"] {
+        let forged = get(&app, path, None, Some("not-a-token")).await;
+        assert_eq!(forged.status(), 401, "{path}");
+        assert_eq!(forged.headers()["content-type"], "application/json", "{path}");
+        let body: Value = forged.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], json!("UNAUTHENTICATED"), "{body}");
+        assert!(body.get("data").is_none(), "{body}");
+    }
+}
+
 #[tokio::test]
 async fn a_bad_filter_is_a_400_naming_the_field() {
     let app = spawn_app().await;

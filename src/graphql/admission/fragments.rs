@@ -11,6 +11,7 @@ use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Name, ServerError};
 
 use super::{InputLimits, with_code};
+use crate::service::ErrorCode;
 
 /// The longest chain of fragments spreading fragments: async-graphql's own recursion bound
 /// (`limit_recursive_depth`, 32); its validation recurses once per link, also for fragments
@@ -94,7 +95,7 @@ pub fn check(document: &ExecutableDocument, limits: &InputLimits) -> Result<(), 
         let (own, spreads) = own(&operation.node.selection_set.node);
         total = spreads.iter().filter_map(|s| sizes.get(s)).fold(total.add(own), |a, &b| a.add(b));
     }
-    let refuse = |message: String| Err(with_code(ServerError::new(message, None), "GRAPHQL_VALIDATION_FAILED"));
+    let refuse = |message: String| Err(with_code(ServerError::new(message, None), ErrorCode::GraphqlValidationFailed));
     if total.chain > MAX_FRAGMENT_CHAIN as u64 {
         return refuse(format!("fragments spread fragments more than {MAX_FRAGMENT_CHAIN} levels deep"));
     }

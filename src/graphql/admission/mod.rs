@@ -17,6 +17,7 @@ use async_graphql::{Pos, ServerError, Value as ConstValue, Variables, parser::ty
 pub use values::VariableUses;
 
 use super::error::with_code;
+use crate::service::ErrorCode;
 
 pub use crate::config::InputLimits;
 
@@ -24,7 +25,7 @@ pub use crate::config::InputLimits;
 fn bad_argument(field: &str, message: String, pos: Option<Pos>) -> ServerError {
     let mut error = ServerError::new(message, pos);
     let extensions = error.extensions.get_or_insert_with(Default::default);
-    extensions.set("code", "BAD_USER_INPUT");
+    extensions.set("code", ErrorCode::BadUserInput.as_str());
     extensions.set("field", field);
     error
 }

@@ -6,6 +6,7 @@
 use async_graphql::ServerError;
 
 use super::{bad_argument, with_code};
+use crate::service::ErrorCode;
 
 /// The deepest selection nesting async-graphql's parser accepts (its own recursion limit); a
 /// document that nests deeper outside arguments is refused here, before the parser recurses.
@@ -55,7 +56,7 @@ pub fn check(query: &str, max_input_depth: usize) -> Result<(), ServerError> {
                                 format!("the document nests selections deeper than {MAX_SELECTION_NESTING} levels"),
                                 None,
                             ),
-                            "GRAPHQL_PARSE_FAILED",
+                            ErrorCode::GraphqlParseFailed,
                         ));
                     }
                     _ => {}
