@@ -39,7 +39,7 @@ pub use filters::model_filter_from_json;
 pub use live::{Authority, Live, LiveLimits, LiveSocket, SocketGuard};
 pub use loaders::for_request as request_loader;
 pub use mutation::Mutation;
-pub use node::global_id;
+pub use node::{IdKind, global_id};
 pub use operation::{Api, RunLimits, is_request_error};
 pub use query::Query;
 pub use subscription::Subscription;

@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use crate::auth::TokenKeys;
-use crate::domain::EditorRole;
+use crate::domain::{EditorRole, EntityType};
 use crate::graphql::{
     caller::{ClientAddress, actor, require_admin, require_editor},
     db,
@@ -85,14 +85,14 @@ impl AccountMutation {
     /// Admins only: the editor can no longer sign in, and their tokens stop working.
     async fn deactivate_editor(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Editor> {
         require_admin(ctx)?;
-        let id = row_id("id", &id, "Editor").gql()?;
+        let id = row_id("id", &id, EntityType::Editor).gql()?;
         Ok(Editor(editors::deactivate(db(ctx), &actor(ctx)?, id).await.gql()?))
     }
 
     /// Admins only: every token issued to the editor so far stops working.
     async fn revoke_editor_tokens(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Editor> {
         require_admin(ctx)?;
-        let id = row_id("id", &id, "Editor").gql()?;
+        let id = row_id("id", &id, EntityType::Editor).gql()?;
         Ok(Editor(editors::revoke(db(ctx), &actor(ctx)?, id).await.gql()?))
     }
 }

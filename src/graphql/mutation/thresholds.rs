@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object};
 
 use super::{maybe, set};
-use crate::domain::RevisionAction;
+use crate::domain::{EntityType, RevisionAction};
 use crate::graphql::{
     caller::{actor, require_admin},
     db,
@@ -66,7 +66,7 @@ impl ThresholdMutation {
         summary: Option<String>,
     ) -> async_graphql::Result<ComputeThreshold> {
         require_admin(ctx)?;
-        let id = row_id("id", &id, "ComputeThreshold").gql()?;
+        let id = row_id("id", &id, EntityType::ComputeThreshold).gql()?;
         let change = |r: &mut ThresholdRecord| {
             set(input.slug, &mut r.slug);
             set(input.name, &mut r.name);
@@ -98,7 +98,7 @@ impl ThresholdMutation {
         summary: Option<String>,
     ) -> async_graphql::Result<ID> {
         require_admin(ctx)?;
-        let row = row_id("id", &id, "ComputeThreshold").gql()?;
+        let row = row_id("id", &id, EntityType::ComputeThreshold).gql()?;
         edits::delete::<ThresholdRecord>(db(ctx), &actor(ctx)?, row, expected_version, summary.as_deref())
             .await
             .gql()?;
