@@ -145,36 +145,90 @@ macro_rules! batch {
     };
 }
 
-batch!(/// A model's long texts; `None` when the model is not visible (any more).
-ModelTextOf => Option<ModelText>, |db, audience, ids| found_or_none(models::texts(db, audience, ids)));
-batch!(/// A risk assessment's rationale; `None` when it is not visible (any more).
-RationaleOf => Option<String>, |db, audience, ids| found_or_none(risk_assessments::rationales(db, audience, ids)));
-batch!(/// A model's aliases.
-    AliasesOf => Vec<String>, |db, audience, ids| relations::aliases(db, ids));
-batch!(/// A model's input and output modalities.
-    ModalitiesOf => Vec<ModalityRow>, |db, audience, ids| relations::modalities(db, ids));
-batch!(/// A model's sources.
-    SourcesOf => Vec<SourceRow>, |db, audience, ids| relations::sources(db, ids));
-batch!(/// A model's organizations, lead first.
-    OrganizationsOf => Vec<OrganizationRow>, |db, audience, ids| relations::organizations_of_models(db, ids));
-batch!(/// A model's capability links.
-    CapabilitiesOf => Vec<(ModelCapabilityRow, Arc<CapabilityRow>)>, |db, audience, ids| relations::capabilities_of_models(db, ids));
-batch!(/// A model's risk assessments.
-    RiskAssessmentsOf => Vec<RiskAssessmentRow>, |db, audience, ids| relations::risk_assessments_of_models(db, ids));
-batch!(/// A model's training datasets.
-    DatasetsOf => Vec<DatasetRow>, |db, audience, ids| relations::datasets_of_models(db, ids));
-batch!(/// A model by id (e.g. a base model); `None` when it is not visible.
-ModelById => Option<ModelRow>, |db, audience, ids| found_or_none(relations::models_by_ids(db, audience, ids)));
-batch!(/// The models derived from a base model.
-    DerivedFrom => Vec<ModelRow>, |db, audience, ids| relations::derived_models(db, audience, ids));
-batch!(/// An organization's models.
-    ModelsOfOrganization => Vec<ModelRow>, |db, audience, ids| relations::models_of_organizations(db, audience, ids));
-batch!(/// The models linked to a capability.
-    ModelsWithCapability => Vec<(ModelCapabilityRow, ModelRow)>, |db, audience, ids| relations::models_with_capabilities(db, audience, ids));
-batch!(/// A dataset's models.
-    ModelsOfDataset => Vec<ModelRow>, |db, audience, ids| relations::models_of_datasets(db, audience, ids));
-batch!(/// How many pending feedback submissions are about a model.
-    OpenFeedbackOf => u64, |db, audience, ids| crate::service::feedback::open_counts(db, ids));
+/// Declares every request loader once; `forget_cached` is derived from the same list, so a
+/// new loader cannot be left out of what a write forgets.
+macro_rules! request_loaders {
+    (
+        by_id { $($(#[$doc:meta])* $key:ident => $value:ty, |$db:ident, $audience:ident, $ids:ident| $body:expr;)+ }
+        whole { $($(#[$wdoc:meta])* $whole:ident => $wvalue:ty, |$wdb:ident| $wbody:expr;)+ }
+    ) => {
+        $(batch!($(#[$doc])* $key => $value, |$db, $audience, $ids| $body);)+
+        $(whole!($(#[$wdoc])* $whole => $wvalue, |$wdb| $wbody);)+
+
+        /// Forgets everything the request's loader has read, after a write: a later field of the
+        /// same request (mutations run one after another) must see the write, not what was cached
+        /// before it.
+        pub fn forget_cached(loader: &RequestLoader) {
+            $(loader.clear::<$key>();)+
+            $(loader.clear::<$whole>();)+
+        }
+    };
+}
+
+/// A loader of one value for the whole request, read once however many fields ask.
+macro_rules! whole {
+    ($(#[$doc:meta])* $key:ident => $value:ty, |$db:ident| $body:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub struct $key;
+
+        impl Loader<$key> for CatalogLoader {
+            type Value = $value;
+            type Error = ServiceError;
+
+            async fn load(&self, _: &[$key]) -> Result<HashMap<$key, $value>, ServiceError> {
+                let $db = &self.db;
+                Ok(HashMap::from([($key, $body.await?)]))
+            }
+        }
+    };
+}
+
+request_loaders! {
+    by_id {
+        /// A model's long texts; `None` when the model is not visible (any more).
+        ModelTextOf => Option<ModelText>,
+            |db, audience, ids| found_or_none(models::texts(db, audience, ids));
+        /// A risk assessment's rationale; `None` when it is not visible (any more).
+        RationaleOf => Option<String>,
+            |db, audience, ids| found_or_none(risk_assessments::rationales(db, audience, ids));
+        /// A model's aliases.
+        AliasesOf => Vec<String>, |db, audience, ids| relations::aliases(db, ids);
+        /// A model's input and output modalities.
+        ModalitiesOf => Vec<ModalityRow>, |db, audience, ids| relations::modalities(db, ids);
+        /// A model's sources.
+        SourcesOf => Vec<SourceRow>, |db, audience, ids| relations::sources(db, ids);
+        /// A model's organizations, lead first.
+        OrganizationsOf => Vec<OrganizationRow>, |db, audience, ids| relations::organizations_of_models(db, ids);
+        /// A model's capability links.
+        CapabilitiesOf => Vec<(ModelCapabilityRow, Arc<CapabilityRow>)>,
+            |db, audience, ids| relations::capabilities_of_models(db, ids);
+        /// A model's risk assessments.
+        RiskAssessmentsOf => Vec<RiskAssessmentRow>,
+            |db, audience, ids| relations::risk_assessments_of_models(db, ids);
+        /// A model's training datasets.
+        DatasetsOf => Vec<DatasetRow>, |db, audience, ids| relations::datasets_of_models(db, ids);
+        /// A model by id (e.g. a base model); `None` when it is not visible.
+        ModelById => Option<ModelRow>,
+            |db, audience, ids| found_or_none(relations::models_by_ids(db, audience, ids));
+        /// The models derived from a base model.
+        DerivedFrom => Vec<ModelRow>, |db, audience, ids| relations::derived_models(db, audience, ids);
+        /// An organization's models.
+        ModelsOfOrganization => Vec<ModelRow>,
+            |db, audience, ids| relations::models_of_organizations(db, audience, ids);
+        /// The models linked to a capability.
+        ModelsWithCapability => Vec<(ModelCapabilityRow, ModelRow)>,
+            |db, audience, ids| relations::models_with_capabilities(db, audience, ids);
+        /// A dataset's models.
+        ModelsOfDataset => Vec<ModelRow>, |db, audience, ids| relations::models_of_datasets(db, audience, ids);
+        /// How many pending feedback submissions are about a model.
+        OpenFeedbackOf => u64, |db, audience, ids| crate::service::feedback::open_counts(db, ids);
+    }
+    whole {
+        /// Every compute threshold (one read per request, whatever the number of models asking).
+        AllThresholds => Vec<ThresholdRow>, |db| thresholds::all(db);
+    }
+}
 
 /// Reads the risk assessments of the models `ids` at once into the request's cache and, when
 /// the selection shows them, their rationales with them (the same statement, full rows), so
@@ -205,38 +259,4 @@ pub async fn prefetch_risk_assessments(
     loader.feed_many(assessments).await;
     loader.feed_many(rationales).await;
     Ok(())
-}
-
-/// Forgets everything the request's loader has read, after a write: a later field of the same
-/// request (mutations run one after another) must see the write, not what was cached before it.
-pub fn forget_cached(loader: &RequestLoader) {
-    loader.clear::<ModelTextOf>();
-    loader.clear::<RationaleOf>();
-    loader.clear::<AliasesOf>();
-    loader.clear::<ModalitiesOf>();
-    loader.clear::<SourcesOf>();
-    loader.clear::<OrganizationsOf>();
-    loader.clear::<CapabilitiesOf>();
-    loader.clear::<RiskAssessmentsOf>();
-    loader.clear::<DatasetsOf>();
-    loader.clear::<ModelById>();
-    loader.clear::<DerivedFrom>();
-    loader.clear::<ModelsOfOrganization>();
-    loader.clear::<ModelsWithCapability>();
-    loader.clear::<ModelsOfDataset>();
-    loader.clear::<AllThresholds>();
-    loader.clear::<OpenFeedbackOf>();
-}
-
-/// Every compute threshold (one read per request, whatever the number of models asking).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct AllThresholds;
-
-impl Loader<AllThresholds> for CatalogLoader {
-    type Value = Vec<ThresholdRow>;
-    type Error = ServiceError;
-
-    async fn load(&self, _: &[AllThresholds]) -> Result<HashMap<AllThresholds, Vec<ThresholdRow>>, ServiceError> {
-        Ok(HashMap::from([(AllThresholds, thresholds::all(&self.db).await?)]))
-    }
 }

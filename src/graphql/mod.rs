@@ -41,7 +41,7 @@ pub use error::{coded, server_error, to_graphql, with_code};
 pub use filters::model_filter_from_json;
 pub use live::{Authority, Live, LiveLimits, LiveSocket, SocketGuard};
 pub use mutation::Mutation;
-pub use node::global_id;
+pub use node::{IdKind, global_id};
 pub use operation::{Api, RunLimits, is_request_error};
 pub use query::Query;
 pub use subscription::Subscription;

@@ -5,7 +5,7 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use sea_orm::DatabaseConnection;
 
 use super::error::OrGraphqlError;
-use super::types::{Capability, ComputeThreshold, Dataset, Model, Organization, Revision, RiskAssessment, node_type};
+use super::types::{Capability, ComputeThreshold, Dataset, Model, Organization, Revision, RiskAssessment};
 use crate::domain::EntityType;
 use crate::service::{
     Audience, ServiceError, ServiceResult, capabilities, datasets, models, organizations, revisions, risk_assessments,
@@ -27,62 +27,108 @@ pub enum Node {
     Revision(Revision),
 }
 
-pub fn global_id(type_name: &str, id: i32) -> ID {
-    ID(STANDARD.encode(format!("{type_name}:{id}")))
+/// What a global ID names: an entity of the catalog (or a private record), or a revision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdKind {
+    Entity(EntityType),
+    Revision,
 }
 
-/// The type name and row id inside a global ID; `None` for anything that is not one of ours.
+impl From<EntityType> for IdKind {
+    fn from(kind: EntityType) -> Self {
+        IdKind::Entity(kind)
+    }
+}
+
+impl IdKind {
+    /// The GraphQL type name an ID carries: the one place that names each kind's type.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            IdKind::Entity(EntityType::Model) => "Model",
+            IdKind::Entity(EntityType::Organization) => "Organization",
+            IdKind::Entity(EntityType::Capability) => "Capability",
+            IdKind::Entity(EntityType::Dataset) => "Dataset",
+            IdKind::Entity(EntityType::RiskAssessment) => "RiskAssessment",
+            IdKind::Entity(EntityType::ComputeThreshold) => "ComputeThreshold",
+            IdKind::Entity(EntityType::Editor) => "Editor",
+            IdKind::Entity(EntityType::Feedback) => "Feedback",
+            IdKind::Revision => "Revision",
+        }
+    }
+
+    fn named(type_name: &str) -> Option<Self> {
+        EntityType::ALL
+            .iter()
+            .copied()
+            .map(IdKind::Entity)
+            .chain([IdKind::Revision])
+            .find(|k| k.type_name() == type_name)
+    }
+}
+
+pub fn global_id(kind: impl Into<IdKind>, id: i32) -> ID {
+    ID(STANDARD.encode(format!("{}:{id}", kind.into().type_name())))
+}
+
+/// The kind and row id inside a global ID; `None` for anything that is not shaped like one of
+/// ours, and a kind of `None` for a well-formed ID of a type we do not have.
 /// Only the canonical decimal form we hand out decodes (`Model:01` or `Model:+1` are not
 /// `Model:1`): one object has one ID, so IDs can be compared, cached and logged as strings.
-pub fn parse_global_id(id: &str) -> Option<(String, i32)> {
+pub fn parse_global_id(id: &str) -> Option<(Option<IdKind>, i32)> {
     let bytes = STANDARD.decode(id).ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let (type_name, row) = text.split_once(':')?;
     let id: i32 = row.parse().ok()?;
-    (id.to_string() == row).then(|| (type_name.to_owned(), id))
+    (id.to_string() == row).then(|| (IdKind::named(type_name), id))
 }
 
-/// The row id inside a global ID that must name a `type_name`; BAD_USER_INPUT naming `field`
+/// The row id inside a global ID that must name a `kind`; BAD_USER_INPUT naming `field`
 /// otherwise.
-pub fn row_id(field: &str, id: &ID, type_name: &str) -> ServiceResult<i32> {
+pub fn row_id(field: &str, id: &ID, kind: impl Into<IdKind>) -> ServiceResult<i32> {
+    let kind = kind.into();
     match parse_global_id(id) {
-        Some((t, row)) if t == type_name => Ok(row),
-        _ => Err(ServiceError::bad_input(field, format!("is not the ID of a {type_name}"))),
+        Some((Some(k), row)) if k == kind => Ok(row),
+        _ => Err(ServiceError::bad_input(field, format!("is not the ID of a {}", kind.type_name()))),
     }
 }
 
 /// Row ids of a list of global IDs, each checked like `row_id`.
-pub fn row_ids(field: &str, ids: &[ID], type_name: &str) -> ServiceResult<Vec<i32>> {
-    ids.iter().enumerate().map(|(i, id)| row_id(&format!("{field}[{i}]"), id, type_name)).collect()
+pub fn row_ids(field: &str, ids: &[ID], kind: impl Into<IdKind>) -> ServiceResult<Vec<i32>> {
+    let kind = kind.into();
+    ids.iter().enumerate().map(|(i, id)| row_id(&format!("{field}[{i}]"), id, kind)).collect()
 }
 
-/// The object of type `type_name` with row id `id`, if `audience` may see it.
+/// The object of kind `kind` with row id `id`, if `audience` may see it (private records are
+/// not nodes).
 pub async fn load_node(
     db: &DatabaseConnection,
     audience: Audience,
-    type_name: &str,
+    kind: IdKind,
     id: i32,
 ) -> async_graphql::Result<Option<Node>> {
-    Ok(match type_name {
-        "Model" => models::by_id(db, audience, id).await.gql()?.map(|r| Node::Model(r.into())),
-        "Organization" => organizations::by_id(db, id).await.gql()?.map(|r| Node::Organization(r.into())),
-        "Capability" => capabilities::by_id(db, id).await.gql()?.map(|r| Node::Capability(r.into())),
-        "Dataset" => datasets::by_id(db, id).await.gql()?.map(|r| Node::Dataset(r.into())),
-        "RiskAssessment" => {
+    let IdKind::Entity(entity) = kind else {
+        return Ok(revisions::by_id(db, audience, id).await.gql()?.map(|r| Node::Revision(Revision(r))));
+    };
+    Ok(match entity {
+        EntityType::Model => models::by_id(db, audience, id).await.gql()?.map(|r| Node::Model(r.into())),
+        EntityType::Organization => organizations::by_id(db, id).await.gql()?.map(|r| Node::Organization(r.into())),
+        EntityType::Capability => capabilities::by_id(db, id).await.gql()?.map(|r| Node::Capability(r.into())),
+        EntityType::Dataset => datasets::by_id(db, id).await.gql()?.map(|r| Node::Dataset(r.into())),
+        EntityType::RiskAssessment => {
             risk_assessments::by_id(db, audience, id).await.gql()?.map(|r| Node::RiskAssessment(r.into()))
         }
-        "ComputeThreshold" => thresholds::by_id(db, id).await.gql()?.map(|r| Node::ComputeThreshold(r.into())),
-        "Revision" => revisions::by_id(db, audience, id).await.gql()?.map(|r| Node::Revision(Revision(r))),
-        _ => None,
+        EntityType::ComputeThreshold => {
+            thresholds::by_id(db, id).await.gql()?.map(|r| Node::ComputeThreshold(r.into()))
+        }
+        EntityType::Editor | EntityType::Feedback => None,
     })
 }
 
 /// The catalog entry a global ID names (a model, an organization, ...); BAD_USER_INPUT naming
 /// `field` for anything else.
 pub fn catalog_entry(field: &str, id: &ID) -> ServiceResult<(EntityType, i32)> {
-    parse_global_id(id)
-        .and_then(|(type_name, row)| {
-            EntityType::ALL.iter().copied().find(|k| k.is_catalog() && node_type(*k) == type_name).map(|k| (k, row))
-        })
-        .ok_or_else(|| ServiceError::bad_input(field, "is not the ID of a catalog entry"))
+    match parse_global_id(id) {
+        Some((Some(IdKind::Entity(kind)), row)) if kind.is_catalog() => Ok((kind, row)),
+        _ => Err(ServiceError::bad_input(field, "is not the ID of a catalog entry")),
+    }
 }

@@ -9,14 +9,14 @@ use super::feedback::FeedbackQuery;
 use super::filters::{
     CapabilityFilterInput, ModelFilterInput, OrganizationFilterInput, RiskAssessmentFilterInput, filter_cost,
 };
-use super::node::{Node, load_node, parse_global_id};
+use super::node::{IdKind, Node, load_node, parse_global_id};
 use super::search::SearchQuery;
 use super::types::{
-    Capability, Dataset, Editor, Model, Organization, Revision, RiskAssessment, history, node_type,
-    prefetch_list_rationales, prefetch_model_relations, prefetch_relations,
+    Capability, Dataset, Editor, Model, Organization, Revision, RiskAssessment, history, prefetch_list_rationales,
+    prefetch_model_relations, prefetch_relations,
 };
 use crate::domain::{
-    CapabilityOrderField, DatasetOrderField, EntityType, ModelOrderField, OrderDirection, OrganizationOrderField,
+    CapabilityOrderField, DatasetOrderField, ModelOrderField, OrderDirection, OrganizationOrderField,
     RiskAssessmentOrderField,
 };
 use crate::service::{
@@ -66,10 +66,11 @@ pub struct CatalogQuery;
 impl CatalogQuery {
     /// Any object by its global ID; null when there is none (or it is not visible).
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
-        let Some((type_name, row)) = parse_global_id(&id) else {
+        let Some((kind, row)) = parse_global_id(&id) else {
             return Err(ServiceError::bad_input("id", "is not an ID of this API")).gql();
         };
-        load_node(db(ctx), audience(ctx), &type_name, row).await
+        let Some(kind) = kind else { return Ok(None) };
+        load_node(db(ctx), audience(ctx), kind, row).await
     }
 
     /// A model by its slug; null when there is none.
@@ -217,10 +218,10 @@ impl CatalogQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<CatalogConnection<Revision>> {
-        let Some((type_name, row)) = parse_global_id(&entity_id) else {
+        let Some((kind, row)) = parse_global_id(&entity_id) else {
             return Err(ServiceError::bad_input("entityId", "is not an ID of this API")).gql();
         };
-        let Some(kind) = EntityType::ALL.iter().copied().find(|k| node_type(*k) == type_name) else {
+        let Some(IdKind::Entity(kind)) = kind else {
             return Err(ServiceError::bad_input("entityId", "is not the ID of an entry with a history")).gql();
         };
         history(ctx, Some((kind, row)), page_args(first, after, last, before)).await

@@ -9,8 +9,8 @@ use super::caller::{Role, audience};
 use super::error::{OrGraphqlError, coded};
 use super::live::LiveSocket;
 use super::loaders::{RequestLoader, forget_cached};
-use super::node::{Node, global_id, load_node};
-use super::types::{Feedback, node_type};
+use super::node::{IdKind, Node, global_id, load_node};
+use super::types::Feedback;
 use crate::domain::{CatalogEntityType, EntityType, RevisionAction};
 use crate::service::{
     Audience, ErrorCode,
@@ -142,7 +142,7 @@ impl CatalogChange {
 
     /// The global ID of the changed entry.
     async fn entity_id(&self) -> ID {
-        global_id(node_type(self.change.entity_type), self.change.entity_id)
+        global_id(self.change.entity_type, self.change.entity_id)
     }
 
     async fn action(&self) -> RevisionAction {
@@ -151,7 +151,7 @@ impl CatalogChange {
 
     /// The global ID of the revision that records the change (fetch it with `node`).
     async fn revision_id(&self) -> ID {
-        global_id("Revision", self.change.revision_id)
+        global_id(IdKind::Revision, self.change.revision_id)
     }
 
     /// When the change was made.
@@ -167,8 +167,8 @@ impl CatalogChange {
         forget_cached(ctx.data_unchecked::<RequestLoader>());
         // Read once for every subscriber of the same audience, not once each.
         let (db, audience, change) = (super::db(ctx).clone(), audience(ctx), &self.change);
-        let (type_name, id) = (node_type(change.entity_type), change.entity_id);
-        let read = async move { load_node(&db, audience, type_name, id).await };
+        let (kind, id) = (change.entity_type.into(), change.entity_id);
+        let read = async move { load_node(&db, audience, kind, id).await };
         socket(ctx)?.live.entries.get(change.revision_id, audience, read).await
     }
 }
@@ -189,12 +189,12 @@ impl Event for FeedbackSubmitted {
 impl FeedbackSubmitted {
     /// The submission's ID (as `feedbackQueue` lists it).
     async fn feedback_id(&self) -> ID {
-        global_id("Feedback", self.change.entity_id)
+        global_id(EntityType::Feedback, self.change.entity_id)
     }
 
     /// The global ID of the revision that records it.
     async fn revision_id(&self) -> ID {
-        global_id("Revision", self.change.revision_id)
+        global_id(IdKind::Revision, self.change.revision_id)
     }
 
     /// When it was received.

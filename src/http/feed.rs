@@ -14,7 +14,7 @@ use url::Url;
 use super::AppState;
 use super::errors;
 use crate::domain::{EntityType, RevisionAction};
-use crate::graphql::global_id;
+use crate::graphql::{IdKind, global_id};
 use crate::service::revisions::{self, RevisionRow};
 use crate::service::{ClientError, ErrorCode, ServiceError};
 
@@ -138,7 +138,7 @@ fn revision_url(base: &Url, revision: i32) -> String {
     let query = format!(
         "{{ node(id: \"{}\") {{ ... on Revision {{ entityType entityId action author summary createdAt \
          changedFields after }} }} }}",
-        global_id("Revision", revision).0
+        global_id(IdKind::Revision, revision).0
     );
     let mut url = base.join("graphql").unwrap_or_else(|_| base.clone());
     url.query_pairs_mut().append_pair("query", &query);

@@ -60,31 +60,6 @@ pub struct ExportedModel {
     pub sources: Vec<String>,
 }
 
-const CSV_COLUMNS: [&str; 22] = [
-    "slug",
-    "name",
-    "organizations",
-    "countries",
-    "announced_on",
-    "announced_precision",
-    "input_modalities",
-    "output_modalities",
-    "parameters",
-    "parameters_confidence",
-    "training_compute_flop",
-    "training_compute_confidence",
-    "training_dataset",
-    "training_dataset_size",
-    "training_dataset_size_unit",
-    "hardware",
-    "training_cost_usd",
-    "access",
-    "license",
-    "base_model",
-    "published",
-    "sources",
-];
-
 /// How many `#` lines open a CSV export (`pandas.read_csv(..., skiprows=3)`).
 pub const CSV_PREAMBLE_LINES: usize = 3;
 
@@ -94,7 +69,7 @@ pub fn preamble(format: Format) -> String {
     match format {
         Format::Csv => {
             let mut writer = csv::Writer::from_writer(vec![]);
-            writer.write_record(CSV_COLUMNS).expect("writing to memory");
+            writer.write_record(CSV_COLUMNS.map(|(header, _)| header)).expect("writing to memory");
             let header = String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8");
             format!(
                 "# AI Tracker export of models, generated {generated}\n# {EPOCH_CREDIT}\n# {SOURCES_NOTE}\n{header}"
@@ -137,6 +112,36 @@ fn number(value: Option<f64>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
 
+/// How a CSV column writes a model's cell.
+type Cell = fn(&ExportedModel) -> String;
+
+/// The CSV's columns, in order: each one's header and its cell, declared together so that a
+/// new column is one line here (and one field of `ExportedModel`).
+const CSV_COLUMNS: [(&str, Cell); 22] = [
+    ("slug", |m| text(&m.slug)),
+    ("name", |m| text(&m.name)),
+    ("organizations", |m| text(&joined(&m.organizations))),
+    ("countries", |m| text(&joined(&m.countries))),
+    ("announced_on", |m| text(m.announced_on.as_deref().unwrap_or_default())),
+    ("announced_precision", |m| text(&m.announced_precision)),
+    ("input_modalities", |m| text(&joined(&m.input_modalities))),
+    ("output_modalities", |m| text(&joined(&m.output_modalities))),
+    ("parameters", |m| number(m.parameters)),
+    ("parameters_confidence", |m| text(&m.parameters_confidence)),
+    ("training_compute_flop", |m| number(m.training_compute_flop)),
+    ("training_compute_confidence", |m| text(&m.training_compute_confidence)),
+    ("training_dataset", |m| text(m.training_dataset.as_deref().unwrap_or_default())),
+    ("training_dataset_size", |m| number(m.training_dataset_size)),
+    ("training_dataset_size_unit", |m| text(m.training_dataset_size_unit.as_deref().unwrap_or_default())),
+    ("hardware", |m| text(m.hardware.as_deref().unwrap_or_default())),
+    ("training_cost_usd", |m| number(m.training_cost_usd)),
+    ("access", |m| text(&m.access)),
+    ("license", |m| text(m.license.as_deref().unwrap_or_default())),
+    ("base_model", |m| text(m.base_model.as_deref().unwrap_or_default())),
+    ("published", |m| m.published.to_string()),
+    ("sources", |m| text(&m.sources.join(" "))),
+];
+
 /// The models of one page, as text; `first` says whether any model came before.
 pub fn render(format: Format, models: &[ExportedModel], first: bool) -> ServiceResult<String> {
     match format {
@@ -145,32 +150,7 @@ pub fn render(format: Format, models: &[ExportedModel], first: bool) -> ServiceR
             // numbers), and a text field that a spreadsheet would run as a formula is defused.
             let mut writer = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::NonNumeric).from_writer(vec![]);
             for m in models {
-                writer
-                    .write_record([
-                        text(&m.slug),
-                        text(&m.name),
-                        text(&joined(&m.organizations)),
-                        text(&joined(&m.countries)),
-                        text(m.announced_on.as_deref().unwrap_or_default()),
-                        text(&m.announced_precision),
-                        text(&joined(&m.input_modalities)),
-                        text(&joined(&m.output_modalities)),
-                        number(m.parameters),
-                        text(&m.parameters_confidence),
-                        number(m.training_compute_flop),
-                        text(&m.training_compute_confidence),
-                        text(m.training_dataset.as_deref().unwrap_or_default()),
-                        number(m.training_dataset_size),
-                        text(m.training_dataset_size_unit.as_deref().unwrap_or_default()),
-                        text(m.hardware.as_deref().unwrap_or_default()),
-                        number(m.training_cost_usd),
-                        text(&m.access),
-                        text(m.license.as_deref().unwrap_or_default()),
-                        text(m.base_model.as_deref().unwrap_or_default()),
-                        m.published.to_string(),
-                        text(&m.sources.join(" ")),
-                    ])
-                    .map_err(ServiceError::internal)?;
+                writer.write_record(CSV_COLUMNS.iter().map(|(_, cell)| cell(m))).map_err(ServiceError::internal)?;
             }
             let bytes = writer.into_inner().map_err(|e| ServiceError::internal(anyhow::anyhow!("{e}")))?;
             String::from_utf8(bytes).map_err(ServiceError::internal)

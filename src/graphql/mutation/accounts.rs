@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use crate::auth::TokenKeys;
-use crate::domain::EditorRole;
+use crate::domain::{EditorRole, EntityType};
 use crate::graphql::{
     caller::{ClientAddress, Role, actor, editor, write},
     db,
@@ -86,14 +86,14 @@ impl AccountMutation {
     /// Admins only: the editor can no longer sign in, and their tokens stop working.
     #[graphql(guard = "Role::Admin")]
     async fn deactivate_editor(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Editor> {
-        let id = row_id("id", &id, "Editor").gql()?;
+        let id = row_id("id", &id, EntityType::Editor).gql()?;
         Ok(Editor(write(ctx, editors::deactivate(db(ctx), &actor(ctx)?, id)).await?))
     }
 
     /// Admins only: every token issued to the editor so far stops working.
     #[graphql(guard = "Role::Admin")]
     async fn revoke_editor_tokens(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Editor> {
-        let id = row_id("id", &id, "Editor").gql()?;
+        let id = row_id("id", &id, EntityType::Editor).gql()?;
         Ok(Editor(write(ctx, editors::revoke(db(ctx), &actor(ctx)?, id)).await?))
     }
 }

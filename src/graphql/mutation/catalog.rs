@@ -4,8 +4,8 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
 use super::{maybe, set};
 use crate::domain::{
-    CapabilityCategory, Confidence, Likelihood, OrganizationKind, RevisionAction, RiskCategory, RiskCause, RiskHorizon,
-    Severity, SizeUnit,
+    CapabilityCategory, Confidence, EntityType, Likelihood, OrganizationKind, RevisionAction, RiskCategory, RiskCause,
+    RiskHorizon, Severity, SizeUnit,
 };
 use crate::graphql::{
     caller::{Role, actor, write},
@@ -21,13 +21,12 @@ use crate::service::edits::{self, CapabilityRecord, DatasetRecord, OrganizationR
 async fn update<R: Record>(
     ctx: &Context<'_>,
     id: &ID,
-    type_name: &str,
     expected_version: i32,
     summary: Option<String>,
     change: impl FnOnce(&mut R) -> crate::service::ServiceResult<()> + Send,
 ) -> async_graphql::Result<R::Row> {
     let actor = actor(ctx)?;
-    let row = row_id("id", id, type_name).gql()?;
+    let row = row_id("id", id, R::TYPE).gql()?;
     write(
         ctx,
         edits::update(db(ctx), &actor, row, expected_version, RevisionAction::Update, summary.as_deref(), change),
@@ -38,12 +37,11 @@ async fn update<R: Record>(
 async fn delete<R: Record>(
     ctx: &Context<'_>,
     id: ID,
-    type_name: &str,
     expected_version: i32,
     summary: Option<String>,
 ) -> async_graphql::Result<ID> {
     let actor = actor(ctx)?;
-    let row = row_id("id", &id, type_name).gql()?;
+    let row = row_id("id", &id, R::TYPE).gql()?;
     write(ctx, edits::delete::<R>(db(ctx), &actor, row, expected_version, summary.as_deref())).await?;
     Ok(id)
 }
@@ -173,7 +171,7 @@ impl CatalogMutation {
         expected_version: i32,
         summary: Option<String>,
     ) -> async_graphql::Result<Organization> {
-        let row = update(ctx, &id, "Organization", expected_version, summary, |r: &mut OrganizationRecord| {
+        let row = update(ctx, &id, expected_version, summary, |r: &mut OrganizationRecord| {
             set(input.slug, &mut r.slug);
             set(input.name, &mut r.name);
             set(input.country, &mut r.country);
@@ -195,7 +193,7 @@ impl CatalogMutation {
         expected_version: i32,
         summary: Option<String>,
     ) -> async_graphql::Result<ID> {
-        delete::<OrganizationRecord>(ctx, id, "Organization", expected_version, summary).await
+        delete::<OrganizationRecord>(ctx, id, expected_version, summary).await
     }
 
     #[graphql(guard = "Role::Editor")]
@@ -224,7 +222,7 @@ impl CatalogMutation {
         expected_version: i32,
         summary: Option<String>,
     ) -> async_graphql::Result<Capability> {
-        let row = update(ctx, &id, "Capability", expected_version, summary, |r: &mut CapabilityRecord| {
+        let row = update(ctx, &id, expected_version, summary, |r: &mut CapabilityRecord| {
             set(input.slug, &mut r.slug);
             set(input.name, &mut r.name);
             set(input.category, &mut r.category);
@@ -244,7 +242,7 @@ impl CatalogMutation {
         expected_version: i32,
         summary: Option<String>,
     ) -> async_graphql::Result<ID> {
-        delete::<CapabilityRecord>(ctx, id, "Capability", expected_version, summary).await
+        delete::<CapabilityRecord>(ctx, id, expected_version, summary).await
     }
 
     #[graphql(guard = "Role::Editor")]
@@ -275,7 +273,7 @@ impl CatalogMutation {
         expected_version: i32,
         summary: Option<String>,
     ) -> async_graphql::Result<Dataset> {
-        let row = update(ctx, &id, "Dataset", expected_version, summary, |r: &mut DatasetRecord| {
+        let row = update(ctx, &id, expected_version, summary, |r: &mut DatasetRecord| {
             set(input.slug, &mut r.slug);
             set(input.name, &mut r.name);
             maybe(input.description, &mut r.description);
@@ -297,7 +295,7 @@ impl CatalogMutation {
         expected_version: i32,
         summary: Option<String>,
     ) -> async_graphql::Result<ID> {
-        delete::<DatasetRecord>(ctx, id, "Dataset", expected_version, summary).await
+        delete::<DatasetRecord>(ctx, id, expected_version, summary).await
     }
 
     #[graphql(guard = "Role::Editor")]
@@ -309,7 +307,7 @@ impl CatalogMutation {
     ) -> async_graphql::Result<RiskAssessment> {
         let actor = actor(ctx)?;
         let record = RiskAssessmentRecord {
-            model_id: row_id("input.modelId", &input.model_id, "Model").gql()?,
+            model_id: row_id("input.modelId", &input.model_id, EntityType::Model).gql()?,
             horizon: input.horizon,
             cause: input.cause,
             category: input.category,
@@ -333,9 +331,9 @@ impl CatalogMutation {
         expected_version: i32,
         summary: Option<String>,
     ) -> async_graphql::Result<RiskAssessment> {
-        let row = update(ctx, &id, "RiskAssessment", expected_version, summary, |r: &mut RiskAssessmentRecord| {
+        let row = update(ctx, &id, expected_version, summary, |r: &mut RiskAssessmentRecord| {
             if let Some(model) = input.model_id {
-                r.model_id = row_id("input.modelId", &model, "Model")?;
+                r.model_id = row_id("input.modelId", &model, EntityType::Model)?;
             }
             set(input.horizon, &mut r.horizon);
             set(input.cause, &mut r.cause);
@@ -362,6 +360,6 @@ impl CatalogMutation {
         expected_version: i32,
         summary: Option<String>,
     ) -> async_graphql::Result<ID> {
-        delete::<RiskAssessmentRecord>(ctx, id, "RiskAssessment", expected_version, summary).await
+        delete::<RiskAssessmentRecord>(ctx, id, expected_version, summary).await
     }
 }

@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object};
 
-use crate::domain::{FeedbackDecision, FeedbackKind};
+use crate::domain::{EntityType, FeedbackDecision, FeedbackKind};
 use crate::graphql::{
     caller::{ClientAddress, Role, actor, write},
     db,
     error::OrGraphqlError,
-    node::{catalog_entry, parse_global_id, row_id},
+    node::{IdKind, catalog_entry, parse_global_id, row_id},
     types::{Feedback, FeedbackReceipt},
 };
 use crate::service::{
@@ -85,7 +85,7 @@ impl FeedbackMutation {
         expected_version: i32,
     ) -> async_graphql::Result<Feedback> {
         let actor = actor(ctx)?;
-        let id = row_id("id", &id, "Feedback").gql()?;
+        let id = row_id("id", &id, EntityType::Feedback).gql()?;
         let link = linked_to.as_ref().map(link).transpose().gql()?;
         let review = Review { decision, note, resolution, link, expected_version };
         Ok(Feedback(write(ctx, feedback::review(db(ctx), &actor, id, review)).await?))
@@ -96,14 +96,14 @@ impl FeedbackMutation {
     #[graphql(guard = "Role::Editor")]
     async fn erase_feedback_contact(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Feedback> {
         let actor = actor(ctx)?;
-        let id = row_id("id", &id, "Feedback").gql()?;
+        let id = row_id("id", &id, EntityType::Feedback).gql()?;
         Ok(Feedback(write(ctx, feedback::erase_contact(db(ctx), &actor, id)).await?))
     }
 }
 
 fn link(id: &ID) -> Result<Link, ServiceError> {
     match parse_global_id(id) {
-        Some((type_name, row)) if type_name == "Revision" => Ok(Link::Revision(row)),
+        Some((Some(IdKind::Revision), row)) => Ok(Link::Revision(row)),
         _ => catalog_entry("linkedTo", id)
             .map(|(kind, row)| Link::Entry(kind, row))
             .map_err(|_| ServiceError::bad_input("linkedTo", "is not the ID of a revision or a catalog entry")),

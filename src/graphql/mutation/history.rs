@@ -6,13 +6,12 @@ use crate::graphql::{
     caller::{Role, actor, write},
     db,
     error::OrGraphqlError,
-    node::{Node, load_node, row_id},
-    types::node_type,
+    node::{IdKind, Node, load_node, row_id},
 };
 use crate::service::{Audience, ServiceError, edits};
 
 async fn node(ctx: &Context<'_>, kind: crate::domain::EntityType, id: i32) -> async_graphql::Result<Node> {
-    load_node(db(ctx), Audience::Editor, node_type(kind), id)
+    load_node(db(ctx), Audience::Editor, kind.into(), id)
         .await?
         .ok_or_else(|| ServiceError::NotFound("entry".into()))
         .gql()
@@ -34,7 +33,7 @@ impl HistoryMutation {
         summary: Option<String>,
     ) -> async_graphql::Result<Node> {
         let actor = actor(ctx)?;
-        let revision = row_id("revisionId", &revision_id, "Revision").gql()?;
+        let revision = row_id("revisionId", &revision_id, IdKind::Revision).gql()?;
         let (kind, id) =
             write(ctx, edits::revert(db(ctx), &actor, revision, expected_version, summary.as_deref())).await?;
         node(ctx, kind, id).await
@@ -49,7 +48,7 @@ impl HistoryMutation {
         summary: Option<String>,
     ) -> async_graphql::Result<Node> {
         let actor = actor(ctx)?;
-        let revision = row_id("revisionId", &revision_id, "Revision").gql()?;
+        let revision = row_id("revisionId", &revision_id, IdKind::Revision).gql()?;
         let (kind, id) = write(ctx, edits::restore(db(ctx), &actor, revision, summary.as_deref())).await?;
         node(ctx, kind, id).await
     }

@@ -3,7 +3,9 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
 use super::{maybe, set};
-use crate::domain::{Access, CapabilityStatus, Confidence, DatePrecision, Modality, RevisionAction, SizeUnit};
+use crate::domain::{
+    Access, CapabilityStatus, Confidence, DatePrecision, EntityType, Modality, RevisionAction, SizeUnit,
+};
 use crate::graphql::{
     caller::{Role, actor, write},
     db,
@@ -75,7 +77,7 @@ impl ModelFields {
     fn apply(self, r: &mut ModelRecord) -> ServiceResult<()> {
         set(self.aliases, &mut r.aliases);
         if let Some(ids) = self.organization_ids {
-            r.organization_ids = row_ids("input.organizationIds", &ids, "Organization")?;
+            r.organization_ids = row_ids("input.organizationIds", &ids, EntityType::Organization)?;
         }
         maybe(self.announced_on.map_value(|d| d.0), &mut r.announced_on);
         set(self.announced_precision, &mut r.announced_precision);
@@ -91,7 +93,7 @@ impl ModelFields {
         maybe(self.training_dataset_size, &mut r.training_dataset_size);
         maybe(self.training_dataset_size_unit, &mut r.training_dataset_size_unit);
         if let Some(ids) = self.dataset_ids {
-            r.dataset_ids = row_ids("input.datasetIds", &ids, "Dataset")?;
+            r.dataset_ids = row_ids("input.datasetIds", &ids, EntityType::Dataset)?;
         }
         maybe(self.hardware, &mut r.hardware);
         maybe(self.training_cost_usd, &mut r.training_cost_usd);
@@ -101,7 +103,7 @@ impl ModelFields {
         match self.base_model_id {
             MaybeUndefined::Undefined => {}
             MaybeUndefined::Null => r.base_model_id = None,
-            MaybeUndefined::Value(id) => r.base_model_id = Some(row_id("input.baseModelId", &id, "Model")?),
+            MaybeUndefined::Value(id) => r.base_model_id = Some(row_id("input.baseModelId", &id, EntityType::Model)?),
         }
         set(self.description, &mut r.description);
         set(self.industry_context, &mut r.industry_context);
@@ -114,7 +116,7 @@ impl ModelFields {
                         capability_id: row_id(
                             &format!("input.capabilities[{i}].capabilityId"),
                             &c.capability_id,
-                            "Capability",
+                            EntityType::Capability,
                         )?,
                         status: c.status,
                         evidence: c.evidence,
@@ -182,7 +184,7 @@ impl ModelMutation {
         summary: Option<String>,
     ) -> async_graphql::Result<Model> {
         let actor = actor(ctx)?;
-        let id = row_id("id", &id, "Model").gql()?;
+        let id = row_id("id", &id, EntityType::Model).gql()?;
         let UpdateModelInput { slug, name, fields } = input;
         let update = edits::update(
             db(ctx),
@@ -236,7 +238,7 @@ impl ModelMutation {
         summary: Option<String>,
     ) -> async_graphql::Result<ID> {
         let actor = actor(ctx)?;
-        let row = row_id("id", &id, "Model").gql()?;
+        let row = row_id("id", &id, EntityType::Model).gql()?;
         write(ctx, edits::delete::<ModelRecord>(db(ctx), &actor, row, expected_version, summary.as_deref())).await?;
         Ok(id)
     }
@@ -250,7 +252,7 @@ async fn set_published(
     published: bool,
 ) -> async_graphql::Result<Model> {
     let actor = actor(ctx)?;
-    let id = row_id("id", &id, "Model").gql()?;
+    let id = row_id("id", &id, EntityType::Model).gql()?;
     let action = if published { RevisionAction::Publish } else { RevisionAction::Unpublish };
     let update =
         edits::update(db(ctx), &actor, id, expected_version, action, summary.as_deref(), |r: &mut ModelRecord| {

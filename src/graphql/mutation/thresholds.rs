@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object};
 
 use super::{maybe, set};
-use crate::domain::RevisionAction;
+use crate::domain::{EntityType, RevisionAction};
 use crate::graphql::{
     caller::{Role, actor, write},
     db,
@@ -66,7 +66,7 @@ impl ThresholdMutation {
         expected_version: i32,
         summary: Option<String>,
     ) -> async_graphql::Result<ComputeThreshold> {
-        let id = row_id("id", &id, "ComputeThreshold").gql()?;
+        let id = row_id("id", &id, EntityType::ComputeThreshold).gql()?;
         let change = |r: &mut ThresholdRecord| {
             set(input.slug, &mut r.slug);
             set(input.name, &mut r.name);
@@ -90,7 +90,7 @@ impl ThresholdMutation {
         expected_version: i32,
         summary: Option<String>,
     ) -> async_graphql::Result<ID> {
-        let row = row_id("id", &id, "ComputeThreshold").gql()?;
+        let row = row_id("id", &id, EntityType::ComputeThreshold).gql()?;
         let actor = actor(ctx)?;
         write(ctx, edits::delete::<ThresholdRecord>(db(ctx), &actor, row, expected_version, summary.as_deref()))
             .await?;

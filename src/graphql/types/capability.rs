@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object};
 
 use super::{Model, decode, load_list};
-use crate::domain::{CapabilityCategory, CapabilityStatus};
+use crate::domain::{CapabilityCategory, CapabilityStatus, EntityType};
 use crate::graphql::{connection::reverse_list_cost, loaders::ModelsWithCapability, node::global_id};
 use crate::service::{capabilities::CapabilityRow, models::ModelRow, relations::ModelCapabilityRow};
 
@@ -35,7 +35,7 @@ impl From<Arc<CapabilityRow>> for Capability {
 #[Object]
 impl Capability {
     pub async fn id(&self) -> ID {
-        global_id("Capability", self.row.id)
+        global_id(EntityType::Capability, self.row.id)
     }
 
     /// This entry's history, newest first (the public sees it once the entry is published).

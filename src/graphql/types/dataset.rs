@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object};
 
 use super::{Model, decode, load_list};
-use crate::domain::SizeUnit;
+use crate::domain::{EntityType, SizeUnit};
 use crate::graphql::{connection::reverse_list_cost, loaders::ModelsOfDataset, node::global_id};
 use crate::service::datasets::DatasetRow;
 
@@ -28,7 +28,7 @@ impl From<Arc<DatasetRow>> for Dataset {
 #[Object]
 impl Dataset {
     pub async fn id(&self) -> ID {
-        global_id("Dataset", self.row.id)
+        global_id(EntityType::Dataset, self.row.id)
     }
 
     /// This entry's history, newest first (the public sees it once the entry is published).

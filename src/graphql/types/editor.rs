@@ -1,6 +1,6 @@
 use async_graphql::{ID, Object};
 
-use crate::domain::EditorRole;
+use crate::domain::{EditorRole, EntityType};
 use crate::graphql::{node::global_id, types::decode};
 use crate::service::editors::EditorRow;
 
@@ -10,7 +10,7 @@ pub struct Editor(pub EditorRow);
 #[Object]
 impl Editor {
     async fn id(&self) -> ID {
-        global_id("Editor", self.0.id)
+        global_id(EntityType::Editor, self.0.id)
     }
 
     async fn email(&self) -> &str {

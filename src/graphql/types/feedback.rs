@@ -4,17 +4,17 @@ use chrono::{DateTime, Utc};
 use crate::domain::{EntityType, FeedbackKind, FeedbackStatus};
 use crate::graphql::{
     caller::Role,
-    node::global_id,
-    types::{decode, node_type},
+    node::{IdKind, global_id},
+    types::decode,
 };
 use crate::service::feedback::{Contributor as ContributorRow, FeedbackRow};
 
 /// The global ID of a stored (entity type, row id) pair; `revision` for a revision.
 fn stored_id(kind: &str, id: i32) -> async_graphql::Result<ID> {
     if kind == "revision" {
-        return Ok(global_id("Revision", id));
+        return Ok(global_id(IdKind::Revision, id));
     }
-    Ok(global_id(node_type(decode("entity type", kind, EntityType::parse)?), id))
+    Ok(global_id(decode("entity type", kind, EntityType::parse)?, id))
 }
 
 /// What a submitter gets back: keep the tracking code to follow the submission with
@@ -24,7 +24,7 @@ pub struct FeedbackReceipt(pub FeedbackRow);
 #[Object]
 impl FeedbackReceipt {
     async fn id(&self) -> ID {
-        global_id("Feedback", self.0.id)
+        global_id(EntityType::Feedback, self.0.id)
     }
 
     async fn status(&self) -> async_graphql::Result<FeedbackStatus> {
@@ -81,7 +81,7 @@ pub struct Feedback(pub FeedbackRow);
 #[Object]
 impl Feedback {
     async fn id(&self) -> ID {
-        global_id("Feedback", self.0.id)
+        global_id(EntityType::Feedback, self.0.id)
     }
 
     async fn kind(&self) -> async_graphql::Result<FeedbackKind> {
@@ -139,7 +139,7 @@ impl Feedback {
 
     /// The editor who last reviewed it.
     async fn reviewer_id(&self) -> Option<ID> {
-        self.0.reviewer_id.map(|id| global_id("Editor", id))
+        self.0.reviewer_id.map(|id| global_id(EntityType::Editor, id))
     }
 
     /// The editors' own note.

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::{ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, decode, load, load_list};
-use crate::domain::{Access, Confidence, DatePrecision, Modality, ModalityDirection, SizeUnit};
+use crate::domain::{Access, Confidence, DatePrecision, EntityType, Modality, ModalityDirection, SizeUnit};
 use crate::graphql::{
     budget::{charge_rows, charge_text},
     connection::{model_list_cost, reverse_list_cost, thresholds_cost},
@@ -84,7 +84,7 @@ impl Model {
 #[Object]
 impl Model {
     pub async fn id(&self) -> ID {
-        global_id("Model", self.row.id)
+        global_id(EntityType::Model, self.row.id)
     }
 
     /// This entry's history, newest first (the public sees it once the entry is published).

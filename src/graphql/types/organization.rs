@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object};
 
 use super::{Model, decode, load_list};
-use crate::domain::{CountryCode, OrganizationKind};
+use crate::domain::{CountryCode, EntityType, OrganizationKind};
 use crate::graphql::{connection::reverse_list_cost, loaders::ModelsOfOrganization, node::global_id};
 use crate::service::organizations::OrganizationRow;
 
@@ -35,7 +35,7 @@ impl From<Arc<OrganizationRow>> for Organization {
 #[Object]
 impl Organization {
     pub async fn id(&self) -> ID {
-        global_id("Organization", self.row.id)
+        global_id(EntityType::Organization, self.row.id)
     }
 
     /// This entry's history, newest first (the public sees it once the entry is published).

@@ -6,25 +6,15 @@ use async_graphql::{Context, ID, Object};
 use serde_json::Value as Json;
 
 use crate::domain::{EntityType, RevisionAction};
-use crate::graphql::{caller::caller, node::global_id, types::decode};
+use crate::graphql::{
+    caller::caller,
+    node::{IdKind, global_id},
+    types::decode,
+};
 use crate::service::revisions::RevisionRow;
 
 #[derive(Clone)]
 pub struct Revision(pub RevisionRow);
-
-/// The GraphQL type name an entity type's global IDs carry.
-pub fn node_type(kind: EntityType) -> &'static str {
-    match kind {
-        EntityType::Model => "Model",
-        EntityType::Organization => "Organization",
-        EntityType::Capability => "Capability",
-        EntityType::Dataset => "Dataset",
-        EntityType::RiskAssessment => "RiskAssessment",
-        EntityType::ComputeThreshold => "ComputeThreshold",
-        EntityType::Editor => "Editor",
-        EntityType::Feedback => "Feedback",
-    }
-}
 
 impl Revision {
     fn kind(&self) -> async_graphql::Result<EntityType> {
@@ -41,7 +31,7 @@ impl Revision {
 #[Object]
 impl Revision {
     pub async fn id(&self) -> ID {
-        global_id("Revision", self.0.id)
+        global_id(IdKind::Revision, self.0.id)
     }
 
     async fn entity_type(&self) -> async_graphql::Result<EntityType> {
@@ -50,7 +40,7 @@ impl Revision {
 
     /// The global ID of the changed entry (it may have been deleted since).
     async fn entity_id(&self) -> async_graphql::Result<ID> {
-        Ok(global_id(node_type(self.kind()?), self.0.entity_id))
+        Ok(global_id(self.kind()?, self.0.entity_id))
     }
 
     async fn action(&self) -> async_graphql::Result<RevisionAction> {
@@ -64,7 +54,7 @@ impl Revision {
 
     /// The editor's own account ID; null for the public and for bulk loads.
     async fn editor_id(&self, ctx: &Context<'_>) -> Option<ID> {
-        caller(ctx).editor().and(self.0.editor_id).map(|id| global_id("Editor", id))
+        caller(ctx).editor().and(self.0.editor_id).map(|id| global_id(EntityType::Editor, id))
     }
 
     /// The edit summary the editor gave, if any.

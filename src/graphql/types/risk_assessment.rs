@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object};
 
 use super::{Model, decode, load};
-use crate::domain::{Confidence, Likelihood, RiskCategory, RiskCause, RiskHorizon, Severity};
+use crate::domain::{Confidence, EntityType, Likelihood, RiskCategory, RiskCause, RiskHorizon, Severity};
 use crate::graphql::{
     error::OrGraphqlError,
     loaders::{ModelById, RationaleOf, RequestLoader, prefetch},
@@ -41,7 +41,7 @@ impl From<Arc<RiskAssessmentRow>> for RiskAssessment {
 #[Object]
 impl RiskAssessment {
     pub async fn id(&self) -> ID {
-        global_id("RiskAssessment", self.row.id)
+        global_id(EntityType::RiskAssessment, self.row.id)
     }
 
     /// This entry's history, newest first (the public sees it once the entry is published).

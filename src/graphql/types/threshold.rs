@@ -13,7 +13,7 @@ pub struct ComputeThreshold(pub ThresholdRow);
 #[Object]
 impl ComputeThreshold {
     pub async fn id(&self) -> async_graphql::ID {
-        crate::graphql::node::global_id("ComputeThreshold", self.0.id)
+        crate::graphql::node::global_id(crate::domain::EntityType::ComputeThreshold, self.0.id)
     }
 
     async fn slug(&self) -> &str {

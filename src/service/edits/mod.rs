@@ -27,6 +27,40 @@ pub use organization::OrganizationRecord;
 pub use risk_assessment::RiskAssessmentRecord;
 pub use threshold::ThresholdRecord;
 
+/// Runs `$body` with `$R` standing for the `Record` type of catalog kind `$kind`, or `$private`
+/// for the kinds that are not catalog entries: the one place that pairs each kind with its record.
+macro_rules! with_record {
+    ($kind:expr, |$R:ident| $body:expr, private => $private:expr) => {
+        match $kind {
+            EntityType::Model => {
+                type $R = ModelRecord;
+                $body
+            }
+            EntityType::Organization => {
+                type $R = OrganizationRecord;
+                $body
+            }
+            EntityType::Capability => {
+                type $R = CapabilityRecord;
+                $body
+            }
+            EntityType::Dataset => {
+                type $R = DatasetRecord;
+                $body
+            }
+            EntityType::RiskAssessment => {
+                type $R = RiskAssessmentRecord;
+                $body
+            }
+            EntityType::ComputeThreshold => {
+                type $R = ThresholdRecord;
+                $body
+            }
+            EntityType::Editor | EntityType::Feedback => $private,
+        }
+    };
+}
+
 /// A record with the version it was read at, and the row it was read from.
 pub struct Versioned<R: Record> {
     pub record: R,
@@ -251,28 +285,14 @@ pub async fn revert(
         return Err(ServiceError::bad_input("revisionId", "is a deletion: restore the entry instead"));
     };
     let id = revision.entity_id;
-    macro_rules! revert_as {
-        ($record:ty) => {{
-            let target: $record = serde_json::from_value(state).map_err(ServiceError::internal)?;
-            update::<$record>(db, actor, id, expected, RevisionAction::Revert, summary, |r| {
-                *r = target;
-                Ok(())
-            })
-            .await
-            .map(|_| ())
-        }};
-    }
-    match kind {
-        EntityType::Model => revert_as!(ModelRecord),
-        EntityType::Organization => revert_as!(OrganizationRecord),
-        EntityType::Capability => revert_as!(CapabilityRecord),
-        EntityType::Dataset => revert_as!(DatasetRecord),
-        EntityType::RiskAssessment => revert_as!(RiskAssessmentRecord),
-        EntityType::ComputeThreshold => revert_as!(ThresholdRecord),
-        EntityType::Editor | EntityType::Feedback => {
-            return Err(ServiceError::bad_input("revisionId", "is not a revision of the catalog"));
-        }
-    }?;
+    with_record!(kind, |R| {
+        let target: R = serde_json::from_value(state).map_err(ServiceError::internal)?;
+        update::<R>(db, actor, id, expected, RevisionAction::Revert, summary, |r| {
+            *r = target;
+            Ok(())
+        })
+        .await?;
+    }, private => return Err(ServiceError::bad_input("revisionId", "is not a revision of the catalog")));
     Ok((kind, id))
 }
 
@@ -295,23 +315,10 @@ pub async fn restore(
     if latest.map(|r| r.id) != Some(revision_id) {
         return Err(ServiceError::bad_input("revisionId", "is not the entry's latest change: it was restored since"));
     }
-    macro_rules! restore_as {
-        ($record:ty) => {{
-            let record: $record = serde_json::from_value(state).map_err(ServiceError::internal)?;
-            restore_record(db, actor, revision.entity_id, record, summary).await
-        }};
-    }
-    match kind {
-        EntityType::Model => restore_as!(ModelRecord),
-        EntityType::Organization => restore_as!(OrganizationRecord),
-        EntityType::Capability => restore_as!(CapabilityRecord),
-        EntityType::Dataset => restore_as!(DatasetRecord),
-        EntityType::RiskAssessment => restore_as!(RiskAssessmentRecord),
-        EntityType::ComputeThreshold => restore_as!(ThresholdRecord),
-        EntityType::Editor | EntityType::Feedback => {
-            Err(ServiceError::bad_input("revisionId", "is not the deletion of a catalog entry"))
-        }
-    }?;
+    with_record!(kind, |R| {
+        let record: R = serde_json::from_value(state).map_err(ServiceError::internal)?;
+        restore_record(db, actor, revision.entity_id, record, summary).await?
+    }, private => return Err(ServiceError::bad_input("revisionId", "is not the deletion of a catalog entry")));
     Ok((kind, revision.entity_id))
 }
 
@@ -340,19 +347,8 @@ async fn restore_record<R: Record>(
 /// Records an entry that was written in bulk (by the starter-catalog loader, say) as created by
 /// `actor`, with its state as it now stands.
 pub async fn record_created(tx: &DatabaseTransaction, actor: &Actor, kind: EntityType, id: i32) -> ServiceResult<()> {
-    async fn as_record<R: Record>(tx: &DatabaseTransaction, actor: &Actor, id: i32) -> ServiceResult<()> {
+    with_record!(kind, |R| {
         let after = R::load(tx, id).await?.ok_or_else(not_found::<R>)?;
         record_change(tx, actor, None, id, RevisionAction::Create, None, Some(&after.record)).await
-    }
-    match kind {
-        EntityType::Model => as_record::<ModelRecord>(tx, actor, id).await,
-        EntityType::Organization => as_record::<OrganizationRecord>(tx, actor, id).await,
-        EntityType::Capability => as_record::<CapabilityRecord>(tx, actor, id).await,
-        EntityType::Dataset => as_record::<DatasetRecord>(tx, actor, id).await,
-        EntityType::RiskAssessment => as_record::<RiskAssessmentRecord>(tx, actor, id).await,
-        EntityType::ComputeThreshold => as_record::<ThresholdRecord>(tx, actor, id).await,
-        EntityType::Editor | EntityType::Feedback => {
-            Err(ServiceError::internal(anyhow::anyhow!("{kind} is not a catalog entry")))
-        }
-    }
+    }, private => Err(ServiceError::internal(anyhow::anyhow!("{kind} is not a catalog entry"))))
 }
