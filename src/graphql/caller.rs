@@ -56,7 +56,7 @@ pub fn require_editor<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Editor
 /// editor's.
 pub fn require_admin<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a EditorRow> {
     let editor = require_editor(ctx)?;
-    if editor.role != crate::domain::EditorRole::Admin.as_str() {
+    if editor.role != crate::domain::EditorRole::Admin {
         return Err(ServiceError::Forbidden("only admins may do this".into())).gql();
     }
     Ok(editor)

@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, Object};
 use serde_json::Value as Json;
 
 use crate::domain::{EntityType, RevisionAction};
-use crate::graphql::{caller::caller, node::global_id, types::decode};
+use crate::graphql::{caller::caller, node::global_id};
 use crate::service::revisions::RevisionRow;
 
 #[derive(Clone)]
@@ -27,8 +27,8 @@ pub fn node_type(kind: EntityType) -> &'static str {
 }
 
 impl Revision {
-    fn kind(&self) -> async_graphql::Result<EntityType> {
-        decode("entity type", &self.0.entity_type, EntityType::parse)
+    fn kind(&self) -> EntityType {
+        self.0.entity_type
     }
 
     fn state(&self, state: &Option<Json>) -> Option<async_graphql::Json<Json>> {
@@ -44,17 +44,17 @@ impl Revision {
         global_id("Revision", self.0.id)
     }
 
-    async fn entity_type(&self) -> async_graphql::Result<EntityType> {
+    async fn entity_type(&self) -> EntityType {
         self.kind()
     }
 
     /// The global ID of the changed entry (it may have been deleted since).
-    async fn entity_id(&self) -> async_graphql::Result<ID> {
-        Ok(global_id(node_type(self.kind()?), self.0.entity_id))
+    async fn entity_id(&self) -> ID {
+        global_id(node_type(self.kind()), self.0.entity_id)
     }
 
-    async fn action(&self) -> async_graphql::Result<RevisionAction> {
-        decode("revision action", &self.0.action, RevisionAction::parse)
+    async fn action(&self) -> RevisionAction {
+        self.0.action
     }
 
     /// The editor's display name (or the loader's name for entries loaded in bulk).
