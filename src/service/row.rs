@@ -115,3 +115,21 @@ where
         None => Ok(res.try_get_by_index(index)?),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+
+    use super::column;
+    use crate::domain::Access;
+
+    #[tokio::test]
+    async fn a_vocabulary_reads_its_text_and_refuses_unknown_text() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        let sql = "SELECT 'open_weights', 'Open weights', NULL";
+        let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+        assert_eq!(column::<Access>(&row, 0).unwrap(), Access::OpenWeights);
+        assert!(column::<Access>(&row, 1).is_err(), "unknown text is an error, not a panic");
+        assert_eq!(column::<Option<Access>>(&row, 2).unwrap(), None);
+    }
+}
