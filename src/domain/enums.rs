@@ -1,12 +1,42 @@
 //! The catalog's closed vocabularies. Each is stored as its `snake_case` text and exposed in
 //! GraphQL as `SCREAMING_SNAKE_CASE`; declaration order is the order the domain gives them.
 
-/// A closed vocabulary stored as text: what filters need to compare its values in SQL.
-pub trait Vocabulary: Copy {
+use sea_orm::sea_query::StringLen;
+
+/// A closed vocabulary stored as text: a column's type (sea-orm's string-backed `ActiveEnum`, so
+/// the stored text is the `snake_case` spelling), and what filters need to compare its values
+/// in SQL.
+pub trait Vocabulary: Copy + sea_orm::ActiveEnum<Value = String> {
     fn as_str(self) -> &'static str;
 }
 
+/// Declares a vocabulary: `Name { Variant => "text", … }` for one that is only read and
+/// written through the API, `Name as text(N) { … }` for one that is also a column of at most `N`
+/// characters (the length its migration gives it).
 macro_rules! domain_enum {
+    ($(#[$meta:meta])* $name:ident as text($len:literal) { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
+                 async_graphql::Enum, serde::Serialize, serde::Deserialize,
+                 sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(Self::STORED_LEN))")]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] #[sea_orm(string_value = $text)] $variant),+
+        }
+
+        impl $name {
+            /// The length of its columns.
+            pub const STORED_LEN: u32 = $len;
+        }
+
+        impl $crate::domain::Vocabulary for $name {
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
+            }
+        }
+
+        domain_enum!(@text $name { $($variant => $text),+ });
+    };
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
@@ -15,6 +45,9 @@ macro_rules! domain_enum {
             $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
         }
 
+        domain_enum!(@text $name { $($variant => $text),+ });
+    };
+    (@text $name:ident { $($variant:ident => $text:literal),+ }) => {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
@@ -28,12 +61,6 @@ macro_rules! domain_enum {
             }
         }
 
-        impl $crate::domain::Vocabulary for $name {
-            fn as_str(self) -> &'static str {
-                $name::as_str(self)
-            }
-        }
-
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -44,7 +71,7 @@ macro_rules! domain_enum {
 
 domain_enum! {
     /// What kind of body an organization is.
-    OrganizationKind {
+    OrganizationKind as text(20) {
         Industry => "industry",
         Academia => "academia",
         Government => "government",
@@ -56,7 +83,7 @@ domain_enum! {
 
 domain_enum! {
     /// A kind of data a model takes in or gives out.
-    Modality {
+    Modality as text(20) {
         Text => "text",
         Code => "code",
         Image => "image",
@@ -74,7 +101,7 @@ domain_enum! {
 
 domain_enum! {
     /// Whether a modality is taken in or given out.
-    ModalityDirection {
+    ModalityDirection as text(8) {
         Input => "input",
         Output => "output",
     }
@@ -82,7 +109,7 @@ domain_enum! {
 
 domain_enum! {
     /// How the public can reach a model.
-    Access {
+    Access as text(20) {
         /// Weights downloadable (whatever the license's restrictions).
         OpenWeights => "open_weights",
         /// A programmatic API.
@@ -97,7 +124,7 @@ domain_enum! {
 
 domain_enum! {
     /// How sure a figure is, as Epoch AI grades its own estimates.
-    Confidence {
+    Confidence as text(12) {
         /// Stated by the developer or computed from stated figures.
         Confirmed => "confirmed",
         Likely => "likely",
@@ -108,7 +135,7 @@ domain_enum! {
 
 domain_enum! {
     /// How precisely a date is known.
-    DatePrecision {
+    DatePrecision as text(8) {
         Day => "day",
         Month => "month",
         Year => "year",
@@ -117,7 +144,7 @@ domain_enum! {
 
 domain_enum! {
     /// Broad kinds of capability.
-    CapabilityCategory {
+    CapabilityCategory as text(20) {
         Language => "language",
         Reasoning => "reasoning",
         Code => "code",
@@ -133,7 +160,7 @@ domain_enum! {
 
 domain_enum! {
     /// Whether a model shows a capability now or is expected to at 2-10x scale.
-    CapabilityStatus {
+    CapabilityStatus as text(16) {
         /// Shown by this model, with evidence.
         Demonstrated => "demonstrated",
         /// Expected of a 2-10x scaled successor.
@@ -143,7 +170,7 @@ domain_enum! {
 
 domain_enum! {
     /// When a risk would materialise.
-    RiskHorizon {
+    RiskHorizon as text(16) {
         /// From the model as it is, today.
         Immediate => "immediate",
         /// From a 2-10x scaled successor.
@@ -153,7 +180,7 @@ domain_enum! {
 
 domain_enum! {
     /// How harm comes about.
-    RiskCause {
+    RiskCause as text(16) {
         Accidental => "accidental",
         Malicious => "malicious",
         /// From the model's effect on markets, institutions or the balance of power.
@@ -163,7 +190,7 @@ domain_enum! {
 
 domain_enum! {
     /// What kind of harm.
-    RiskCategory {
+    RiskCategory as text(32) {
         Disinformation => "disinformation",
         CyberOffense => "cyber_offense",
         BioChem => "bio_chem",
@@ -180,7 +207,7 @@ domain_enum! {
 
 domain_enum! {
     /// How bad the harm would be. Ordered LOW < MEDIUM < HIGH < CRITICAL.
-    Severity {
+    Severity as text(12) {
         Low => "low",
         Medium => "medium",
         High => "high",
@@ -190,7 +217,7 @@ domain_enum! {
 
 domain_enum! {
     /// How likely the harm is. Ordered LOW < MEDIUM < HIGH.
-    Likelihood {
+    Likelihood as text(12) {
         Low => "low",
         Medium => "medium",
         High => "high",
@@ -199,7 +226,7 @@ domain_enum! {
 
 domain_enum! {
     /// What a dataset size counts.
-    SizeUnit {
+    SizeUnit as text(20) {
         Tokens => "tokens",
         Words => "words",
         Images => "images",
@@ -227,7 +254,7 @@ mod tests {
 
 domain_enum! {
     /// What an editor account may do.
-    EditorRole {
+    EditorRole as text(12) {
         /// Edits the catalog and reviews feedback.
         Editor => "editor",
         /// Also manages editor accounts and settings.
@@ -237,7 +264,7 @@ domain_enum! {
 
 domain_enum! {
     /// What a revision did to its entry.
-    RevisionAction {
+    RevisionAction as text(12) {
         Create => "create",
         Update => "update",
         Delete => "delete",
@@ -253,7 +280,7 @@ domain_enum! {
 domain_enum! {
     /// The kinds of things that have a history. Catalog entries have a public one (once
     /// published); editor accounts and feedback have one that editors alone may read.
-    EntityType {
+    EntityType as text(40) {
         Model => "model",
         Organization => "organization",
         Capability => "capability",
@@ -274,7 +301,7 @@ impl EntityType {
 
 domain_enum! {
     /// What a reader's feedback is about.
-    FeedbackKind {
+    FeedbackKind as text(20) {
         /// A model the catalog is missing (name it in `proposedModelName`).
         NewModel => "new_model",
         /// A figure or fact that is wrong.
@@ -287,7 +314,7 @@ domain_enum! {
 
 domain_enum! {
     /// Where a submission is in the editors' review.
-    FeedbackStatus {
+    FeedbackStatus as text(12) {
         /// Waiting for an editor.
         Pending => "pending",
         /// Used: the suggestion was taken up.

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::CapabilityCategory;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "capability")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub slug: String,
     pub name: String,
     pub name_key: String,
-    pub category: String,
+    pub category: CapabilityCategory,
     pub description: String,
     pub version: i32,
     pub created_at: DateTimeUtc,

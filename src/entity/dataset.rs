@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::SizeUnit;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "dataset")]
 pub struct Model {
@@ -11,7 +13,7 @@ pub struct Model {
     pub name_key: String,
     pub description: Option<String>,
     pub size: Option<f64>,
-    pub size_unit: Option<String>,
+    pub size_unit: Option<SizeUnit>,
     pub url: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,

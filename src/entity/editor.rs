@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::EditorRole;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "editor")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: EditorRole,
     pub active: bool,
     pub token_version: i32,
     pub version: i32,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{EntityType, FeedbackKind, FeedbackStatus};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "feedback")]
 pub struct Model {
@@ -7,8 +9,8 @@ pub struct Model {
     pub id: i32,
     #[sea_orm(unique)]
     pub tracking_code: String,
-    pub kind: String,
-    pub subject_type: Option<String>,
+    pub kind: FeedbackKind,
+    pub subject_type: Option<EntityType>,
     pub subject_id: Option<i32>,
     pub subject_name: Option<String>,
     pub body: String,
@@ -16,7 +18,7 @@ pub struct Model {
     pub submitter_name: Option<String>,
     pub submitter_contact: Option<String>,
     pub credit_consent: bool,
-    pub status: String,
+    pub status: FeedbackStatus,
     pub reviewer_id: Option<i32>,
     pub review_note: Option<String>,
     pub resolution: Option<String>,

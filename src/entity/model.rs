@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Access, Confidence, DatePrecision, SizeUnit};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "model")]
 pub struct Model {
@@ -10,20 +12,20 @@ pub struct Model {
     pub name: String,
     pub name_key: String,
     pub announced_on: Option<Date>,
-    pub announced_precision: String,
+    pub announced_precision: DatePrecision,
     pub parameters: Option<f64>,
-    pub parameters_confidence: String,
+    pub parameters_confidence: Confidence,
     pub parameters_note: Option<String>,
     pub training_compute_flop: Option<f64>,
-    pub training_compute_confidence: String,
+    pub training_compute_confidence: Confidence,
     pub training_compute_note: Option<String>,
     pub training_dataset: Option<String>,
     pub training_dataset_size: Option<f64>,
-    pub training_dataset_size_unit: Option<String>,
+    pub training_dataset_size_unit: Option<SizeUnit>,
     pub hardware: Option<String>,
     pub training_cost_usd: Option<f64>,
     pub training_cost_note: Option<String>,
-    pub access: String,
+    pub access: Access,
     pub license: Option<String>,
     pub base_model_id: Option<i32>,
     pub description: String,

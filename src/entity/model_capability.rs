@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::CapabilityStatus;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "model_capability")]
 pub struct Model {
@@ -7,7 +9,7 @@ pub struct Model {
     pub id: i32,
     pub model_id: i32,
     pub capability_id: i32,
-    pub status: String,
+    pub status: CapabilityStatus,
     pub evidence: Option<String>,
     pub source_url: Option<String>,
     pub version: i32,

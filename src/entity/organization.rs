@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::OrganizationKind;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "organization")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub slug: String,
     pub name: String,
     pub name_key: String,
-    pub kind: String,
+    pub kind: OrganizationKind,
     pub country: String,
     pub website: Option<String>,
     pub description: Option<String>,

@@ -1,13 +1,15 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{EntityType, RevisionAction};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "revision")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    pub entity_type: String,
+    pub entity_type: EntityType,
     pub entity_id: i32,
-    pub action: String,
+    pub action: RevisionAction,
     pub editor_id: Option<i32>,
     pub author_name: String,
     pub summary: Option<String>,

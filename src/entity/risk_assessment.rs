@@ -1,19 +1,21 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Confidence, Likelihood, RiskCategory, RiskCause, RiskHorizon, Severity};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "risk_assessment")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub model_id: i32,
-    pub horizon: String,
-    pub cause: String,
-    pub category: String,
-    pub severity: String,
-    pub likelihood: String,
+    pub horizon: RiskHorizon,
+    pub cause: RiskCause,
+    pub category: RiskCategory,
+    pub severity: Severity,
+    pub likelihood: Likelihood,
     pub summary: String,
     pub rationale: String,
-    pub confidence: String,
+    pub confidence: Confidence,
     pub assessed_on: Date,
     pub author: Option<String>,
     pub version: i32,

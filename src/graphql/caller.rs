@@ -30,7 +30,7 @@ pub enum Role {
 impl Guard for Role {
     async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
         let editor = editor(ctx)?;
-        if *self == Role::Admin && editor.role != EditorRole::Admin.as_str() {
+        if *self == Role::Admin && editor.role != EditorRole::Admin {
             return Err(ServiceError::Forbidden("only admins may do this".into())).gql();
         }
         Ok(())

@@ -85,22 +85,20 @@ fn join(base: &Url, path: &str) -> String {
 }
 
 fn entry(base: &Url, row: &RevisionRow) -> Entry {
-    let kind = EntityType::parse(&row.entity_type);
-    let noun = match kind {
-        Some(EntityType::Model) => "Model",
-        Some(EntityType::Organization) => "Organization",
-        Some(EntityType::RiskAssessment) => "Risk assessment",
+    let noun = match row.entity_type {
+        EntityType::Model => "Model",
+        EntityType::Organization => "Organization",
+        EntityType::RiskAssessment => "Risk assessment",
         _ => "Entry",
     };
-    let verb = match RevisionAction::parse(&row.action) {
-        Some(RevisionAction::Create) => "added",
-        Some(RevisionAction::Update) => "updated",
-        Some(RevisionAction::Delete) => "deleted",
-        Some(RevisionAction::Publish) => "published",
-        Some(RevisionAction::Unpublish) => "withdrawn",
-        Some(RevisionAction::Revert) => "reverted",
-        Some(RevisionAction::Restore) => "restored",
-        None => "changed",
+    let verb = match row.action {
+        RevisionAction::Create => "added",
+        RevisionAction::Update => "updated",
+        RevisionAction::Delete => "deleted",
+        RevisionAction::Publish => "published",
+        RevisionAction::Unpublish => "withdrawn",
+        RevisionAction::Revert => "reverted",
+        RevisionAction::Restore => "restored",
     };
     let mut entry = Entry::default();
     entry.set_id(format!("tag:{},{TAG_YEAR}:revision/{}", base.host_str().unwrap_or("localhost"), row.id));
@@ -108,7 +106,7 @@ fn entry(base: &Url, row: &RevisionRow) -> Entry {
     entry.set_updated(row.created_at.fixed_offset());
     entry.set_authors(vec![person(&row.author_name)]);
     let mut category = Category::default();
-    category.set_term(row.entity_type.clone());
+    category.set_term(row.entity_type.as_str());
     entry.set_categories(vec![category]);
     entry.set_links(vec![link(revision_url(base, row.id), "alternate")]);
     if let Some(summary) = &row.summary {

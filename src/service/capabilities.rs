@@ -7,7 +7,7 @@ use super::{
     filter::{CapabilityFilter, Scope},
     page::{self, KeyKind, Page, PageArgs, SortKey, text_key},
 };
-use crate::domain::CapabilityOrderField;
+use crate::domain::{CapabilityCategory, CapabilityOrderField};
 use crate::entity::capability;
 
 read_by_position! {
@@ -19,7 +19,7 @@ read_by_position! {
         pub slug: String,
         pub name: String,
         pub name_key: String,
-        pub category: String,
+        pub category: CapabilityCategory,
         pub description: String,
         pub version: i32,
     }

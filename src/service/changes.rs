@@ -30,7 +30,7 @@ use sea_orm::{
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-use super::{ServiceResult, stored};
+use super::ServiceResult;
 use crate::domain::{EntityType, RevisionAction};
 use crate::entity::revision;
 
@@ -59,9 +59,9 @@ impl Change {
     fn from_row(row: &revision::Model) -> ServiceResult<Change> {
         Ok(Change {
             revision_id: row.id,
-            entity_type: stored("entity type", &row.entity_type, EntityType::parse)?,
+            entity_type: row.entity_type,
             entity_id: row.entity_id,
-            action: stored("revision action", &row.action, RevisionAction::parse)?,
+            action: row.action,
             at: row.created_at,
             public: row.public,
         })

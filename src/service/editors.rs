@@ -95,7 +95,7 @@ pub async fn add(db: &DatabaseConnection, actor: &Actor, new: NewEditor) -> Serv
         email: Set(email),
         display_name: Set(new.name.trim().to_owned()),
         password_hash: Set(hash),
-        role: Set(new.role.as_str().into()),
+        role: Set(new.role),
         active: Set(true),
         token_version: Set(0),
         version: Set(1),
@@ -189,7 +189,7 @@ pub struct Session {
 
 pub fn issue(keys: &TokenKeys, editor: EditorRow) -> ServiceResult<Session> {
     let (token, expires_at) =
-        keys.issue(editor.id, &editor.role, editor.token_version).map_err(ServiceError::internal)?;
+        keys.issue(editor.id, editor.role.as_str(), editor.token_version).map_err(ServiceError::internal)?;
     Ok(Session { token, expires_at, editor })
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{Audience, OrderBy, PageArgs, ServiceError, ServiceResult, filter::ModelFilter, models, relations};
-use crate::domain::ModelOrderField;
+use crate::domain::{ModalityDirection, ModelOrderField};
 
 /// Models per page read from the database.
 const PAGE: i32 = 100;
@@ -196,8 +196,10 @@ pub async fn page(
             let orgs = orgs.remove(&row.id).unwrap_or_default();
             let (mut input, mut output) = (vec![], vec![]);
             for m in modalities.remove(&row.id).unwrap_or_default() {
-                if m.direction == "input" { input.push(m.modality) } else { output.push(m.modality) }
+                let text = m.modality.as_str().to_owned();
+                if m.direction == ModalityDirection::Input { input.push(text) } else { output.push(text) }
             }
+            // By their text, as the export always listed them (not in the vocabulary's order).
             input.sort();
             output.sort();
             ExportedModel {
@@ -210,17 +212,17 @@ pub async fn page(
                 sources: sources.remove(&row.id).unwrap_or_default().into_iter().map(|s| s.url).collect(),
                 slug: row.slug,
                 name: row.name,
-                announced_precision: row.announced_precision,
+                announced_precision: row.announced_precision.as_str().into(),
                 parameters: row.parameters,
-                parameters_confidence: row.parameters_confidence,
+                parameters_confidence: row.parameters_confidence.as_str().into(),
                 training_compute_flop: row.training_compute_flop,
-                training_compute_confidence: row.training_compute_confidence,
+                training_compute_confidence: row.training_compute_confidence.as_str().into(),
                 training_dataset: row.training_dataset,
                 training_dataset_size: row.training_dataset_size,
-                training_dataset_size_unit: row.training_dataset_size_unit,
+                training_dataset_size_unit: row.training_dataset_size_unit.map(|u| u.as_str().into()),
                 hardware: row.hardware,
                 training_cost_usd: row.training_cost_usd,
-                access: row.access,
+                access: row.access.as_str().into(),
                 license: row.license,
                 published: row.published,
             }

@@ -22,7 +22,7 @@ pub async fn renamed(db: &impl ConnectionTrait, kind: EntityType, id: i32, old: 
     taken(db, kind, new).await?;
     taken(db, kind, old).await?;
     former_slug::Entity::insert(former_slug::ActiveModel {
-        entity_type: Set(kind.as_str().into()),
+        entity_type: Set(kind),
         slug: Set(old.into()),
         entity_id: Set(id),
         ..Default::default()

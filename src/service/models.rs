@@ -9,7 +9,7 @@ use super::{
     filter::{ModelFilter, Scope},
     page::{self, KeyKind, Page, PageArgs, SortKey, text_key},
 };
-use crate::domain::ModelOrderField;
+use crate::domain::{Access, Confidence, DatePrecision, ModelOrderField, SizeUnit};
 use crate::entity::model;
 
 read_by_position! {
@@ -24,20 +24,20 @@ read_by_position! {
         pub name: String,
         pub name_key: String,
         pub announced_on: Option<sea_orm::prelude::Date>,
-        pub announced_precision: String,
+        pub announced_precision: DatePrecision,
         pub parameters: Option<f64>,
-        pub parameters_confidence: String,
+        pub parameters_confidence: Confidence,
         pub parameters_note: Option<String>,
         pub training_compute_flop: Option<f64>,
-        pub training_compute_confidence: String,
+        pub training_compute_confidence: Confidence,
         pub training_compute_note: Option<String>,
         pub training_dataset: Option<String>,
         pub training_dataset_size: Option<f64>,
-        pub training_dataset_size_unit: Option<String>,
+        pub training_dataset_size_unit: Option<SizeUnit>,
         pub hardware: Option<String>,
         pub training_cost_usd: Option<f64>,
         pub training_cost_note: Option<String>,
-        pub access: String,
+        pub access: Access,
         pub license: Option<String>,
         pub base_model_id: Option<i32>,
         pub published: bool,

@@ -7,7 +7,7 @@ use super::{
     filter::{OrganizationFilter, Scope},
     page::{self, KeyKind, Page, PageArgs, SortKey, text_key},
 };
-use crate::domain::OrganizationOrderField;
+use crate::domain::{OrganizationKind, OrganizationOrderField};
 use crate::entity::organization;
 
 read_by_position! {
@@ -19,7 +19,7 @@ read_by_position! {
         pub slug: String,
         pub name: String,
         pub name_key: String,
-        pub kind: String,
+        pub kind: OrganizationKind,
         pub country: String,
         pub website: Option<String>,
         pub description: Option<String>,

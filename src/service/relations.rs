@@ -18,6 +18,7 @@ use super::{
     organizations::OrganizationRow,
     risk_assessments::RiskAssessmentRow,
 };
+use crate::domain::CapabilityStatus;
 use crate::entity::{
     capability, dataset, model, model_alias, model_capability, model_dataset, model_modality, model_organization,
     model_source, organization, risk_assessment,
@@ -32,7 +33,7 @@ read_by_position! {
         pub id: i32,
         pub model_id: i32,
         pub capability_id: i32,
-        pub status: String,
+        pub status: CapabilityStatus,
         pub evidence: Option<String>,
         pub source_url: Option<String>,
     }

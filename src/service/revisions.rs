@@ -49,9 +49,9 @@ pub async fn record(db: &impl ConnectionTrait, new: NewRevision<'_>) -> ServiceR
     lock_log(db).await?;
     let postgres = db.get_database_backend() == DbBackend::Postgres;
     let row = revision::ActiveModel {
-        entity_type: Set(new.entity_type.as_str().into()),
+        entity_type: Set(new.entity_type),
         entity_id: Set(new.entity_id),
-        action: Set(new.action.as_str().into()),
+        action: Set(new.action),
         editor_id: Set(new.actor.editor_id),
         author_name: Set(new.actor.name.clone()),
         summary: Set(new.summary.map(str::to_owned)),

@@ -13,7 +13,7 @@ use super::{
     models,
     page::{self, KeyKind, Page, PageArgs, SortKey, text_key},
 };
-use crate::domain::{Likelihood, RiskAssessmentOrderField, Severity};
+use crate::domain::{Confidence, Likelihood, RiskAssessmentOrderField, RiskCategory, RiskCause, RiskHorizon, Severity};
 use crate::entity::{model, risk_assessment};
 
 read_by_position! {
@@ -25,13 +25,13 @@ read_by_position! {
     pub struct RiskAssessmentRow {
         pub id: i32,
         pub model_id: i32,
-        pub horizon: String,
-        pub cause: String,
-        pub category: String,
-        pub severity: String,
-        pub likelihood: String,
+        pub horizon: RiskHorizon,
+        pub cause: RiskCause,
+        pub category: RiskCategory,
+        pub severity: Severity,
+        pub likelihood: Likelihood,
         pub summary: String,
-        pub confidence: String,
+        pub confidence: Confidence,
         pub assessed_on: sea_orm::prelude::Date,
         pub author: Option<String>,
         pub version: i32,
@@ -110,8 +110,8 @@ fn rank<T: Copy>(column: risk_assessment::Column, all: &[T], text: fn(T) -> &'st
     case.finally(0).into()
 }
 
-fn rank_of<T: Copy + PartialEq>(all: &[T], value: Option<T>) -> Json {
-    Json::from(value.and_then(|v| all.iter().position(|x| *x == v)).map(|i| i + 1).unwrap_or(0))
+fn rank_of<T: Copy + PartialEq>(all: &[T], value: T) -> Json {
+    Json::from(all.iter().position(|x| *x == value).map_or(0, |i| i + 1))
 }
 
 pub async fn page(
@@ -157,10 +157,8 @@ pub async fn page(
                 .iter()
                 .map(|o| match o.field {
                     RiskAssessmentOrderField::AssessedOn => Json::from(row.assessed_on.to_string()),
-                    RiskAssessmentOrderField::Severity => rank_of(Severity::ALL, Severity::parse(&row.severity)),
-                    RiskAssessmentOrderField::Likelihood => {
-                        rank_of(Likelihood::ALL, Likelihood::parse(&row.likelihood))
-                    }
+                    RiskAssessmentOrderField::Severity => rank_of(Severity::ALL, row.severity),
+                    RiskAssessmentOrderField::Likelihood => rank_of(Likelihood::ALL, row.likelihood),
                     RiskAssessmentOrderField::Horizon => Json::from(row.horizon.as_str()),
                     RiskAssessmentOrderField::Cause => Json::from(row.cause.as_str()),
                     RiskAssessmentOrderField::Category => Json::from(row.category.as_str()),

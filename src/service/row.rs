@@ -6,7 +6,10 @@
 //! fields (`into_partial_model`), so its rows can be read by position instead: that is what
 //! [`read_by_position!`] declares, for every partial model of ours.
 
+use sea_orm::prelude::{Date, DateTimeUtc};
 use sea_orm::{DbErr, QueryResult, TryGetable, sqlx};
+
+use crate::domain::Vocabulary;
 
 /// Declares a partial model (a `DerivePartialModel` struct with `from_query_result = "false"`)
 /// and reads its rows by position: the n-th field from the n-th selected column.
@@ -46,19 +49,87 @@ macro_rules! read_by_position {
 
 pub(crate) use read_by_position;
 
+/// A field type that [`read_by_position!`] can read.
+pub trait Column: Sized {
+    /// The value of column `index` of `res`.
+    fn read(res: &QueryResult, index: usize) -> Result<Self, DbErr>;
+}
+
 /// The value of column `index` of `res` as a `T`.
+pub fn column<T: Column>(res: &QueryResult, index: usize) -> Result<T, DbErr> {
+    T::read(res, index)
+}
+
+/// The plain types of our partial models' fields, each also as `Option` (SQL NULL).
+macro_rules! plain_columns {
+    ($($ty:ty),+ $(,)?) => {
+        $(
+            impl Column for $ty {
+                fn read(res: &QueryResult, index: usize) -> Result<Self, DbErr> {
+                    plain(res, index)
+                }
+            }
+
+            impl Column for Option<$ty> {
+                fn read(res: &QueryResult, index: usize) -> Result<Self, DbErr> {
+                    plain(res, index)
+                }
+            }
+        )+
+    };
+}
+
+plain_columns!(i32, f64, bool, String, Date, DateTimeUtc);
+
+/// A vocabulary is read as its stored text, then parsed: text that names no value is a
+/// `DbErr` (a bug or a bad migration), never a panic.
+impl<V: Vocabulary> Column for V {
+    fn read(res: &QueryResult, index: usize) -> Result<Self, DbErr> {
+        V::try_from_value(&String::read(res, index)?)
+    }
+}
+
+impl<V: Vocabulary> Column for Option<V> {
+    fn read(res: &QueryResult, index: usize) -> Result<Self, DbErr> {
+        Option::<String>::read(res, index)?.map(|text| V::try_from_value(&text)).transpose()
+    }
+}
+
+/// A value the driver decodes itself.
 ///
-/// On Postgres the value is decoded without sqlx's check that the column's type suits `T`:
-/// the columns are typed by our own migrations and read by the tests on Postgres, and the check
-/// (a comparison of type descriptions per value) was a tenth of a catalog page's instructions.
-/// A field whose type does not suit its column is a bug that the tests on Postgres meet at
-/// once. SQLite reads through sea-orm, checked, as everywhere else.
-pub fn column<T>(res: &QueryResult, index: usize) -> Result<T, DbErr>
+/// On Postgres, release builds decode it without sqlx's check that the column's type suits
+/// `T`: the columns are typed by our own migrations, and the check (a comparison of type
+/// descriptions per value) was a tenth of a catalog page's instructions. Debug builds, and so
+/// every test run, keep the check, so a field whose type does not suit its column is a
+/// `DbErr` the tests on Postgres meet at once rather than a wrong value or a panic in
+/// production. SQLite reads through sea-orm, checked, as everywhere else.
+fn plain<T>(res: &QueryResult, index: usize) -> Result<T, DbErr>
 where
     T: TryGetable + for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
 {
     match res.try_as_pg_row() {
+        #[cfg(debug_assertions)]
+        Some(row) => sqlx::Row::try_get(row, index).map_err(|e| DbErr::Type(e.to_string())),
+        #[cfg(not(debug_assertions))]
         Some(row) => sqlx::Row::try_get_unchecked(row, index).map_err(|e| DbErr::Type(e.to_string())),
         None => Ok(res.try_get_by_index(index)?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+
+    use super::column;
+    use crate::domain::Access;
+
+    #[tokio::test]
+    async fn a_vocabulary_reads_its_text_and_refuses_unknown_text() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        let sql = "SELECT 'open_weights', 'Open weights', NULL";
+        let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+        assert_eq!(column::<Access>(&row, 0).unwrap(), Access::OpenWeights);
+        assert!(column::<Access>(&row, 1).is_err(), "unknown text is an error, not a panic");
+        assert_eq!(column::<Option<Access>>(&row, 2).unwrap(), None);
     }
 }

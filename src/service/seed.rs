@@ -288,7 +288,7 @@ async fn insert(
             slug: Set(o.slug.clone()),
             name: Set(o.name.clone()),
             name_key: Set(name_key(&o.name)),
-            kind: Set(o.kind.as_str().into()),
+            kind: Set(o.kind),
             country: Set(o.country.clone()),
             website: Set(o.website.clone()),
             description: Set(o.description.clone()),
@@ -305,7 +305,7 @@ async fn insert(
             slug: Set(c.slug.clone()),
             name: Set(c.name.clone()),
             name_key: Set(name_key(&c.name)),
-            category: Set(c.category.as_str().into()),
+            category: Set(c.category),
             description: Set(c.description.clone()),
             version: Set(1),
             created_at: Set(now),
@@ -322,7 +322,7 @@ async fn insert(
             name_key: Set(name_key(&d.name)),
             description: Set(d.description.clone()),
             size: Set(d.size),
-            size_unit: Set(d.size_unit.map(|u| u.as_str().into())),
+            size_unit: Set(d.size_unit),
             url: Set(d.url.clone()),
             version: Set(1),
             created_at: Set(now),
@@ -335,13 +335,13 @@ async fn insert(
     let mut model_ids = HashMap::new();
     let mut risk_count = 0;
     for m in &catalog.model {
-        let confidence = |c: Option<Confidence>| c.unwrap_or(Confidence::Unknown).as_str().to_owned();
+        let confidence = |c: Option<Confidence>| c.unwrap_or(Confidence::Unknown);
         let row = model::ActiveModel {
             slug: Set(m.slug.clone()),
             name: Set(m.name.clone()),
             name_key: Set(name_key(&m.name)),
             announced_on: Set(Some(m.announced_on)),
-            announced_precision: Set(m.announced_precision.as_str().into()),
+            announced_precision: Set(m.announced_precision),
             parameters: Set(m.parameters),
             parameters_confidence: Set(confidence(m.parameters_confidence)),
             parameters_note: Set(m.parameters_note.clone()),
@@ -350,11 +350,11 @@ async fn insert(
             training_compute_note: Set(m.training_compute_note.clone()),
             training_dataset: Set(m.training_dataset.clone()),
             training_dataset_size: Set(m.training_dataset_size),
-            training_dataset_size_unit: Set(m.training_dataset_size_unit.map(|u| u.as_str().into())),
+            training_dataset_size_unit: Set(m.training_dataset_size_unit),
             hardware: Set(m.hardware.clone()),
             training_cost_usd: Set(m.training_cost_usd),
             training_cost_note: Set(m.training_cost_note.clone()),
-            access: Set(m.access.as_str().into()),
+            access: Set(m.access),
             license: Set(m.license.clone()),
             base_model_id: Set(None),
             description: Set(m.description.trim().to_owned()),
@@ -386,8 +386,8 @@ async fn insert(
         let modalities = directions.into_iter().flat_map(|(direction, list)| {
             list.iter().collect::<HashSet<_>>().into_iter().map(move |modality| model_modality::ActiveModel {
                 model_id: Set(id),
-                direction: Set(direction.as_str().into()),
-                modality: Set(modality.as_str().into()),
+                direction: Set(direction),
+                modality: Set(*modality),
             })
         });
         model_modality::Entity::insert_many(modalities).exec_without_returning(db).await?;
@@ -407,7 +407,7 @@ async fn insert(
         let caps = m.capabilities.iter().map(|c| model_capability::ActiveModel {
             model_id: Set(id),
             capability_id: Set(cap_ids[c.capability.as_str()]),
-            status: Set(c.status.as_str().into()),
+            status: Set(c.status),
             evidence: Set(c.evidence.clone()),
             source_url: Set(c.source_url.clone()),
             version: Set(1),
@@ -419,14 +419,14 @@ async fn insert(
         risk_count += m.risk_assessments.len();
         let risks = m.risk_assessments.iter().map(|r| risk_assessment::ActiveModel {
             model_id: Set(id),
-            horizon: Set(r.horizon.as_str().into()),
-            cause: Set(r.cause.as_str().into()),
-            category: Set(r.category.as_str().into()),
-            severity: Set(r.severity.as_str().into()),
-            likelihood: Set(r.likelihood.as_str().into()),
+            horizon: Set(r.horizon),
+            cause: Set(r.cause),
+            category: Set(r.category),
+            severity: Set(r.severity),
+            likelihood: Set(r.likelihood),
             summary: Set(r.summary.trim().to_owned()),
             rationale: Set(r.rationale.trim().to_owned()),
-            confidence: Set(r.confidence.as_str().into()),
+            confidence: Set(r.confidence),
             assessed_on: Set(r.assessed_on),
             author: Set(Some(r.author.clone().unwrap_or_else(|| "AI Tracker editors".into()))),
             version: Set(1),

@@ -126,10 +126,7 @@ pub async fn model_statistics(
         let links =
             model_modality::Entity::find().filter(model_modality::Column::ModelId.in_subquery(ids)).all(db).await?;
         for link in links {
-            let direction = ModalityDirection::parse(&link.direction).map(|d| d.as_str()).unwrap_or("");
-            if let Some(m) = Modality::parse(&link.modality) {
-                modalities_of.entry((link.model_id, direction)).or_default().push(m);
-            }
+            modalities_of.entry((link.model_id, link.direction.as_str())).or_default().push(link.modality);
         }
     }
 

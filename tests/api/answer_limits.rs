@@ -59,7 +59,7 @@ async fn plant_linked_catalog(app: &TestApp) {
         capability_ids[..LINKS].iter().map(move |&capability_id| model_capability::ActiveModel {
             model_id: Set(model_id),
             capability_id: Set(capability_id),
-            status: Set("demonstrated".into()),
+            status: Set(ai_tracker::domain::CapabilityStatus::Demonstrated),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),

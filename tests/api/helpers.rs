@@ -8,7 +8,7 @@ use std::sync::{
 };
 
 use ai_tracker::config::{DatabaseSettings, ServeSettings};
-use ai_tracker::domain::EditorRole;
+use ai_tracker::domain::{Access, Confidence, DatePrecision, EditorRole};
 use ai_tracker::service::changes::ChangeHub;
 use ai_tracker::service::{
     Actor,
@@ -286,9 +286,9 @@ pub async fn plant_model(app: &TestApp, slug: &str, announced_on: &str, compute:
     let db = Database::connect(&app.db.url).await.expect("connect to the test database");
     let mut model = planted_model(slug, slug, announced_on.parse().expect("a YYYY-MM-DD date"));
     model.parameters = Set(parameters);
-    model.parameters_confidence = Set("confirmed".into());
+    model.parameters_confidence = Set(Confidence::Confirmed);
     model.training_compute_flop = Set(compute);
-    model.training_compute_confidence = Set("confirmed".into());
+    model.training_compute_confidence = Set(Confidence::Confirmed);
     model.insert(&db).await.expect("insert a model");
     db.close().await.ok();
 }
@@ -308,10 +308,10 @@ pub fn planted_model(
         name: Set(name.to_owned()),
         name_key: Set(name.to_lowercase()),
         announced_on: Set(Some(announced_on)),
-        announced_precision: Set("day".into()),
-        parameters_confidence: Set("unknown".into()),
-        training_compute_confidence: Set("unknown".into()),
-        access: Set("api".into()),
+        announced_precision: Set(DatePrecision::Day),
+        parameters_confidence: Set(Confidence::Unknown),
+        training_compute_confidence: Set(Confidence::Unknown),
+        access: Set(Access::Api),
         description: Set(String::new()),
         industry_context: Set(String::new()),
         published: Set(true),

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
 
-use super::{Model, decode, load_list};
+use super::{Model, load_list};
 use crate::domain::{CapabilityCategory, CapabilityStatus, EntityType};
 use crate::graphql::{connection::reverse_list_cost, loaders::ModelsWithCapability, node::global_id};
 use crate::service::{capabilities::CapabilityRow, models::ModelRow, relations::ModelCapabilityRow};
@@ -60,8 +60,8 @@ impl Capability {
         &self.row.name
     }
 
-    async fn category(&self) -> async_graphql::Result<CapabilityCategory> {
-        decode("capability category", &self.row.category, CapabilityCategory::parse)
+    async fn category(&self) -> CapabilityCategory {
+        self.row.category
     }
 
     /// Markdown.
@@ -96,8 +96,8 @@ pub struct ModelCapability {
 /// A model's link to a capability: shown now, or expected of a 2-10x scaled successor.
 #[Object]
 impl ModelCapability {
-    async fn status(&self) -> async_graphql::Result<CapabilityStatus> {
-        decode("capability status", &self.link.status, CapabilityStatus::parse)
+    async fn status(&self) -> CapabilityStatus {
+        self.link.status
     }
 
     /// What shows the capability (for DEMONSTRATED) or why it is expected (for EXTRAPOLATED).

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
 
-use super::{Model, decode, load_list};
+use super::{Model, load_list};
 use crate::domain::{EntityType, SizeUnit};
 use crate::graphql::{connection::reverse_list_cost, loaders::ModelsOfDataset, node::global_id};
 use crate::service::datasets::DatasetRow;
@@ -64,8 +64,8 @@ impl Dataset {
         self.row.size
     }
 
-    async fn size_unit(&self) -> async_graphql::Result<Option<SizeUnit>> {
-        self.row.size_unit.as_deref().map(|u| decode("size unit", u, SizeUnit::parse)).transpose()
+    async fn size_unit(&self) -> Option<SizeUnit> {
+        self.row.size_unit
     }
 
     async fn url(&self) -> Option<&str> {

@@ -1,7 +1,7 @@
 use async_graphql::{ID, Object};
 
 use crate::domain::{EditorRole, EntityType};
-use crate::graphql::{node::global_id, types::decode};
+use crate::graphql::node::global_id;
 use crate::service::editors::EditorRow;
 
 pub struct Editor(pub EditorRow);
@@ -22,8 +22,8 @@ impl Editor {
         &self.0.display_name
     }
 
-    async fn role(&self) -> async_graphql::Result<EditorRole> {
-        decode("editor role", &self.0.role, EditorRole::parse)
+    async fn role(&self) -> EditorRole {
+        self.0.role
     }
 
     /// Deactivated editors cannot sign in, and their tokens are refused.

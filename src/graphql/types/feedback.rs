@@ -4,18 +4,10 @@ use chrono::{DateTime, Utc};
 use crate::domain::{EntityType, FeedbackKind, FeedbackStatus};
 use crate::graphql::{
     caller::Role,
+    error::OrGraphqlError,
     node::{IdKind, global_id},
-    types::decode,
 };
-use crate::service::feedback::{Contributor as ContributorRow, FeedbackRow};
-
-/// The global ID of a stored (entity type, row id) pair; `revision` for a revision.
-fn stored_id(kind: &str, id: i32) -> async_graphql::Result<ID> {
-    if kind == "revision" {
-        return Ok(global_id(IdKind::Revision, id));
-    }
-    Ok(global_id(decode("entity type", kind, EntityType::parse)?, id))
-}
+use crate::service::feedback::{Contributor as ContributorRow, FeedbackRow, Link};
 
 /// What a submitter gets back: keep the tracking code to follow the submission with
 /// `feedbackStatus`.
@@ -27,8 +19,8 @@ impl FeedbackReceipt {
         global_id(EntityType::Feedback, self.0.id)
     }
 
-    async fn status(&self) -> async_graphql::Result<FeedbackStatus> {
-        decode("feedback status", &self.0.status, FeedbackStatus::parse)
+    async fn status(&self) -> FeedbackStatus {
+        self.0.status
     }
 
     async fn received_at(&self) -> DateTime<Utc> {
@@ -52,12 +44,12 @@ impl FeedbackTracking {
         &self.0.tracking_code
     }
 
-    async fn kind(&self) -> async_graphql::Result<FeedbackKind> {
-        decode("feedback kind", &self.0.kind, FeedbackKind::parse)
+    async fn kind(&self) -> FeedbackKind {
+        self.0.kind
     }
 
-    async fn status(&self) -> async_graphql::Result<FeedbackStatus> {
-        decode("feedback status", &self.0.status, FeedbackStatus::parse)
+    async fn status(&self) -> FeedbackStatus {
+        self.0.status
     }
 
     async fn received_at(&self) -> DateTime<Utc> {
@@ -84,19 +76,19 @@ impl Feedback {
         global_id(EntityType::Feedback, self.0.id)
     }
 
-    async fn kind(&self) -> async_graphql::Result<FeedbackKind> {
-        decode("feedback kind", &self.0.kind, FeedbackKind::parse)
+    async fn kind(&self) -> FeedbackKind {
+        self.0.kind
     }
 
-    async fn status(&self) -> async_graphql::Result<FeedbackStatus> {
-        decode("feedback status", &self.0.status, FeedbackStatus::parse)
+    async fn status(&self) -> FeedbackStatus {
+        self.0.status
     }
 
     /// The catalog entry the submission is about.
-    async fn subject_id(&self) -> async_graphql::Result<Option<ID>> {
-        match (&self.0.subject_type, self.0.subject_id) {
-            (Some(kind), Some(id)) => stored_id(kind, id).map(Some),
-            _ => Ok(None),
+    async fn subject_id(&self) -> Option<ID> {
+        match (self.0.subject_type, self.0.subject_id) {
+            (Some(kind), Some(id)) => Some(global_id(kind, id)),
+            _ => None,
         }
     }
 
@@ -154,10 +146,10 @@ impl Feedback {
 
     /// The revision or catalog entry that acted on it.
     async fn linked_to(&self) -> async_graphql::Result<Option<ID>> {
-        match (&self.0.linked_type, self.0.linked_id) {
-            (Some(kind), Some(id)) => stored_id(kind, id).map(Some),
-            _ => Ok(None),
-        }
+        Ok(Link::of(&self.0).gql()?.map(|link| match link {
+            Link::Revision(id) => global_id(IdKind::Revision, id),
+            Link::Entry(kind, id) => global_id(kind, id),
+        }))
     }
 
     async fn received_at(&self) -> DateTime<Utc> {

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 
-use super::{ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, decode, load, load_list};
+use super::{ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, load, load_list};
 use crate::domain::{Access, Confidence, DatePrecision, EntityType, Modality, ModalityDirection, SizeUnit};
 use crate::graphql::{
     budget::{charge_rows, charge_text},
@@ -60,11 +60,7 @@ impl Model {
         direction: ModalityDirection,
     ) -> async_graphql::Result<Vec<Modality>> {
         let rows = load(ctx, ModalitiesOf(self.row.id)).await?.unwrap_or_default();
-        let mut list = rows
-            .iter()
-            .filter(|r| r.direction == direction.as_str())
-            .map(|r| decode("modality", &r.modality, Modality::parse))
-            .collect::<async_graphql::Result<Vec<_>>>()?;
+        let mut list: Vec<_> = rows.iter().filter(|r| r.direction == direction).map(|r| r.modality).collect();
         charge_rows(ctx, list.len())?;
         list.sort();
         Ok(list)
@@ -120,8 +116,8 @@ impl Model {
         self.row.announced_on.map(Date)
     }
 
-    async fn announced_precision(&self) -> async_graphql::Result<DatePrecision> {
-        decode("date precision", &self.row.announced_precision, DatePrecision::parse)
+    async fn announced_precision(&self) -> DatePrecision {
+        self.row.announced_precision
     }
 
     /// The developing organizations, lead organization first.
@@ -144,8 +140,8 @@ impl Model {
         self.row.parameters
     }
 
-    async fn parameters_confidence(&self) -> async_graphql::Result<Confidence> {
-        decode("confidence", &self.row.parameters_confidence, Confidence::parse)
+    async fn parameters_confidence(&self) -> Confidence {
+        self.row.parameters_confidence
     }
 
     /// How the parameter count was found or estimated.
@@ -158,8 +154,8 @@ impl Model {
         self.row.training_compute_flop
     }
 
-    async fn training_compute_confidence(&self) -> async_graphql::Result<Confidence> {
-        decode("confidence", &self.row.training_compute_confidence, Confidence::parse)
+    async fn training_compute_confidence(&self) -> Confidence {
+        self.row.training_compute_confidence
     }
 
     /// How the training compute was found or estimated.
@@ -177,8 +173,8 @@ impl Model {
         self.row.training_dataset_size
     }
 
-    async fn training_dataset_size_unit(&self) -> async_graphql::Result<Option<SizeUnit>> {
-        self.row.training_dataset_size_unit.as_deref().map(|u| decode("size unit", u, SizeUnit::parse)).transpose()
+    async fn training_dataset_size_unit(&self) -> Option<SizeUnit> {
+        self.row.training_dataset_size_unit
     }
 
     /// The catalog's datasets this model was trained on.
@@ -202,8 +198,8 @@ impl Model {
         self.row.training_cost_note.as_deref()
     }
 
-    async fn access(&self) -> async_graphql::Result<Access> {
-        decode("access", &self.row.access, Access::parse)
+    async fn access(&self) -> Access {
+        self.row.access
     }
 
     async fn license(&self) -> Option<&str> {

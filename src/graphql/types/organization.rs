@@ -60,8 +60,8 @@ impl Organization {
         &self.row.name
     }
 
-    async fn kind(&self) -> async_graphql::Result<OrganizationKind> {
-        decode("organization kind", &self.row.kind, OrganizationKind::parse)
+    async fn kind(&self) -> OrganizationKind {
+        self.row.kind
     }
 
     /// ISO 3166-1 alpha-2 code of the country the organization is based in.

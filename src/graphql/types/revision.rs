@@ -9,7 +9,6 @@ use crate::domain::{EntityType, RevisionAction};
 use crate::graphql::{
     caller::caller,
     node::{IdKind, global_id},
-    types::decode,
 };
 use crate::service::revisions::RevisionRow;
 
@@ -17,8 +16,8 @@ use crate::service::revisions::RevisionRow;
 pub struct Revision(pub RevisionRow);
 
 impl Revision {
-    fn kind(&self) -> async_graphql::Result<EntityType> {
-        decode("entity type", &self.0.entity_type, EntityType::parse)
+    fn kind(&self) -> EntityType {
+        self.0.entity_type
     }
 
     fn state(&self, state: &Option<Json>) -> Option<async_graphql::Json<Json>> {
@@ -34,17 +33,17 @@ impl Revision {
         global_id(IdKind::Revision, self.0.id)
     }
 
-    async fn entity_type(&self) -> async_graphql::Result<EntityType> {
+    async fn entity_type(&self) -> EntityType {
         self.kind()
     }
 
     /// The global ID of the changed entry (it may have been deleted since).
-    async fn entity_id(&self) -> async_graphql::Result<ID> {
-        Ok(global_id(self.kind()?, self.0.entity_id))
+    async fn entity_id(&self) -> ID {
+        global_id(self.kind(), self.0.entity_id)
     }
 
-    async fn action(&self) -> async_graphql::Result<RevisionAction> {
-        decode("revision action", &self.0.action, RevisionAction::parse)
+    async fn action(&self) -> RevisionAction {
+        self.0.action
     }
 
     /// The editor's display name (or the loader's name for entries loaded in bulk).

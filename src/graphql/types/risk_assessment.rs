@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
 
-use super::{Model, decode, load};
+use super::{Model, load};
 use crate::domain::{Confidence, EntityType, Likelihood, RiskCategory, RiskCause, RiskHorizon, Severity};
 use crate::graphql::{
     error::OrGraphqlError,
@@ -63,24 +63,24 @@ impl RiskAssessment {
         Ok(load(ctx, ModelById(self.row.model_id)).await?.flatten().map(Model::from))
     }
 
-    async fn horizon(&self) -> async_graphql::Result<RiskHorizon> {
-        decode("risk horizon", &self.row.horizon, RiskHorizon::parse)
+    async fn horizon(&self) -> RiskHorizon {
+        self.row.horizon
     }
 
-    async fn cause(&self) -> async_graphql::Result<RiskCause> {
-        decode("risk cause", &self.row.cause, RiskCause::parse)
+    async fn cause(&self) -> RiskCause {
+        self.row.cause
     }
 
-    async fn category(&self) -> async_graphql::Result<RiskCategory> {
-        decode("risk category", &self.row.category, RiskCategory::parse)
+    async fn category(&self) -> RiskCategory {
+        self.row.category
     }
 
-    async fn severity(&self) -> async_graphql::Result<Severity> {
-        decode("severity", &self.row.severity, Severity::parse)
+    async fn severity(&self) -> Severity {
+        self.row.severity
     }
 
-    async fn likelihood(&self) -> async_graphql::Result<Likelihood> {
-        decode("likelihood", &self.row.likelihood, Likelihood::parse)
+    async fn likelihood(&self) -> Likelihood {
+        self.row.likelihood
     }
 
     /// One sentence.
@@ -100,8 +100,8 @@ impl RiskAssessment {
         Ok(rationale)
     }
 
-    async fn confidence(&self) -> async_graphql::Result<Confidence> {
-        decode("confidence", &self.row.confidence, Confidence::parse)
+    async fn confidence(&self) -> Confidence {
+        self.row.confidence
     }
 
     async fn assessed_on(&self) -> Date {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Record, Versioned, rows};
 use crate::domain::{CapabilityCategory, EntityType, name_key};
 use crate::entity::{capability, model_capability};
-use crate::service::{ServiceError, ServiceResult, stored, validate};
+use crate::service::{ServiceError, ServiceResult, validate};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -26,7 +26,7 @@ impl CapabilityRecord {
             slug: Set(self.slug.clone()),
             name: Set(self.name.trim().to_owned()),
             name_key: Set(name_key(&self.name)),
-            category: Set(self.category.as_str().into()),
+            category: Set(self.category),
             description: Set(self.description.clone()),
             version: NotSet,
             created_at: NotSet,
@@ -43,12 +43,8 @@ impl Record for CapabilityRecord {
     async fn load(db: &DatabaseTransaction, id: i32) -> ServiceResult<Option<Versioned<Self>>> {
         let Some(found) = capability::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
         let row = found.clone();
-        let record = CapabilityRecord {
-            category: stored("capability category", &row.category, CapabilityCategory::parse)?,
-            slug: row.slug,
-            name: row.name,
-            description: row.description,
-        };
+        let record =
+            CapabilityRecord { category: row.category, slug: row.slug, name: row.name, description: row.description };
         Ok(Some(Versioned { record, version: found.version, row: found }))
     }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Record, Versioned, rows};
 use crate::domain::{EntityType, SizeUnit, name_key};
 use crate::entity::{dataset, model_dataset};
-use crate::service::{ServiceError, ServiceResult, stored, validate};
+use crate::service::{ServiceError, ServiceResult, validate};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -30,7 +30,7 @@ impl DatasetRecord {
             name_key: Set(name_key(&self.name)),
             description: Set(self.description.clone()),
             size: Set(self.size),
-            size_unit: Set(self.size_unit.map(|u| u.as_str().to_owned())),
+            size_unit: Set(self.size_unit),
             url: Set(self.url.clone()),
             version: NotSet,
             created_at: NotSet,
@@ -48,7 +48,7 @@ impl Record for DatasetRecord {
         let Some(found) = dataset::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
         let row = found.clone();
         let record = DatasetRecord {
-            size_unit: row.size_unit.as_deref().map(|u| stored("size unit", u, SizeUnit::parse)).transpose()?,
+            size_unit: row.size_unit,
             slug: row.slug,
             name: row.name,
             description: row.description,

@@ -279,8 +279,7 @@ pub async fn revert(
     let revision = revisions::by_id(db, super::Audience::Editor, revision_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound("revision".into()))?;
-    let kind = EntityType::parse(&revision.entity_type)
-        .ok_or_else(|| ServiceError::bad_input("revisionId", "is not a revision of the catalog"))?;
+    let kind = revision.entity_type;
     let Some(state) = revision.after else {
         return Err(ServiceError::bad_input("revisionId", "is a deletion: restore the entry instead"));
     };
@@ -307,7 +306,7 @@ pub async fn restore(
     let revision = revisions::by_id(db, super::Audience::Editor, revision_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound("revision".into()))?;
-    let kind = EntityType::parse(&revision.entity_type).filter(|k| k.is_catalog());
+    let kind = Some(revision.entity_type).filter(|k| k.is_catalog());
     let (Some(kind), Some(state), None) = (kind, revision.before, revision.after) else {
         return Err(ServiceError::bad_input("revisionId", "is not the deletion of a catalog entry"));
     };

@@ -15,7 +15,7 @@ use crate::entity::{
     capability, dataset, model, model_alias, model_capability, model_dataset, model_modality, model_organization,
     model_source, organization, risk_assessment,
 };
-use crate::service::{ServiceError, ServiceResult, stored, validate};
+use crate::service::{ServiceError, ServiceResult, validate};
 
 /// The most entries a model's lists may hold (the API's cost estimate relies on it).
 const MAX_LINKS: usize = crate::service::relations::MAX_MODEL_LIST;
@@ -116,20 +116,20 @@ impl ModelRecord {
             name: Set(self.name.trim().to_owned()),
             name_key: Set(name_key(&self.name)),
             announced_on: Set(self.announced_on),
-            announced_precision: Set(self.announced_precision.as_str().into()),
+            announced_precision: Set(self.announced_precision),
             parameters: Set(self.parameters),
-            parameters_confidence: Set(self.parameters_confidence.as_str().into()),
+            parameters_confidence: Set(self.parameters_confidence),
             parameters_note: Set(self.parameters_note.clone()),
             training_compute_flop: Set(self.training_compute_flop),
-            training_compute_confidence: Set(self.training_compute_confidence.as_str().into()),
+            training_compute_confidence: Set(self.training_compute_confidence),
             training_compute_note: Set(self.training_compute_note.clone()),
             training_dataset: Set(self.training_dataset.clone()),
             training_dataset_size: Set(self.training_dataset_size),
-            training_dataset_size_unit: Set(self.training_dataset_size_unit.map(|u| u.as_str().to_owned())),
+            training_dataset_size_unit: Set(self.training_dataset_size_unit),
             hardware: Set(self.hardware.clone()),
             training_cost_usd: Set(self.training_cost_usd),
             training_cost_note: Set(self.training_cost_note.clone()),
-            access: Set(self.access.as_str().into()),
+            access: Set(self.access),
             license: Set(self.license.clone()),
             base_model_id: Set(self.base_model_id),
             description: Set(self.description.clone()),
@@ -221,8 +221,8 @@ impl ModelRecord {
                 .flat_map(|(direction, list)| {
                     list.iter().map(move |m| model_modality::ActiveModel {
                         model_id: Set(id),
-                        direction: Set(direction.as_str().into()),
-                        modality: Set(m.as_str().into()),
+                        direction: Set(direction),
+                        modality: Set(*m),
                     })
                 })
                 .collect();
@@ -238,7 +238,7 @@ impl ModelRecord {
             let rows = self.capabilities.iter().map(|c| model_capability::ActiveModel {
                 model_id: Set(id),
                 capability_id: Set(c.capability_id),
-                status: Set(c.status.as_str().into()),
+                status: Set(c.status),
                 evidence: Set(c.evidence.clone()),
                 source_url: Set(c.source_url.clone()),
                 version: Set(1),
@@ -307,10 +307,9 @@ impl Record for ModelRecord {
             .collect();
         let (mut input_modalities, mut output_modalities) = (vec![], vec![]);
         for m in model_modality::Entity::find().filter(model_modality::Column::ModelId.eq(id)).all(db).await? {
-            let modality = stored("modality", &m.modality, Modality::parse)?;
-            match stored("modality direction", &m.direction, ModalityDirection::parse)? {
-                ModalityDirection::Input => input_modalities.push(modality),
-                ModalityDirection::Output => output_modalities.push(modality),
+            match m.direction {
+                ModalityDirection::Input => input_modalities.push(m.modality),
+                ModalityDirection::Output => output_modalities.push(m.modality),
             }
         }
         input_modalities.sort();
@@ -329,15 +328,13 @@ impl Record for ModelRecord {
             .all(db)
             .await?
             .into_iter()
-            .map(|c| {
-                Ok(CapabilityLink {
-                    capability_id: c.capability_id,
-                    status: stored("capability status", &c.status, CapabilityStatus::parse)?,
-                    evidence: c.evidence,
-                    source_url: c.source_url,
-                })
+            .map(|c| CapabilityLink {
+                capability_id: c.capability_id,
+                status: c.status,
+                evidence: c.evidence,
+                source_url: c.source_url,
             })
-            .collect::<ServiceResult<_>>()?;
+            .collect();
         let sources = model_source::Entity::find()
             .filter(model_source::Column::ModelId.eq(id))
             .order_by_asc(model_source::Column::Position)
@@ -347,15 +344,11 @@ impl Record for ModelRecord {
             .map(|s| SourceRecord { url: s.url, title: s.title })
             .collect();
         let record = ModelRecord {
-            announced_precision: stored("date precision", &row.announced_precision, DatePrecision::parse)?,
-            parameters_confidence: stored("confidence", &row.parameters_confidence, Confidence::parse)?,
-            training_compute_confidence: stored("confidence", &row.training_compute_confidence, Confidence::parse)?,
-            training_dataset_size_unit: row
-                .training_dataset_size_unit
-                .as_deref()
-                .map(|u| stored("size unit", u, SizeUnit::parse))
-                .transpose()?,
-            access: stored("access", &row.access, Access::parse)?,
+            announced_precision: row.announced_precision,
+            parameters_confidence: row.parameters_confidence,
+            training_compute_confidence: row.training_compute_confidence,
+            training_dataset_size_unit: row.training_dataset_size_unit,
+            access: row.access,
             slug: row.slug,
             name: row.name,
             aliases,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Record, Versioned, rows};
 use crate::domain::{EntityType, OrganizationKind, name_key};
 use crate::entity::{model_organization, organization};
-use crate::service::{ServiceError, ServiceResult, stored, validate};
+use crate::service::{ServiceError, ServiceResult, validate};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -28,7 +28,7 @@ impl OrganizationRecord {
             slug: Set(self.slug.clone()),
             name: Set(self.name.trim().to_owned()),
             name_key: Set(name_key(&self.name)),
-            kind: Set(self.kind.as_str().into()),
+            kind: Set(self.kind),
             country: Set(self.country.clone()),
             website: Set(self.website.clone()),
             description: Set(self.description.clone()),
@@ -48,7 +48,7 @@ impl Record for OrganizationRecord {
         let Some(found) = organization::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
         let row = found.clone();
         let record = OrganizationRecord {
-            kind: stored("organization kind", &row.kind, OrganizationKind::parse)?,
+            kind: row.kind,
             slug: row.slug,
             name: row.name,
             country: row.country,

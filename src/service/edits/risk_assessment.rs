@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Record, Versioned, rows};
 use crate::domain::{Confidence, EntityType, Likelihood, RiskCategory, RiskCause, RiskHorizon, Severity};
 use crate::entity::{model, risk_assessment};
-use crate::service::{ServiceError, ServiceResult, relations::MAX_MODEL_LIST, stored, validate};
+use crate::service::{ServiceError, ServiceResult, relations::MAX_MODEL_LIST, validate};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -31,14 +31,14 @@ impl RiskAssessmentRecord {
         risk_assessment::ActiveModel {
             id: NotSet,
             model_id: Set(self.model_id),
-            horizon: Set(self.horizon.as_str().into()),
-            cause: Set(self.cause.as_str().into()),
-            category: Set(self.category.as_str().into()),
-            severity: Set(self.severity.as_str().into()),
-            likelihood: Set(self.likelihood.as_str().into()),
+            horizon: Set(self.horizon),
+            cause: Set(self.cause),
+            category: Set(self.category),
+            severity: Set(self.severity),
+            likelihood: Set(self.likelihood),
             summary: Set(self.summary.clone()),
             rationale: Set(self.rationale.clone()),
-            confidence: Set(self.confidence.as_str().into()),
+            confidence: Set(self.confidence),
             assessed_on: Set(self.assessed_on),
             author: Set(self.author.clone()),
             version: NotSet,
@@ -58,12 +58,12 @@ impl Record for RiskAssessmentRecord {
         let row = found.clone();
         let record = RiskAssessmentRecord {
             model_id: row.model_id,
-            horizon: stored("risk horizon", &row.horizon, RiskHorizon::parse)?,
-            cause: stored("risk cause", &row.cause, RiskCause::parse)?,
-            category: stored("risk category", &row.category, RiskCategory::parse)?,
-            severity: stored("severity", &row.severity, Severity::parse)?,
-            likelihood: stored("likelihood", &row.likelihood, Likelihood::parse)?,
-            confidence: stored("confidence", &row.confidence, Confidence::parse)?,
+            horizon: row.horizon,
+            cause: row.cause,
+            category: row.category,
+            severity: row.severity,
+            likelihood: row.likelihood,
+            confidence: row.confidence,
             summary: row.summary,
             rationale: row.rationale,
             assessed_on: row.assessed_on,

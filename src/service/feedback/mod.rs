@@ -187,8 +187,8 @@ pub async fn submit(
     let now = Utc::now();
     let row = feedback::ActiveModel {
         tracking_code: Set(tracking_code()),
-        kind: Set(s.kind.as_str().into()),
-        subject_type: Set(s.subject.map(|(k, _)| k.as_str().to_owned())),
+        kind: Set(s.kind),
+        subject_type: Set(s.subject.map(|(k, _)| k)),
         subject_id: Set(s.subject.map(|(_, id)| id)),
         subject_name: Set(s.proposed_model_name),
         body: Set(body),
@@ -196,7 +196,7 @@ pub async fn submit(
         submitter_name: Set(s.submitter_name),
         submitter_contact: Set(s.contact),
         credit_consent: Set(s.credit_consent),
-        status: Set(FeedbackStatus::Pending.as_str().into()),
+        status: Set(FeedbackStatus::Pending),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

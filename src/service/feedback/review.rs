@@ -2,7 +2,7 @@
 //! the editor saw, with a revision in the same transaction.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, IntoActiveModel};
+use sea_orm::{ActiveEnum, ActiveModelTrait, ActiveValue::Set, DatabaseConnection, IntoActiveModel};
 
 use super::{FeedbackRow, by_id, entry_exists, given, record};
 use crate::domain::{EntityType, FeedbackDecision, RevisionAction};
@@ -21,6 +21,16 @@ impl Link {
             Link::Revision(id) => ("revision", id),
             Link::Entry(kind, id) => (kind.as_str(), id),
         }
+    }
+
+    /// The link `row` keeps, if any: the stored kind is `revision` or an entity type, so it is
+    /// text rather than a vocabulary column.
+    pub fn of(row: &FeedbackRow) -> ServiceResult<Option<Link>> {
+        let (Some(kind), Some(id)) = (&row.linked_type, row.linked_id) else { return Ok(None) };
+        Ok(Some(match kind.as_str() {
+            "revision" => Link::Revision(id),
+            _ => Link::Entry(EntityType::try_from_value(kind)?, id),
+        }))
     }
 }
 
@@ -63,7 +73,7 @@ pub async fn review(db: &DatabaseConnection, actor: &Actor, id: i32, review: Rev
         });
     }
     let mut row = before.clone().into_active_model();
-    row.status = Set(review.decision.status().as_str().into());
+    row.status = Set(review.decision.status());
     row.reviewer_id = Set(actor.editor_id);
     row.review_note = Set(note);
     row.resolution = Set(resolution);
