@@ -336,23 +336,3 @@ async fn restore_record<R: Record>(
     tx.commit().await?;
     Ok(())
 }
-
-/// Records an entry that was written in bulk (by the starter-catalog loader, say) as created by
-/// `actor`, with its state as it now stands.
-pub async fn record_created(tx: &DatabaseTransaction, actor: &Actor, kind: EntityType, id: i32) -> ServiceResult<()> {
-    async fn as_record<R: Record>(tx: &DatabaseTransaction, actor: &Actor, id: i32) -> ServiceResult<()> {
-        let after = R::load(tx, id).await?.ok_or_else(not_found::<R>)?;
-        record_change(tx, actor, None, id, RevisionAction::Create, None, Some(&after.record)).await
-    }
-    match kind {
-        EntityType::Model => as_record::<ModelRecord>(tx, actor, id).await,
-        EntityType::Organization => as_record::<OrganizationRecord>(tx, actor, id).await,
-        EntityType::Capability => as_record::<CapabilityRecord>(tx, actor, id).await,
-        EntityType::Dataset => as_record::<DatasetRecord>(tx, actor, id).await,
-        EntityType::RiskAssessment => as_record::<RiskAssessmentRecord>(tx, actor, id).await,
-        EntityType::ComputeThreshold => as_record::<ThresholdRecord>(tx, actor, id).await,
-        EntityType::Editor | EntityType::Feedback => {
-            Err(ServiceError::internal(anyhow::anyhow!("{kind} is not a catalog entry")))
-        }
-    }
-}
