@@ -196,7 +196,7 @@ fn check_figure(
     }
     let confidence =
         confidence.ok_or_else(|| ServiceError::bad_input(m.at(), format!("{field} needs {field}_confidence")))?;
-    if confidence != Confidence::Confirmed && !note.as_deref().is_some_and(|n| !n.trim().is_empty()) {
+    if confidence != Confidence::Confirmed && note.as_deref().is_none_or(|n| n.trim().is_empty()) {
         return Err(ServiceError::bad_input(m.at(), format!("an estimated {field} needs {field}_note")));
     }
     Ok(())
@@ -466,4 +466,75 @@ pub fn coverage(catalog: &SeedCatalog) -> ServiceResult<String> {
         catalog.dataset.len(),
         risks.len()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    use super::*;
+    use crate::entity::revision;
+    use crate::service::testing::memory_db;
+
+    #[tokio::test]
+    async fn the_catalog_passes_the_edit_checks_and_each_entry_gets_a_create_revision() {
+        let db = memory_db().await;
+        let catalog = starter_catalog().unwrap();
+        assert!(load_if_empty(&db).await.unwrap());
+        let entries = catalog.organization.len()
+            + catalog.capability.len()
+            + catalog.dataset.len()
+            + catalog.model.len()
+            + catalog.model.iter().map(|m| m.risk_assessments.len()).sum::<usize>();
+        let created = revision::Entity::find()
+            .filter(revision::Column::Action.eq("create"))
+            .filter(revision::Column::AuthorName.eq(LOADER))
+            .count(&db)
+            .await
+            .unwrap();
+        assert_eq!(created, entries as u64);
+        assert_eq!(revision::Entity::find().count(&db).await.unwrap(), created, "and nothing else");
+        assert!(!load_if_empty(&db).await.unwrap(), "a catalog is there now");
+
+        let again = load(&db).await.unwrap_err();
+        let first = &catalog.organization[0];
+        let ServiceError::BadInput { field, message } = &again else { panic!("{again:?}") };
+        assert_eq!(field, &format!("seed/{}: organization `{}`, slug", first.file, first.slug));
+        assert!(message.contains("taken"), "{message}");
+        assert_eq!(revision::Entity::find().count(&db).await.unwrap(), created, "the refused load wrote nothing");
+    }
+
+    fn models(toml: &str) -> Vec<SeedModel> {
+        let required = r#"organizations = ["o"]
+            announced_on = "2020-01-01"
+            announced_precision = "day"
+            input_modalities = ["text"]
+            output_modalities = ["text"]
+            access = "api"
+            description = "d"
+            industry_context = "i"
+            sources = []"#;
+        let toml = toml.replace("REQUIRED", required);
+        let mut catalog: SeedCatalog = toml::from_str(&toml).unwrap();
+        catalog.model.iter_mut().for_each(|m| m.file = "test.toml");
+        catalog.model
+    }
+
+    #[test]
+    fn a_base_model_is_written_before_the_models_built_on_it() {
+        let list = models(
+            "[[model]]\nslug = \"tuned\"\nname = \"t\"\nbase_model = \"base\"\nREQUIRED\n\
+             [[model]]\nslug = \"other\"\nname = \"o\"\nREQUIRED\n\
+             [[model]]\nslug = \"base\"\nname = \"b\"\nREQUIRED\n",
+        );
+        let order: Vec<&str> = lineage_order(&list).unwrap().iter().map(|m| m.slug.as_str()).collect();
+        assert_eq!(order, ["base", "tuned", "other"]);
+
+        let cycle = models(
+            "[[model]]\nslug = \"x\"\nname = \"x\"\nbase_model = \"y\"\nREQUIRED\n\
+             [[model]]\nslug = \"y\"\nname = \"y\"\nbase_model = \"x\"\nREQUIRED\n",
+        );
+        let error = lineage_order(&cycle).unwrap_err();
+        assert!(matches!(error, ServiceError::BadInput { ref field, .. } if field == "seed/test.toml: model `x`"));
+    }
 }
