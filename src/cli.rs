@@ -190,10 +190,8 @@ async fn import_epoch(
         indicatif::ProgressBar::hidden()
     };
     let started = std::time::Instant::now();
-    let summary = epoch_import::import(&db, &export, dry_run, || bar.inc(1)).await.map_err(|e| match e {
-        ServiceError::Internal(detail) => anyhow::anyhow!("{detail:#}"),
-        other => other.into(),
-    })?;
+    let summary =
+        epoch_import::import(&db, &export, dry_run, || bar.inc(1)).await.map_err(ServiceError::with_detail)?;
     bar.finish_and_clear();
     if json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -261,7 +259,7 @@ pub async fn run() -> anyhow::Result<()> {
             if !check {
                 let db = db::connect(&cli.database).await?;
                 db::migrate(&db).await?;
-                let summary = seed::load(&db).await?;
+                let summary = seed::load(&db).await.map_err(ServiceError::with_detail)?;
                 println!("loaded {summary:?}");
             }
         }

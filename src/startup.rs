@@ -43,7 +43,7 @@ impl Application {
         let keys = token_keys(&settings.auth)?;
         let mut db = db::connect(database).await?;
         db::migrate(&db).await?;
-        if !settings.no_seed && seed::load_if_empty(&db).await? {
+        if !settings.no_seed && seed::load_if_empty(&db).await.map_err(crate::service::ServiceError::with_detail)? {
             tracing::info!("loaded the starter catalog into the empty database");
         }
         // The hub's connection is cloned before the statement counter is set: its reads of the

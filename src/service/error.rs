@@ -40,6 +40,15 @@ impl ServiceError {
         ServiceError::Internal(Arc::new(error.into()))
     }
 
+    /// For the command line and startup, where the operator needs an internal error's detail
+    /// (its `Display` hides it from clients).
+    pub fn with_detail(self) -> anyhow::Error {
+        match self {
+            ServiceError::Internal(detail) => anyhow::anyhow!("{detail:#}"),
+            other => other.into(),
+        }
+    }
+
     /// Whether the database connection failed rather than the statement: the server ended the
     /// session (a restart, `pg_terminate_backend`, a failover) or the network dropped it. The
     /// same read on another connection may well succeed. Still INTERNAL to a client.

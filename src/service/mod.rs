@@ -25,6 +25,8 @@ mod row;
 pub mod search;
 pub mod seed;
 pub mod statistics;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod thresholds;
 pub mod throttle;
 pub mod trend;

@@ -1,28 +1,26 @@
 //! The starter catalog in `seed/`, compiled into the binary and loaded in one transaction into an
-//! empty database. The files are parsed and checked in full (slugs, countries, enums, references,
-//! required notes) before anything is written.
+//! empty database. It is written through the edit pipeline (`edits::create_in`), so every entry
+//! passes the same checks as an editor's write and gets the same "create" revision. The files are
+//! parsed, and the promises the starter catalog makes beyond those checks (sources, notes on
+//! estimates) are checked, before anything is written.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use anyhow::{Context, bail, ensure};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use include_dir::{Dir, include_dir};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait};
 use serde::Deserialize;
 
-use super::{Actor, ServiceResult, begin_write, edits};
+use super::edits::{
+    self, CapabilityLink, CapabilityRecord, DatasetRecord, ModelRecord, OrganizationRecord, Record,
+    RiskAssessmentRecord, SourceRecord,
+};
+use super::{Actor, ServiceError, ServiceResult, begin_write};
 use crate::domain::{
-    Access, CapabilityCategory, CapabilityStatus, Confidence, CountryCode, DatePrecision, EntityType, Likelihood,
-    Modality, ModalityDirection, OrganizationKind, RiskCategory, RiskCause, RiskHorizon, Severity, SizeUnit, Slug,
-    name_key,
+    Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, Likelihood, Modality, OrganizationKind,
+    RiskCategory, RiskCause, RiskHorizon, Severity, SizeUnit,
 };
-use crate::entity::{
-    capability, dataset, model, model_alias, model_capability, model_dataset, model_modality, model_organization,
-    model_source, organization, risk_assessment,
-};
+use crate::entity::{model, organization};
 
 static SEED_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/seed");
 
@@ -42,6 +40,9 @@ pub struct SeedCatalog {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedOrganization {
+    /// The file it was read from, under `seed/`.
+    #[serde(skip)]
+    pub file: &'static str,
     pub slug: String,
     pub name: String,
     pub kind: OrganizationKind,
@@ -53,6 +54,9 @@ pub struct SeedOrganization {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedCapability {
+    /// The file it was read from, under `seed/`.
+    #[serde(skip)]
+    pub file: &'static str,
     pub slug: String,
     pub name: String,
     pub category: CapabilityCategory,
@@ -62,6 +66,9 @@ pub struct SeedCapability {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedDataset {
+    /// The file it was read from, under `seed/`.
+    #[serde(skip)]
+    pub file: &'static str,
     pub slug: String,
     pub name: String,
     pub description: Option<String>,
@@ -104,6 +111,9 @@ pub struct SeedRiskAssessment {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedModel {
+    /// The file it was read from, under `seed/`.
+    #[serde(skip)]
+    pub file: &'static str,
     pub slug: String,
     pub name: String,
     #[serde(default)]
@@ -139,15 +149,20 @@ pub struct SeedModel {
     pub risk_assessments: Vec<SeedRiskAssessment>,
 }
 
-/// Parses every `seed/*.toml` file and checks the whole catalog.
-pub fn starter_catalog() -> anyhow::Result<SeedCatalog> {
+/// Parses every `seed/*.toml` file and checks the starter catalog's own promises.
+pub fn starter_catalog() -> ServiceResult<SeedCatalog> {
     let mut catalog = SeedCatalog::default();
     let mut files: Vec<_> = SEED_DIR.files().filter(|f| f.path().extension().is_some_and(|e| e == "toml")).collect();
     files.sort_by_key(|f| f.path());
     for file in files {
-        let name = file.path().display().to_string();
-        let text = file.contents_utf8().with_context(|| format!("{name} is not UTF-8"))?;
-        let part: SeedCatalog = toml::from_str(text).with_context(|| format!("seed file {name}"))?;
+        let name = file.path().to_str().unwrap_or("(a file whose name is not UTF-8)");
+        let at = format!("seed/{name}");
+        let text = file.contents_utf8().ok_or_else(|| ServiceError::bad_input(&at, "is not UTF-8"))?;
+        let mut part: SeedCatalog = toml::from_str(text).map_err(|e| ServiceError::bad_input(&at, e.to_string()))?;
+        part.organization.iter_mut().for_each(|o| o.file = name);
+        part.capability.iter_mut().for_each(|c| c.file = name);
+        part.dataset.iter_mut().for_each(|d| d.file = name);
+        part.model.iter_mut().for_each(|m| m.file = name);
         catalog.organization.extend(part.organization);
         catalog.capability.extend(part.capability);
         catalog.dataset.extend(part.dataset);
@@ -157,91 +172,67 @@ pub fn starter_catalog() -> anyhow::Result<SeedCatalog> {
     Ok(catalog)
 }
 
-fn unique_slugs<'a>(what: &str, slugs: impl Iterator<Item = &'a String>) -> anyhow::Result<HashSet<&'a str>> {
-    let mut seen = HashSet::new();
-    for slug in slugs {
-        Slug::parse(slug).map_err(|e| anyhow::anyhow!("{what} slug `{slug}` {e}"))?;
-        ensure!(seen.insert(slug.as_str()), "{what} slug `{slug}` is defined twice");
+/// How errors name an entry: its file and its slug.
+fn at(file: &str, noun: &str, slug: &str) -> String {
+    format!("seed/{file}: {noun} `{slug}`")
+}
+
+impl SeedModel {
+    fn at(&self) -> String {
+        at(self.file, "model", &self.slug)
     }
-    Ok(seen)
 }
 
-/// The same rule as the API's URL inputs, so the starter catalog holds no link an editor could
-/// not enter.
-fn check_url(what: &str, url: &str) -> anyhow::Result<()> {
-    crate::service::validate::url(what, url).map_err(|e| anyhow::anyhow!("`{url}`: {e}"))
-}
-
+/// An estimated figure says how sure it is, and why unless it is confirmed.
 fn check_figure(
-    model: &str,
+    m: &SeedModel,
     field: &str,
     value: Option<f64>,
     confidence: Option<Confidence>,
     note: &Option<String>,
-) -> anyhow::Result<()> {
-    let Some(value) = value else { return Ok(()) };
-    ensure!(value.is_finite() && value > 0.0, "model {model}: {field} must be positive");
-    let confidence = confidence.with_context(|| format!("model {model}: {field} needs {field}_confidence"))?;
-    if confidence != Confidence::Confirmed {
-        ensure!(
-            note.as_deref().is_some_and(|n| !n.trim().is_empty()),
-            "model {model}: an estimated {field} needs {field}_note"
-        );
+) -> ServiceResult<()> {
+    if value.is_none() {
+        return Ok(());
+    }
+    let confidence =
+        confidence.ok_or_else(|| ServiceError::bad_input(m.at(), format!("{field} needs {field}_confidence")))?;
+    if confidence != Confidence::Confirmed && note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        return Err(ServiceError::bad_input(m.at(), format!("an estimated {field} needs {field}_note")));
     }
     Ok(())
 }
 
-fn check(catalog: &SeedCatalog) -> anyhow::Result<()> {
-    let orgs = unique_slugs("organization", catalog.organization.iter().map(|o| &o.slug))?;
-    let caps = unique_slugs("capability", catalog.capability.iter().map(|c| &c.slug))?;
-    let sets = unique_slugs("dataset", catalog.dataset.iter().map(|d| &d.slug))?;
-    let models = unique_slugs("model", catalog.model.iter().map(|m| &m.slug))?;
-    for org in &catalog.organization {
-        CountryCode::parse(&org.country).map_err(|e| anyhow::anyhow!("organization {}: country {e}", org.slug))?;
-        if let Some(url) = &org.website {
-            check_url(&org.slug, url)?;
-        }
-    }
+/// What the starter catalog promises beyond what any write is checked for; the rest (slugs,
+/// countries, URLs, ranges, references) is checked as each entry is written.
+fn check(catalog: &SeedCatalog) -> ServiceResult<()> {
     for m in &catalog.model {
-        let s = &m.slug;
-        ensure!(!m.organizations.is_empty(), "model {s}: needs an organization");
-        for o in &m.organizations {
-            ensure!(orgs.contains(o.as_str()), "model {s}: unknown organization `{o}`");
+        let missing = |what: &str| Err(ServiceError::bad_input(m.at(), format!("needs {what}")));
+        if m.organizations.is_empty() {
+            return missing("an organization");
         }
-        for d in &m.datasets {
-            ensure!(sets.contains(d.as_str()), "model {s}: unknown dataset `{d}`");
+        if m.sources.is_empty() {
+            return missing("a source");
         }
-        for c in &m.capabilities {
-            ensure!(caps.contains(c.capability.as_str()), "model {s}: unknown capability `{}`", c.capability);
+        if m.description.trim().is_empty() || m.industry_context.trim().is_empty() {
+            return missing("a description and industry context");
         }
-        if let Some(b) = &m.base_model {
-            ensure!(models.contains(b.as_str()) && b != s, "model {s}: unknown base model `{b}`");
-        }
-        ensure!(!m.sources.is_empty(), "model {s}: needs a source");
-        for src in &m.sources {
-            check_url(s, &src.url)?;
-        }
-        ensure!(
-            !m.description.trim().is_empty() && !m.industry_context.trim().is_empty(),
-            "model {s}: needs a description and industry context"
-        );
-        check_figure(s, "parameters", m.parameters, m.parameters_confidence, &m.parameters_note)?;
+        check_figure(m, "parameters", m.parameters, m.parameters_confidence, &m.parameters_note)?;
         check_figure(
-            s,
+            m,
             "training_compute",
             m.training_compute_flop,
             m.training_compute_confidence,
             &m.training_compute_note,
         )?;
-        if m.training_cost_usd.is_some() {
-            ensure!(m.training_cost_note.is_some(), "model {s}: a training cost needs training_cost_note");
+        if m.training_cost_usd.is_some() && m.training_cost_note.is_none() {
+            return Err(ServiceError::bad_input(m.at(), "a training cost needs training_cost_note"));
         }
     }
     Ok(())
 }
 
 /// Loads the starter catalog if the database has no catalog yet. Returns whether it loaded.
-pub async fn load_if_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
+pub async fn load_if_empty(db: &DatabaseConnection) -> ServiceResult<bool> {
     let models = model::Entity::find().count(db).await?;
     let orgs = organization::Entity::find().count(db).await?;
     if models > 0 || orgs > 0 {
@@ -254,16 +245,15 @@ pub async fn load_if_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
 /// Who the history says wrote the starter catalog.
 pub const LOADER: &str = "AI Tracker starter catalog";
 
+/// Who a risk assessment without an author is credited to.
+const EDITORS: &str = "AI Tracker editors";
+
 /// Loads the starter catalog, and a "create" revision for each entry, in one transaction;
 /// fails (writing nothing) if a slug exists.
-pub async fn load(db: &DatabaseConnection) -> anyhow::Result<SeedSummary> {
+pub async fn load(db: &DatabaseConnection) -> ServiceResult<SeedSummary> {
     let catalog = starter_catalog()?;
     let txn = begin_write(db).await?;
-    let (summary, written) = insert(&txn, &catalog).await?;
-    let actor = Actor::system(LOADER);
-    for (kind, id) in written {
-        edits::record_created(&txn, &actor, kind, id).await?;
-    }
+    let summary = write(&txn, &catalog).await?;
     txn.commit().await?;
     Ok(summary)
 }
@@ -277,218 +267,193 @@ pub struct SeedSummary {
     pub risk_assessments: usize,
 }
 
-async fn insert(
-    db: &DatabaseTransaction,
-    catalog: &SeedCatalog,
-) -> ServiceResult<(SeedSummary, Vec<(EntityType, i32)>)> {
-    let now = Utc::now();
-    let mut org_ids = HashMap::new();
+/// Writes `record` as the entry `at` names; a refusal names the entry and the field.
+async fn create<R: Record>(tx: &DatabaseTransaction, at: &str, record: R) -> ServiceResult<R::Row> {
+    edits::create_in(tx, &Actor::system(LOADER), record, None).await.map_err(|error| match error {
+        ServiceError::BadInput { field, message } => {
+            ServiceError::bad_input(format!("{at}, {}", field.trim_start_matches("input.")), message)
+        }
+        other => other,
+    })
+}
+
+/// The id `slug` was written under, as `field` of the entry `at` refers to it.
+fn id_of(ids: &HashMap<&str, i32>, slug: &str, at: &str, field: &str) -> ServiceResult<i32> {
+    ids.get(slug)
+        .copied()
+        .ok_or_else(|| ServiceError::bad_input(format!("{at}, {field}"), format!("names no entry `{slug}`")))
+}
+
+/// Every entry, in the order (and so under the ids) the catalog has always been written in:
+/// organizations, capabilities, datasets, models in file order, then risk assessments.
+async fn write(tx: &DatabaseTransaction, catalog: &SeedCatalog) -> ServiceResult<SeedSummary> {
+    let mut organizations = HashMap::new();
     for o in &catalog.organization {
-        let row = organization::ActiveModel {
-            slug: Set(o.slug.clone()),
-            name: Set(o.name.clone()),
-            name_key: Set(name_key(&o.name)),
-            kind: Set(o.kind),
-            country: Set(o.country.clone()),
-            website: Set(o.website.clone()),
-            description: Set(o.description.clone()),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+        let record = OrganizationRecord {
+            slug: o.slug.clone(),
+            name: o.name.clone(),
+            kind: o.kind,
+            country: o.country.clone(),
+            website: o.website.clone(),
+            description: o.description.clone(),
         };
-        org_ids.insert(o.slug.as_str(), organization::Entity::insert(row).exec(db).await?.last_insert_id);
+        let row = create(tx, &at(o.file, "organization", &o.slug), record).await?;
+        organizations.insert(o.slug.as_str(), row.id);
     }
-    let mut cap_ids = HashMap::new();
+    let mut capabilities = HashMap::new();
     for c in &catalog.capability {
-        let row = capability::ActiveModel {
-            slug: Set(c.slug.clone()),
-            name: Set(c.name.clone()),
-            name_key: Set(name_key(&c.name)),
-            category: Set(c.category),
-            description: Set(c.description.clone()),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+        let record = CapabilityRecord {
+            slug: c.slug.clone(),
+            name: c.name.clone(),
+            category: c.category,
+            description: c.description.clone(),
         };
-        cap_ids.insert(c.slug.as_str(), capability::Entity::insert(row).exec(db).await?.last_insert_id);
+        let row = create(tx, &at(c.file, "capability", &c.slug), record).await?;
+        capabilities.insert(c.slug.as_str(), row.id);
     }
-    let mut set_ids = HashMap::new();
+    let mut datasets = HashMap::new();
     for d in &catalog.dataset {
-        let row = dataset::ActiveModel {
-            slug: Set(d.slug.clone()),
-            name: Set(d.name.clone()),
-            name_key: Set(name_key(&d.name)),
-            description: Set(d.description.clone()),
-            size: Set(d.size),
-            size_unit: Set(d.size_unit),
-            url: Set(d.url.clone()),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+        let record = DatasetRecord {
+            slug: d.slug.clone(),
+            name: d.name.clone(),
+            description: d.description.clone(),
+            size: d.size,
+            size_unit: d.size_unit,
+            url: d.url.clone(),
         };
-        set_ids.insert(d.slug.as_str(), dataset::Entity::insert(row).exec(db).await?.last_insert_id);
+        let row = create(tx, &at(d.file, "dataset", &d.slug), record).await?;
+        datasets.insert(d.slug.as_str(), row.id);
     }
-
-    let mut model_ids = HashMap::new();
-    let mut risk_count = 0;
-    for m in &catalog.model {
-        let confidence = |c: Option<Confidence>| c.unwrap_or(Confidence::Unknown);
-        let row = model::ActiveModel {
-            slug: Set(m.slug.clone()),
-            name: Set(m.name.clone()),
-            name_key: Set(name_key(&m.name)),
-            announced_on: Set(Some(m.announced_on)),
-            announced_precision: Set(m.announced_precision),
-            parameters: Set(m.parameters),
-            parameters_confidence: Set(confidence(m.parameters_confidence)),
-            parameters_note: Set(m.parameters_note.clone()),
-            training_compute_flop: Set(m.training_compute_flop),
-            training_compute_confidence: Set(confidence(m.training_compute_confidence)),
-            training_compute_note: Set(m.training_compute_note.clone()),
-            training_dataset: Set(m.training_dataset.clone()),
-            training_dataset_size: Set(m.training_dataset_size),
-            training_dataset_size_unit: Set(m.training_dataset_size_unit),
-            hardware: Set(m.hardware.clone()),
-            training_cost_usd: Set(m.training_cost_usd),
-            training_cost_note: Set(m.training_cost_note.clone()),
-            access: Set(m.access),
-            license: Set(m.license.clone()),
-            base_model_id: Set(None),
-            description: Set(m.description.trim().to_owned()),
-            industry_context: Set(m.industry_context.trim().to_owned()),
-            published: Set(true),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+    let mut models = HashMap::new();
+    for m in lineage_order(&catalog.model)? {
+        let at = m.at();
+        let ids = |slugs: &[String], ids: &HashMap<&str, i32>, field: &str| {
+            slugs
+                .iter()
+                .enumerate()
+                .map(|(i, s)| id_of(ids, s, &at, &format!("{field}[{i}]")))
+                .collect::<ServiceResult<Vec<_>>>()
         };
-        let id = model::Entity::insert(row).exec(db).await?.last_insert_id;
-        model_ids.insert(m.slug.as_str(), id);
-
-        let aliases = m.aliases.iter().enumerate().map(|(i, a)| model_alias::ActiveModel {
-            model_id: Set(id),
-            alias: Set(a.clone()),
-            position: Set(i as i32),
-            ..Default::default()
-        });
-        model_alias::Entity::insert_many(aliases).exec_without_returning(db).await?;
-        let orgs = m.organizations.iter().enumerate().map(|(i, o)| model_organization::ActiveModel {
-            model_id: Set(id),
-            organization_id: Set(org_ids[o.as_str()]),
-            position: Set(i as i32),
-        });
-        model_organization::Entity::insert_many(orgs).exec_without_returning(db).await?;
-        let directions =
-            [(ModalityDirection::Input, &m.input_modalities), (ModalityDirection::Output, &m.output_modalities)];
-        let modalities = directions.into_iter().flat_map(|(direction, list)| {
-            list.iter().collect::<HashSet<_>>().into_iter().map(move |modality| model_modality::ActiveModel {
-                model_id: Set(id),
-                direction: Set(direction),
-                modality: Set(*modality),
-            })
-        });
-        model_modality::Entity::insert_many(modalities).exec_without_returning(db).await?;
-        let sources = m.sources.iter().enumerate().map(|(i, s)| model_source::ActiveModel {
-            model_id: Set(id),
-            url: Set(s.url.clone()),
-            title: Set(s.title.clone()),
-            position: Set(i as i32),
-            ..Default::default()
-        });
-        model_source::Entity::insert_many(sources).exec_without_returning(db).await?;
-        let sets = m
-            .datasets
+        let capability_links = m
+            .capabilities
             .iter()
-            .map(|d| model_dataset::ActiveModel { model_id: Set(id), dataset_id: Set(set_ids[d.as_str()]) });
-        model_dataset::Entity::insert_many(sets).exec_without_returning(db).await?;
-        let caps = m.capabilities.iter().map(|c| model_capability::ActiveModel {
-            model_id: Set(id),
-            capability_id: Set(cap_ids[c.capability.as_str()]),
-            status: Set(c.status),
-            evidence: Set(c.evidence.clone()),
-            source_url: Set(c.source_url.clone()),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        });
-        model_capability::Entity::insert_many(caps).exec_without_returning(db).await?;
-        risk_count += m.risk_assessments.len();
-        let risks = m.risk_assessments.iter().map(|r| risk_assessment::ActiveModel {
-            model_id: Set(id),
-            horizon: Set(r.horizon),
-            cause: Set(r.cause),
-            category: Set(r.category),
-            severity: Set(r.severity),
-            likelihood: Set(r.likelihood),
-            summary: Set(r.summary.trim().to_owned()),
-            rationale: Set(r.rationale.trim().to_owned()),
-            confidence: Set(r.confidence),
-            assessed_on: Set(r.assessed_on),
-            author: Set(Some(r.author.clone().unwrap_or_else(|| "AI Tracker editors".into()))),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        });
-        risk_assessment::Entity::insert_many(risks).exec_without_returning(db).await?;
+            .enumerate()
+            .map(|(i, c)| {
+                Ok(CapabilityLink {
+                    capability_id: id_of(&capabilities, &c.capability, &at, &format!("capabilities[{i}]"))?,
+                    status: c.status,
+                    evidence: c.evidence.clone(),
+                    source_url: c.source_url.clone(),
+                })
+            })
+            .collect::<ServiceResult<_>>()?;
+        let base_model_id = m.base_model.as_deref().map(|b| id_of(&models, b, &at, "base_model")).transpose()?;
+        let record = ModelRecord {
+            slug: m.slug.clone(),
+            name: m.name.clone(),
+            aliases: m.aliases.clone(),
+            organization_ids: ids(&m.organizations, &organizations, "organizations")?,
+            announced_on: Some(m.announced_on),
+            announced_precision: m.announced_precision,
+            input_modalities: m.input_modalities.clone(),
+            output_modalities: m.output_modalities.clone(),
+            parameters: m.parameters,
+            parameters_confidence: m.parameters_confidence.unwrap_or(Confidence::Unknown),
+            parameters_note: m.parameters_note.clone(),
+            training_compute_flop: m.training_compute_flop,
+            training_compute_confidence: m.training_compute_confidence.unwrap_or(Confidence::Unknown),
+            training_compute_note: m.training_compute_note.clone(),
+            training_dataset: m.training_dataset.clone(),
+            training_dataset_size: m.training_dataset_size,
+            training_dataset_size_unit: m.training_dataset_size_unit,
+            dataset_ids: ids(&m.datasets, &datasets, "datasets")?,
+            hardware: m.hardware.clone(),
+            training_cost_usd: m.training_cost_usd,
+            training_cost_note: m.training_cost_note.clone(),
+            access: m.access,
+            license: m.license.clone(),
+            base_model_id,
+            // TOML's multi-line strings end in a line break.
+            description: m.description.trim().to_owned(),
+            industry_context: m.industry_context.trim().to_owned(),
+            capabilities: capability_links,
+            sources: m.sources.iter().map(|s| SourceRecord { url: s.url.clone(), title: s.title.clone() }).collect(),
+            published: true,
+        };
+        let row = create(tx, &at, record).await?;
+        models.insert(m.slug.as_str(), row.id);
     }
+    let mut risk_assessments = 0;
     for m in &catalog.model {
-        if let Some(base) = &m.base_model {
-            let row = model::ActiveModel {
-                id: Set(model_ids[m.slug.as_str()]),
-                base_model_id: Set(Some(model_ids[base.as_str()])),
-                ..Default::default()
+        for (i, r) in m.risk_assessments.iter().enumerate() {
+            let record = RiskAssessmentRecord {
+                model_id: models[m.slug.as_str()],
+                horizon: r.horizon,
+                cause: r.cause,
+                category: r.category,
+                severity: r.severity,
+                likelihood: r.likelihood,
+                summary: r.summary.trim().to_owned(),
+                rationale: r.rationale.trim().to_owned(),
+                confidence: r.confidence,
+                assessed_on: r.assessed_on,
+                author: Some(r.author.clone().unwrap_or_else(|| EDITORS.into())),
             };
-            model::Entity::update(row).exec(db).await?;
+            create(tx, &format!("{}, risk_assessments[{i}]", m.at()), record).await?;
+            risk_assessments += 1;
         }
     }
-    let summary = SeedSummary {
-        organizations: org_ids.len(),
-        capabilities: cap_ids.len(),
-        datasets: set_ids.len(),
-        models: model_ids.len(),
-        risk_assessments: risk_count,
-    };
-    let risk_ids: Vec<i32> = risk_assessment::Entity::find()
-        .select_only()
-        .column(risk_assessment::Column::Id)
-        .filter(risk_assessment::Column::ModelId.is_in(model_ids.values().copied()))
-        .order_by_asc(risk_assessment::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut written: Vec<(EntityType, i32)> = Vec::new();
-    let sorted = |ids: HashMap<&str, i32>| {
-        let mut ids: Vec<i32> = ids.into_values().collect();
-        ids.sort();
-        ids
-    };
-    written.extend(sorted(org_ids).into_iter().map(|id| (EntityType::Organization, id)));
-    written.extend(sorted(cap_ids).into_iter().map(|id| (EntityType::Capability, id)));
-    written.extend(sorted(set_ids).into_iter().map(|id| (EntityType::Dataset, id)));
-    written.extend(sorted(model_ids).into_iter().map(|id| (EntityType::Model, id)));
-    written.extend(risk_ids.into_iter().map(|id| (EntityType::RiskAssessment, id)));
-    Ok((summary, written))
+    Ok(SeedSummary {
+        organizations: organizations.len(),
+        capabilities: capabilities.len(),
+        datasets: datasets.len(),
+        models: models.len(),
+        risk_assessments,
+    })
+}
+
+/// The models in file order, except that a base model comes before the models built on it (it
+/// must exist when they are written). A base model that is not in the catalog is left to the
+/// write to refuse; a base-model cycle is refused here.
+fn lineage_order(models: &[SeedModel]) -> ServiceResult<Vec<&SeedModel>> {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, m) in models.iter().enumerate() {
+        index.entry(m.slug.as_str()).or_insert(i);
+    }
+    let mut placed = vec![false; models.len()];
+    let mut order = Vec::with_capacity(models.len());
+    for start in 0..models.len() {
+        let mut chain = Vec::new();
+        let mut next = Some(start);
+        while let Some(i) = next.filter(|&i| !placed[i]) {
+            if chain.contains(&i) {
+                return Err(ServiceError::bad_input(models[start].at(), "is its own ancestor through base_model"));
+            }
+            chain.push(i);
+            next = models[i].base_model.as_deref().and_then(|b| index.get(b).copied());
+        }
+        for i in chain.into_iter().rev() {
+            placed[i] = true;
+            order.push(&models[i]);
+        }
+    }
+    Ok(order)
 }
 
 /// Refuses a catalog that would not meet the starter catalog's promises; used by the tests and
 /// by `ai-tracker seed --check`.
-pub fn coverage(catalog: &SeedCatalog) -> anyhow::Result<String> {
+pub fn coverage(catalog: &SeedCatalog) -> ServiceResult<String> {
     let with_compute = catalog.model.iter().filter(|m| m.training_compute_flop.is_some()).count();
     let with_risks = catalog.model.iter().filter(|m| !m.risk_assessments.is_empty()).count();
     let risks: Vec<_> = catalog.model.iter().flat_map(|m| &m.risk_assessments).collect();
     for h in RiskHorizon::ALL {
         if !risks.iter().any(|r| r.horizon == *h) {
-            bail!("no risk assessment has horizon {h}");
+            return Err(ServiceError::bad_input("seed", format!("no risk assessment has horizon {h}")));
         }
     }
     for c in RiskCause::ALL {
         if !risks.iter().any(|r| r.cause == *c) {
-            bail!("no risk assessment has cause {c}");
+            return Err(ServiceError::bad_input("seed", format!("no risk assessment has cause {c}")));
         }
     }
     Ok(format!(
@@ -501,4 +466,75 @@ pub fn coverage(catalog: &SeedCatalog) -> anyhow::Result<String> {
         catalog.dataset.len(),
         risks.len()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    use super::*;
+    use crate::entity::revision;
+    use crate::service::testing::memory_db;
+
+    #[tokio::test]
+    async fn the_catalog_passes_the_edit_checks_and_each_entry_gets_a_create_revision() {
+        let db = memory_db().await;
+        let catalog = starter_catalog().unwrap();
+        assert!(load_if_empty(&db).await.unwrap());
+        let entries = catalog.organization.len()
+            + catalog.capability.len()
+            + catalog.dataset.len()
+            + catalog.model.len()
+            + catalog.model.iter().map(|m| m.risk_assessments.len()).sum::<usize>();
+        let created = revision::Entity::find()
+            .filter(revision::Column::Action.eq("create"))
+            .filter(revision::Column::AuthorName.eq(LOADER))
+            .count(&db)
+            .await
+            .unwrap();
+        assert_eq!(created, entries as u64);
+        assert_eq!(revision::Entity::find().count(&db).await.unwrap(), created, "and nothing else");
+        assert!(!load_if_empty(&db).await.unwrap(), "a catalog is there now");
+
+        let again = load(&db).await.unwrap_err();
+        let first = &catalog.organization[0];
+        let ServiceError::BadInput { field, message } = &again else { panic!("{again:?}") };
+        assert_eq!(field, &format!("seed/{}: organization `{}`, slug", first.file, first.slug));
+        assert!(message.contains("taken"), "{message}");
+        assert_eq!(revision::Entity::find().count(&db).await.unwrap(), created, "the refused load wrote nothing");
+    }
+
+    fn models(toml: &str) -> Vec<SeedModel> {
+        let required = r#"organizations = ["o"]
+            announced_on = "2020-01-01"
+            announced_precision = "day"
+            input_modalities = ["text"]
+            output_modalities = ["text"]
+            access = "api"
+            description = "d"
+            industry_context = "i"
+            sources = []"#;
+        let toml = toml.replace("REQUIRED", required);
+        let mut catalog: SeedCatalog = toml::from_str(&toml).unwrap();
+        catalog.model.iter_mut().for_each(|m| m.file = "test.toml");
+        catalog.model
+    }
+
+    #[test]
+    fn a_base_model_is_written_before_the_models_built_on_it() {
+        let list = models(
+            "[[model]]\nslug = \"tuned\"\nname = \"t\"\nbase_model = \"base\"\nREQUIRED\n\
+             [[model]]\nslug = \"other\"\nname = \"o\"\nREQUIRED\n\
+             [[model]]\nslug = \"base\"\nname = \"b\"\nREQUIRED\n",
+        );
+        let order: Vec<&str> = lineage_order(&list).unwrap().iter().map(|m| m.slug.as_str()).collect();
+        assert_eq!(order, ["base", "tuned", "other"]);
+
+        let cycle = models(
+            "[[model]]\nslug = \"x\"\nname = \"x\"\nbase_model = \"y\"\nREQUIRED\n\
+             [[model]]\nslug = \"y\"\nname = \"y\"\nbase_model = \"x\"\nREQUIRED\n",
+        );
+        let error = lineage_order(&cycle).unwrap_err();
+        assert!(matches!(error, ServiceError::BadInput { ref field, .. } if field == "seed/test.toml: model `x`"));
+    }
 }

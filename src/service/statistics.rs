@@ -224,3 +224,89 @@ fn summarise(key: GroupKey, rows: &[&Row]) -> Group {
         last_announced: dates.iter().max().copied(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::testing::{memory_db, model, organization, plant};
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a / b - 1.0).abs() < 1e-9
+    }
+
+    /// a (US, 1e9 parameters, 2020), b (US and FR, 1e11, 2021), c (FR, 1e10 and 1e22 FLOP,
+    /// 2021), d (no organization, nothing known, 2022), and a US draft.
+    async fn catalog() -> sea_orm::DatabaseConnection {
+        let db = memory_db().await;
+        let us = plant(&db, organization("us-lab", "US")).await.id;
+        let fr = plant(&db, organization("fr-lab", "FR")).await.id;
+        let mut a = model("m-a", "2020-01-10");
+        (a.organization_ids, a.parameters) = (vec![us], Some(1e9));
+        let mut b = model("m-b", "2021-01-10");
+        (b.organization_ids, b.parameters, b.access) = (vec![us, fr], Some(1e11), Access::OpenWeights);
+        let mut c = model("m-c", "2021-06-10");
+        (c.organization_ids, c.parameters, c.training_compute_flop) = (vec![fr], Some(1e10), Some(1e22));
+        let mut draft = model("draft", "2021-03-01");
+        (draft.organization_ids, draft.parameters, draft.published) = (vec![us], Some(1e15), false);
+        for m in [a, b, c, model("m-d", "2022-01-10"), draft] {
+            plant(&db, m).await;
+        }
+        db
+    }
+
+    #[tokio::test]
+    async fn a_collaboration_counts_in_each_country_and_missing_values_come_last() {
+        let db = catalog().await;
+        let groups = model_statistics(&db, Audience::Public, None, &[StatisticsDimension::Country]).await.unwrap();
+        let counts: Vec<(Option<&str>, usize)> = groups.iter().map(|g| (g.key.country.as_deref(), g.count)).collect();
+        assert_eq!(counts, [(Some("FR"), 2), (Some("US"), 2), (None, 1)]);
+
+        let us = &groups[1];
+        assert_eq!((us.with_parameters, us.with_compute, us.compute.as_ref()), (2, 0, None));
+        let parameters = us.parameters.as_ref().unwrap();
+        assert_eq!((parameters.min, parameters.max, parameters.median), (1e9, 1e11, 5.05e10));
+        assert!(close(parameters.geometric_mean.unwrap(), 1e10), "{parameters:?}");
+        assert_eq!((us.first_announced, us.last_announced), (Some(date("2020-01-10")), Some(date("2021-01-10"))));
+
+        let fr = &groups[0];
+        assert_eq!(fr.compute.as_ref().map(|c| (c.min, c.median)), Some((1e22, 1e22)));
+    }
+
+    #[tokio::test]
+    async fn groups_follow_the_dimensions_and_the_audience() {
+        let db = catalog().await;
+        let by_year = |audience| model_statistics(&db, audience, None, &[StatisticsDimension::Year]);
+        let public: Vec<(Option<i32>, usize)> =
+            by_year(Audience::Public).await.unwrap().iter().map(|g| (g.key.year, g.count)).collect();
+        assert_eq!(public, [(Some(2020), 1), (Some(2021), 2), (Some(2022), 1)]);
+        let editors: Vec<(Option<i32>, usize)> =
+            by_year(Audience::Editor).await.unwrap().iter().map(|g| (g.key.year, g.count)).collect();
+        assert_eq!(editors, [(Some(2020), 1), (Some(2021), 3), (Some(2022), 1)]);
+
+        let dims = [StatisticsDimension::Access, StatisticsDimension::Year];
+        let groups = model_statistics(&db, Audience::Public, None, &dims).await.unwrap();
+        let keys: Vec<(Option<Access>, Option<i32>, usize)> =
+            groups.iter().map(|g| (g.key.access, g.key.year, g.count)).collect();
+        assert_eq!(
+            keys,
+            [
+                (Some(Access::Unreleased), Some(2020), 1),
+                (Some(Access::OpenWeights), Some(2021), 1),
+                (Some(Access::Unreleased), Some(2021), 1),
+                (Some(Access::Unreleased), Some(2022), 1),
+            ],
+            "by year first, then access in its declared order"
+        );
+
+        let all = model_statistics(&db, Audience::Public, None, &[]).await.unwrap();
+        assert_eq!(all.iter().map(|g| (g.count, g.with_parameters)).collect::<Vec<_>>(), [(4, 3)]);
+
+        let twice = [StatisticsDimension::Year, StatisticsDimension::Year];
+        let error = model_statistics(&db, Audience::Public, None, &twice).await.unwrap_err();
+        assert!(matches!(error, ServiceError::BadInput { ref field, .. } if field == "groupBy"), "{error:?}");
+    }
+}

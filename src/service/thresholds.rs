@@ -81,17 +81,11 @@ pub async fn crossings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use migration::{Migrator, MigratorTrait};
-
-    async fn db() -> sea_orm::DatabaseConnection {
-        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-        Migrator::up(&db, None).await.unwrap();
-        db
-    }
+    use crate::service::testing::memory_db;
 
     #[tokio::test]
     async fn the_migration_seeds_three_defaults_in_order() {
-        let db = db().await;
+        let db = memory_db().await;
         let all = all(&db).await.unwrap();
         assert_eq!(all.iter().map(|t| t.flop).collect::<Vec<_>>(), vec![1e23, 1e25, 1e26]);
         assert_eq!(crossed_by(Some(2e25), &all).len(), 2);

@@ -208,3 +208,87 @@ pub async fn frontier(
         .all(db)
         .await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Access;
+    use crate::service::filter::EnumFilter;
+    use crate::service::testing::{memory_db, model, plant};
+
+    /// Training compute growing tenfold every two years, from 1e20 FLOP in 2010.
+    fn on_the_line(year: i32) -> f64 {
+        10f64.powf(20.0 + 0.5 * f64::from(year - 2010))
+    }
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    /// Eleven published models on the line (open weights in even years), a late draft far above
+    /// it and a model without compute.
+    async fn catalog() -> sea_orm::DatabaseConnection {
+        let db = memory_db().await;
+        for year in 2010..=2020 {
+            let mut m = model(&format!("m-{year}"), &format!("{year}-07-02"));
+            m.training_compute_flop = Some(on_the_line(year));
+            m.access = if year % 2 == 0 { Access::OpenWeights } else { Access::Api };
+            plant(&db, m).await;
+        }
+        let mut draft = model("draft", "2020-12-01");
+        draft.training_compute_flop = Some(1e30);
+        draft.published = false;
+        plant(&db, draft).await;
+        plant(&db, model("no-compute", "2016-07-02")).await;
+        db
+    }
+
+    #[tokio::test]
+    async fn the_fit_recovers_the_growth_of_the_models_the_caller_sees() {
+        let db = catalog().await;
+        let trend = compute(&db, Audience::Public, None, TrendMetric::TrainingCompute).await.unwrap();
+        assert_eq!((trend.n, trend.first, trend.last), (11, Some(date("2010-07-02")), Some(date("2020-07-02"))));
+        let slope = trend.slope().unwrap();
+        assert!((slope - 0.5).abs() < 1e-3, "{slope}");
+        let doubling = trend.doubling_time_months().unwrap();
+        assert!((doubling - 12.0 * 2f64.log10() / 0.5).abs() < 0.05, "{doubling}");
+        let (low, high) = trend.growth_factor_interval().unwrap();
+        assert!(low < 10f64.sqrt() && 10f64.sqrt() < high && high / low < 1.01, "{low} {high}");
+        let in_2030 = trend.fitted_at(Some(date("2030-07-02"))).unwrap();
+        assert!((in_2030.log10() - 30.0).abs() < 0.02, "{in_2030}");
+
+        let editors = compute(&db, Audience::Editor, None, TrendMetric::TrainingCompute).await.unwrap();
+        assert_eq!(editors.n, 12, "editors also see the draft");
+        assert!(editors.slope().unwrap() > slope + 0.01, "the draft pulls the editors' fit up");
+
+        let open = ModelFilter {
+            access: Some(EnumFilter { eq: Some(Access::OpenWeights), in_list: None }),
+            ..Default::default()
+        };
+        let open = compute(&db, Audience::Public, Some(&open), TrendMetric::TrainingCompute).await.unwrap();
+        assert_eq!(open.n, 6);
+        assert!((open.slope().unwrap() - 0.5).abs() < 1e-3);
+
+        let parameters = compute(&db, Audience::Public, None, TrendMetric::Parameters).await.unwrap();
+        assert_eq!(parameters.n, 0);
+        assert!(parameters.slope().is_none() && parameters.reason().is_some());
+    }
+
+    #[tokio::test]
+    async fn projections_follow_the_fitted_line() {
+        let db = catalog().await;
+        let trend = compute(&db, Audience::Public, None, TrendMetric::TrainingCompute).await.unwrap();
+        let reached = date_reaching(&trend, 1e25).unwrap();
+        let day = reached.date.unwrap();
+        assert!((date("2020-06-25")..=date("2020-07-10")).contains(&day), "{day}");
+        let (early, late) = reached.date_interval.unwrap();
+        assert!(early <= day && day <= late);
+        let value = value_on(&trend, date("2012-07-02")).value.unwrap();
+        assert!((value.log10() - 21.0).abs() < 0.01, "{value}");
+        assert!(date_reaching(&trend, 0.0).is_err());
+
+        let top = frontier(&db, Audience::Public, date("2015-12-31"), TrendMetric::TrainingCompute, 2).await.unwrap();
+        let slugs: Vec<&str> = top.iter().map(|m| m.slug.as_str()).collect();
+        assert_eq!(slugs, ["m-2015", "m-2014"], "the largest public models up to then, largest first");
+    }
+}

@@ -342,12 +342,3 @@ async fn restore_record<R: Record>(
     tx.commit().await?;
     Ok(())
 }
-
-/// Records an entry that was written in bulk (by the starter-catalog loader, say) as created by
-/// `actor`, with its state as it now stands.
-pub async fn record_created(tx: &DatabaseTransaction, actor: &Actor, kind: EntityType, id: i32) -> ServiceResult<()> {
-    with_record!(kind, |R| {
-        let after = R::load(tx, id).await?.ok_or_else(not_found::<R>)?;
-        record_change(tx, actor, None, id, RevisionAction::Create, None, Some(&after.record)).await
-    }, private => Err(ServiceError::internal(anyhow::anyhow!("{kind} is not a catalog entry"))))
-}

@@ -189,13 +189,19 @@ impl ModelRecord {
         Ok(())
     }
 
-    async fn write_links(&self, db: &DatabaseTransaction, id: i32) -> ServiceResult<()> {
+    /// Removes the links an update replaces. A new model has none, so an insert skips these
+    /// six statements (the starter catalog writes about a hundred models on first start).
+    async fn clear_links(db: &DatabaseTransaction, id: i32) -> ServiceResult<()> {
         model_alias::Entity::delete_many().filter(model_alias::Column::ModelId.eq(id)).exec(db).await?;
         model_organization::Entity::delete_many().filter(model_organization::Column::ModelId.eq(id)).exec(db).await?;
         model_modality::Entity::delete_many().filter(model_modality::Column::ModelId.eq(id)).exec(db).await?;
         model_dataset::Entity::delete_many().filter(model_dataset::Column::ModelId.eq(id)).exec(db).await?;
         model_capability::Entity::delete_many().filter(model_capability::Column::ModelId.eq(id)).exec(db).await?;
         model_source::Entity::delete_many().filter(model_source::Column::ModelId.eq(id)).exec(db).await?;
+        Ok(())
+    }
+
+    async fn write_links(&self, db: &DatabaseTransaction, id: i32) -> ServiceResult<()> {
         let now = Utc::now();
         let fk = |e| constraint(e, "input");
         if !self.aliases.is_empty() {
@@ -425,6 +431,7 @@ impl Record for ModelRecord {
         if !rows::update::<model::Entity>(db, self.active_model(), id, expected, "input.slug").await? {
             return Ok(false);
         }
+        Self::clear_links(db, id).await?;
         self.write_links(db, id).await?;
         Ok(true)
     }

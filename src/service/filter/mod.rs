@@ -351,4 +351,114 @@ mod tests {
         }
         assert!(scope.nested("not").is_err());
     }
+
+    /// Model filters as the database applies them, on a small catalog: a (US), b (US and FR),
+    /// c (FR) and a US draft.
+    mod in_the_database {
+        use sea_orm::{DatabaseConnection, PaginatorTrait};
+
+        use super::*;
+        use crate::domain::{Confidence, Likelihood, Modality, RiskCategory, RiskCause, RiskHorizon, Severity};
+        use crate::service::edits::RiskAssessmentRecord;
+        use crate::service::models;
+        use crate::service::testing::{memory_db, model, organization, plant};
+
+        async fn catalog() -> DatabaseConnection {
+            let db = memory_db().await;
+            let us = plant(&db, organization("us-lab", "US")).await.id;
+            let fr = plant(&db, organization("fr-lab", "FR")).await.id;
+            let mut a = model("m-a", "2020-01-10");
+            (a.name, a.organization_ids, a.parameters) = ("Ångström 7B".into(), vec![us], Some(7e9));
+            a.input_modalities = vec![Modality::Text, Modality::Image];
+            let mut b = model("m-b", "2021-01-10");
+            (b.name, b.organization_ids, b.parameters) = ("Large 70%".into(), vec![us, fr], Some(7e10));
+            b.input_modalities = vec![Modality::Text];
+            let mut c = model("m-c", "2021-06-10");
+            (c.name, c.organization_ids) = ("Small_1".into(), vec![fr]);
+            let mut draft = model("draft", "2021-03-01");
+            (draft.organization_ids, draft.parameters, draft.published) = (vec![us], Some(1e15), false);
+            let mut ids = Vec::new();
+            for m in [a, b, c, draft] {
+                ids.push(plant(&db, m).await.id);
+            }
+            for (model_id, severity) in
+                [(ids[0], Severity::Low), (ids[1], Severity::High), (ids[3], Severity::Critical)]
+            {
+                let risk = RiskAssessmentRecord {
+                    model_id,
+                    horizon: RiskHorizon::Immediate,
+                    cause: RiskCause::Malicious,
+                    category: RiskCategory::Disinformation,
+                    severity,
+                    likelihood: Likelihood::Medium,
+                    summary: "A summary long enough".into(),
+                    rationale: "A rationale long enough".into(),
+                    confidence: Confidence::Likely,
+                    assessed_on: "2024-01-01".parse().unwrap(),
+                    author: None,
+                };
+                plant(&db, risk).await;
+            }
+            db
+        }
+
+        async fn count(db: &DatabaseConnection, audience: Audience, filter: ModelFilter) -> u64 {
+            models::filtered(db, audience, Some(&filter), "filter").unwrap().count(db).await.unwrap()
+        }
+
+        fn text(f: impl FnOnce(&mut TextFilter)) -> Option<TextFilter> {
+            let mut filter = TextFilter::default();
+            f(&mut filter);
+            Some(filter)
+        }
+
+        #[tokio::test]
+        async fn comparisons_and_text_matches_keep_the_right_models() {
+            let db = catalog().await;
+            let public = |f| count(&db, Audience::Public, f);
+            assert_eq!(public(ModelFilter::default()).await, 3);
+            assert_eq!(count(&db, Audience::Editor, ModelFilter::default()).await, 4);
+            let big = NumberFilter { gte: Some(1e10), ..Default::default() };
+            assert_eq!(public(ModelFilter { parameters: Some(big.clone()), ..Default::default() }).await, 1);
+            assert_eq!(
+                count(&db, Audience::Editor, ModelFilter { parameters: Some(big), ..Default::default() }).await,
+                2
+            );
+            let unknown = NumberFilter { is_null: Some(true), ..Default::default() };
+            assert_eq!(public(ModelFilter { parameters: Some(unknown), ..Default::default() }).await, 1);
+            // Names match through their Unicode lower case; LIKE's wildcards match only themselves.
+            assert_eq!(
+                public(ModelFilter { name: text(|t| t.contains = Some("ÅNGSTRÖM".into())), ..Default::default() })
+                    .await,
+                1
+            );
+            assert_eq!(
+                public(ModelFilter { name: text(|t| t.contains = Some("0%".into())), ..Default::default() }).await,
+                1
+            );
+            assert_eq!(
+                public(ModelFilter { name: text(|t| t.contains = Some("_".into())), ..Default::default() }).await,
+                1
+            );
+            let from_2021 = DateFilter { gte: "2021-01-01".parse().ok(), ..Default::default() };
+            let not_from_2021 = ModelFilter { announced_on: Some(from_2021), ..Default::default() };
+            assert_eq!(public(ModelFilter { not: Some(Box::new(not_from_2021)), ..Default::default() }).await, 1);
+        }
+
+        #[tokio::test]
+        async fn relation_filters_look_through_links() {
+            let db = catalog().await;
+            let public = |f| count(&db, Audience::Public, f);
+            let in_france = OrganizationFilter { country: text(|t| t.eq = Some("fr".into())), ..Default::default() };
+            assert_eq!(public(ModelFilter { organizations: Some(in_france), ..Default::default() }).await, 2);
+            let both = ModalityFilter { all_of: Some(vec![Modality::Text, Modality::Image]), ..Default::default() };
+            assert_eq!(public(ModelFilter { input_modalities: Some(both), ..Default::default() }).await, 1);
+            let either = ModalityFilter { any_of: Some(vec![Modality::Text, Modality::Image]), ..Default::default() };
+            assert_eq!(public(ModelFilter { input_modalities: Some(either), ..Default::default() }).await, 2);
+            let serious = ModelRiskFilter { severity_at_least: Some(Severity::Medium), ..Default::default() };
+            let serious = ModelFilter { risk_assessments: Some(serious), ..Default::default() };
+            assert_eq!(public(serious.clone()).await, 1, "b; the draft's critical risk is not public");
+            assert_eq!(count(&db, Audience::Editor, serious).await, 2);
+        }
+    }
 }
