@@ -78,18 +78,7 @@ impl ServeSettings {
             input: self.limits.input_limits(),
         }
     }
-}
 
-/// Every setting at the default its flag declares, the environment left unread: tests build
-/// their settings on it, and an `AI_TRACKER_*` variable of the machine they run on must not
-/// reach them.
-impl Default for ServeSettings {
-    fn default() -> Self {
-        ServeSettings::without_flags(false)
-    }
-}
-
-impl ServeSettings {
     /// The settings when no subcommand was given: flags are not parsed then, but the
     /// environment still applies.
     pub fn from_env() -> Self {
@@ -102,6 +91,15 @@ impl ServeSettings {
         // No argument is required and every default parses (`no_flags_parse` checks both).
         let matches = no_flags_command(read_env).try_get_matches_from(["ai-tracker"]).expect("no flags parse");
         Only::from_arg_matches(&matches).expect("no flags parse").serve
+    }
+}
+
+/// Every setting at the default its flag declares, the environment left unread: tests build
+/// their settings on it, and an `AI_TRACKER_*` variable of the machine they run on must not
+/// reach them.
+impl Default for ServeSettings {
+    fn default() -> Self {
+        ServeSettings::without_flags(false)
     }
 }
 

@@ -23,8 +23,8 @@ use axum::{
         FromRef, State, WebSocketUpgrade,
         ws::{CloseFrame, Message, WebSocket},
     },
-    http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::{HeaderMap, header},
+    response::Response,
 };
 use futures_util::{SinkExt, StreamExt, future};
 use serde_json::Value as Json;
@@ -33,7 +33,7 @@ use super::AppState;
 use super::errors;
 use crate::graphql::{Authority, Caller, ClientAddress, LiveSocket, RequestContext, to_graphql};
 use crate::request::{self, TokenCheck, bearer_token};
-use crate::service::{CloseCode, Overload};
+use crate::service::{CloseCode, Overload, ServiceError};
 
 /// What the websocket's own limits are (see the settings of the same names).
 #[derive(Clone, Copy, Debug)]
@@ -55,7 +55,8 @@ pub async fn upgrade(
         .and_then(|value| value.to_str().ok())
         .and_then(|protocols| protocols.split(',').find_map(|p| WebSocketProtocols::from_str(p.trim()).ok()));
     let Some(protocol) = protocol else {
-        return (StatusCode::BAD_REQUEST, "ask for the graphql-transport-ws subprotocol").into_response();
+        let refusal = ServiceError::bad_input("Sec-WebSocket-Protocol", "ask for the graphql-transport-ws subprotocol");
+        return errors::export(refusal.to_client());
     };
     // Refused before the upgrade, so that the socket never costs its buffers: clients see a
     // failed connection and retry later, as they do when the server is away.

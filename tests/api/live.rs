@@ -393,3 +393,20 @@ async fn feedback_submissions_reach_editors_and_nobody_else() {
     // A submission is not a catalog change: catalog subscribers, even editors, hear nothing.
     assert_quiet(&mut catalog, Duration::from_millis(800)).await;
 }
+
+#[tokio::test]
+async fn an_upgrade_without_the_subprotocol_is_refused_with_a_coded_json_error() {
+    let app = spawn_app().await;
+    let url = format!("{}/graphql/ws", app.address.replace("http://", "ws://"));
+    let refusal = connect_async(url).await.expect_err("the upgrade is refused");
+    let tokio_tungstenite::tungstenite::Error::Http(response) = refusal else {
+        panic!("not an HTTP refusal: {refusal}")
+    };
+    assert_eq!(response.status(), 400);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let body: Value = serde_json::from_slice(response.body().as_deref().expect("a body")).unwrap();
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+    assert_eq!(error["extensions"]["field"], "Sec-WebSocket-Protocol", "{body}");
+    assert!(error["message"].as_str().unwrap().contains("graphql-transport-ws"), "{body}");
+}
