@@ -22,6 +22,8 @@ pub enum PageError {
     NotFound(String),
     /// The API refused: too many requests from this address; try again after so many seconds.
     RateLimited(Option<u64>),
+    /// The API refused the credentials (a sign-in that did not check out), in its own words.
+    Unauthenticated(String),
     /// Logged with detail where it happens; the reader sees a generic message.
     Internal,
 }
@@ -37,22 +39,35 @@ impl PageError {
             PageError::BadInput { .. } => ErrorCode::BadUserInput,
             PageError::NotFound(_) => ErrorCode::NotFound,
             PageError::RateLimited(_) => ErrorCode::RateLimited,
+            PageError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             PageError::Internal => ErrorCode::Internal,
         }
     }
 }
 
 /// Executes `document` as an anonymous caller from `client` and deserializes its `data`.
-/// A BAD_USER_INPUT answer becomes `BadInput` (the API names the field), RATE_LIMITED
-/// `RateLimited`; anything else is logged and becomes `Internal`.
 pub async fn run<T: DeserializeOwned>(
     state: &ExplorerState,
     client: IpAddr,
     document: &str,
     variables: Json,
 ) -> Result<T, PageError> {
+    run_as(state, Caller::Anonymous, client, document, variables).await
+}
+
+/// Executes `document` as `caller` from `client` and deserializes its `data`. A
+/// BAD_USER_INPUT answer becomes `BadInput` (the API names the field), RATE_LIMITED
+/// `RateLimited`, UNAUTHENTICATED `Unauthenticated`; anything else is logged and becomes
+/// `Internal`.
+pub async fn run_as<T: DeserializeOwned>(
+    state: &ExplorerState,
+    caller: Caller,
+    client: IpAddr,
+    document: &str,
+    variables: Json,
+) -> Result<T, PageError> {
     let request = Request::new(document).variables(Variables::from_json(variables));
-    let context = RequestContext::new(Caller::Anonymous, ClientAddress(client), state.answer_limits);
+    let context = RequestContext::new(caller, ClientAddress(client), state.answer_limits);
     let (_, response) = state.api.run(request, &context).await;
     if let Some(error) = response.errors.first() {
         let error = serde_json::to_value(error).unwrap_or_default();
@@ -62,6 +77,11 @@ pub async fn run<T: DeserializeOwned>(
                 let field = extensions["field"].as_str().unwrap_or("filter").to_owned();
                 let message = error["message"].as_str().unwrap_or("invalid input").to_owned();
                 return Err(PageError::BadInput { field, message });
+            }
+            Some(ErrorCode::Unauthenticated) => {
+                return Err(PageError::Unauthenticated(
+                    error["message"].as_str().unwrap_or("not signed in").to_owned(),
+                ));
             }
             Some(ErrorCode::RateLimited) => {
                 return Err(PageError::RateLimited(extensions["retryAfterSeconds"].as_u64()));

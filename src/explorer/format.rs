@@ -50,6 +50,11 @@ pub fn dollars(value: Option<f64>) -> String {
     }
 }
 
+/// An RFC 3339 time as its day, "2026-12-03".
+pub fn short_date(value: &str) -> &str {
+    value.get(..10).unwrap_or(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

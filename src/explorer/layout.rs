@@ -90,6 +90,7 @@ impl IntoResponse for PageError {
                     }
                 },
             ),
+            PageError::Unauthenticated(message) => ("Not signed in", html! { p { (message) } }),
             PageError::Internal => {
                 ("Something went wrong", html! { p { "The page could not be made. Please try again later." } })
             }

@@ -1,5 +1,5 @@
 //! The explorer: a small server-rendered site over the catalog at `/` (the catalog table, one
-//! page per model, the plots, the feedback form). It reads nothing directly: every page executes GraphQL documents
+//! page per model, the plots, the feedback form) and the editors' workspace at `/editor`. It reads nothing directly: every page executes GraphQL documents
 //! against the in-process schema as an anonymous HTTP caller would, so it uses the API the way
 //! a frontend does. Templates are maud (checked at compile time); plots are SVG drawn on the
 //! server; the stylesheet ships in the binary; reading needs no JavaScript.
@@ -7,6 +7,7 @@
 mod api;
 mod catalog;
 mod chart;
+mod editor;
 mod feedback;
 mod filter;
 mod form;
@@ -19,7 +20,7 @@ use axum::{Router, extract::FromRef, response::IntoResponse, routing::get};
 
 use crate::config::AnswerLimits;
 use crate::graphql::Api;
-use crate::request::TrustedProxies;
+use crate::request::{TokenCheck, TrustedProxies};
 
 /// The page for an unexpected failure (a panic): the explorer's INTERNAL error page.
 pub fn internal_error_page() -> axum::response::Response {
@@ -33,6 +34,10 @@ pub fn internal_error_page() -> axum::response::Response {
 pub struct ExplorerState {
     pub api: Api,
     pub answer_limits: AnswerLimits,
+    /// The public URL when one is set: the editors' sign-in form must come from its origin.
+    pub public_origin: Option<url::Url>,
+    /// Whether the session cookie is `Secure` (the public URL is https).
+    pub secure_cookies: bool,
 }
 
 /// The explorer's routes, on any state the explorer's own can be taken from (`http` puts them
@@ -41,6 +46,7 @@ pub fn router<S>() -> Router<S>
 where
     ExplorerState: FromRef<S>,
     TrustedProxies: FromRef<S>,
+    TokenCheck: FromRef<S>,
     S: Clone + Send + Sync + 'static,
 {
     Router::new()
@@ -52,4 +58,5 @@ where
         .route("/plots/parameters.svg", get(plots::parameters_svg))
         .route("/plots/timeline.svg", get(plots::timeline_svg))
         .route("/assets/style.css", get(layout::stylesheet))
+        .merge(editor::router())
 }

@@ -75,10 +75,15 @@ pub struct AppState {
     pub websocket_limits: WebsocketLimits,
 }
 
-/// The explorer's pages run their documents as an anonymous HTTP caller would, with this.
+/// The explorer's pages run their documents as an HTTP caller would, with this.
 impl FromRef<AppState> for ExplorerState {
     fn from_ref(state: &AppState) -> Self {
-        ExplorerState { api: state.api.clone(), answer_limits: state.answer_limits }
+        ExplorerState {
+            api: state.api.clone(),
+            answer_limits: state.answer_limits,
+            public_origin: state.public_url.clone(),
+            secure_cookies: state.public_url.as_ref().is_some_and(|url| url.scheme() == "https"),
+        }
     }
 }
 

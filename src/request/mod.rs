@@ -6,4 +6,6 @@ mod address;
 mod caller;
 
 pub use address::{TrustedProxies, client_address};
-pub use caller::{Refused, TokenCheck, bearer_token, verify};
+pub use caller::{
+    Refused, SESSION_COOKIE, SESSION_PATH, TokenCheck, bearer_token, in_workspace, session_token, verify,
+};

@@ -242,7 +242,7 @@ async fn pages_are_gzipped_for_clients_that_ask() {
 }
 
 /// The Nu Html Checker's jar, installed by `npm install` in `tests/html-validator`.
-fn validator() -> Option<PathBuf> {
+pub fn validator() -> Option<PathBuf> {
     let jar =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/html-validator/node_modules/vnu-jar/build/dist/vnu.jar");
     let java = std::process::Command::new("java").arg("-version").output().is_ok_and(|o| o.status.success());

@@ -1,0 +1,143 @@
+//! `/editor`, the desk: what waits for an editor, with counts and links: open feedback, drafts,
+//! and the latest changes by everyone.
+
+use axum::{
+    extract::State,
+    response::{IntoResponse, Response},
+};
+use maud::html;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{SignedIn, shell};
+use crate::explorer::ExplorerState;
+use crate::explorer::api;
+use crate::explorer::format;
+use crate::service::ClientAddress;
+
+/// How many of each list the desk shows.
+const SHOWN: i64 = 10;
+
+const DESK: &str = r#"
+query WorkspaceDesk($shown: Int!) {
+  feedbackQueue(status: PENDING, first: $shown) {
+    totalCount
+    nodes { kind body trackingCode proposedModelName receivedAt }
+  }
+  models(filter: { published: false }, first: $shown) {
+    totalCount
+    nodes { slug name updatedAt }
+  }
+  recentChanges(first: $shown) {
+    nodes { entityType action author summary changedFields createdAt }
+  }
+}"#;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Desk {
+    feedback_queue: Counted<Feedback>,
+    models: Counted<Draft>,
+    recent_changes: Listed<Change>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Counted<T> {
+    total_count: i64,
+    nodes: Vec<T>,
+}
+
+#[derive(Deserialize)]
+struct Listed<T> {
+    nodes: Vec<T>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Feedback {
+    kind: String,
+    body: String,
+    tracking_code: String,
+    proposed_model_name: Option<String>,
+    received_at: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Draft {
+    slug: String,
+    name: String,
+    updated_at: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Change {
+    entity_type: String,
+    action: String,
+    author: String,
+    summary: Option<String>,
+    changed_fields: Vec<String>,
+    created_at: String,
+}
+
+/// `GET /editor`.
+pub async fn page(
+    State(state): State<ExplorerState>,
+    ClientAddress(client): ClientAddress,
+    session: SignedIn,
+) -> Response {
+    let desk: Desk = match api::run_as(&state, session.caller.clone(), client, DESK, json!({ "shown": SHOWN })).await {
+        Ok(desk) => desk,
+        Err(error) => return error.into_response(),
+    };
+    let main = html! {
+        h1 { "Desk" }
+        section aria-labelledby="desk-feedback" {
+            h2 #desk-feedback { "Open feedback (" (desk.feedback_queue.total_count) ")" }
+            @if desk.feedback_queue.nodes.is_empty() { p { "Nothing waits for review." } }
+            ul {
+                @for f in &desk.feedback_queue.nodes {
+                    li {
+                        strong { (format::label(&f.kind)) } " · " code { (f.tracking_code) } " · " (format::short_date(&f.received_at))
+                        @if let Some(name) = &f.proposed_model_name { " · " em { (name) } }
+                        br;
+                        (excerpt(&f.body))
+                    }
+                }
+            }
+        }
+        section aria-labelledby="desk-drafts" {
+            h2 #desk-drafts { "Drafts (" (desk.models.total_count) ")" }
+            @if desk.models.nodes.is_empty() { p { "No model is waiting to be published." } }
+            ul {
+                @for d in &desk.models.nodes {
+                    li { (d.name) " " code { (d.slug) } " · last saved " (format::short_date(&d.updated_at)) }
+                }
+            }
+        }
+        section aria-labelledby="desk-changes" {
+            h2 #desk-changes { "Latest changes" }
+            ul {
+                @for c in &desk.recent_changes.nodes {
+                    li {
+                        (format::short_date(&c.created_at)) " · " (c.author) " · " (format::label(&c.action)) " " (format::label(&c.entity_type))
+                        @if !c.changed_fields.is_empty() { " (" (c.changed_fields.join(", ")) ")" }
+                        @if let Some(summary) = &c.summary { ": " em { (summary) } }
+                    }
+                }
+            }
+        }
+    };
+    shell("Desk", &session, main).into_response()
+}
+
+/// The start of a long text, cut at a character boundary.
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 160;
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
