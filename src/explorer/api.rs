@@ -24,6 +24,8 @@ pub enum PageError {
     RateLimited(Option<u64>),
     /// The API refused the credentials (a sign-in that did not check out), in its own words.
     Unauthenticated(String),
+    /// Someone saved the entry first: the version the editor saw is no longer the current one.
+    Conflict,
     /// Logged with detail where it happens; the reader sees a generic message.
     Internal,
 }
@@ -40,6 +42,7 @@ impl PageError {
             PageError::NotFound(_) => ErrorCode::NotFound,
             PageError::RateLimited(_) => ErrorCode::RateLimited,
             PageError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            PageError::Conflict => ErrorCode::Conflict,
             PageError::Internal => ErrorCode::Internal,
         }
     }
@@ -57,7 +60,7 @@ pub async fn run<T: DeserializeOwned>(
 
 /// Executes `document` as `caller` from `client` and deserializes its `data`. A
 /// BAD_USER_INPUT answer becomes `BadInput` (the API names the field), RATE_LIMITED
-/// `RateLimited`, UNAUTHENTICATED `Unauthenticated`; anything else is logged and becomes
+/// `RateLimited`, UNAUTHENTICATED `Unauthenticated`, CONFLICT `Conflict`; anything else is logged and becomes
 /// `Internal`.
 pub async fn run_as<T: DeserializeOwned>(
     state: &ExplorerState,
@@ -83,6 +86,7 @@ pub async fn run_as<T: DeserializeOwned>(
                     error["message"].as_str().unwrap_or("not signed in").to_owned(),
                 ));
             }
+            Some(ErrorCode::Conflict) => return Err(PageError::Conflict),
             Some(ErrorCode::RateLimited) => {
                 return Err(PageError::RateLimited(extensions["retryAfterSeconds"].as_u64()));
             }

@@ -91,6 +91,10 @@ impl IntoResponse for PageError {
                 },
             ),
             PageError::Unauthenticated(message) => ("Not signed in", html! { p { (message) } }),
+            PageError::Conflict => (
+                "Changed meanwhile",
+                html! { p { "Someone saved this entry after you opened it. Open it again to see the current version." } },
+            ),
             PageError::Internal => {
                 ("Something went wrong", html! { p { "The page could not be made. Please try again later." } })
             }

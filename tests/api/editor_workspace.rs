@@ -9,15 +9,15 @@ use crate::explorer::validator;
 use crate::feedback::submit;
 use crate::helpers::{TestApp, spawn_app};
 
-const EMAIL: &str = "desk@tracker.example";
-const PASSWORD: &str = "correct horse battery staple";
+pub const EMAIL: &str = "desk@tracker.example";
+pub const PASSWORD: &str = "correct horse battery staple";
 
 /// A client that shows redirects instead of following them, and keeps no cookies of its own.
-fn browser() -> Client {
+pub fn browser() -> Client {
     Client::builder().redirect(Policy::none()).build().unwrap()
 }
 
-async fn sign_in(app: &TestApp, origin: Option<&str>, email: &str, password: &str) -> Response {
+pub async fn sign_in(app: &TestApp, origin: Option<&str>, email: &str, password: &str) -> Response {
     let mut request = browser().post(app.url("/editor/sign-in")).form(&[("email", email), ("password", password)]);
     if let Some(origin) = origin {
         request = request.header(header::ORIGIN, origin);
@@ -26,14 +26,14 @@ async fn sign_in(app: &TestApp, origin: Option<&str>, email: &str, password: &st
 }
 
 /// Signs `EMAIL` in through the form; returns the `Cookie` header value of its session.
-async fn session(app: &TestApp) -> String {
+pub async fn session(app: &TestApp) -> String {
     let response = sign_in(app, Some(&app.address), EMAIL, PASSWORD).await;
     assert_eq!(response.status(), 303, "{}", response.text().await.unwrap());
     let set_cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
     set_cookie.split(';').next().unwrap().to_owned()
 }
 
-async fn get_with(app: &TestApp, path: &str, cookie: &str) -> Response {
+pub async fn get_with(app: &TestApp, path: &str, cookie: &str) -> Response {
     browser().get(app.url(path)).header(header::COOKIE, cookie).send().await.unwrap()
 }
 
@@ -44,7 +44,7 @@ fn assert_never_stored(response: &Response, path: &str) {
 }
 
 /// The CSRF token of the first form on `html`.
-fn csrf(html: &str) -> String {
+pub fn csrf(html: &str) -> String {
     let start = html.find(r#"name="csrf" value=""#).expect("a CSRF field") + r#"name="csrf" value=""#.len();
     html[start..].split('"').next().unwrap().to_owned()
 }

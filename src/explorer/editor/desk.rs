@@ -2,8 +2,8 @@
 //! and the latest changes by everyone.
 
 use axum::{
-    extract::State,
-    response::{IntoResponse, Response},
+    extract::{Query, State},
+    response::{IntoResponse, Redirect, Response},
 };
 use maud::html;
 use serde::Deserialize;
@@ -94,6 +94,12 @@ pub async fn page(
     };
     let main = html! {
         h1 { "Desk" }
+        form.inline method="get" action="/editor/models" role="search" aria-label="Open a model" {
+            label for="desk-slug" { "Edit the model with slug " }
+            input #desk-slug type="text" name="slug" required pattern="[a-z0-9-]+" placeholder="e.g. gpt-4";
+            " "
+            button type="submit" { "Open" }
+        }
         section aria-labelledby="desk-feedback" {
             h2 #desk-feedback { "Open feedback (" (desk.feedback_queue.total_count) ")" }
             @if desk.feedback_queue.nodes.is_empty() { p { "Nothing waits for review." } }
@@ -113,7 +119,7 @@ pub async fn page(
             @if desk.models.nodes.is_empty() { p { "No model is waiting to be published." } }
             ul {
                 @for d in &desk.models.nodes {
-                    li { (d.name) " " code { (d.slug) } " · last saved " (format::short_date(&d.updated_at)) }
+                    li { a href={ "/editor/models/" (d.slug) } { (d.name) } " " code { (d.slug) } " · last saved " (format::short_date(&d.updated_at)) }
                 }
             }
         }
@@ -131,6 +137,21 @@ pub async fn page(
         }
     };
     shell("Desk", &session, main).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct Find {
+    slug: Option<String>,
+}
+
+/// `GET /editor/models?slug=…`: the desk's "open a model" box.
+pub async fn find_model(_session: SignedIn, Query(find): Query<Find>) -> Response {
+    let slug = find.slug.unwrap_or_default();
+    let slug = slug.trim().to_lowercase();
+    if slug.is_empty() || !slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        return Redirect::to("/editor").into_response();
+    }
+    Redirect::to(&format!("/editor/models/{slug}")).into_response()
 }
 
 /// The start of a long text, cut at a character boundary.

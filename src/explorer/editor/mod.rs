@@ -8,6 +8,9 @@
 //! Nothing under `/editor` may be stored by a cache: every answer is `Cache-Control: no-store`.
 
 mod desk;
+mod fields;
+mod history;
+mod model_form;
 mod session;
 mod sign_in;
 
@@ -47,6 +50,10 @@ where
         .route("/editor", get(desk::page))
         .route("/editor/sign-in", get(sign_in::page).post(sign_in::submit))
         .route("/editor/sign-out", post(sign_in::sign_out))
+        .route("/editor/models", get(desk::find_model))
+        .route("/editor/models/{slug}", get(model_form::page).post(model_form::submit))
+        .route("/editor/models/{slug}/history", get(history::page))
+        .route("/editor/revert", post(history::revert))
         .route("/editor/", get(not_found).post(not_found))
         .route("/editor/{*rest}", get(not_found).post(not_found))
         .layer(middleware::map_response(never_stored))

@@ -1,0 +1,365 @@
+//! `/editor/models/{slug}`: a model's own fields in a form that saves through `updateModel`.
+//!
+//! The form carries the values it was opened with (`original`) and the version they belong to,
+//! and sends only the fields the editor changed. A field the API refuses is shown beside its
+//! input with the value kept. When someone saved first (CONFLICT), the page shows their change
+//! and yours field by field, and offers yours again on top of the current version.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::{Map, Value as Json, json};
+
+use super::fields::{self, Field, Kind};
+use super::{CSRF_FIELD, SignedIn, forbidden, shell};
+use crate::explorer::ExplorerState;
+use crate::explorer::api::{self, PageError};
+use crate::explorer::format;
+use crate::service::ClientAddress;
+
+/// The model with every field the form shows, its version, and who changed it last.
+static MODEL: LazyLock<String> = LazyLock::new(|| {
+    let names: Vec<&str> = fields::MODEL.iter().map(|f| f.name).collect();
+    format!(
+        "query WorkspaceModel($slug: String!) {{ model(slug: $slug) {{ id slug published version {} \
+         revisions(first: 1) {{ nodes {{ author createdAt }} }} }} }}",
+        names.join(" ")
+    )
+});
+
+const UPDATE: &str = r#"
+mutation WorkspaceUpdateModel($id: ID!, $input: UpdateModelInput!, $expectedVersion: Int!, $summary: String) {
+  updateModel(id: $id, input: $input, expectedVersion: $expectedVersion, summary: $summary) { slug }
+}"#;
+
+#[derive(Deserialize)]
+struct Data {
+    model: Option<Map<String, Json>>,
+}
+
+#[derive(Deserialize)]
+struct Updated {
+    #[serde(rename = "updateModel")]
+    update_model: Saved,
+}
+
+#[derive(Deserialize)]
+struct Saved {
+    slug: String,
+}
+
+/// The form's text for each field, by the field's name.
+type Values = BTreeMap<String, String>;
+
+/// A model as the form needs it.
+struct Loaded {
+    id: String,
+    slug: String,
+    version: i64,
+    published: bool,
+    values: Values,
+    last_author: Option<(String, String)>,
+}
+
+impl Loaded {
+    fn from_api(model: Map<String, Json>) -> Option<Self> {
+        let values = fields::MODEL
+            .iter()
+            .map(|f| (f.name.to_owned(), fields::shown(f.kind, model.get(f.name).unwrap_or(&Json::Null))))
+            .collect();
+        let last = &model.get("revisions")?["nodes"][0];
+        Some(Loaded {
+            id: model.get("id")?.as_str()?.to_owned(),
+            slug: model.get("slug")?.as_str()?.to_owned(),
+            version: model.get("version")?.as_i64()?,
+            published: model.get("published")?.as_bool()?,
+            values,
+            last_author: last["author"]
+                .as_str()
+                .map(|a| (a.to_owned(), last["createdAt"].as_str().unwrap_or_default().to_owned())),
+        })
+    }
+}
+
+async fn load(
+    state: &ExplorerState,
+    session: &SignedIn,
+    client: std::net::IpAddr,
+    slug: &str,
+) -> Result<Loaded, PageError> {
+    let data: Data = api::run_as(state, session.caller.clone(), client, &MODEL, json!({ "slug": slug })).await?;
+    let model = data.model.ok_or_else(|| PageError::NotFound(format!("There is no model `{slug}`.")))?;
+    Loaded::from_api(model).ok_or(PageError::Internal)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Notice {
+    saved: Option<String>,
+    reverted: Option<String>,
+}
+
+/// `GET /editor/models/{slug}`.
+pub async fn page(
+    State(state): State<ExplorerState>,
+    ClientAddress(client): ClientAddress,
+    Path(slug): Path<String>,
+    Query(notice): Query<Notice>,
+    session: SignedIn,
+) -> Response {
+    let model = match load(&state, &session, client, &slug).await {
+        Ok(model) => model,
+        Err(error) => return error.into_response(),
+    };
+    let notice = if notice.saved.is_some() {
+        Some(
+            html! { p.notice role="status" { "Saved. " a href={ "/models/" (model.slug) } { "See the public page" } " or " a href={ "/editor/models/" (model.slug) "/history" } { "its history" } "." } },
+        )
+    } else if notice.reverted.is_some() {
+        Some(html! { p.notice role="status" { "Reverted. The history shows the change as a new revision." } })
+    } else {
+        None
+    };
+    let form = EditForm {
+        original: model.values.clone(),
+        values: model.values,
+        version: model.version,
+        summary: String::new(),
+    };
+    shell(
+        &title(&form),
+        &session,
+        form.render(&session, &model.id, &model.slug, model.published, notice, &BTreeMap::new()),
+    )
+    .into_response()
+}
+
+/// What a form shows: the editor's values, the values it was opened with, and their version.
+struct EditForm {
+    values: Values,
+    original: Values,
+    version: i64,
+    summary: String,
+}
+
+fn title(form: &EditForm) -> String {
+    format!("Edit {}", form.original.get("name").map(String::as_str).unwrap_or("model"))
+}
+
+impl EditForm {
+    fn render(
+        &self,
+        session: &SignedIn,
+        id: &str,
+        slug: &str,
+        published: bool,
+        notice: Option<Markup>,
+        errors: &BTreeMap<String, String>,
+    ) -> Markup {
+        let original = serde_json::to_string(&self.original).unwrap_or_default();
+        html! {
+            h1 { (title(self)) }
+            p {
+                code { (slug) } " · version " (self.version) " · " @if published { "published" } @else { "draft" } " · "
+                a href={ "/editor/models/" (slug) "/history" } { "History" }
+                @if published { " · " a href={ "/models/" (slug) } { "Public page" } }
+            }
+            @if let Some(notice) = notice { (notice) }
+            @if !errors.is_empty() {
+                p.notice.error role="alert" { "Nothing was saved: " (errors.len()) " field(s) need a change. Each is marked below." }
+            }
+            form.feedback.editor method="post" action={ "/editor/models/" (slug) } {
+                input type="hidden" name=(CSRF_FIELD) value=(session.csrf());
+                input type="hidden" name="id" value=(id);
+                input type="hidden" name="expectedVersion" value=(self.version);
+                input type="hidden" name="original" value=(original);
+                input type="hidden" name="published" value=(published);
+                @for field in fields::MODEL {
+                    (control(field, self.values.get(field.name).map(String::as_str).unwrap_or(""), errors.get(field.name)))
+                }
+                div.field {
+                    label for="f-summary" { "Edit summary (optional, public)" }
+                    input #f-summary type="text" name="summary" maxlength="500" value=(self.summary);
+                }
+                button type="submit" { "Save" }
+            }
+        }
+    }
+}
+
+/// One field's label, input and, when the API refused it, the reason beside it.
+fn control(field: &Field, value: &str, error: Option<&String>) -> Markup {
+    let id = format!("f-{}", field.name);
+    let error_id = format!("e-{}", field.name);
+    let described = error.map(|_| error_id.as_str());
+    let invalid = error.map(|_| "true");
+    html! {
+        div.field {
+            label for=(id) { (field.label) }
+            @match field.kind {
+                Kind::Text | Kind::List => {
+                    textarea id=(id) name=(field.name) rows=(if field.kind == Kind::List { 3 } else { 5 })
+                        aria-describedby=[described] aria-invalid=[invalid] { (value) }
+                }
+                Kind::Choice { values, optional } => {
+                    select id=(id) name=(field.name) aria-describedby=[described] aria-invalid=[invalid] {
+                        @if optional { option value="" selected[value.is_empty()] { "—" } }
+                        @for v in values { option value=(v) selected[value.eq_ignore_ascii_case(v)] { (format::label(v)) } }
+                    }
+                }
+                Kind::Date => {
+                    input id=(id) type="date" name=(field.name) value=(value) aria-describedby=[described] aria-invalid=[invalid];
+                }
+                Kind::Number => {
+                    input id=(id) type="text" inputmode="decimal" name=(field.name) value=(value)
+                        placeholder="e.g. 2.1e25" aria-describedby=[described] aria-invalid=[invalid];
+                }
+                Kind::Line => {
+                    input id=(id) type="text" name=(field.name) value=(value) aria-describedby=[described] aria-invalid=[invalid];
+                }
+            }
+            @if let Some(error) = error { p.field-error id=(error_id) { (field.label) " " (error) "." } }
+        }
+    }
+}
+
+/// `POST /editor/models/{slug}`.
+pub async fn submit(
+    State(state): State<ExplorerState>,
+    ClientAddress(client): ClientAddress,
+    Path(slug): Path<String>,
+    session: SignedIn,
+    Form(posted): Form<Vec<(String, String)>>,
+) -> Response {
+    let posted: BTreeMap<String, String> = posted.into_iter().collect();
+    if !session.form_is_genuine(posted.get(CSRF_FIELD).map(String::as_str)) {
+        return forbidden();
+    }
+    let (Some(id), Some(version), Some(original)) = (
+        posted.get("id").cloned(),
+        posted.get("expectedVersion").and_then(|v| v.parse::<i64>().ok()),
+        posted.get("original").and_then(|o| serde_json::from_str::<Values>(o).ok()),
+    ) else {
+        return PageError::bad_input("form", "is not a form this page made").into_response();
+    };
+    let form = EditForm {
+        values: fields::MODEL
+            .iter()
+            .map(|f| (f.name.to_owned(), posted.get(f.name).cloned().unwrap_or_default()))
+            .collect(),
+        original,
+        version,
+        summary: posted.get("summary").cloned().unwrap_or_default(),
+    };
+    let changed = form.changed();
+    if changed.is_empty() {
+        return Redirect::to(&format!("/editor/models/{slug}")).into_response();
+    }
+    let mut input = Map::new();
+    let mut errors = BTreeMap::new();
+    for field in &changed {
+        match fields::sent(field, &form.values[field.name]) {
+            Ok(value) => {
+                input.insert(field.name.to_owned(), value);
+            }
+            Err(reason) => {
+                errors.insert(field.name.to_owned(), reason.to_owned());
+            }
+        }
+    }
+    let refused = |errors: BTreeMap<String, String>| {
+        let published = posted.get("published").is_some_and(|p| p == "true");
+        let main = form.render(&session, &id, &slug, published, None, &errors);
+        (StatusCode::BAD_REQUEST, shell(&title(&form), &session, main)).into_response()
+    };
+    if !errors.is_empty() {
+        return refused(errors);
+    }
+    let summary = Some(form.summary.trim()).filter(|s| !s.is_empty());
+    let variables = json!({ "id": id, "input": input, "expectedVersion": form.version, "summary": summary });
+    match api::run_as::<Updated>(&state, session.caller.clone(), client, UPDATE, variables).await {
+        Ok(updated) => Redirect::to(&format!("/editor/models/{}?saved=1", updated.update_model.slug)).into_response(),
+        Err(PageError::BadInput { field, message }) => {
+            let field = field.strip_prefix("input.").unwrap_or(&field);
+            let field = fields::named(field).map_or("form", |f| f.name);
+            refused(BTreeMap::from([(field.to_owned(), message)]))
+        }
+        Err(PageError::Conflict) => conflict(&state, &session, client, &slug, form, &changed).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+impl EditForm {
+    /// The fields whose text differs from what the form was opened with.
+    fn changed(&self) -> Vec<&'static Field> {
+        fields::MODEL
+            .iter()
+            .filter(|f| {
+                let original = self.original.get(f.name).map(String::as_str).unwrap_or("");
+                !fields::same(f, &self.values[f.name], original)
+            })
+            .collect()
+    }
+}
+
+/// Someone saved first: their change and yours, field by field, and yours again on top of the
+/// current version (the form's `original` is now the current values, so saving sends only yours).
+async fn conflict(
+    state: &ExplorerState,
+    session: &SignedIn,
+    client: std::net::IpAddr,
+    slug: &str,
+    yours: EditForm,
+    changed: &[&'static Field],
+) -> Response {
+    let current = match load(state, session, client, slug).await {
+        Ok(current) => current,
+        Err(error) => return error.into_response(),
+    };
+    let theirs: Vec<&Field> = fields::MODEL
+        .iter()
+        .filter(|f| {
+            !fields::same(f, &current.values[f.name], yours.original.get(f.name).map(String::as_str).unwrap_or(""))
+        })
+        .collect();
+    let mut values = current.values.clone();
+    for field in changed {
+        values.insert(field.name.to_owned(), yours.values[field.name].clone());
+    }
+    let shown: Vec<&Field> = fields::MODEL.iter().filter(|f| theirs.contains(f) || changed.contains(f)).collect();
+    let who = current.last_author.as_ref().map_or_else(|| "Another editor".to_owned(), |(a, _)| a.clone());
+    let notice = html! {
+        section.conflict aria-labelledby="conflict-title" {
+            h2 #conflict-title { "Someone saved this model first" }
+            p.notice.error role="alert" {
+                (who) " saved version " (current.version)
+                @if let Some((_, at)) = &current.last_author { " on " (format::short_date(at)) }
+                " after you opened version " (yours.version) ". Nothing of yours was saved yet. "
+                "Compare below; the form now holds the current version with your changes on top. Save to apply them."
+            }
+            table {
+                thead { tr { th scope="col" { "Field" } th scope="col" { "When you opened it" } th scope="col" { "Saved by " (who) } th scope="col" { "Yours" } } }
+                tbody {
+                    @for f in &shown {
+                        tr {
+                            th scope="row" { (f.label) }
+                            td { (yours.original.get(f.name).map(String::as_str).unwrap_or("")) }
+                            td { @if theirs.contains(f) { (current.values[f.name]) } @else { "(unchanged)" } }
+                            td { @if changed.contains(f) { (yours.values[f.name]) } @else { "(unchanged)" } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let form = EditForm { values, original: current.values, version: current.version, summary: yours.summary };
+    let main = form.render(session, &current.id, &current.slug, current.published, Some(notice), &BTreeMap::new());
+    (StatusCode::CONFLICT, shell(&title(&form), session, main)).into_response()
+}
