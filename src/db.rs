@@ -60,12 +60,7 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
 /// its sessions are read-only whatever the server says, so that a write sent there by mistake
 /// fails loudly instead of landing on something that is not a replica.
 pub async fn connect_replica(url: &str, settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
-    if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
-        anyhow::bail!("DATABASE_READ_URL: a read replica must be a Postgres URL (postgres://...)");
-    }
-    if !settings.url().starts_with("postgres") {
-        anyhow::bail!("DATABASE_READ_URL: read replicas need a Postgres DATABASE_URL (SQLite has none)");
-    }
+    check_replica_url(url, settings)?;
     let mut options = pool_options(url, settings);
     options
         .connect_lazy(true)
@@ -77,6 +72,18 @@ pub async fn connect_replica(url: &str, settings: &DatabaseSettings) -> anyhow::
     Database::connect(options)
         .await
         .map_err(|error| anyhow::anyhow!("DATABASE_READ_URL is not a usable Postgres URL: {error}"))
+}
+
+/// Refuses a replica URL that cannot work: not Postgres, or beside a SQLite primary. The
+/// service checks every one before it touches the primary.
+pub fn check_replica_url(url: &str, settings: &DatabaseSettings) -> anyhow::Result<()> {
+    if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+        anyhow::bail!("DATABASE_READ_URL: a read replica must be a Postgres URL (postgres://...)");
+    }
+    if !settings.url().starts_with("postgres") {
+        anyhow::bail!("DATABASE_READ_URL: read replicas need a Postgres DATABASE_URL (SQLite has none)");
+    }
+    Ok(())
 }
 
 /// How long a replica's connection may take before the read goes to the primary instead.

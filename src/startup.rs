@@ -42,6 +42,9 @@ impl Application {
     /// Everything but serving: the listener is bound, so `port()` is known (tests bind port 0).
     pub async fn build(database: &DatabaseSettings, settings: &ServeSettings) -> anyhow::Result<Self> {
         let keys = token_keys(&settings.auth)?;
+        for url in settings.replicas.urls() {
+            db::check_replica_url(url, database)?;
+        }
         let mut db = db::connect(database).await?;
         db::migrate(&db).await?;
         if !settings.no_seed && seed::load_if_empty(&db).await.map_err(crate::service::ServiceError::with_detail)? {
