@@ -28,3 +28,28 @@ impl ReplicaSettings {
         std::time::Duration::from_millis(self.replica_rest_ms.max(1))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Only {
+        #[command(flatten)]
+        replicas: ReplicaSettings,
+    }
+
+    #[test]
+    fn replicas_are_repeated_or_comma_separated() {
+        let repeated =
+            Only::parse_from(["x", "--database-read-url", "postgres://a/db", "--database-read-url", "postgres://b/db"]);
+        assert_eq!(repeated.replicas.urls().collect::<Vec<_>>(), ["postgres://a/db", "postgres://b/db"]);
+        let listed = Only::parse_from(["x", "--database-read-url", "postgres://a/db, postgres://b/db,"]);
+        assert_eq!(listed.replicas.urls().collect::<Vec<_>>(), ["postgres://a/db", "postgres://b/db"]);
+        let none = Only::parse_from(["x", "--database-read-url", ""]);
+        assert_eq!(none.replicas.urls().count(), 0);
+        assert_eq!(none.replicas.rest(), std::time::Duration::from_secs(5));
+    }
+}

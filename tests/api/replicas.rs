@@ -285,22 +285,26 @@ async fn a_replica_that_cannot_be_reached_leaves_reads_to_the_primary() {
     assert_eq!(sample(&after, PRIMARY_REQUESTS) - sample(&before, PRIMARY_REQUESTS), 3.0);
 }
 
+/// The replica goes away (its sessions end and it refuses new ones), or comes back.
+async fn set_replica_up(role: &ReadOnlyRole, up: bool) {
+    let admin = role.admin().await;
+    let login = if up { "LOGIN" } else { "NOLOGIN" };
+    admin.execute_unprepared(&format!("ALTER ROLE {} {login}", role.name)).await.unwrap();
+    if !up {
+        let end_sessions =
+            format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{}'", role.name);
+        admin.execute_unprepared(&end_sessions).await.unwrap();
+    }
+    admin.close().await.ok();
+}
+
 #[tokio::test]
 async fn a_replica_that_fails_mid_flight_falls_back_to_the_primary_and_comes_back() {
     let Some((app, role)) = app_with_replica(|db, role| role.url_of(db), 300).await else { return };
     metric_reaches(&app, IN_USE, 1.0).await;
     anonymous_read(&app, 2).await;
 
-    // The replica goes away: its sessions end and it refuses new ones.
-    let admin = role.admin().await;
-    admin.execute_unprepared(&format!("ALTER ROLE {} NOLOGIN", role.name)).await.unwrap();
-    admin
-        .execute_unprepared(&format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{}'",
-            role.name
-        ))
-        .await
-        .unwrap();
+    set_replica_up(&role, false).await;
     let (_, before) = scrape(&app.address).await;
     // The client sees its answer, from the primary, and no error.
     let data = anonymous_read(&app, 4).await;
@@ -314,18 +318,21 @@ async fn a_replica_that_fails_mid_flight_falls_back_to_the_primary_and_comes_bac
     assert_eq!(sample(&resting, REPLICA_READS), sample(&after, REPLICA_READS));
 
     // Back: after its rest, a background check finds it, and reads return to it.
-    admin.execute_unprepared(&format!("ALTER ROLE {} LOGIN", role.name)).await.unwrap();
-    admin.close().await.ok();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        anonymous_read(&app, 1).await;
-        let (_, samples) = scrape(&app.address).await;
-        if sample(&samples, REPLICA_READS) > sample(&resting, REPLICA_READS) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the replica was never read again");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    set_replica_up(&role, true).await;
+    metric_reaches(&app, IN_USE, 1.0).await;
+    anonymous_read(&app, 1).await;
+    let (_, back) = scrape(&app.address).await;
+    assert_eq!(sample(&back, REPLICA_READS) - sample(&resting, REPLICA_READS), 1.0);
+
+    // The feed (and the exports, the same way) fall back too.
+    set_replica_up(&role, false).await;
+    let feed = app.client.get(app.url("/feed.atom")).send().await.unwrap();
+    assert_eq!(feed.status(), 200);
+    assert!(feed.text().await.unwrap().contains("<entry>"));
+    let (_, after_feed) = scrape(&app.address).await;
+    assert_eq!(sample(&after_feed, &fallbacks("failed")) - sample(&back, &fallbacks("failed")), 1.0);
+    set_replica_up(&role, true).await;
+    metric_reaches(&app, IN_USE, 1.0).await;
 }
 
 #[tokio::test]
