@@ -43,8 +43,54 @@ fn suspect_after_a_loss(idle_for: Duration) -> bool {
             || now.saturating_sub(lost) <= TEST_ALL_AFTER_A_LOSS.as_millis() as u64)
 }
 
+/// The application name the primary's sessions carry in `pg_stat_activity`.
+pub const PRIMARY_APPLICATION: &str = "ai-tracker";
+/// The application name a read replica's sessions carry.
+pub const REPLICA_APPLICATION: &str = "ai-tracker-replica";
+
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
-    let mut options = ConnectOptions::new(settings.url());
+    let mut options = pool_options(settings.url(), settings);
+    options.set_application_name(PRIMARY_APPLICATION);
+    Ok(Database::connect(options).await?)
+}
+
+/// A pool on the read replica `url`, with the primary's settings but for three things. It
+/// connects lazily, so a replica that is down does not stop the service from starting. It
+/// gives up on a connection within 2 s (the read then falls back to the primary), not 10. And
+/// its sessions are read-only whatever the server says, so that a write sent there by mistake
+/// fails loudly instead of landing on something that is not a replica.
+pub async fn connect_replica(url: &str, settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
+    check_replica_url(url, settings)?;
+    let mut options = pool_options(url, settings);
+    options
+        .connect_lazy(true)
+        .connect_timeout(REPLICA_CONNECT_TIMEOUT)
+        .acquire_timeout(REPLICA_CONNECT_TIMEOUT)
+        .set_application_name(REPLICA_APPLICATION)
+        .map_sqlx_postgres_opts(|o| o.options([("default_transaction_read_only", "on")]));
+    // A lazy pool connects on first use: this only checks the URL.
+    Database::connect(options)
+        .await
+        .map_err(|error| anyhow::anyhow!("DATABASE_READ_URL is not a usable Postgres URL: {error}"))
+}
+
+/// Refuses a replica URL that cannot work: not Postgres, or beside a SQLite primary. The
+/// service checks every one before it touches the primary.
+pub fn check_replica_url(url: &str, settings: &DatabaseSettings) -> anyhow::Result<()> {
+    if !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+        anyhow::bail!("DATABASE_READ_URL: a read replica must be a Postgres URL (postgres://...)");
+    }
+    if !settings.url().starts_with("postgres") {
+        anyhow::bail!("DATABASE_READ_URL: read replicas need a Postgres DATABASE_URL (SQLite has none)");
+    }
+    Ok(())
+}
+
+/// How long a replica's connection may take before the read goes to the primary instead.
+const REPLICA_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+fn pool_options(url: &str, settings: &DatabaseSettings) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url);
     options
         .max_connections(settings.db_pool_size)
         .connect_timeout(Duration::from_secs(10))
@@ -70,7 +116,7 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         // WAL lets the CLI and a running server use the same file at once; the busy timeout
         // makes a writer wait for another instead of failing at once.
         .map_sqlx_sqlite_opts(|o| o.journal_mode(SqliteJournalMode::Wal).busy_timeout(Duration::from_secs(5)));
-    Ok(Database::connect(options).await?)
+    options
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {

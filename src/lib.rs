@@ -9,6 +9,7 @@ pub mod explorer;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod replicas;
 pub mod request;
 pub mod service;
 pub mod startup;

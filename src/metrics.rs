@@ -1,6 +1,7 @@
 //! What `/metrics` reports, in Prometheus' text format: HTTP requests by route and status class
 //! with a latency histogram, GraphQL operations by type and outcome with a latency histogram, the
-//! database pool, open subscriptions, the response cache (lookups by result, bytes held), and
+//! database pool, where requests' statements went (primary or a read replica) and the replicas'
+//! fallbacks, open subscriptions, the response cache (lookups by result, bytes held), and
 //! the process (memory, CPU, file descriptors).
 //!
 //! Every label takes its value from a fixed set (the router's route patterns, status classes,
@@ -81,6 +82,43 @@ impl CacheResult {
     }
 }
 
+/// Where a request's statements went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DbTarget {
+    Primary,
+    Replica,
+}
+
+impl DbTarget {
+    fn label(self) -> &'static str {
+        match self {
+            DbTarget::Primary => "primary",
+            DbTarget::Replica => "replica",
+        }
+    }
+}
+
+/// Why an anonymous read went to the primary although replicas are configured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fallback {
+    /// The read failed on a replica (unreachable, or its session ended) and ran again on the primary.
+    Failed,
+    /// Every replica rests after a failure, until a background check finds it back.
+    Resting,
+    /// No replica has replayed the newest change this instance has seen.
+    Behind,
+}
+
+impl Fallback {
+    fn label(self) -> &'static str {
+        match self {
+            Fallback::Failed => "failed",
+            Fallback::Resting => "resting",
+            Fallback::Behind => "behind",
+        }
+    }
+}
+
 /// The service's metrics; cheap to clone (shared).
 #[derive(Clone)]
 pub struct Metrics {
@@ -98,6 +136,9 @@ struct Inner {
     subscriptions_open: IntGauge,
     cache_lookups: IntCounterVec,
     cache_bytes: IntGauge,
+    db_requests: IntCounterVec,
+    replica_fallbacks: IntCounterVec,
+    replicas: IntGaugeVec,
 }
 
 impl Default for Metrics {
@@ -154,6 +195,36 @@ impl Metrics {
         .expect("valid metric");
         let cache_bytes = IntGauge::new("ai_tracker_response_cache_bytes", "Bytes the response cache holds now")
             .expect("valid metric");
+        let db_requests = IntCounterVec::new(
+            Opts::new(
+                "ai_tracker_db_requests_total",
+                "Requests (GraphQL operations, exports, feeds) by the database they were sent to: primary or replica",
+            ),
+            &["target"],
+        )
+        .expect("valid metric");
+        let replica_fallbacks = IntCounterVec::new(
+            Opts::new(
+                "ai_tracker_db_replica_fallbacks_total",
+                "Anonymous reads a replica could have served that went to the primary, by reason: failed (a replica \
+                 read failed and ran again on the primary), resting (every replica rests after a failure), behind (no \
+                 replica has replayed the newest change seen)",
+            ),
+            &["reason"],
+        )
+        .expect("valid metric");
+        let replicas = IntGaugeVec::new(
+            Opts::new("ai_tracker_db_replicas", "Configured read replicas, by state (in_use, behind or resting)"),
+            &["state"],
+        )
+        .expect("valid metric");
+        // Every series exists from the start, so that a rate over it is defined before its first event.
+        for target in [DbTarget::Primary, DbTarget::Replica] {
+            db_requests.with_label_values(&[target.label()]);
+        }
+        for reason in [Fallback::Failed, Fallback::Resting, Fallback::Behind] {
+            replica_fallbacks.with_label_values(&[reason.label()]);
+        }
         for collector in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_duration.clone()),
@@ -164,6 +235,9 @@ impl Metrics {
             Box::new(subscriptions_open.clone()),
             Box::new(cache_lookups.clone()),
             Box::new(cache_bytes.clone()),
+            Box::new(db_requests.clone()),
+            Box::new(replica_fallbacks.clone()),
+            Box::new(replicas.clone()),
         ] {
             registry.register(collector).expect("each metric registers once");
         }
@@ -183,6 +257,9 @@ impl Metrics {
                 subscriptions_open,
                 cache_lookups,
                 cache_bytes,
+                db_requests,
+                replica_fallbacks,
+                replicas,
             }),
         }
     }
@@ -209,6 +286,23 @@ impl Metrics {
     /// One GraphQL request over HTTP, by what the response cache did with it.
     pub fn observe_cache(&self, result: CacheResult) {
         self.inner.cache_lookups.with_label_values(&[result.label()]).inc();
+    }
+
+    /// One request sent to `target`.
+    pub fn observe_db_target(&self, target: DbTarget) {
+        self.inner.db_requests.with_label_values(&[target.label()]).inc();
+    }
+
+    /// One anonymous read that went to the primary instead of a replica, and why.
+    pub fn observe_replica_fallback(&self, reason: Fallback) {
+        self.inner.replica_fallbacks.with_label_values(&[reason.label()]).inc();
+    }
+
+    /// How the configured replicas stand now (read when `/metrics` is scraped).
+    pub fn set_replicas(&self, in_use: usize, behind: usize, resting: usize) {
+        for (state, n) in [("in_use", in_use), ("behind", behind), ("resting", resting)] {
+            self.inner.replicas.with_label_values(&[state]).set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
     }
 
     /// Everything, in Prometheus' text exposition format (version 0.0.4), with the pool,

@@ -16,6 +16,7 @@ use crate::config::{AuthSettings, DatabaseSettings, ServeSettings};
 use crate::graphql::{self, SchemaData};
 use crate::http::{AppState, ConnectionLimits, PersistedQueries, ResponseCache, WebsocketLimits, router};
 use crate::metrics::Metrics;
+use crate::replicas::Databases;
 use crate::service::feedback;
 use crate::service::{
     changes::ChangeHub,
@@ -41,6 +42,9 @@ impl Application {
     /// Everything but serving: the listener is bound, so `port()` is known (tests bind port 0).
     pub async fn build(database: &DatabaseSettings, settings: &ServeSettings) -> anyhow::Result<Self> {
         let keys = token_keys(&settings.auth)?;
+        for url in settings.replicas.urls() {
+            db::check_replica_url(url, database)?;
+        }
         let mut db = db::connect(database).await?;
         db::migrate(&db).await?;
         if !settings.no_seed && seed::load_if_empty(&db).await.map_err(crate::service::ServiceError::with_detail)? {
@@ -52,10 +56,21 @@ impl Application {
         let changes = ChangeHub::start(db.clone(), settings.cache.change_poll_interval(), shutdown.clone()).await?;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
-        db.set_metric_callback(move |info| {
+        let on_statement = move |info: &sea_orm::metric::Info<'_>| {
             tracing::trace!(elapsed = ?info.elapsed, failed = info.failed, statement = %info.statement, "sql");
             counter.fetch_add(1, Ordering::Relaxed);
-        });
+        };
+        db.set_metric_callback(on_statement.clone());
+        let metrics = Metrics::new();
+        let databases = Databases::connect(
+            db.clone(),
+            database,
+            &settings.replicas,
+            changes.clone(),
+            metrics.clone(),
+            on_statement,
+        )
+        .await?;
         tokio::task::spawn_blocking(password::warm_up);
         let login_throttle = Arc::new(LoginThrottle::new(
             settings.auth.login_attempts_per_email,
@@ -65,9 +80,9 @@ impl Application {
             settings.feedback.feedback_per_address_per_hour,
             settings.feedback.feedback_per_hour,
         ));
-        let metrics = Metrics::new();
         let data = SchemaData {
             db: db.clone(),
+            databases: databases.clone(),
             keys: keys.clone(),
             login_throttle,
             feedback_throttle,
@@ -79,6 +94,7 @@ impl Application {
         let state = AppState {
             api,
             db: db.clone(),
+            databases,
             keys,
             metrics,
             trusted_proxies: settings.http.trusted_proxies.clone().into(),

@@ -24,10 +24,12 @@ impl RequestContext {
         RequestContext { caller, address, answer_limits }
     }
 
-    /// Gives `request` its data: the caller and address, a fresh loader (nothing cached from an
-    /// earlier run) and a fresh budget, which is returned so the answer can be bounded by it.
+    /// Gives `request` its data: the database its route chose (every resolver and the loader
+    /// read there), the caller and address, a fresh loader (nothing cached from an earlier run)
+    /// and a fresh budget, which is returned so the answer can be bounded by it.
     pub(super) fn fill(&self, request: &mut Request, db: &DatabaseConnection) -> AnswerBudget {
         let budget = AnswerBudget::new(self.answer_limits);
+        request.data.insert(db.clone());
         request.data.insert(for_request(db.clone(), self.caller.audience()));
         request.data.insert(self.caller.clone());
         request.data.insert(self.address);

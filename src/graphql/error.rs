@@ -12,6 +12,8 @@ pub fn to_graphql(error: ServiceError) -> async_graphql::Error {
     let mut graphql = from_client(error.to_client());
     if error.is_connection_lost() {
         graphql.source = Some(Arc::new(ConnectionLost));
+    } else if error.is_replica_unavailable() {
+        graphql.source = Some(Arc::new(ReplicaUnavailable));
     }
     graphql
 }
@@ -48,6 +50,21 @@ pub struct ConnectionLost;
 /// Whether every error of `response` is a lost database connection (and there is one).
 pub fn only_connection_lost(response: &async_graphql::Response) -> bool {
     !response.errors.is_empty() && response.errors.iter().all(|e| e.source::<ConnectionLost>().is_some())
+}
+
+/// Marks an error that a read replica may cause and the primary may not (see
+/// `ServiceError::is_replica_unavailable`; a lost connection is marked `ConnectionLost`).
+#[derive(Debug)]
+pub struct ReplicaUnavailable;
+
+/// Whether every error of `response` is one the primary may not meet (a lost connection, or a
+/// replica that could not be reached or cancelled the statement), and there is one.
+pub fn only_replica_unavailable(response: &async_graphql::Response) -> bool {
+    !response.errors.is_empty()
+        && response
+            .errors
+            .iter()
+            .all(|e| e.source::<ConnectionLost>().is_some() || e.source::<ReplicaUnavailable>().is_some())
 }
 
 /// `?` on a `ServiceResult` inside a resolver.

@@ -29,6 +29,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenKeys;
 use crate::metrics::Metrics;
+use crate::replicas::Databases;
 use crate::service::changes::ChangeHub;
 use crate::service::throttle::{FeedbackThrottle, LoginThrottle};
 
@@ -50,7 +51,10 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// What every request's resolvers share.
 pub struct SchemaData {
+    /// The primary: what resolvers get unless their request's route says otherwise.
     pub db: DatabaseConnection,
+    /// Where each request's statements go (see `RequestContext::fill`).
+    pub databases: Databases,
     pub keys: TokenKeys,
     pub login_throttle: Arc<LoginThrottle>,
     pub feedback_throttle: Arc<FeedbackThrottle>,
@@ -58,15 +62,15 @@ pub struct SchemaData {
     pub changes: ChangeHub,
 }
 
-/// The database, for resolvers.
+/// The database the request's route chose (see `crate::replicas`), for resolvers.
 fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
 }
 
 /// The API every transport runs requests through.
 pub fn api(data: SchemaData, limits: QueryLimits, run: RunLimits) -> Api {
-    let (db, metrics, changes) = (data.db.clone(), data.metrics.clone(), data.changes.clone());
-    Api::new(build_schema(Some(data), limits), db, metrics, changes, run)
+    let (databases, metrics, changes) = (data.databases.clone(), data.metrics.clone(), data.changes.clone());
+    Api::new(build_schema(Some(data), limits), databases, metrics, changes, run)
 }
 
 /// The schema; `data` is absent only when printing the SDL. It has no extensions: see

@@ -15,7 +15,6 @@ use async_graphql::{
     parser::types::{DocumentOperations, ExecutableDocument, OperationType},
 };
 use futures_util::stream::{self, BoxStream, StreamExt};
-use sea_orm::DatabaseConnection;
 use tokio::sync::Semaphore;
 
 use super::AppSchema;
@@ -23,9 +22,10 @@ use super::admission;
 use super::budget::{AnswerBudget, refusal};
 use super::context::RequestContext;
 use super::documents::Documents;
-use super::error::{only_connection_lost, with_code};
+use super::error::{only_connection_lost, only_replica_unavailable, with_code};
 use super::retry::Rerun;
 use crate::metrics::{Metrics, OperationKind, Outcome};
+use crate::replicas::{Databases, Work};
 use crate::service::ErrorCode;
 use crate::service::changes::ChangeHub;
 
@@ -50,8 +50,8 @@ pub fn is_request_error(response: &Response) -> bool {
 #[derive(Clone)]
 pub struct Api {
     schema: AppSchema,
-    /// For each request's loader.
-    db: DatabaseConnection,
+    /// Where each request's statements go: its route.
+    databases: Databases,
     documents: Documents,
     metrics: Metrics,
     changes: ChangeHub,
@@ -68,14 +68,14 @@ pub use crate::config::RunLimits;
 impl Api {
     pub fn new(
         schema: AppSchema,
-        db: DatabaseConnection,
+        databases: Databases,
         metrics: Metrics,
         changes: ChangeHub,
         limits: RunLimits,
     ) -> Self {
         Api {
             schema,
-            db,
+            databases,
             documents: Documents::new(limits.input),
             metrics,
             changes,
@@ -106,15 +106,26 @@ impl Api {
             .within_deadline(async {
                 // The semaphore is never closed, so a turn always comes.
                 let _turn = self.turns.acquire().await;
-                // A query that met only a lost database connection runs once more (see `retry`).
+                // Only a query may go to a replica (and only an anonymous caller's, see `replicas`).
+                let work = if ty == Some(OperationType::Query) { Work::Read } else { Work::Primary };
+                let route = self.databases.route(&context.caller, work);
+                // A query that met only a lost database connection runs once more (see `retry`),
+                // and one that a replica could not serve runs again on the primary.
                 let rerun = if ty == Some(OperationType::Query) { Rerun::of(&request) } else { None };
-                budget = Some(context.fill(&mut request, &self.db));
+                budget = Some(context.fill(&mut request, route.db()));
                 let response = self.schema.execute(request).await;
                 match rerun {
+                    Some(rerun) if route.is_replica() && only_replica_unavailable(&response) => {
+                        tracing::debug!("a read replica could not serve a query; running it on the primary");
+                        let primary = self.databases.fall_back(&route);
+                        let mut again = rerun.request();
+                        budget = Some(context.fill(&mut again, primary.db()));
+                        self.schema.execute(again).await
+                    }
                     Some(rerun) if only_connection_lost(&response) => {
                         tracing::warn!("a query lost its database connection; running it once more");
                         let mut again = rerun.request();
-                        budget = Some(context.fill(&mut again, &self.db));
+                        budget = Some(context.fill(&mut again, route.db()));
                         self.schema.execute(again).await
                     }
                     _ => response,
@@ -191,7 +202,10 @@ impl async_graphql::Executor for Api {
                 return stream::once(async move { *response }).boxed();
             }
         };
-        let budget = context.fill(&mut request, &self.db);
+        // A websocket's operations stay on the primary: a subscription's events come from the
+        // primary's revision log, and are resolved as soon as they arrive.
+        let route = self.databases.route(&context.caller, Work::Primary);
+        let budget = context.fill(&mut request, route.db());
         let api = self.clone();
         if ty != Some(OperationType::Subscription) {
             // A query or mutation over a socket waits its turn and keeps the deadline, as over HTTP.

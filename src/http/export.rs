@@ -45,17 +45,22 @@ async fn models(
     RawQuery(raw): RawQuery,
     format: Format,
 ) -> Response {
-    let audience = match caller {
-        Ok(caller) => caller.audience(),
+    let caller = match caller {
+        Ok(caller) => caller,
         Err(Refused(error)) => return failure(error),
     };
+    let audience = caller.audience();
     let filter = match filter_parameter(raw.as_deref()) {
         Ok(filter) => filter,
         Err(error) => return failure(error),
     };
     // The first page is read before answering, so that a refused filter is a 400 and not a
-    // stream cut short.
-    let (first, next) = match export::page(&state.db, audience, filter.as_ref(), None).await {
+    // stream cut short; the pages after it are read where the first one was.
+    let first_page = state.databases.read(&caller, |db| {
+        let filter = filter.clone();
+        async move { export::page(&db, audience, filter.as_ref(), None).await }
+    });
+    let ((first, next), route) = match first_page.await {
         Ok(page) => page,
         Err(error) => return failure(error),
     };
@@ -65,7 +70,7 @@ async fn models(
     };
     let wrote_any = !first.is_empty();
     let rest = stream::unfold(Some((next, wrote_any)), move |state_now| {
-        let db = state.db.clone();
+        let db = route.db().clone();
         let filter = filter.clone();
         async move {
             let (Some(after), wrote_any) = state_now? else { return None };

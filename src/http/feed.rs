@@ -16,7 +16,7 @@ use super::errors;
 use crate::domain::{EntityType, RevisionAction};
 use crate::graphql::{IdKind, global_id};
 use crate::service::revisions::{self, RevisionRow};
-use crate::service::{ClientError, ErrorCode, ServiceError};
+use crate::service::{Caller, ClientError, ErrorCode, ServiceError};
 
 /// What the feed follows.
 const KINDS: [EntityType; 3] = [EntityType::Model, EntityType::Organization, EntityType::RiskAssessment];
@@ -32,8 +32,11 @@ pub async fn atom(State(state): State<AppState>, headers: HeaderMap) -> Response
     let Some(base) = base_url(&state, &headers) else {
         return errors::export(ClientError::new(ErrorCode::BadRequest, "the Host header is not a host name"));
     };
-    let rows = match revisions::latest_public(&state.db, &KINDS, LENGTH).await {
-        Ok(rows) => rows,
+    let read = state
+        .databases
+        .read(&Caller::Anonymous, |db| async move { revisions::latest_public(&db, &KINDS, LENGTH).await });
+    let rows = match read.await {
+        Ok((rows, _)) => rows,
         Err(error) => return errors::export(error.to_client()),
     };
     match feed(&base, &rows).write_to(Vec::new()) {

@@ -44,6 +44,7 @@ use crate::config::HttpSettings;
 use crate::explorer::ExplorerState;
 use crate::graphql::Api;
 use crate::metrics::{self, Metrics};
+use crate::replicas::Databases;
 use crate::request::{TokenCheck, TrustedProxies};
 use crate::service::changes::ChangeHub;
 
@@ -51,7 +52,10 @@ use crate::service::changes::ChangeHub;
 pub struct AppState {
     /// Runs GraphQL requests, whatever their transport.
     pub api: Api,
+    /// The primary: token checks, readiness.
     pub db: DatabaseConnection,
+    /// Where a request's reads go (exports and the feed; the API routes its own).
+    pub databases: Databases,
     pub keys: TokenKeys,
     pub metrics: Metrics,
     pub trusted_proxies: std::sync::Arc<[crate::config::TrustedProxy]>,
@@ -131,6 +135,8 @@ pub fn router(state: AppState, settings: &HttpSettings) -> anyhow::Result<Router
 
 /// Prometheus' scrape target.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let (in_use, behind, resting) = state.databases.status();
+    state.metrics.set_replicas(in_use, behind, resting);
     let text = state.metrics.render(
         crate::db::pool_status(&state.db),
         state.changes.open_subscriptions(),

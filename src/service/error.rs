@@ -56,6 +56,28 @@ impl ServiceError {
         let ServiceError::Internal(detail) = self else { return false };
         detail.chain().filter_map(|e| e.downcast_ref::<DbErr>()).any(connection_lost)
     }
+
+    /// Whether a read replica could not serve the statement, for a reason the primary does not
+    /// share: its connection was lost, none could be made (refused, timed out, refused the
+    /// credentials), or a hot standby cancelled the statement for a conflict with recovery
+    /// (SQLSTATE 40001). The same read on the primary may well succeed. Still INTERNAL to a client.
+    pub fn is_replica_unavailable(&self) -> bool {
+        let ServiceError::Internal(detail) = self else { return false };
+        detail.chain().filter_map(|e| e.downcast_ref::<DbErr>()).any(|e| connection_lost(e) || replica_refused(e))
+    }
+}
+
+/// No connection could be had, or a standby cancelled the statement (see `is_replica_unavailable`).
+fn replica_refused(error: &DbErr) -> bool {
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match &**e {
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| code == "40001"),
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 fn connection_lost(error: &DbErr) -> bool {

@@ -34,6 +34,7 @@ mod operations;
 mod page_security;
 mod pagination;
 mod race;
+mod replicas;
 mod response_cache;
 mod schema_contract;
 mod search;
