@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_graphql::{
-    Data, Request, Response, ServerError, Value,
+    Data, Request, Response, ServerError, Value, Variables,
     parser::types::{DocumentOperations, ExecutableDocument, OperationType},
 };
 use futures_util::stream::{self, BoxStream, StreamExt};
@@ -24,6 +24,7 @@ use super::budget::{AnswerBudget, refusal};
 use super::context::RequestContext;
 use super::documents::Documents;
 use super::error::{only_connection_lost, with_code};
+use super::rate_limit::{self, Ask};
 use super::retry::Rerun;
 use crate::metrics::{Metrics, OperationKind, Outcome};
 use crate::service::ErrorCode;
@@ -92,13 +93,31 @@ impl Api {
     /// Runs `request` with the data `context` makes (a transport gives it no data of its own)
     /// and says which type of operation it ran (`None` when the document did not parse or names
     /// no such operation). An answer that went past its budget while resolving is refused whole.
-    pub async fn run(&self, mut request: Request, context: &RequestContext) -> (Option<OperationType>, Response) {
+    pub async fn run(&self, request: Request, context: &RequestContext) -> (Option<OperationType>, Response) {
+        let (ty, response, _) = self.run_counted(request, context).await;
+        (ty, response)
+    }
+
+    /// What a document asks of the query budget (`None` when it does not parse or names no
+    /// such operation).
+    pub fn ask(&self, query: &str, name: Option<&str>, variables: &Variables) -> Option<Ask> {
+        let admitted = self.documents.parse(query).ok()?;
+        rate_limit::ask(&admitted.document, name, variables)
+    }
+
+    /// `run`, also saying how many catalog rows the answer loaded (what the query budget
+    /// charges).
+    pub async fn run_counted(
+        &self,
+        mut request: Request,
+        context: &RequestContext,
+    ) -> (Option<OperationType>, Response, usize) {
         let started = Instant::now();
-        let ty = match self.parse(&mut request) {
+        let ty = match self.parse(&mut request, context.dry_run) {
             Ok(ty) => ty,
             Err(response) => {
                 self.observe(None, &response, started);
-                return (None, *response);
+                return (None, *response, 0);
             }
         };
         let mut budget = None;
@@ -122,9 +141,10 @@ impl Api {
             })
             .await;
         self.observe(ty, &response, started);
+        let rows = budget.as_ref().map_or(0, AnswerBudget::rows);
         match budget {
-            Some(budget) if budget.exceeded() => (ty, refusal(budget.limits())),
-            _ => (ty, response),
+            Some(budget) if budget.exceeded() => (ty, refusal(budget.limits()), rows),
+            _ => (ty, response, rows),
         }
     }
 
@@ -143,12 +163,17 @@ impl Api {
     /// Gives the request its parsed document (the schema then runs it) and learns the type of
     /// the operation it asks for; a document that does not parse, or a document or variables
     /// that the admission checks refuse, is answered here.
-    fn parse(&self, request: &mut Request) -> Result<Option<OperationType>, Box<Response>> {
+    /// For a dry run, the document keeps only what `rateLimit` needs.
+    fn parse(&self, request: &mut Request, dry_run: bool) -> Result<Option<OperationType>, Box<Response>> {
         let refuse = |error| Box::new(Response::from_errors(vec![with_code(error, ErrorCode::GraphqlParseFailed)]));
         let admitted = self.documents.parse(&request.query).map_err(refuse)?;
         admission::check_variables(&request.variables, &admitted.uses, self.documents.limits()).map_err(refuse)?;
         let ty = operation_type(&admitted.document, request.operation_name.as_deref());
-        request.set_parsed_query(ExecutableDocument::clone(&admitted.document));
+        let mut document = ExecutableDocument::clone(&admitted.document);
+        if dry_run && ty == Some(OperationType::Query) {
+            rate_limit::for_dry_run(&mut document, request.operation_name.as_deref());
+        }
+        request.set_parsed_query(document);
         Ok(ty)
     }
 
@@ -184,7 +209,7 @@ impl async_graphql::Executor for Api {
             let error = with_code(ServerError::new("internal error", None), ErrorCode::Internal);
             return stream::once(async move { Response::from_errors(vec![error]) }).boxed();
         };
-        let ty = match self.parse(&mut request) {
+        let ty = match self.parse(&mut request, false) {
             Ok(ty) => ty,
             Err(response) => {
                 self.observe(None, &response, started);

@@ -35,6 +35,7 @@ mod race;
 mod response_cache;
 mod schema_contract;
 mod search;
+mod shared_limits;
 mod source_urls;
 mod statistics;
 mod thresholds;
