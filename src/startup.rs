@@ -81,7 +81,12 @@ impl Application {
             metrics: metrics.clone(),
             changes: changes.clone(),
         };
-        let api = graphql::api(data, settings.limits.query_limits(), settings.run_limits());
+        let budget = QueryBudget::new(
+            limits.clone(),
+            settings.limits.query_budget_anonymous,
+            settings.limits.query_budget_editor,
+        );
+        let api = graphql::api(data, settings.limits.query_limits(), settings.run_limits()).with_budget(budget.clone());
         let sockets = TaskTracker::new();
         let state = AppState {
             api,
@@ -90,11 +95,7 @@ impl Application {
             metrics,
             trusted_proxies: settings.http.trusted_proxies.clone().into(),
             changes: changes.clone(),
-            budget: QueryBudget::new(
-                limits.clone(),
-                settings.limits.query_budget_anonymous,
-                settings.limits.query_budget_editor,
-            ),
+            budget,
             public_url: settings.http.public_url.clone(),
             shutdown: shutdown.clone(),
             sockets: sockets.clone(),

@@ -23,12 +23,13 @@ use super::admission;
 use super::budget::{AnswerBudget, refusal};
 use super::context::RequestContext;
 use super::documents::Documents;
-use super::error::{only_connection_lost, with_code};
+use super::error::{only_connection_lost, server_error, with_code};
 use super::rate_limit::{self, Ask};
 use super::retry::Rerun;
 use crate::metrics::{Metrics, OperationKind, Outcome};
-use crate::service::ErrorCode;
 use crate::service::changes::ChangeHub;
+use crate::service::query_budget::{Payer, QueryBudget, cost_of_rows};
+use crate::service::{ErrorCode, ServiceError};
 
 /// The type of the operation `name` selects in `document` (the only one, when unnamed), if any.
 fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
@@ -62,6 +63,8 @@ pub struct Api {
     /// (the request timeout): the HTTP layer's timeout does not reach the websocket, nor the
     /// explorer's pages.
     deadline: Duration,
+    /// The query budget, when operations are charged.
+    budget: Option<QueryBudget>,
 }
 
 pub use crate::config::RunLimits;
@@ -82,6 +85,7 @@ impl Api {
             changes,
             turns: Arc::new(Semaphore::new(limits.max_running.max(1))),
             deadline: limits.deadline,
+            budget: None,
         }
     }
 
@@ -216,11 +220,20 @@ impl async_graphql::Executor for Api {
                 return stream::once(async move { *response }).boxed();
             }
         };
+        // The query budget: a subscription is charged its price when it starts; a query or
+        // mutation 1 point before it runs and its rows once run, as over HTTP.
+        let payer = Payer::of(&context.caller, context.address);
+        let price =
+            self.ask(&request.query, request.operation_name.as_deref(), &request.variables).map_or(1, |a| a.price);
+        let upfront = if ty == Some(OperationType::Subscription) { price.max(1) } else { 1 };
         let budget = context.fill(&mut request, &self.db);
         let api = self.clone();
         if ty != Some(OperationType::Subscription) {
             // A query or mutation over a socket waits its turn and keeps the deadline, as over HTTP.
             return stream::once(async move {
+                if let Some(refusal) = api.charge(&payer, upfront).await {
+                    return refusal;
+                }
                 let response = api
                     .within_deadline(async {
                         let _turn = api.turns.acquire().await;
@@ -229,14 +242,44 @@ impl async_graphql::Executor for Api {
                     })
                     .await;
                 api.observe(ty, &response, started);
+                if let Some(points) = &api.budget {
+                    let rows_cost = cost_of_rows(budget.rows()) - 1;
+                    if rows_cost > 0 {
+                        points.settle(&payer, rows_cost).await;
+                    }
+                }
                 budget.bound(response)
             })
             .boxed();
         }
-        self.schema
-            .execute_stream_with_session_data(request, session_data)
-            .map(move |response| bounded_event(&budget, with_request_error_codes(response)))
-            .boxed()
+        stream::once(async move {
+            match api.charge(&payer, upfront).await {
+                Some(refusal) => stream::once(async move { refusal }).boxed(),
+                None => api
+                    .schema
+                    .execute_stream_with_session_data(request, session_data)
+                    .map(move |response| bounded_event(&budget, with_request_error_codes(response)))
+                    .boxed(),
+            }
+        })
+        .flatten()
+        .boxed()
+    }
+}
+
+impl Api {
+    /// Charges `cost` points to `payer`; the refusal when they do not fit.
+    async fn charge(&self, payer: &Payer, cost: u32) -> Option<Response> {
+        let account = self.budget.as_ref()?.charge(payer, cost).await.filter(|a| !a.allowed)?;
+        let mut error = ServiceError::RateLimited { retry_after: account.retry_after }.to_client();
+        error.message = "the query budget is spent: try again later".into();
+        Some(Response::from_errors(vec![server_error(error)]))
+    }
+
+    /// Charges every operation to its caller (see `service::query_budget`).
+    pub fn with_budget(mut self, budget: QueryBudget) -> Self {
+        self.budget = Some(budget);
+        self
     }
 }
 

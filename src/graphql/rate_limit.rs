@@ -80,6 +80,17 @@ pub struct Ask {
 /// document names no such operation (it is charged as any failed request is).
 pub fn ask(document: &ExecutableDocument, name: Option<&str>, variables: &Variables) -> Option<Ask> {
     let operation = operation(document, name)?;
+    // The variables as the operation sees them: its defaults where none was given.
+    let mut given = variables.clone();
+    for definition in &operation.node.variable_definitions {
+        let name = &definition.node.name.node;
+        if !given.contains_key(name)
+            && let Some(default) = definition.node.default_value()
+        {
+            given.insert(name.clone(), default.clone());
+        }
+    }
+    let variables = &given;
     let root = &operation.node.selection_set.node.items;
     let mut ask = Ask::default();
     let mut others = false;

@@ -31,6 +31,7 @@ mod live_limits;
 mod operations;
 mod page_security;
 mod pagination;
+mod query_budget;
 mod race;
 mod response_cache;
 mod schema_contract;
