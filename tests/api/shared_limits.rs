@@ -94,3 +94,31 @@ async fn two_instances_on_one_database_share_every_limit() {
          {sign_in_done:?}, 40-point budget spent at {budget_done:?} (total, after start-up)"
     );
 }
+
+/// When the limit store cannot be asked (here its table is gone), limited writes fail closed
+/// with a retry time, and reads fail open: they run, uncharged.
+#[tokio::test]
+async fn without_its_store_limited_writes_fail_closed_and_reads_open() {
+    let Some(admin_url) = postgres_admin_url() else {
+        println!("skipped: set TEST_DATABASE_URL to run this against Postgres (SQLite keeps its limits in memory)");
+        return;
+    };
+    let app = spawn_app_on(TestDatabase::postgres(&admin_url).await, trusting_localhost).await;
+    let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(&db, "DROP TABLE limit_window").await.unwrap();
+    db.close().await.ok();
+
+    let login = "mutation { login(email: \"ada@tracker.example\", password: \"a guess\") { token } }";
+    let (_, _, body) = post(&app.address, "203.0.113.20", login, json!({})).await;
+    assert_eq!(code(&body), Some("RATE_LIMITED"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["retryAfterSeconds"], 30);
+    let input = json!({ "input": { "kind": "GENERAL", "body": "While the store is down." } });
+    let (_, _, body) = post(&app.address, "203.0.113.20", SUBMIT, input).await;
+    assert_eq!(code(&body), Some("RATE_LIMITED"), "{body}");
+
+    let (status, remaining, body) =
+        post(&app.address, "203.0.113.20", "{ models(first: 3) { nodes { slug } } }", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["models"]["nodes"].as_array().unwrap().len(), 3);
+    assert_eq!(remaining, None, "uncharged, so no figures");
+}
