@@ -116,11 +116,16 @@ psql -d "$DB" -Atc "SELECT 'models ' || count(*) FROM model UNION ALL SELECT 'ca
   FROM model_capability UNION ALL SELECT 'risk assessments ' || count(*) FROM risk_assessment" | sed 's/^/bench: /' >&2
 
 # --- servers -----------------------------------------------------------------------------------
-start_ours() { # log-name response-cache-bytes (0: no response cache) [port]
+# The query budget is off (0) unless a figure is given: wrk's connections all come from one
+# address and would spend an anonymous caller's 5,000 points in a second. With
+# BENCH_QUERY_BUDGET=1 a fourth server, ai-tracker+budget, charges every request against a
+# budget too large to run out (4e9 points an hour), so that the pair measures what the limit
+# store costs per request.
+start_ours() { # log-name response-cache-bytes (0: no response cache) [port] [budget points per hour]
   local port=${3:-$OUR_PORT}
   port_free "$port"
   DATABASE_URL=$DATABASE_URL AI_TRACKER_ADDR=127.0.0.1:$port RUST_LOG=warn AI_TRACKER_RESPONSE_CACHE_BYTES=$2 \
-    "$BIN" serve --no-seed >"$WORK/$1.log" 2>&1 &
+    AI_TRACKER_QUERY_BUDGET_ANONYMOUS=${4:-0} "$BIN" serve --no-seed >"$WORK/$1.log" 2>&1 &
   OUR_PID=$!
   PIDS+=("$OUR_PID")
   wait_http "http://127.0.0.1:$port/readyz" "$OUR_PID" "$1"
@@ -210,6 +215,10 @@ start_ours load-ours 0 "$OUR_PORT"
 add_server ai-tracker "$OUR_PID" "$OUR_PORT" "$BENCH/queries"
 start_ours load-ours-cache 16777216 $((OUR_PORT + 2))
 add_server ai-tracker+cache "$OUR_PID" $((OUR_PORT + 2)) "$BENCH/queries"
+if [ "${BENCH_QUERY_BUDGET:-0}" = 1 ]; then
+  start_ours load-ours-budget 0 $((OUR_PORT + 3)) 4000000000
+  add_server ai-tracker+budget "$OUR_PID" $((OUR_PORT + 3)) "$BENCH/queries"
+fi
 if [ $POSTGRAPHILE = 1 ]; then
   start_postgraphile load-postgraphile
   add_server postgraphile "$PGL_PID" "$PGL_PORT" "$BENCH/postgraphile/queries"

@@ -20,6 +20,8 @@ use crate::replicas::Databases;
 use crate::service::feedback;
 use crate::service::{
     changes::ChangeHub,
+    limit_store::LimitStore,
+    query_budget::QueryBudget,
     throttle::{FeedbackThrottle, LoginThrottle},
 };
 use crate::{db, service::seed};
@@ -54,6 +56,9 @@ impl Application {
         // log are not the requests' statements.
         let shutdown = CancellationToken::new();
         let changes = ChangeHub::start(db.clone(), settings.cache.change_poll_interval(), shutdown.clone()).await?;
+        // The limit store's statements are not the requests' catalog reads either (the
+        // statement-count tests count those).
+        let limits = LimitStore::for_database(&db);
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         let on_statement = move |info: &sea_orm::metric::Info<'_>| {
@@ -73,10 +78,12 @@ impl Application {
         .await?;
         tokio::task::spawn_blocking(password::warm_up);
         let login_throttle = Arc::new(LoginThrottle::new(
+            limits.clone(),
             settings.auth.login_attempts_per_email,
             settings.auth.login_attempts_per_address,
         ));
         let feedback_throttle = Arc::new(FeedbackThrottle::new(
+            limits.clone(),
             settings.feedback.feedback_per_address_per_hour,
             settings.feedback.feedback_per_hour,
         ));
@@ -89,7 +96,12 @@ impl Application {
             metrics: metrics.clone(),
             changes: changes.clone(),
         };
-        let api = graphql::api(data, settings.limits.query_limits(), settings.run_limits());
+        let budget = QueryBudget::new(
+            limits.clone(),
+            settings.limits.query_budget_anonymous,
+            settings.limits.query_budget_editor,
+        );
+        let api = graphql::api(data, settings.limits.query_limits(), settings.run_limits()).with_budget(budget.clone());
         let sockets = TaskTracker::new();
         let state = AppState {
             api,
@@ -99,6 +111,7 @@ impl Application {
             metrics,
             trusted_proxies: settings.http.trusted_proxies.clone().into(),
             changes: changes.clone(),
+            budget,
             public_url: settings.http.public_url.clone(),
             shutdown: shutdown.clone(),
             sockets: sockets.clone(),
@@ -122,6 +135,9 @@ impl Application {
         let mut connection_limits = ConnectionLimits::from_settings(&settings.http);
         crate::http::fit_to_descriptor_limit(&mut connection_limits);
         let listener = TcpListener::bind(&settings.http.addr).await?;
+        tokio::spawn(
+            limits.sweep_periodically(Duration::from_secs(settings.limits.limit_sweep_secs), shutdown.clone()),
+        );
         Ok(Application {
             listener,
             router,

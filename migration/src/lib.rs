@@ -1,7 +1,7 @@
 //! The database schema of AI Tracker, as sea-orm migrations.
 //!
-//! Migrations use SeaQuery builders, so the same code serves Postgres and SQLite (the one
-//! exception, an index SeaQuery cannot express, says why). They are additive: a later change adds
+//! Migrations use SeaQuery builders, so the same code serves Postgres and SQLite (the
+//! exceptions, an index and an unlogged table SeaQuery cannot express, say why). They are additive: a later change adds
 //! a migration, never edits a landed one.
 
 pub use sea_orm_migration::prelude::*;
@@ -12,6 +12,7 @@ mod m20261129_000003_analytics;
 mod m20261130_000004_feedback;
 mod m20261130_000006_import;
 mod m20261130_000007_newest_first;
+mod m20261204_000008_limit_window;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_feedback::Migration),
             Box::new(m20261130_000006_import::Migration),
             Box::new(m20261130_000007_newest_first::Migration),
+            Box::new(m20261204_000008_limit_window::Migration),
         ]
     }
 }

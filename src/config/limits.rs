@@ -90,6 +90,21 @@ pub struct LimitSettings {
     /// client that stops reading must not hold what its pending events hold.
     #[arg(long, env = "AI_TRACKER_WS_SEND_TIMEOUT_SECS", default_value_t = 10)]
     pub ws_send_timeout_secs: u64,
+
+    /// Query budget points per hour for each anonymous client address (refilled evenly; 0
+    /// turns the budget off). An operation costs 1 point plus 1 per 100 catalog rows it
+    /// loaded; a catalog page of 100 models costs about 12, an answer from the response cache 1.
+    #[arg(long, env = "AI_TRACKER_QUERY_BUDGET_ANONYMOUS", default_value_t = 5_000)]
+    pub query_budget_anonymous: u32,
+
+    /// Query budget points per hour for each editor account (0 turns it off).
+    #[arg(long, env = "AI_TRACKER_QUERY_BUDGET_EDITOR", default_value_t = 20_000)]
+    pub query_budget_editor: u32,
+
+    /// How often, in seconds, the limit store forgets the keys whose allowance is whole again.
+    #[arg(long, env = "AI_TRACKER_LIMIT_SWEEP_SECS", default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit_sweep_secs: u64,
 }
 
 impl LimitSettings {

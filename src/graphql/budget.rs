@@ -59,6 +59,11 @@ impl AnswerBudget {
         Ok(())
     }
 
+    /// Catalog rows the answer holds so far.
+    pub fn rows(&self) -> usize {
+        self.0.rows.load(Ordering::Relaxed)
+    }
+
     /// Whether the operation went past a limit (its answer is then refused whole).
     pub fn exceeded(&self) -> bool {
         self.0.exceeded.load(Ordering::Relaxed)

@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 
 use super::budget::{AnswerBudget, AnswerLimits};
 use super::loaders::for_request;
+use super::rate_limit::BudgetView;
 use crate::service::{Caller, ClientAddress};
 
 /// One request's (or one websocket's) context, as its transport established it.
@@ -17,11 +18,15 @@ pub struct RequestContext {
     pub caller: Caller,
     pub address: ClientAddress,
     pub answer_limits: AnswerLimits,
+    /// The caller's query budget as this operation found it (for the `rateLimit` field).
+    pub budget: Option<BudgetView>,
+    /// Run only the `rateLimit` fields: the rest is priced, not run.
+    pub dry_run: bool,
 }
 
 impl RequestContext {
     pub fn new(caller: Caller, address: ClientAddress, answer_limits: AnswerLimits) -> Self {
-        RequestContext { caller, address, answer_limits }
+        RequestContext { caller, address, answer_limits, budget: None, dry_run: false }
     }
 
     /// Gives `request` its data: the database its route chose (every resolver and the loader
@@ -34,6 +39,9 @@ impl RequestContext {
         request.data.insert(self.caller.clone());
         request.data.insert(self.address);
         request.data.insert(budget.clone());
+        if let Some(view) = self.budget {
+            request.data.insert(view);
+        }
         budget
     }
 

@@ -16,6 +16,7 @@ mod mutation;
 mod node;
 mod operation;
 mod query;
+mod rate_limit;
 mod retry;
 mod scalars;
 mod search;
@@ -45,6 +46,7 @@ pub use mutation::Mutation;
 pub use node::{IdKind, global_id};
 pub use operation::{Api, RunLimits, is_request_error};
 pub use query::Query;
+pub use rate_limit::{Ask, BudgetView};
 pub use subscription::Subscription;
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

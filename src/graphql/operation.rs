@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_graphql::{
-    Data, Request, Response, ServerError, Value,
+    Data, Request, Response, ServerError, Value, Variables,
     parser::types::{DocumentOperations, ExecutableDocument, OperationType},
 };
 use futures_util::stream::{self, BoxStream, StreamExt};
@@ -22,12 +22,14 @@ use super::admission;
 use super::budget::{AnswerBudget, refusal};
 use super::context::RequestContext;
 use super::documents::Documents;
-use super::error::{only_connection_lost, only_replica_unavailable, with_code};
+use super::error::{only_connection_lost, only_replica_unavailable, server_error, with_code};
+use super::rate_limit::{self, Ask};
 use super::retry::Rerun;
 use crate::metrics::{Metrics, OperationKind, Outcome};
 use crate::replicas::{Databases, Work};
-use crate::service::ErrorCode;
 use crate::service::changes::ChangeHub;
+use crate::service::query_budget::{Payer, QueryBudget, cost_of_rows};
+use crate::service::{ErrorCode, ServiceError};
 
 /// The type of the operation `name` selects in `document` (the only one, when unnamed), if any.
 fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
@@ -61,6 +63,8 @@ pub struct Api {
     /// (the request timeout): the HTTP layer's timeout does not reach the websocket, nor the
     /// explorer's pages.
     deadline: Duration,
+    /// The query budget, when operations are charged.
+    budget: Option<QueryBudget>,
 }
 
 pub use crate::config::RunLimits;
@@ -81,6 +85,7 @@ impl Api {
             changes,
             turns: Arc::new(Semaphore::new(limits.max_running.max(1))),
             deadline: limits.deadline,
+            budget: None,
         }
     }
 
@@ -92,13 +97,31 @@ impl Api {
     /// Runs `request` with the data `context` makes (a transport gives it no data of its own)
     /// and says which type of operation it ran (`None` when the document did not parse or names
     /// no such operation). An answer that went past its budget while resolving is refused whole.
-    pub async fn run(&self, mut request: Request, context: &RequestContext) -> (Option<OperationType>, Response) {
+    pub async fn run(&self, request: Request, context: &RequestContext) -> (Option<OperationType>, Response) {
+        let (ty, response, _) = self.run_counted(request, context).await;
+        (ty, response)
+    }
+
+    /// What a document asks of the query budget (`None` when it does not parse or names no
+    /// such operation).
+    pub fn ask(&self, query: &str, name: Option<&str>, variables: &Variables) -> Option<Ask> {
+        let admitted = self.documents.parse(query).ok()?;
+        rate_limit::ask(&admitted.document, name, variables)
+    }
+
+    /// `run`, also saying how many catalog rows the answer loaded (what the query budget
+    /// charges).
+    pub async fn run_counted(
+        &self,
+        mut request: Request,
+        context: &RequestContext,
+    ) -> (Option<OperationType>, Response, usize) {
         let started = Instant::now();
-        let ty = match self.parse(&mut request) {
+        let ty = match self.parse(&mut request, context.dry_run) {
             Ok(ty) => ty,
             Err(response) => {
                 self.observe(None, &response, started);
-                return (None, *response);
+                return (None, *response, 0);
             }
         };
         let mut budget = None;
@@ -133,9 +156,10 @@ impl Api {
             })
             .await;
         self.observe(ty, &response, started);
+        let rows = budget.as_ref().map_or(0, AnswerBudget::rows);
         match budget {
-            Some(budget) if budget.exceeded() => (ty, refusal(budget.limits())),
-            _ => (ty, response),
+            Some(budget) if budget.exceeded() => (ty, refusal(budget.limits()), rows),
+            _ => (ty, response, rows),
         }
     }
 
@@ -154,12 +178,17 @@ impl Api {
     /// Gives the request its parsed document (the schema then runs it) and learns the type of
     /// the operation it asks for; a document that does not parse, or a document or variables
     /// that the admission checks refuse, is answered here.
-    fn parse(&self, request: &mut Request) -> Result<Option<OperationType>, Box<Response>> {
+    /// For a dry run, the document keeps only what `rateLimit` needs.
+    fn parse(&self, request: &mut Request, dry_run: bool) -> Result<Option<OperationType>, Box<Response>> {
         let refuse = |error| Box::new(Response::from_errors(vec![with_code(error, ErrorCode::GraphqlParseFailed)]));
         let admitted = self.documents.parse(&request.query).map_err(refuse)?;
         admission::check_variables(&request.variables, &admitted.uses, self.documents.limits()).map_err(refuse)?;
         let ty = operation_type(&admitted.document, request.operation_name.as_deref());
-        request.set_parsed_query(ExecutableDocument::clone(&admitted.document));
+        let mut document = ExecutableDocument::clone(&admitted.document);
+        if dry_run && ty == Some(OperationType::Query) {
+            rate_limit::for_dry_run(&mut document, request.operation_name.as_deref());
+        }
+        request.set_parsed_query(document);
         Ok(ty)
     }
 
@@ -195,7 +224,7 @@ impl async_graphql::Executor for Api {
             let error = with_code(ServerError::new("internal error", None), ErrorCode::Internal);
             return stream::once(async move { Response::from_errors(vec![error]) }).boxed();
         };
-        let ty = match self.parse(&mut request) {
+        let ty = match self.parse(&mut request, false) {
             Ok(ty) => ty,
             Err(response) => {
                 self.observe(None, &response, started);
@@ -205,11 +234,20 @@ impl async_graphql::Executor for Api {
         // A websocket's operations stay on the primary: a subscription's events come from the
         // primary's revision log, and are resolved as soon as they arrive.
         let route = self.databases.route(&context.caller, Work::Primary);
+        // The query budget: a subscription is charged its price when it starts; a query or
+        // mutation 1 point before it runs and its rows once run, as over HTTP.
+        let payer = Payer::of(&context.caller, context.address);
+        let price =
+            self.ask(&request.query, request.operation_name.as_deref(), &request.variables).map_or(1, |a| a.price);
+        let upfront = if ty == Some(OperationType::Subscription) { price.max(1) } else { 1 };
         let budget = context.fill(&mut request, route.db());
         let api = self.clone();
         if ty != Some(OperationType::Subscription) {
             // A query or mutation over a socket waits its turn and keeps the deadline, as over HTTP.
             return stream::once(async move {
+                if let Some(refusal) = api.charge(&payer, upfront).await {
+                    return refusal;
+                }
                 let response = api
                     .within_deadline(async {
                         let _turn = api.turns.acquire().await;
@@ -218,14 +256,44 @@ impl async_graphql::Executor for Api {
                     })
                     .await;
                 api.observe(ty, &response, started);
+                if let Some(points) = &api.budget {
+                    let rows_cost = cost_of_rows(budget.rows()) - 1;
+                    if rows_cost > 0 {
+                        points.settle(&payer, rows_cost).await;
+                    }
+                }
                 budget.bound(response)
             })
             .boxed();
         }
-        self.schema
-            .execute_stream_with_session_data(request, session_data)
-            .map(move |response| bounded_event(&budget, with_request_error_codes(response)))
-            .boxed()
+        stream::once(async move {
+            match api.charge(&payer, upfront).await {
+                Some(refusal) => stream::once(async move { refusal }).boxed(),
+                None => api
+                    .schema
+                    .execute_stream_with_session_data(request, session_data)
+                    .map(move |response| bounded_event(&budget, with_request_error_codes(response)))
+                    .boxed(),
+            }
+        })
+        .flatten()
+        .boxed()
+    }
+}
+
+impl Api {
+    /// Charges `cost` points to `payer`; the refusal when they do not fit.
+    async fn charge(&self, payer: &Payer, cost: u32) -> Option<Response> {
+        let account = self.budget.as_ref()?.charge(payer, cost).await.filter(|a| !a.allowed)?;
+        let mut error = ServiceError::RateLimited { retry_after: account.retry_after }.to_client();
+        error.message = "the query budget is spent: try again later".into();
+        Some(Response::from_errors(vec![server_error(error)]))
+    }
+
+    /// Charges every operation to its caller (see `service::query_budget`).
+    pub fn with_budget(mut self, budget: QueryBudget) -> Self {
+        self.budget = Some(budget);
+        self
     }
 }
 

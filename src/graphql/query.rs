@@ -55,7 +55,26 @@ fn order_keys<F: InputType + Copy>(order_by: Option<Vec<Order<F>>>) -> async_gra
 /// The query root: the catalog's lookups and lists, editors' accounts and the history, and the
 /// analysts' queries.
 #[derive(MergedObject, Default)]
-pub struct Query(CatalogQuery, AnalysisQuery, SearchQuery, FeedbackQuery);
+pub struct Query(CatalogQuery, AnalysisQuery, SearchQuery, FeedbackQuery, BudgetQuery);
+
+#[derive(Default)]
+pub struct BudgetQuery;
+
+#[Object]
+impl BudgetQuery {
+    /// The caller's query budget (per client address, or per editor account): points per
+    /// hour, this operation's price, what is left and when it is whole again. Asking for it
+    /// alone costs nothing; with `dryRun: true` the rest of the operation is priced, not run.
+    /// Null when no budget applies (it is turned off, or over a websocket).
+    async fn rate_limit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] dry_run: bool,
+    ) -> Option<super::rate_limit::RateLimit> {
+        let _ = dry_run; // Read from the document before the operation runs (see `rate_limit::ask`).
+        super::rate_limit::rate_limit(ctx)
+    }
+}
 
 #[derive(Default)]
 pub struct CatalogQuery;

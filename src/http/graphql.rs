@@ -28,8 +28,10 @@ use crate::graphql::{
     AnswerLimits, Caller, ClientAddress, RequestContext, is_request_error, refusal, server_error, to_json_within,
     with_code,
 };
+use crate::graphql::{Ask, BudgetView};
 use crate::metrics::CacheResult;
 use crate::request::Refused;
+use crate::service::query_budget::{Account, Payer, cost_of_rows};
 use crate::service::{ClientError, ErrorCode, ServiceError};
 
 /// A failure before GraphQL runs: malformed HTTP, JSON or parameters.
@@ -131,15 +133,28 @@ async fn execute(
         Err(Refused(error)) => return refuse(error, media),
     };
     let anonymous = matches!(caller, Caller::Anonymous);
-    let key = if anonymous {
+    // The query budget: priced from the document, 1 point charged before anything runs (none
+    // for `rateLimit` alone or a dry run), the rows loaded settled after.
+    let payer = Payer::of(&caller, address);
+    let variables = Variables::from_json(Json::Object(params.variables.clone().unwrap_or_default()));
+    let ask = state
+        .api
+        .ask(&query, params.operation_name.as_deref(), &variables)
+        .unwrap_or(Ask { price: 1, ..Ask::default() });
+    let upfront = if ask.only || ask.dry_run { 0 } else { 1 };
+    let charged = state.budget.charge(&payer, upfront).await;
+    if let Some(account) = charged.filter(|a| !a.allowed) {
+        return over_budget(media, account);
+    }
+    let account = std::sync::Mutex::new(charged);
+    let key = if anonymous && !ask.mentions {
         state.cache.key(&query, params.operation_name.as_deref(), params.variables.as_ref())
     } else {
         None
     };
     // Built and run only when the cache has no answer.
     let run = async {
-        let mut request =
-            Request::new(query).variables(Variables::from_json(Json::Object(params.variables.unwrap_or_default())));
+        let mut request = Request::new(query).variables(variables);
         if let Some(name) = params.operation_name {
             request = request.operation_name(name);
         }
@@ -151,8 +166,15 @@ async fn execute(
                 request.extensions.insert(k, value);
             }
         }
-        let context = RequestContext::new(caller, address, state.answer_limits);
-        let (operation, response) = state.api.run(request, &context).await;
+        let mut context = RequestContext::new(caller, address, state.answer_limits);
+        context.budget = charged.map(|account| BudgetView { account, cost: ask.price });
+        context.dry_run = ask.dry_run;
+        let (operation, response, rows) = state.api.run_counted(request, &context).await;
+        let rows_cost = cost_of_rows(rows) - 1;
+        if rows_cost > 0 && charged.is_some() {
+            let settled = state.budget.settle(&payer, rows_cost).await;
+            *account.lock().unwrap_or_else(|p| p.into_inner()) = settled;
+        }
         render(response, operation == Some(OperationType::Query), state.answer_limits)
     };
     let (served, result) = match key {
@@ -161,7 +183,33 @@ async fn execute(
     };
     state.metrics.observe_cache(result);
     let reuse = (method == Method::GET).then_some(Reuse { anonymous, max_age: state.cache_max_age });
-    respond(served, media, headers, reuse)
+    let mut response = respond(served, media, headers, reuse);
+    if let Some(account) = account.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        budget_headers(response.headers_mut(), &account);
+    }
+    response
+}
+
+/// The caller's query budget after this answer, as GitHub's API tells it.
+fn budget_headers(out: &mut HeaderMap, account: &Account) {
+    let number = |n: i64| HeaderValue::from_str(&n.to_string()).expect("a number is a valid header");
+    out.insert("x-ratelimit-limit", number(account.limit.into()));
+    out.insert("x-ratelimit-remaining", number(account.remaining.into()));
+    out.insert("x-ratelimit-used", number(account.used().into()));
+    out.insert("x-ratelimit-reset", number(account.reset_at.timestamp()));
+}
+
+/// Past the budget: RATE_LIMITED with `retryAfterSeconds`, `Retry-After` and the figures.
+fn over_budget(media: MediaType, account: Account) -> HttpResponse {
+    let error = ServiceError::RateLimited { retry_after: account.retry_after };
+    let mut client = error.to_client();
+    client.message = "the query budget is spent: try again later".into();
+    let wait = client.extensions["retryAfterSeconds"].as_u64().unwrap_or(1);
+    let mut response = errors::graphql(error.status(), media, vec![client]);
+    let out = response.headers_mut();
+    out.insert(header::RETRY_AFTER, HeaderValue::from_str(&wait.to_string()).expect("a number is a valid header"));
+    budget_headers(out, &account);
+    response
 }
 
 /// The hash of an Apollo persisted query is not known here: the client sends the query again.

@@ -60,6 +60,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub trusted_proxies: std::sync::Arc<[crate::config::TrustedProxy]>,
     pub changes: ChangeHub,
+    /// Every operation's cost, charged to its caller.
+    pub budget: crate::service::query_budget::QueryBudget,
     /// The base of the links the service hands out; `None`: the request's `Host`.
     pub public_url: Option<Url>,
     /// Cancelled when the server shuts down: open websockets then close themselves.

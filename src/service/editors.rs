@@ -167,7 +167,7 @@ pub async fn change_password(
     new: String,
 ) -> ServiceResult<EditorRow> {
     check_password("newPassword", &new)?;
-    throttle.check(&normalize_email(&editor.email), client)?;
+    throttle.check(&normalize_email(&editor.email), client).await?;
     if !password::verify(current, Some(editor.password_hash.clone())).await {
         return Err(ServiceError::bad_input("currentPassword", "is wrong"));
     }
@@ -204,7 +204,7 @@ pub async fn login(
     password_text: String,
 ) -> ServiceResult<Session> {
     let email = normalize_email(email);
-    throttle.check(&email, client)?;
+    throttle.check(&email, client).await?;
     if password_text.chars().count() > password::MAX_PASSWORD_CHARS {
         return Err(ServiceError::Unauthenticated(BAD_CREDENTIALS.into()));
     }

@@ -1,67 +1,72 @@
-//! Rate limits that count attempts per key (an email, a client address) in this process.
-//! Several instances each keep their own counts, so the effective limit is the per-instance
-//! limit times the instance count; the README says so.
+//! The rate limits on sign-in and feedback, kept in the limit store (`limit_store`): in
+//! Postgres when the service runs on it, so that every instance counts against one allowance;
+//! in memory on SQLite, which is single-node.
+//!
+//! These limits guard writes and password checks, so when the store cannot be asked they fail
+//! closed: the attempt is refused with RATE_LIMITED and a short retry time, and the failure is
+//! logged. A guesser must not get unlimited tries while the database is in trouble.
 
-use std::{hash::Hash, net::IpAddr, num::NonZeroU32, time::Duration};
+use std::net::IpAddr;
+use std::time::Duration;
 
-use governor::{
-    DefaultKeyedRateLimiter, Quota,
-    clock::{Clock, DefaultClock},
-};
-
+use super::limit_store::{LimitStore, Rule, Standing, StoreUnavailable, Take};
 use super::{ServiceError, ServiceResult};
 
-/// Keys kept before idle ones are forgotten (a key is idle once its quota has refilled).
-const MAX_TRACKED_KEYS: usize = 100_000;
+/// What a refused attempt is told to wait when the store could not be asked.
+pub const STORE_DOWN_RETRY: Duration = Duration::from_secs(30);
 
-pub struct Throttle<K: Hash + Eq + Clone> {
-    limiter: DefaultKeyedRateLimiter<K>,
+/// One limit: a rule and the prefix of its keys in the store.
+#[derive(Clone)]
+struct Limit {
+    prefix: &'static str,
+    rule: Rule,
 }
 
-impl<K: Hash + Eq + Clone> Throttle<K> {
-    /// Up to `per_minute` attempts in a burst, refilled evenly over a minute.
-    pub fn per_minute(per_minute: u32) -> Self {
-        let quota = Quota::per_minute(NonZeroU32::new(per_minute.max(1)).expect("at least 1"));
-        Throttle { limiter: DefaultKeyedRateLimiter::keyed(quota) }
+impl Limit {
+    async fn check(&self, store: &LimitStore, key: &str) -> ServiceResult<()> {
+        verdict(self.prefix, store.take(&format!("{}:{key}", self.prefix), self.rule, 1, Take::IfAllowed).await)
     }
+}
 
-    /// Up to `per_hour` attempts in a burst, refilled evenly over an hour.
-    pub fn per_hour(per_hour: u32) -> Self {
-        let quota = Quota::per_hour(NonZeroU32::new(per_hour.max(1)).expect("at least 1"));
-        Throttle { limiter: DefaultKeyedRateLimiter::keyed(quota) }
-    }
-
-    /// Counts one attempt for `key`, or says how long to wait for the next.
-    pub fn check(&self, key: &K) -> Result<(), Duration> {
-        if self.limiter.len() > MAX_TRACKED_KEYS {
-            self.limiter.retain_recent();
+/// Allowed, refused for its rule, or refused because the store could not say (fail closed).
+fn verdict(limit: &str, taken: Result<Standing, StoreUnavailable>) -> ServiceResult<()> {
+    match taken {
+        Ok(standing) if standing.allowed => Ok(()),
+        Ok(standing) => Err(ServiceError::RateLimited { retry_after: standing.retry_after }),
+        Err(StoreUnavailable(error)) => {
+            tracing::error!(%error, limit, "the limit store is unavailable: refusing the limited attempt");
+            Err(ServiceError::RateLimited { retry_after: STORE_DOWN_RETRY })
         }
-        self.limiter.check_key(key).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 }
 
-/// Login attempts, per email and per client address: a guesser is slowed whether they try
-/// many passwords on one account or one password on many.
+/// Login attempts (and password changes), per email and per client address: a guesser is
+/// slowed whether they try many passwords on one account or one password on many. Both are
+/// counted on every attempt.
 pub struct LoginThrottle {
-    per_email: Throttle<String>,
-    per_address: Throttle<IpAddr>,
+    store: LimitStore,
+    per_email: Limit,
+    per_address: Limit,
 }
 
 impl LoginThrottle {
-    pub fn new(per_email_per_minute: u32, per_address_per_minute: u32) -> Self {
+    pub fn new(store: LimitStore, per_email_per_minute: u32, per_address_per_minute: u32) -> Self {
         LoginThrottle {
-            per_email: Throttle::per_minute(per_email_per_minute),
-            per_address: Throttle::per_minute(per_address_per_minute),
+            store,
+            per_email: Limit { prefix: "login:email", rule: Rule::per_minute(per_email_per_minute) },
+            per_address: Limit { prefix: "login:address", rule: Rule::per_minute(per_address_per_minute) },
         }
     }
 
-    pub fn check(&self, email: &str, address: IpAddr) -> ServiceResult<()> {
-        let by_address = self.per_address.check(&address);
-        let by_email = self.per_email.check(&email.to_owned());
+    pub async fn check(&self, email: &str, address: IpAddr) -> ServiceResult<()> {
+        let by_address = self.per_address.check(&self.store, &address.to_string()).await;
+        let by_email = self.per_email.check(&self.store, email).await;
         match (by_address, by_email) {
             (Ok(()), Ok(())) => Ok(()),
-            (Err(a), Err(b)) => Err(ServiceError::RateLimited { retry_after: a.max(b) }),
-            (Err(wait), _) | (_, Err(wait)) => Err(ServiceError::RateLimited { retry_after: wait }),
+            (Err(ServiceError::RateLimited { retry_after: a }), Err(ServiceError::RateLimited { retry_after: b })) => {
+                Err(ServiceError::RateLimited { retry_after: a.max(b) })
+            }
+            (Err(e), _) | (_, Err(e)) => Err(e),
         }
     }
 }
@@ -70,22 +75,22 @@ impl LoginThrottle {
 /// meets the limits, a script soon does, and a flood from one address cannot use up the
 /// global allowance (an attempt refused for its address is not counted globally).
 pub struct FeedbackThrottle {
-    per_address: Throttle<IpAddr>,
-    global: Throttle<()>,
+    store: LimitStore,
+    per_address: Limit,
+    global: Limit,
 }
 
 impl FeedbackThrottle {
-    pub fn new(per_address_per_hour: u32, global_per_hour: u32) -> Self {
+    pub fn new(store: LimitStore, per_address_per_hour: u32, global_per_hour: u32) -> Self {
         FeedbackThrottle {
-            per_address: Throttle::per_hour(per_address_per_hour),
-            global: Throttle::per_hour(global_per_hour),
+            store,
+            per_address: Limit { prefix: "feedback:address", rule: Rule::per_hour(per_address_per_hour) },
+            global: Limit { prefix: "feedback", rule: Rule::per_hour(global_per_hour) },
         }
     }
 
-    pub fn check(&self, address: IpAddr) -> ServiceResult<()> {
-        self.per_address
-            .check(&address)
-            .and_then(|()| self.global.check(&()))
-            .map_err(|retry_after| ServiceError::RateLimited { retry_after })
+    pub async fn check(&self, address: IpAddr) -> ServiceResult<()> {
+        self.per_address.check(&self.store, &address.to_string()).await?;
+        self.global.check(&self.store, "all").await
     }
 }

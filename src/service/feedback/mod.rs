@@ -155,7 +155,7 @@ pub async fn submit(
     submission: Submission,
     subject: ServiceResult<Option<(EntityType, i32)>>,
 ) -> ServiceResult<FeedbackRow> {
-    throttle.check(client)?;
+    throttle.check(client).await?;
     let s = Submission {
         subject: subject?,
         proposed_model_name: given(submission.proposed_model_name),
