@@ -17,8 +17,8 @@ use super::edits::{
 };
 use super::{Actor, ServiceError, ServiceResult, begin_write};
 use crate::domain::{
-    Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, Likelihood, Modality, OrganizationKind,
-    RiskCategory, RiskCause, RiskHorizon, Severity, SizeUnit,
+    Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, Likelihood, MitEntity, MitIntent,
+    MitSubdomain, MitTiming, Modality, OrganizationKind, RiskCategory, RiskCause, RiskHorizon, Severity, SizeUnit,
 };
 use crate::entity::{model, organization};
 
@@ -106,6 +106,13 @@ pub struct SeedRiskAssessment {
     pub confidence: Confidence,
     pub assessed_on: NaiveDate,
     pub author: Option<String>,
+    /// The MIT AI Risk Repository classification; `seed --check` requires all four.
+    pub mit_subdomain: Option<MitSubdomain>,
+    pub mit_entity: Option<MitEntity>,
+    pub mit_intent: Option<MitIntent>,
+    pub mit_timing: Option<MitTiming>,
+    /// The evidence the rationale cites; `seed --check` requires it.
+    pub source_url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -398,6 +405,11 @@ async fn write(tx: &DatabaseTransaction, catalog: &SeedCatalog) -> ServiceResult
                 confidence: r.confidence,
                 assessed_on: r.assessed_on,
                 author: Some(r.author.clone().unwrap_or_else(|| EDITORS.into())),
+                mit_subdomain: r.mit_subdomain,
+                mit_entity: r.mit_entity,
+                mit_intent: r.mit_intent,
+                mit_timing: r.mit_timing,
+                source_url: r.source_url.clone(),
             };
             create(tx, &format!("{}, risk_assessments[{i}]", m.at()), record).await?;
             risk_assessments += 1;
