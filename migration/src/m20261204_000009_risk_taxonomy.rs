@@ -11,7 +11,10 @@ pub struct Migration;
 
 /// (categories, causes or None for any, subdomain, entity, intent, timing); None leaves a
 /// column null. Applied in order, each only to the rows no rule before it classified.
-const RULES: &[(&[&str], Option<&[&str]>, &str, Option<&str>, Option<&str>, Option<&str>)] = &[
+type Rule = (&'static [&'static str], Option<&'static [&'static str]>, &'static str, Causal, Causal, Causal);
+type Causal = Option<&'static str>;
+
+const RULES: &[Rule] = &[
     (&["cyber_offense", "bio_chem"], Some(&["malicious"]), "cyberattacks_weapons_mass_harm", HUMAN, INTENTIONAL, POST),
     (&["disinformation"], Some(&["malicious"]), "disinformation_surveillance_influence", HUMAN, INTENTIONAL, POST),
     (&["fraud_impersonation"], Some(&["malicious"]), "fraud_scams_manipulation", HUMAN, INTENTIONAL, POST),
