@@ -375,10 +375,10 @@ impl CatalogEntityType {
 }
 
 domain_enum! {
-    /// A subdomain of the MIT AI Risk Repository's Domain Taxonomy of AI Risks (Slattery et al.
-    /// 2024, "The AI Risk Repository", https://airisk.mit.edu, as updated in April 2025, which
-    /// added 7.6), so that the tracker's assessments compare with other catalogs. Each value's
-    /// description gives the subdomain's code and full name.
+    /// A subdomain of the Domain Taxonomy of AI Risks, from the MIT AI Risk Repository:
+    /// Slattery et al. 2024, "The AI Risk Repository" (https://airisk.mit.edu), in its
+    /// April 2025 update, which added 7.6. It lets others compare the tracker's assessments
+    /// with their own. Each value's description gives the subdomain's code and full name.
     MitSubdomain as text(48) {
         /// 1.1 Unfair discrimination and misrepresentation
         DiscriminationMisrepresentation => "discrimination_misrepresentation",
@@ -443,8 +443,8 @@ impl MitSubdomain {
 }
 
 domain_enum! {
-    /// Who or what causes a risk, in the Causal Taxonomy of the MIT AI Risk Repository
-    /// (Slattery et al. 2024, https://airisk.mit.edu, April 2025 update).
+    /// Who or what causes a risk, in the Causal Taxonomy of the MIT AI Risk Repository:
+    /// Slattery et al. 2024 (https://airisk.mit.edu), in its April 2025 update.
     MitEntity as text(16) {
         /// A decision or action made by humans.
         Human => "human",
@@ -457,7 +457,8 @@ domain_enum! {
 
 domain_enum! {
     /// Whether a risk is an expected outcome of pursuing a goal, in the Causal Taxonomy of the
-    /// MIT AI Risk Repository (Slattery et al. 2024, https://airisk.mit.edu, April 2025 update).
+    /// MIT AI Risk Repository: Slattery et al. 2024 (https://airisk.mit.edu), in its
+    /// April 2025 update.
     MitIntent as text(16) {
         /// An expected outcome of pursuing a goal.
         Intentional => "intentional",
@@ -469,8 +470,8 @@ domain_enum! {
 }
 
 domain_enum! {
-    /// When a risk arises, in the Causal Taxonomy of the MIT AI Risk Repository (Slattery et al.
-    /// 2024, https://airisk.mit.edu, April 2025 update).
+    /// When a risk arises, in the Causal Taxonomy of the MIT AI Risk Repository:
+    /// Slattery et al. 2024 (https://airisk.mit.edu), in its April 2025 update.
     MitTiming as text(16) {
         /// Before the model is deployed (in training, evaluation, or from its weights leaking).
         PreDeployment => "pre_deployment",
