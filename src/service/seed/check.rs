@@ -110,7 +110,7 @@ impl Report {
         for v in &self.violations {
             out.push_str(&format!("{v}\n"));
         }
-        out.push_str("\n| count | |\n|---|---|\n");
+        out.push_str("\n| what | count |\n|---|---|\n");
         out.push_str(&self.counts.to_string());
         match &self.epoch {
             EpochCoverage::Skipped(why) => out.push_str(&format!("\npoint 1 (Epoch coverage) skipped: {why}\n")),
