@@ -36,9 +36,18 @@ enum Command {
     Migrate,
     /// Load the starter catalog (refused if its entries already exist).
     Seed {
-        /// Only parse and check the starter catalog, and print what it holds.
+        /// Only check the starter catalog against its promises (issue 19: risk assessments
+        /// where the risk is, real sources, the MIT classification, no boilerplate), print every
+        /// violation and the catalog's counts, and exit non-zero if there is any violation.
         #[arg(long)]
         check: bool,
+        /// With --check: check the TOML files in this folder instead of the built-in catalog.
+        #[arg(long, requires = "check")]
+        dir: Option<std::path::PathBuf>,
+        /// With --check: also check that every Epoch AI row the coverage rule requires (the CSV
+        /// files in this folder) is a starter model or a listed exception.
+        #[arg(long, requires = "check")]
+        epoch: Option<std::path::PathBuf>,
     },
     /// Print the GraphQL schema (SDL) to stdout; needs no database.
     Schema,
@@ -252,16 +261,26 @@ pub async fn run() -> anyhow::Result<()> {
             db::migrate(&db).await?;
             println!("migrations applied");
         }
-        Command::Seed { check } => {
+        Command::Seed { check: true, dir, epoch } => {
+            init_tracing(cli.log_format);
+            let catalog = match &dir {
+                Some(dir) => seed::catalog_in(dir)?,
+                None => seed::starter_catalog_unchecked()?,
+            };
+            let report = seed::check::run(&catalog, epoch.as_deref());
+            print!("{}", report.render());
+            if !report.violations.is_empty() {
+                anyhow::bail!("the starter catalog breaks {} of its promises (listed above)", report.violations.len());
+            }
+        }
+        Command::Seed { check: false, .. } => {
             init_tracing(cli.log_format);
             let catalog = seed::starter_catalog()?;
             println!("{}", seed::coverage(&catalog)?);
-            if !check {
-                let db = db::connect(&cli.database).await?;
-                db::migrate(&db).await?;
-                let summary = seed::load(&db).await.map_err(ServiceError::with_detail)?;
-                println!("loaded {summary:?}");
-            }
+            let db = db::connect(&cli.database).await?;
+            db::migrate(&db).await?;
+            let summary = seed::load(&db).await.map_err(ServiceError::with_detail)?;
+            println!("loaded {summary:?}");
         }
         Command::Schema => print!("{}", graphql::sdl()),
         Command::Editor(command) => {

@@ -13,6 +13,7 @@ mod m20261130_000004_feedback;
 mod m20261130_000006_import;
 mod m20261130_000007_newest_first;
 mod m20261204_000008_limit_window;
+mod m20261204_000009_risk_taxonomy;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_import::Migration),
             Box::new(m20261130_000007_newest_first::Migration),
             Box::new(m20261204_000008_limit_window::Migration),
+            Box::new(m20261204_000009_risk_taxonomy::Migration),
         ]
     }
 }

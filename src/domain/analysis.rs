@@ -25,3 +25,22 @@ domain_enum! {
         Access => "access",
     }
 }
+
+domain_enum! {
+    /// What risk statistics can be grouped by: the tracker's own fields and the MIT AI Risk
+    /// Repository's taxonomies.
+    RiskStatisticsDimension {
+        Horizon => "horizon",
+        Cause => "cause",
+        Category => "category",
+        Severity => "severity",
+        /// The MIT Domain Taxonomy's subdomain.
+        MitSubdomain => "mit_subdomain",
+        /// The MIT Causal Taxonomy's entity.
+        MitEntity => "mit_entity",
+        /// The MIT Causal Taxonomy's intent.
+        MitIntent => "mit_intent",
+        /// The MIT Causal Taxonomy's timing.
+        MitTiming => "mit_timing",
+    }
+}

@@ -373,3 +373,111 @@ impl CatalogEntityType {
         CatalogEntityType::ALL.iter().copied().find(|c| c.entity_type() == kind)
     }
 }
+
+domain_enum! {
+    /// A subdomain of the Domain Taxonomy of AI Risks, from the MIT AI Risk Repository:
+    /// Slattery et al. 2024, "The AI Risk Repository" (https://airisk.mit.edu), in its
+    /// April 2025 update, which added 7.6. It lets others compare the tracker's assessments
+    /// with their own. Each value's description gives the subdomain's code and full name.
+    MitSubdomain as text(48) {
+        /// 1.1 Unfair discrimination and misrepresentation
+        DiscriminationMisrepresentation => "discrimination_misrepresentation",
+        /// 1.2 Exposure to toxic content
+        ToxicContent => "toxic_content",
+        /// 1.3 Unequal performance across groups
+        UnequalPerformance => "unequal_performance",
+        /// 2.1 Compromise of privacy by obtaining, leaking or correctly inferring sensitive information
+        PrivacyCompromise => "privacy_compromise",
+        /// 2.2 AI system security vulnerabilities and attacks
+        AiSecurityVulnerabilities => "ai_security_vulnerabilities",
+        /// 3.1 False or misleading information
+        FalseInformation => "false_information",
+        /// 3.2 Pollution of information ecosystem and loss of consensus reality
+        InformationEcosystemPollution => "information_ecosystem_pollution",
+        /// 4.1 Disinformation, surveillance, and influence at scale
+        DisinformationSurveillanceInfluence => "disinformation_surveillance_influence",
+        /// 4.2 Cyberattacks, weapon development or use, and mass harm
+        CyberattacksWeaponsMassHarm => "cyberattacks_weapons_mass_harm",
+        /// 4.3 Fraud, scams, and targeted manipulation
+        FraudScamsManipulation => "fraud_scams_manipulation",
+        /// 5.1 Overreliance and unsafe use
+        OverrelianceUnsafeUse => "overreliance_unsafe_use",
+        /// 5.2 Loss of human agency and autonomy
+        LossOfHumanAgency => "loss_of_human_agency",
+        /// 6.1 Power centralization and unfair distribution of benefits
+        PowerCentralization => "power_centralization",
+        /// 6.2 Increased inequality and decline in employment quality
+        InequalityEmploymentQuality => "inequality_employment_quality",
+        /// 6.3 Economic and cultural devaluation of human effort
+        DevaluationOfHumanEffort => "devaluation_of_human_effort",
+        /// 6.4 Competitive dynamics
+        CompetitiveDynamics => "competitive_dynamics",
+        /// 6.5 Governance failure
+        GovernanceFailure => "governance_failure",
+        /// 6.6 Environmental harm
+        EnvironmentalHarm => "environmental_harm",
+        /// 7.1 AI pursuing its own goals in conflict with human goals or values
+        MisalignedGoals => "misaligned_goals",
+        /// 7.2 AI possessing dangerous capabilities
+        DangerousCapabilities => "dangerous_capabilities",
+        /// 7.3 Lack of capability or robustness
+        LackOfRobustness => "lack_of_robustness",
+        /// 7.4 Lack of transparency or interpretability
+        LackOfTransparency => "lack_of_transparency",
+        /// 7.5 AI welfare and rights
+        AiWelfareAndRights => "ai_welfare_and_rights",
+        /// 7.6 Multi-agent risks
+        MultiAgentRisks => "multi_agent_risks",
+    }
+}
+
+impl MitSubdomain {
+    /// The repository's code, e.g. "4.2".
+    pub fn code(self) -> &'static str {
+        const CODES: [&str; 24] = [
+            "1.1", "1.2", "1.3", "2.1", "2.2", "3.1", "3.2", "4.1", "4.2", "4.3", "5.1", "5.2", "6.1", "6.2", "6.3",
+            "6.4", "6.5", "6.6", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6",
+        ];
+        CODES[MitSubdomain::ALL.iter().position(|s| *s == self).unwrap_or(0)]
+    }
+}
+
+domain_enum! {
+    /// Who or what causes a risk, in the Causal Taxonomy of the MIT AI Risk Repository:
+    /// Slattery et al. 2024 (https://airisk.mit.edu), in its April 2025 update.
+    MitEntity as text(16) {
+        /// A decision or action made by humans.
+        Human => "human",
+        /// A decision or action made by an AI system.
+        Ai => "ai",
+        /// Some other reason, or ambiguous.
+        Other => "other",
+    }
+}
+
+domain_enum! {
+    /// Whether a risk is an expected outcome of pursuing a goal, in the Causal Taxonomy of the
+    /// MIT AI Risk Repository: Slattery et al. 2024 (https://airisk.mit.edu), in its
+    /// April 2025 update.
+    MitIntent as text(16) {
+        /// An expected outcome of pursuing a goal.
+        Intentional => "intentional",
+        /// An unexpected outcome of pursuing a goal.
+        Unintentional => "unintentional",
+        /// Intent not stated, or ambiguous.
+        Other => "other",
+    }
+}
+
+domain_enum! {
+    /// When a risk arises, in the Causal Taxonomy of the MIT AI Risk Repository:
+    /// Slattery et al. 2024 (https://airisk.mit.edu), in its April 2025 update.
+    MitTiming as text(16) {
+        /// Before the model is deployed (in training, evaluation, or from its weights leaking).
+        PreDeployment => "pre_deployment",
+        /// After the model is deployed.
+        PostDeployment => "post_deployment",
+        /// Timing not stated, or ambiguous.
+        Other => "other",
+    }
+}

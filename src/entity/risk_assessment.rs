@@ -1,6 +1,9 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::{Confidence, Likelihood, RiskCategory, RiskCause, RiskHorizon, Severity};
+use crate::domain::{
+    Confidence, Likelihood, MitEntity, MitIntent, MitSubdomain, MitTiming, RiskCategory, RiskCause, RiskHorizon,
+    Severity,
+};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "risk_assessment")]
@@ -18,6 +21,11 @@ pub struct Model {
     pub confidence: Confidence,
     pub assessed_on: Date,
     pub author: Option<String>,
+    pub mit_subdomain: Option<MitSubdomain>,
+    pub mit_entity: Option<MitEntity>,
+    pub mit_intent: Option<MitIntent>,
+    pub mit_timing: Option<MitTiming>,
+    pub source_url: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

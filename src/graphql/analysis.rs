@@ -6,14 +6,18 @@ use async_graphql::{Context, Object, SimpleObject};
 use super::caller::audience;
 use super::db;
 use super::error::OrGraphqlError;
-use super::filters::{ModelFilterInput, filter_cost};
+use super::filters::{ModelFilterInput, RiskAssessmentFilterInput, filter_cost};
 use super::scalars::Date;
 use super::types::{ComputeThreshold, Model, Organization, ThresholdCrossings};
-use crate::domain::{Access, Modality, StatisticsDimension, TrendMetric};
+use crate::domain::{
+    Access, MitEntity, MitIntent, MitSubdomain, MitTiming, Modality, RiskCategory, RiskCause, RiskHorizon,
+    RiskStatisticsDimension, Severity, StatisticsDimension, TrendMetric,
+};
 use crate::service::{
     ServiceError,
-    filter::ModelFilter,
+    filter::{ModelFilter, RiskAssessmentFilter},
     page::MAX_PAGE_SIZE,
+    risk_statistics::{self, RiskGroup, RiskGroupKey},
     statistics::{self, Group, Spread},
     thresholds,
     trend::{self, Projection, Trend},
@@ -113,6 +117,50 @@ impl StatisticsGroup {
 
     async fn last_announced_on(&self) -> Option<Date> {
         self.0.last_announced.map(Date)
+    }
+}
+
+/// A risk statistics group's key: each grouped dimension's value, null for assessments without
+/// one (and for dimensions not grouped by).
+#[derive(SimpleObject)]
+pub struct RiskStatisticsKey {
+    pub horizon: Option<RiskHorizon>,
+    pub cause: Option<RiskCause>,
+    pub category: Option<RiskCategory>,
+    pub severity: Option<Severity>,
+    pub mit_subdomain: Option<MitSubdomain>,
+    pub mit_entity: Option<MitEntity>,
+    pub mit_intent: Option<MitIntent>,
+    pub mit_timing: Option<MitTiming>,
+}
+
+/// How many risk assessments one group holds, and how many models they assess.
+#[derive(SimpleObject)]
+pub struct RiskStatisticsGroup {
+    pub key: RiskStatisticsKey,
+    pub count: i32,
+    /// Distinct models among the group's assessments.
+    pub model_count: i32,
+}
+
+impl From<RiskGroup> for RiskStatisticsGroup {
+    fn from(g: RiskGroup) -> Self {
+        let RiskGroupKey { horizon, cause, category, severity, mit_subdomain, mit_entity, mit_intent, mit_timing } =
+            g.key;
+        RiskStatisticsGroup {
+            key: RiskStatisticsKey {
+                horizon,
+                cause,
+                category,
+                severity,
+                mit_subdomain,
+                mit_entity,
+                mit_intent,
+                mit_timing,
+            },
+            count: i32::try_from(g.count).unwrap_or(i32::MAX),
+            model_count: i32::try_from(g.models).unwrap_or(i32::MAX),
+        }
     }
 }
 
@@ -263,6 +311,28 @@ impl AnalysisQuery {
                 .gql()?;
         super::budget::charge_rows(ctx, groups.len())?;
         Ok(groups.into_iter().map(StatisticsGroup).collect())
+    }
+
+    /// Counts of the risk assessments `filter` keeps, in one group per combination of the
+    /// `groupBy` dimensions' values (at most 4), or one overall group without `groupBy`: e.g.
+    /// by MIT_SUBDOMAIN, or by the MIT causal triple, to compare the tracker with other
+    /// catalogs that use the MIT AI Risk Repository's taxonomies. Assessments without a value
+    /// (written before the classification, not yet classified) form the group whose key is null
+    /// there. Groups come ordered by key in each vocabulary's declared order, nulls last.
+    #[graphql(complexity = "ANALYSIS_COST + filter_cost(&filter) + groups_cost(child_complexity)")]
+    async fn risk_statistics(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<RiskAssessmentFilterInput>,
+        group_by: Option<Vec<RiskStatisticsDimension>>,
+    ) -> async_graphql::Result<Vec<RiskStatisticsGroup>> {
+        let filter = filter.map(RiskAssessmentFilter::from);
+        let groups =
+            risk_statistics::risk_statistics(db(ctx), audience(ctx), filter.as_ref(), &group_by.unwrap_or_default())
+                .await
+                .gql()?;
+        super::budget::charge_rows(ctx, groups.len())?;
+        Ok(groups.into_iter().map(RiskStatisticsGroup::from).collect())
     }
 
     /// The scaling trend of `metric` over the models `filter` keeps; see `Trend` for the method.

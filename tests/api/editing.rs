@@ -156,7 +156,7 @@ async fn every_kind_of_write_is_recorded_with_its_author() {
     let risk = app
         .query_as(
             &editor,
-            r#"mutation($m: ID!) { createRiskAssessment(input: { modelId: $m, horizon: NEAR_TERM, cause: MALICIOUS, category: CYBER_OFFENSE, severity: HIGH, likelihood: MEDIUM, summary: "Automated exploit writing at scale.", rationale: "A 2-10x successor would write working exploits for known CVEs.", confidence: SPECULATIVE, assessedOn: "2026-11-01" }) { id severity model { slug } } }"#,
+            r#"mutation($m: ID!) { createRiskAssessment(input: { modelId: $m, horizon: NEAR_TERM, cause: MALICIOUS, category: CYBER_OFFENSE, severity: HIGH, likelihood: MEDIUM, summary: "Automated exploit writing at scale.", rationale: "A 2-10x successor would write working exploits for known CVEs.", confidence: SPECULATIVE, assessedOn: "2026-11-01", mitSubdomain: CYBERATTACKS_WEAPONS_MASS_HARM, mitEntity: HUMAN, mitIntent: INTENTIONAL, mitTiming: POST_DEPLOYMENT, sourceUrl: "https://arxiv.org/abs/2005.14165" }) { id severity model { slug } } }"#,
             json!({ "m": gpt3 }),
         )
         .await["createRiskAssessment"]

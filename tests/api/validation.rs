@@ -130,19 +130,25 @@ async fn bad_fields_of_the_other_entries_are_refused_by_name() {
         (r#"createDataset(input: { slug: "-set", name: "Set" }) { id }"#, "input.slug"),
         (
             &format!(
-                r#"createRiskAssessment(input: {{ modelId: "{gpt3}", horizon: IMMEDIATE, cause: ACCIDENTAL, category: PRIVACY, severity: LOW, likelihood: LOW, summary: "short", rationale: "A long enough rationale.", confidence: LIKELY, assessedOn: "2026-01-01" }}) {{ id }}"#
+                r#"createRiskAssessment(input: {{ modelId: "{gpt3}", horizon: IMMEDIATE, cause: ACCIDENTAL, category: PRIVACY, severity: LOW, likelihood: LOW, summary: "short", rationale: "A long enough rationale.", confidence: LIKELY, assessedOn: "2026-01-01", mitSubdomain: PRIVACY_COMPROMISE, mitEntity: AI, mitIntent: UNINTENTIONAL, mitTiming: POST_DEPLOYMENT, sourceUrl: "https://arxiv.org/abs/2005.14165" }}) {{ id }}"#
             ),
             "input.summary",
         ),
         (
             &format!(
-                r#"createRiskAssessment(input: {{ modelId: "{gpt3}", horizon: IMMEDIATE, cause: ACCIDENTAL, category: PRIVACY, severity: LOW, likelihood: LOW, summary: "A long enough summary.", rationale: "A long enough rationale.", confidence: LIKELY, assessedOn: "1900-01-01" }}) {{ id }}"#
+                r#"createRiskAssessment(input: {{ modelId: "{gpt3}", horizon: IMMEDIATE, cause: ACCIDENTAL, category: PRIVACY, severity: LOW, likelihood: LOW, summary: "A long enough summary.", rationale: "A long enough rationale.", confidence: LIKELY, assessedOn: "1900-01-01", mitSubdomain: PRIVACY_COMPROMISE, mitEntity: AI, mitIntent: UNINTENTIONAL, mitTiming: POST_DEPLOYMENT, sourceUrl: "https://arxiv.org/abs/2005.14165" }}) {{ id }}"#
             ),
             "input.assessedOn",
         ),
         (
-            r#"createRiskAssessment(input: { modelId: "TW9kZWw6OTk5OTk=", horizon: IMMEDIATE, cause: ACCIDENTAL, category: PRIVACY, severity: LOW, likelihood: LOW, summary: "A long enough summary.", rationale: "A long enough rationale.", confidence: LIKELY, assessedOn: "2026-01-01" }) { id }"#,
+            r#"createRiskAssessment(input: { modelId: "TW9kZWw6OTk5OTk=", horizon: IMMEDIATE, cause: ACCIDENTAL, category: PRIVACY, severity: LOW, likelihood: LOW, summary: "A long enough summary.", rationale: "A long enough rationale.", confidence: LIKELY, assessedOn: "2026-01-01", mitSubdomain: PRIVACY_COMPROMISE, mitEntity: AI, mitIntent: UNINTENTIONAL, mitTiming: POST_DEPLOYMENT, sourceUrl: "https://arxiv.org/abs/2005.14165" }) { id }"#,
             "input.modelId",
+        ),
+        (
+            &format!(
+                r#"createRiskAssessment(input: {{ modelId: "{gpt3}", horizon: IMMEDIATE, cause: ACCIDENTAL, category: PRIVACY, severity: LOW, likelihood: LOW, summary: "A long enough summary.", rationale: "A long enough rationale.", confidence: LIKELY, assessedOn: "2026-01-01", mitSubdomain: PRIVACY_COMPROMISE, mitEntity: AI, mitIntent: UNINTENTIONAL, mitTiming: POST_DEPLOYMENT, sourceUrl: "ftp://arxiv.org/abs/2005.14165" }}) {{ id }}"#
+            ),
+            "input.sourceUrl",
         ),
         (
             r#"updateOrganization(id: "T3JnYW5pemF0aW9uOjE=", input: { name: "" }, expectedVersion: 1) { id }"#,

@@ -4,8 +4,8 @@ use async_graphql::InputObject;
 
 use super::{Conditions, DateFilter, FloatFilter, ModalitiesFilter, StringFilter, VocabularyFilter, conv, count};
 use crate::domain::{
-    Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, Likelihood, OrganizationKind,
-    RiskCategory, RiskCause, RiskHorizon, Severity,
+    Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, Likelihood, MitEntity, MitIntent,
+    MitSubdomain, MitTiming, OrganizationKind, RiskCategory, RiskCause, RiskHorizon, Severity,
 };
 use crate::graphql::scalars::Date;
 use crate::service::filter::{
@@ -159,6 +159,11 @@ pub struct ModelRiskFilterInput {
     pub category: Option<VocabularyFilter<RiskCategory>>,
     /// Severity at this level or above (LOW < MEDIUM < HIGH < CRITICAL).
     pub severity_at_least: Option<Severity>,
+    /// The MIT AI Risk Repository subdomain.
+    pub mit_subdomain: Option<VocabularyFilter<MitSubdomain>>,
+    pub mit_entity: Option<VocabularyFilter<MitEntity>>,
+    pub mit_intent: Option<VocabularyFilter<MitIntent>>,
+    pub mit_timing: Option<VocabularyFilter<MitTiming>>,
 }
 
 impl From<ModelRiskFilterInput> for ModelRiskFilter {
@@ -168,6 +173,10 @@ impl From<ModelRiskFilterInput> for ModelRiskFilter {
             cause: conv(f.cause),
             category: conv(f.category),
             severity_at_least: f.severity_at_least,
+            mit_subdomain: conv(f.mit_subdomain),
+            mit_entity: conv(f.mit_entity),
+            mit_intent: conv(f.mit_intent),
+            mit_timing: conv(f.mit_timing),
         }
     }
 }
@@ -178,6 +187,10 @@ impl Conditions for ModelRiskFilterInput {
             + self.cause.conditions()
             + self.category.conditions()
             + count(&[&self.severity_at_least])
+            + self.mit_subdomain.conditions()
+            + self.mit_entity.conditions()
+            + self.mit_intent.conditions()
+            + self.mit_timing.conditions()
     }
 }
 
@@ -287,6 +300,15 @@ pub struct RiskAssessmentFilterInput {
     pub assessed_on: Option<DateFilter>,
     pub author: Option<StringFilter>,
     pub summary: Option<StringFilter>,
+    /// The MIT AI Risk Repository subdomain.
+    pub mit_subdomain: Option<VocabularyFilter<MitSubdomain>>,
+    pub mit_entity: Option<VocabularyFilter<MitEntity>>,
+    pub mit_intent: Option<VocabularyFilter<MitIntent>>,
+    pub mit_timing: Option<VocabularyFilter<MitTiming>>,
+    /// true: all four MIT fields are set; false: at least one is not (an assessment written
+    /// before the classification that no rule could classify).
+    pub mit_classified: Option<bool>,
+    pub source_url: Option<StringFilter>,
     /// The assessed model matches.
     pub model: Option<Box<ModelFilterInput>>,
 }
@@ -307,6 +329,12 @@ impl From<RiskAssessmentFilterInput> for RiskAssessmentFilter {
             assessed_on: conv(f.assessed_on),
             author: conv(f.author),
             summary: conv(f.summary),
+            mit_subdomain: conv(f.mit_subdomain),
+            mit_entity: conv(f.mit_entity),
+            mit_intent: conv(f.mit_intent),
+            mit_timing: conv(f.mit_timing),
+            mit_classified: f.mit_classified,
+            source_url: conv(f.source_url),
             model: boxed(f.model),
         }
     }
@@ -327,6 +355,12 @@ impl Conditions for RiskAssessmentFilterInput {
             + self.assessed_on.conditions()
             + self.author.conditions()
             + self.summary.conditions()
+            + self.mit_subdomain.conditions()
+            + self.mit_entity.conditions()
+            + self.mit_intent.conditions()
+            + self.mit_timing.conditions()
+            + count(&[&self.mit_classified])
+            + self.source_url.conditions()
             + self.model.as_ref().map_or(0, |m| 1 + m.conditions())
     }
 }

@@ -12,8 +12,8 @@ use async_graphql::{InputObject, InputType};
 
 use super::scalars::Date;
 use crate::domain::{
-    Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, Likelihood, Modality, OrganizationKind,
-    RiskCategory, RiskCause, RiskHorizon, Severity, Vocabulary,
+    Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, Likelihood, MitEntity, MitIntent,
+    MitSubdomain, MitTiming, Modality, OrganizationKind, RiskCategory, RiskCause, RiskHorizon, Severity, Vocabulary,
 };
 use crate::service::filter::{Comparison, EnumFilter, ModalityFilter, TextFilter};
 
@@ -167,6 +167,10 @@ impl Conditions for StringFilter {
 #[graphql(concrete(name = "RiskCategoryFilter", params(RiskCategory)))]
 #[graphql(concrete(name = "SeverityFilter", params(Severity)))]
 #[graphql(concrete(name = "LikelihoodFilter", params(Likelihood)))]
+#[graphql(concrete(name = "MitSubdomainFilter", params(MitSubdomain)))]
+#[graphql(concrete(name = "MitEntityFilter", params(MitEntity)))]
+#[graphql(concrete(name = "MitIntentFilter", params(MitIntent)))]
+#[graphql(concrete(name = "MitTimingFilter", params(MitTiming)))]
 pub struct VocabularyFilter<T: InputType + Vocabulary> {
     pub eq: Option<T>,
     /// At most 100 values.

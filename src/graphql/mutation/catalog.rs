@@ -4,8 +4,8 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
 use super::{maybe, set};
 use crate::domain::{
-    CapabilityCategory, Confidence, EntityType, Likelihood, OrganizationKind, RevisionAction, RiskCategory, RiskCause,
-    RiskHorizon, Severity, SizeUnit,
+    CapabilityCategory, Confidence, EntityType, Likelihood, MitEntity, MitIntent, MitSubdomain, MitTiming,
+    OrganizationKind, RevisionAction, RiskCategory, RiskCause, RiskHorizon, Severity, SizeUnit,
 };
 use crate::graphql::{
     caller::{Role, actor, write},
@@ -121,6 +121,16 @@ pub struct CreateRiskAssessmentInput {
     pub assessed_on: Date,
     /// Who assessed it, if not the editor.
     pub author: Option<String>,
+    /// The subdomain in the MIT AI Risk Repository's Domain Taxonomy.
+    pub mit_subdomain: MitSubdomain,
+    /// Who or what causes the risk (the MIT Causal Taxonomy).
+    pub mit_entity: MitEntity,
+    /// Whether the harm is an expected outcome (the MIT Causal Taxonomy).
+    pub mit_intent: MitIntent,
+    /// Before or after deployment (the MIT Causal Taxonomy).
+    pub mit_timing: MitTiming,
+    /// The evidence the rationale cites: an http or https URL.
+    pub source_url: String,
 }
 
 #[derive(InputObject)]
@@ -136,6 +146,12 @@ pub struct UpdateRiskAssessmentInput {
     pub confidence: Option<Confidence>,
     pub assessed_on: Option<Date>,
     pub author: MaybeUndefined<String>,
+    pub mit_subdomain: Option<MitSubdomain>,
+    pub mit_entity: Option<MitEntity>,
+    pub mit_intent: Option<MitIntent>,
+    pub mit_timing: Option<MitTiming>,
+    /// An http or https URL (it cannot be cleared: every assessment cites its evidence).
+    pub source_url: Option<String>,
 }
 
 #[derive(Default)]
@@ -318,6 +334,11 @@ impl CatalogMutation {
             confidence: input.confidence,
             assessed_on: input.assessed_on.0,
             author: input.author,
+            mit_subdomain: Some(input.mit_subdomain),
+            mit_entity: Some(input.mit_entity),
+            mit_intent: Some(input.mit_intent),
+            mit_timing: Some(input.mit_timing),
+            source_url: Some(input.source_url),
         };
         Ok(write(ctx, edits::create(db(ctx), &actor, record, summary.as_deref())).await?.into())
     }
@@ -345,6 +366,21 @@ impl CatalogMutation {
             set(input.confidence, &mut r.confidence);
             set(input.assessed_on.map(|d| d.0), &mut r.assessed_on);
             maybe(input.author, &mut r.author);
+            if let Some(value) = input.mit_subdomain {
+                r.mit_subdomain = Some(value);
+            }
+            if let Some(value) = input.mit_entity {
+                r.mit_entity = Some(value);
+            }
+            if let Some(value) = input.mit_intent {
+                r.mit_intent = Some(value);
+            }
+            if let Some(value) = input.mit_timing {
+                r.mit_timing = Some(value);
+            }
+            if let Some(value) = input.source_url {
+                r.source_url = Some(value);
+            }
             Ok(())
         })
         .await?;

@@ -3,7 +3,10 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object};
 
 use super::{Model, load};
-use crate::domain::{Confidence, EntityType, Likelihood, RiskCategory, RiskCause, RiskHorizon, Severity};
+use crate::domain::{
+    Confidence, EntityType, Likelihood, MitEntity, MitIntent, MitSubdomain, MitTiming, RiskCategory, RiskCause,
+    RiskHorizon, Severity,
+};
 use crate::graphql::{
     error::OrGraphqlError,
     loaders::{ModelById, RationaleOf, RequestLoader, prefetch},
@@ -114,6 +117,34 @@ impl RiskAssessment {
 
     async fn version(&self) -> i32 {
         self.row.version
+    }
+
+    /// The subdomain of the MIT AI Risk Repository's Domain Taxonomy; null on an assessment
+    /// written before the classification existed that no rule could classify.
+    async fn mit_subdomain(&self) -> Option<MitSubdomain> {
+        self.row.mit_subdomain
+    }
+
+    /// Who or what causes the risk, in the MIT Causal Taxonomy; null where not yet classified.
+    async fn mit_entity(&self) -> Option<MitEntity> {
+        self.row.mit_entity
+    }
+
+    /// Whether the harm is an expected outcome, in the MIT Causal Taxonomy; null where not yet
+    /// classified.
+    async fn mit_intent(&self) -> Option<MitIntent> {
+        self.row.mit_intent
+    }
+
+    /// Before or after deployment, in the MIT Causal Taxonomy; null where not yet classified.
+    async fn mit_timing(&self) -> Option<MitTiming> {
+        self.row.mit_timing
+    }
+
+    /// The evidence the rationale cites (an http or https URL); null on assessments written
+    /// before assessments had one.
+    async fn source_url(&self) -> Option<&str> {
+        self.row.source_url.as_deref()
     }
 }
 

@@ -285,14 +285,24 @@ pub async fn revert(
     };
     let id = revision.entity_id;
     with_record!(kind, |R| {
-        let target: R = serde_json::from_value(state).map_err(ServiceError::internal)?;
         update::<R>(db, actor, id, expected, RevisionAction::Revert, summary, |r| {
-            *r = target;
+            *r = over_current::<R>(r, state)?;
             Ok(())
         })
         .await?;
     }, private => return Err(ServiceError::bad_input("revisionId", "is not a revision of the catalog")));
     Ok((kind, id))
+}
+
+/// The state a revision recorded, laid over the entry's current state: a field the revision
+/// does not name (it was written before the field existed) keeps its current value.
+fn over_current<R: Record>(current: &R, state: serde_json::Value) -> ServiceResult<R> {
+    let mut merged = to_json(current)?;
+    match (&mut merged, state) {
+        (serde_json::Value::Object(now), serde_json::Value::Object(then)) => now.extend(then),
+        (_, other) => merged = other,
+    }
+    serde_json::from_value(merged).map_err(ServiceError::internal)
 }
 
 /// Brings back the entry that revision `revision_id` deleted, under its old id; a new revision.

@@ -6,7 +6,10 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::{Record, Versioned, rows};
-use crate::domain::{Confidence, EntityType, Likelihood, RiskCategory, RiskCause, RiskHorizon, Severity};
+use crate::domain::{
+    Confidence, EntityType, Likelihood, MitEntity, MitIntent, MitSubdomain, MitTiming, RiskCategory, RiskCause,
+    RiskHorizon, Severity,
+};
 use crate::entity::{model, risk_assessment};
 use crate::service::{ServiceError, ServiceResult, relations::MAX_MODEL_LIST, validate};
 
@@ -24,6 +27,20 @@ pub struct RiskAssessmentRecord {
     pub confidence: Confidence,
     pub assessed_on: NaiveDate,
     pub author: Option<String>,
+    /// The MIT AI Risk Repository's classification (issue 19). Revisions written before these
+    /// fields existed lack them: they read as null, and a revert to one keeps the current
+    /// values (see `edits::revert`).
+    #[serde(default)]
+    pub mit_subdomain: Option<MitSubdomain>,
+    #[serde(default)]
+    pub mit_entity: Option<MitEntity>,
+    #[serde(default)]
+    pub mit_intent: Option<MitIntent>,
+    #[serde(default)]
+    pub mit_timing: Option<MitTiming>,
+    /// The evidence the rationale cites.
+    #[serde(default)]
+    pub source_url: Option<String>,
 }
 
 impl RiskAssessmentRecord {
@@ -41,6 +58,11 @@ impl RiskAssessmentRecord {
             confidence: Set(self.confidence),
             assessed_on: Set(self.assessed_on),
             author: Set(self.author.clone()),
+            mit_subdomain: Set(self.mit_subdomain),
+            mit_entity: Set(self.mit_entity),
+            mit_intent: Set(self.mit_intent),
+            mit_timing: Set(self.mit_timing),
+            source_url: Set(self.source_url.clone()),
             version: NotSet,
             created_at: NotSet,
             updated_at: Set(Utc::now()),
@@ -68,6 +90,11 @@ impl Record for RiskAssessmentRecord {
             rationale: row.rationale,
             assessed_on: row.assessed_on,
             author: row.author,
+            mit_subdomain: row.mit_subdomain,
+            mit_entity: row.mit_entity,
+            mit_intent: row.mit_intent,
+            mit_timing: row.mit_timing,
+            source_url: row.source_url,
         };
         Ok(Some(Versioned { record, version: found.version, row: found }))
     }
@@ -77,6 +104,7 @@ impl Record for RiskAssessmentRecord {
         validate::text("input.rationale", &self.rationale, 10, 50_000)?;
         validate::date("input.assessedOn", self.assessed_on)?;
         validate::optional_text("input.author", self.author.as_deref(), 200)?;
+        validate::optional_url("input.sourceUrl", self.source_url.as_deref())?;
         if model::Entity::find_by_id(self.model_id).one(db).await?.is_none() {
             return Err(ServiceError::bad_input("input.modelId", "names no model"));
         }

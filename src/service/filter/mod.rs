@@ -396,6 +396,11 @@ mod tests {
                     confidence: Confidence::Likely,
                     assessed_on: "2024-01-01".parse().unwrap(),
                     author: None,
+                    mit_subdomain: None,
+                    mit_entity: None,
+                    mit_intent: None,
+                    mit_timing: None,
+                    source_url: None,
                 };
                 plant(&db, risk).await;
             }

@@ -5,8 +5,8 @@ use super::{
     DateFilter, EnumFilter, NumberFilter, OrganizationFilter, Scope, TextColumn, TextFilter, add_some, combine,
 };
 use crate::domain::{
-    Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, Modality, ModalityDirection, RiskCategory,
-    RiskCause, RiskHorizon, Severity, Vocabulary,
+    Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, MitEntity, MitIntent, MitSubdomain,
+    MitTiming, Modality, ModalityDirection, RiskCategory, RiskCause, RiskHorizon, Severity, Vocabulary,
 };
 use crate::entity::{
     capability, model, model_capability, model_modality, model_organization, organization, risk_assessment,
@@ -69,6 +69,10 @@ pub struct ModelRiskFilter {
     pub cause: Option<EnumFilter<RiskCause>>,
     pub category: Option<EnumFilter<RiskCategory>>,
     pub severity_at_least: Option<Severity>,
+    pub mit_subdomain: Option<EnumFilter<MitSubdomain>>,
+    pub mit_entity: Option<EnumFilter<MitEntity>>,
+    pub mit_intent: Option<EnumFilter<MitIntent>>,
+    pub mit_timing: Option<EnumFilter<MitTiming>>,
 }
 
 fn col(c: model::Column) -> Expr {
@@ -235,6 +239,10 @@ fn risk_assessments(filter: &ModelRiskFilter, scope: &Scope) -> ServiceResult<Co
     cond = add_some(cond, &filter.horizon, scope, "horizon", |f, s| f.condition(rc(R::Horizon), s))?;
     cond = add_some(cond, &filter.cause, scope, "cause", |f, s| f.condition(rc(R::Cause), s))?;
     cond = add_some(cond, &filter.category, scope, "category", |f, s| f.condition(rc(R::Category), s))?;
+    cond = add_some(cond, &filter.mit_subdomain, scope, "mitSubdomain", |f, s| f.condition(rc(R::MitSubdomain), s))?;
+    cond = add_some(cond, &filter.mit_entity, scope, "mitEntity", |f, s| f.condition(rc(R::MitEntity), s))?;
+    cond = add_some(cond, &filter.mit_intent, scope, "mitIntent", |f, s| f.condition(rc(R::MitIntent), s))?;
+    cond = add_some(cond, &filter.mit_timing, scope, "mitTiming", |f, s| f.condition(rc(R::MitTiming), s))?;
     if let Some(least) = filter.severity_at_least {
         cond = cond.add(rc(R::Severity).is_in(Severity::ALL.iter().filter(|s| **s >= least).map(|s| s.as_str())));
     }

@@ -1,7 +1,10 @@
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 
 use super::{DateFilter, EnumFilter, ModelFilter, Scope, TextColumn, TextFilter, add_some, combine, model};
-use crate::domain::{Confidence, Likelihood, RiskCategory, RiskCause, RiskHorizon, Severity, Vocabulary};
+use crate::domain::{
+    Confidence, Likelihood, MitEntity, MitIntent, MitSubdomain, MitTiming, RiskCategory, RiskCause, RiskHorizon,
+    Severity, Vocabulary,
+};
 use crate::entity::risk_assessment::{Column, Entity};
 use crate::service::ServiceResult;
 
@@ -21,6 +24,13 @@ pub struct RiskAssessmentFilter {
     pub assessed_on: Option<DateFilter>,
     pub author: Option<TextFilter>,
     pub summary: Option<TextFilter>,
+    pub mit_subdomain: Option<EnumFilter<MitSubdomain>>,
+    pub mit_entity: Option<EnumFilter<MitEntity>>,
+    pub mit_intent: Option<EnumFilter<MitIntent>>,
+    pub mit_timing: Option<EnumFilter<MitTiming>>,
+    /// Whether all four MIT fields are set (true) or any is missing (false).
+    pub mit_classified: Option<bool>,
+    pub source_url: Option<TextFilter>,
     /// The assessed model matches.
     pub model: Option<Box<ModelFilter>>,
 }
@@ -31,6 +41,16 @@ fn col(c: Column) -> Expr {
 
 fn vocabulary<T: Vocabulary>(c: Column) -> impl FnOnce(&EnumFilter<T>, &Scope) -> ServiceResult<Condition> {
     move |f, s| f.condition(col(c), s)
+}
+
+/// All four MIT fields set (`true`), or at least one missing (`false`).
+pub fn classified_condition(classified: bool) -> Condition {
+    let columns = [Column::MitSubdomain, Column::MitEntity, Column::MitIntent, Column::MitTiming];
+    if classified {
+        columns.into_iter().fold(Condition::all(), |all, c| all.add(col(c).is_not_null()))
+    } else {
+        columns.into_iter().fold(Condition::any(), |any, c| any.add(col(c).is_null()))
+    }
 }
 
 impl RiskAssessmentFilter {
@@ -54,6 +74,16 @@ impl RiskAssessmentFilter {
         })?;
         all = add_some(all, &self.summary, scope, "summary", |f, s| {
             f.condition(&TextColumn::Plain(col(Column::Summary)), s)
+        })?;
+        all = add_some(all, &self.mit_subdomain, scope, "mitSubdomain", vocabulary(Column::MitSubdomain))?;
+        all = add_some(all, &self.mit_entity, scope, "mitEntity", vocabulary(Column::MitEntity))?;
+        all = add_some(all, &self.mit_intent, scope, "mitIntent", vocabulary(Column::MitIntent))?;
+        all = add_some(all, &self.mit_timing, scope, "mitTiming", vocabulary(Column::MitTiming))?;
+        if let Some(classified) = self.mit_classified {
+            all = all.add(classified_condition(classified));
+        }
+        all = add_some(all, &self.source_url, scope, "sourceUrl", |f, s| {
+            f.condition(&TextColumn::Plain(col(Column::SourceUrl)), s)
         })?;
         if let Some(f) = &self.model {
             all = all.add(col(Column::ModelId).in_subquery(model::models_matching(f, &scope.nested("model")?)?));
