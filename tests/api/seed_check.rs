@@ -254,21 +254,9 @@ reason = " "
     assert!(stdout.contains("point 1 (Epoch coverage) skipped: /nonexistent/epoch cannot be read"), "{stdout}");
 }
 
-/// What the starter catalog already keeps: sources, the MIT classification, no boilerplate,
-/// and point 2's "every assessment has a rationale and a source". Only the missing assessment
-/// sets of point 2 remain for the content of issue 19 to fill.
+/// The starter catalog keeps points 2 to 4: every big model has its assessment sets, sources
+/// are real URLs, every assessment is classified, and no sentence is copied between models.
 #[tokio::test]
-async fn the_starter_catalog_breaks_no_promise_but_missing_assessment_sets() {
-    let (_, stdout, stderr) = seed_check(&[]).await;
-    assert!(stdout.contains("violations"), "{stdout}\n{stderr}");
-    for line in stdout.lines().filter(|l| l.contains(": [")) {
-        assert!(line.contains(": [point 2] needs "), "{line}");
-    }
-    assert!(stdout.contains("| with all four MIT fields |"), "{stdout}");
-}
-
-#[tokio::test]
-#[ignore = "until issue 19 content merges"]
 async fn the_starter_catalog_keeps_points_2_to_4() {
     let (ok, stdout, stderr) = seed_check(&[]).await;
     assert!(ok, "{stdout}\n{stderr}");
@@ -276,7 +264,6 @@ async fn the_starter_catalog_keeps_points_2_to_4() {
 
 /// Point 1 against the shared copy of Epoch AI's files, when this checkout has one.
 #[tokio::test]
-#[ignore = "until issue 19 coverage merges"]
 async fn the_starter_catalog_covers_epochs_rows() {
     let dir: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/epoch-ai-models");
     if !dir.is_dir() {
