@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::config::{DatabaseSettings, ServeSettings};
+use crate::config::{DatabaseSettings, FetchSettings, SelectionSettings, ServeSettings};
 use crate::domain::EditorRole;
 use crate::service::{
     Actor, Audience, ServiceError,
@@ -12,7 +12,7 @@ use crate::service::{
     export::{self, Format},
 };
 use crate::startup::Application;
-use crate::{db, graphql, service::seed};
+use crate::{db, epoch_sync, graphql, service::seed};
 
 #[derive(Parser, Debug)]
 #[command(name = "ai-tracker", version, about = "AI Tracker: a GraphQL catalog of large AI models and their risks")]
@@ -48,6 +48,9 @@ enum Command {
     /// Load data from another catalog.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Bring another catalog's news to the editors' queue (nothing is published).
+    #[command(subcommand)]
+    Sync(SyncCommand),
     /// Write the catalog's models to standard output, attribution first.
     Export {
         #[arg(long, value_enum, default_value = "csv")]
@@ -84,6 +87,27 @@ enum ImportCommand {
         /// anything is written (the file streams in, so memory stays bounded by this).
         #[arg(long, env = "AI_TRACKER_IMPORT_MAX_FIELD_BYTES", default_value_t = epoch_import::DEFAULT_MAX_FIELD_BYTES)]
         max_field_bytes: usize,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SyncCommand {
+    /// Epoch AI's models CSV: new rows become drafts, changed figures of published models
+    /// become proposed changes, both in the editors' `importCandidates` queue; see the README.
+    Epoch {
+        /// Fetch the CSV from this URL (a conditional request when it was fetched before).
+        #[arg(long, required_unless_present = "file", conflicts_with = "file")]
+        url: Option<String>,
+        /// Read the CSV from this file.
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        selection: SelectionSettings,
+        #[command(flatten)]
+        fetch: FetchSettings,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -271,6 +295,26 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Export { format, filter, include_drafts } => {
             init_tracing(cli.log_format);
             export_models(&cli.database, format, filter.as_deref(), include_drafts).await?;
+        }
+        Command::Sync(SyncCommand::Epoch { url, file, selection, fetch, json }) => {
+            init_tracing(cli.log_format);
+            let source = match (url, file) {
+                (Some(url), _) => epoch_sync::Source::Url(url),
+                (None, Some(file)) => epoch_sync::Source::File(file),
+                (None, None) => anyhow::bail!("give --url or --file"),
+            };
+            let db = db::connect(&cli.database).await?;
+            db::migrate(&db).await?;
+            let request = epoch_sync::SyncRequest::new(source, &selection, &fetch);
+            let summary = epoch_sync::run(&db, &request).await.map_err(|e| match e {
+                epoch_sync::SyncError::Service(e) => e.with_detail(),
+                other => anyhow::anyhow!(other),
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                println!("{summary}");
+            }
         }
         Command::Import(ImportCommand::Epoch { file, dry_run, json, max_field_bytes }) => {
             init_tracing(cli.log_format);

@@ -7,6 +7,7 @@ use clap::Args;
 
 mod auth;
 mod cache;
+mod epoch_sync;
 mod feedback;
 mod http;
 mod limits;
@@ -14,6 +15,7 @@ mod limits;
 pub use self::http::{HttpSettings, TrustedProxy};
 pub use auth::AuthSettings;
 pub use cache::CacheSettings;
+pub use epoch_sync::{EpochSyncSettings, FetchSettings, SelectionSettings};
 pub use feedback::FeedbackSettings;
 pub use limits::{AnswerLimits, InputLimits, LimitSettings, QueryLimits, RunLimits};
 
@@ -67,6 +69,9 @@ pub struct ServeSettings {
 
     #[command(flatten)]
     pub cache: CacheSettings,
+
+    #[command(flatten)]
+    pub epoch_sync: EpochSyncSettings,
 }
 
 impl ServeSettings {

@@ -12,6 +12,7 @@ mod m20261129_000003_analytics;
 mod m20261130_000004_feedback;
 mod m20261130_000006_import;
 mod m20261130_000007_newest_first;
+mod m20261204_000010_import_candidates;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_feedback::Migration),
             Box::new(m20261130_000006_import::Migration),
             Box::new(m20261130_000007_newest_first::Migration),
+            Box::new(m20261204_000010_import_candidates::Migration),
         ]
     }
 }

@@ -10,11 +10,13 @@
 //! starter catalog, say) is linked by name or alias; then only its empty fields are filled and
 //! every other difference is a conflict.
 
+pub mod candidates;
 mod columns;
 mod limit;
 mod mapping;
 mod merge;
 mod organizations;
+pub mod sync;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
