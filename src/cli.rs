@@ -12,7 +12,10 @@ use crate::service::{
     export::{self, Format},
 };
 use crate::startup::Application;
-use crate::{db, epoch_sync, graphql, service::seed};
+use crate::{
+    db, epoch_sync, graphql,
+    service::{seed, seed_update},
+};
 
 #[derive(Parser, Debug)]
 #[command(name = "ai-tracker", version, about = "AI Tracker: a GraphQL catalog of large AI models and their risks")]
@@ -39,6 +42,10 @@ enum Command {
         /// Only parse and check the starter catalog, and print what it holds.
         #[arg(long)]
         check: bool,
+        /// Write the starter catalog into a database that has one: add new entries, update
+        /// fields no editor has changed since they were seeded, never overwrite an editor's.
+        #[arg(long, conflicts_with = "check")]
+        update: bool,
     },
     /// Print the GraphQL schema (SDL) to stdout; needs no database.
     Schema,
@@ -276,11 +283,16 @@ pub async fn run() -> anyhow::Result<()> {
             db::migrate(&db).await?;
             println!("migrations applied");
         }
-        Command::Seed { check } => {
+        Command::Seed { check, update } => {
             init_tracing(cli.log_format);
             let catalog = seed::starter_catalog()?;
             println!("{}", seed::coverage(&catalog)?);
-            if !check {
+            if update {
+                let db = db::connect(&cli.database).await?;
+                db::migrate(&db).await?;
+                let summary = seed_update::update(&db).await.map_err(ServiceError::with_detail)?;
+                println!("{summary}");
+            } else if !check {
                 let db = db::connect(&cli.database).await?;
                 db::migrate(&db).await?;
                 let summary = seed::load(&db).await.map_err(ServiceError::with_detail)?;

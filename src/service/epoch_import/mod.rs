@@ -14,7 +14,7 @@ pub mod candidates;
 mod columns;
 mod limit;
 mod mapping;
-mod merge;
+pub(crate) mod merge;
 mod organizations;
 pub mod sync;
 
