@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::config::{DatabaseSettings, ServeSettings};
+use crate::config::{DatabaseSettings, FetchSettings, SelectionSettings, ServeSettings};
 use crate::domain::EditorRole;
 use crate::service::{
     Actor, Audience, ServiceError,
@@ -12,7 +12,10 @@ use crate::service::{
     export::{self, Format},
 };
 use crate::startup::Application;
-use crate::{db, graphql, service::seed};
+use crate::{
+    db, epoch_sync, graphql,
+    service::{seed, seed_update},
+};
 
 #[derive(Parser, Debug)]
 #[command(name = "ai-tracker", version, about = "AI Tracker: a GraphQL catalog of large AI models and their risks")]
@@ -48,6 +51,10 @@ enum Command {
         /// files in this folder) is a starter model or a listed exception.
         #[arg(long, requires = "check")]
         epoch: Option<std::path::PathBuf>,
+        /// Write the starter catalog into a database that has one: add new entries, update
+        /// fields no editor has changed since they were seeded, never overwrite an editor's.
+        #[arg(long, conflicts_with = "check")]
+        update: bool,
     },
     /// Print the GraphQL schema (SDL) to stdout; needs no database.
     Schema,
@@ -57,6 +64,9 @@ enum Command {
     /// Load data from another catalog.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Bring another catalog's news to the editors' queue (nothing is published).
+    #[command(subcommand)]
+    Sync(SyncCommand),
     /// Write the catalog's models to standard output, attribution first.
     Export {
         #[arg(long, value_enum, default_value = "csv")]
@@ -93,6 +103,27 @@ enum ImportCommand {
         /// anything is written (the file streams in, so memory stays bounded by this).
         #[arg(long, env = "AI_TRACKER_IMPORT_MAX_FIELD_BYTES", default_value_t = epoch_import::DEFAULT_MAX_FIELD_BYTES)]
         max_field_bytes: usize,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SyncCommand {
+    /// Epoch AI's models CSV: new rows become drafts, changed figures of published models
+    /// become proposed changes, both in the editors' `importCandidates` queue; see the README.
+    Epoch {
+        /// Fetch the CSV from this URL (a conditional request when it was fetched before).
+        #[arg(long, required_unless_present = "file", conflicts_with = "file")]
+        url: Option<String>,
+        /// Read the CSV from this file.
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        selection: SelectionSettings,
+        #[command(flatten)]
+        fetch: FetchSettings,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -261,7 +292,7 @@ pub async fn run() -> anyhow::Result<()> {
             db::migrate(&db).await?;
             println!("migrations applied");
         }
-        Command::Seed { check: true, dir, epoch } => {
+        Command::Seed { check: true, dir, epoch, .. } => {
             init_tracing(cli.log_format);
             let catalog = match &dir {
                 Some(dir) => seed::catalog_in(dir)?,
@@ -273,14 +304,19 @@ pub async fn run() -> anyhow::Result<()> {
                 anyhow::bail!("the starter catalog breaks {} of its promises (listed above)", report.violations.len());
             }
         }
-        Command::Seed { check: false, .. } => {
+        Command::Seed { check: false, update, .. } => {
             init_tracing(cli.log_format);
             let catalog = seed::starter_catalog()?;
             println!("{}", seed::coverage(&catalog)?);
             let db = db::connect(&cli.database).await?;
             db::migrate(&db).await?;
-            let summary = seed::load(&db).await.map_err(ServiceError::with_detail)?;
-            println!("loaded {summary:?}");
+            if update {
+                let summary = seed_update::update(&db).await.map_err(ServiceError::with_detail)?;
+                println!("{summary}");
+            } else {
+                let summary = seed::load(&db).await.map_err(ServiceError::with_detail)?;
+                println!("loaded {summary:?}");
+            }
         }
         Command::Schema => print!("{}", graphql::sdl()),
         Command::Editor(command) => {
@@ -290,6 +326,26 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Export { format, filter, include_drafts } => {
             init_tracing(cli.log_format);
             export_models(&cli.database, format, filter.as_deref(), include_drafts).await?;
+        }
+        Command::Sync(SyncCommand::Epoch { url, file, selection, fetch, json }) => {
+            init_tracing(cli.log_format);
+            let source = match (url, file) {
+                (Some(url), _) => epoch_sync::Source::Url(url),
+                (None, Some(file)) => epoch_sync::Source::File(file),
+                (None, None) => anyhow::bail!("give --url or --file"),
+            };
+            let db = db::connect(&cli.database).await?;
+            db::migrate(&db).await?;
+            let request = epoch_sync::SyncRequest::new(source, &selection, &fetch);
+            let summary = epoch_sync::run(&db, &request).await.map_err(|e| match e {
+                epoch_sync::SyncError::Service(e) => e.with_detail(),
+                other => anyhow::anyhow!(other),
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                println!("{summary}");
+            }
         }
         Command::Import(ImportCommand::Epoch { file, dry_run, json, max_field_bytes }) => {
             init_tracing(cli.log_format);

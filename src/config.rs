@@ -8,6 +8,7 @@ use clap::Args;
 mod auth;
 mod cache;
 mod database;
+mod epoch_sync;
 mod feedback;
 mod http;
 mod limits;
@@ -16,6 +17,7 @@ pub use self::http::{HttpSettings, TrustedProxy};
 pub use auth::AuthSettings;
 pub use cache::CacheSettings;
 pub use database::ReplicaSettings;
+pub use epoch_sync::{EpochSyncSettings, FetchSettings, SelectionSettings};
 pub use feedback::FeedbackSettings;
 pub use limits::{AnswerLimits, InputLimits, LimitSettings, QueryLimits, RunLimits};
 
@@ -72,6 +74,9 @@ pub struct ServeSettings {
 
     #[command(flatten)]
     pub replicas: ReplicaSettings,
+
+    #[command(flatten)]
+    pub epoch_sync: EpochSyncSettings,
 }
 
 impl ServeSettings {

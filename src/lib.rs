@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod entity;
+pub mod epoch_sync;
 pub mod explorer;
 pub mod graphql;
 pub mod http;

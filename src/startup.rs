@@ -33,6 +33,7 @@ pub struct Application {
     db: sea_orm::DatabaseConnection,
     contact_retention: chrono::Duration,
     erasure_interval: std::time::Duration,
+    epoch_sync: crate::config::EpochSyncSettings,
     changes: ChangeHub,
     shutdown: CancellationToken,
     sockets: TaskTracker,
@@ -145,6 +146,7 @@ impl Application {
             db,
             contact_retention: settings.feedback.contact_retention(),
             erasure_interval: settings.feedback.erasure_interval(),
+            epoch_sync: settings.epoch_sync.clone(),
             changes,
             shutdown,
             sockets,
@@ -179,6 +181,7 @@ impl Application {
         let addr = self.listener.local_addr()?;
         tracing::info!("listening on http://{addr}/graphql");
         println!("AI Tracker listening on http://{addr}/graphql");
+        let epoch_sync = tokio::spawn(crate::epoch_sync::sync_periodically(self.db.clone(), self.epoch_sync));
         let sweep = tokio::spawn(erase_contacts_periodically(self.db, self.contact_retention, self.erasure_interval));
         let shutdown = self.shutdown.clone();
         let stopping = async move {
@@ -193,6 +196,7 @@ impl Application {
             tracing::warn!("some websockets did not close within the shutdown grace");
         }
         sweep.abort();
+        epoch_sync.abort();
         served
     }
 }

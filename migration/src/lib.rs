@@ -14,6 +14,7 @@ mod m20261130_000006_import;
 mod m20261130_000007_newest_first;
 mod m20261204_000008_limit_window;
 mod m20261204_000009_risk_taxonomy;
+mod m20261204_000010_import_candidates;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_newest_first::Migration),
             Box::new(m20261204_000008_limit_window::Migration),
             Box::new(m20261204_000009_risk_taxonomy::Migration),
+            Box::new(m20261204_000010_import_candidates::Migration),
         ]
     }
 }

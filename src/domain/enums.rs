@@ -289,13 +289,37 @@ domain_enum! {
         ComputeThreshold => "compute_threshold",
         Editor => "editor",
         Feedback => "feedback",
+        /// An entry of the editors' import queue.
+        ImportCandidate => "import_candidate",
     }
 }
 
 impl EntityType {
     /// Part of the public catalog (as opposed to private records).
     pub fn is_catalog(self) -> bool {
-        !matches!(self, EntityType::Editor | EntityType::Feedback)
+        !matches!(self, EntityType::Editor | EntityType::Feedback | EntityType::ImportCandidate)
+    }
+}
+
+domain_enum! {
+    /// What an import candidate proposes.
+    ImportCandidateKind as text(12) {
+        /// A row the catalog does not have, brought in as a draft.
+        NewModel => "new_model",
+        /// Changed figures of a published model.
+        Change => "change",
+    }
+}
+
+domain_enum! {
+    /// Where an import candidate is in the editors' queue.
+    ImportCandidateStatus as text(12) {
+        /// Waiting for an editor.
+        Open => "open",
+        /// Published, or applied as a revision by the accepting editor.
+        Accepted => "accepted",
+        /// Declined; the sync proposes these values again only if the source changes them.
+        Dismissed => "dismissed",
     }
 }
 

@@ -10,6 +10,7 @@ mod documents;
 mod error;
 mod feedback;
 mod filters;
+mod import;
 mod live;
 mod loaders;
 mod mutation;

@@ -52,6 +52,7 @@ impl IdKind {
             IdKind::Entity(EntityType::ComputeThreshold) => "ComputeThreshold",
             IdKind::Entity(EntityType::Editor) => "Editor",
             IdKind::Entity(EntityType::Feedback) => "Feedback",
+            IdKind::Entity(EntityType::ImportCandidate) => "ImportCandidate",
             IdKind::Revision => "Revision",
         }
     }
@@ -120,7 +121,7 @@ pub async fn load_node(
         EntityType::ComputeThreshold => {
             thresholds::by_id(db, id).await.gql()?.map(|r| Node::ComputeThreshold(r.into()))
         }
-        EntityType::Editor | EntityType::Feedback => None,
+        EntityType::Editor | EntityType::Feedback | EntityType::ImportCandidate => None,
     })
 }
 

@@ -9,6 +9,7 @@ use super::feedback::FeedbackQuery;
 use super::filters::{
     CapabilityFilterInput, ModelFilterInput, OrganizationFilterInput, RiskAssessmentFilterInput, filter_cost,
 };
+use super::import::ImportQuery;
 use super::node::{IdKind, Node, load_node, parse_global_id};
 use super::search::SearchQuery;
 use super::types::{
@@ -55,7 +56,7 @@ fn order_keys<F: InputType + Copy>(order_by: Option<Vec<Order<F>>>) -> async_gra
 /// The query root: the catalog's lookups and lists, editors' accounts and the history, and the
 /// analysts' queries.
 #[derive(MergedObject, Default)]
-pub struct Query(CatalogQuery, AnalysisQuery, SearchQuery, FeedbackQuery, BudgetQuery);
+pub struct Query(CatalogQuery, AnalysisQuery, SearchQuery, FeedbackQuery, ImportQuery, BudgetQuery);
 
 #[derive(Default)]
 pub struct BudgetQuery;

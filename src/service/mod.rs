@@ -27,6 +27,7 @@ pub mod risk_statistics;
 mod row;
 pub mod search;
 pub mod seed;
+pub mod seed_update;
 pub mod statistics;
 #[cfg(test)]
 pub(crate) mod testing;

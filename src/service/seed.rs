@@ -233,12 +233,12 @@ fn parse(files: impl Iterator<Item = (String, ServiceResult<String>)>) -> Servic
 }
 
 /// How errors name an entry: its file and its slug.
-fn at(file: &str, noun: &str, slug: &str) -> String {
+pub(crate) fn at(file: &str, noun: &str, slug: &str) -> String {
     format!("seed/{file}: {noun} `{slug}`")
 }
 
 impl SeedModel {
-    fn at(&self) -> String {
+    pub(crate) fn at(&self) -> String {
         at(&self.file, "model", &self.slug)
     }
 }
@@ -331,7 +331,7 @@ pub struct SeedSummary {
 }
 
 /// Writes `record` as the entry `at` names; a refusal names the entry and the field.
-async fn create<R: Record>(tx: &DatabaseTransaction, at: &str, record: R) -> ServiceResult<R::Row> {
+pub(crate) async fn create<R: Record>(tx: &DatabaseTransaction, at: &str, record: R) -> ServiceResult<R::Row> {
     edits::create_in(tx, &Actor::system(LOADER), record, None).await.map_err(|error| match error {
         ServiceError::BadInput { field, message } => {
             ServiceError::bad_input(format!("{at}, {}", field.trim_start_matches("input.")), message)
@@ -341,7 +341,7 @@ async fn create<R: Record>(tx: &DatabaseTransaction, at: &str, record: R) -> Ser
 }
 
 /// The id `slug` was written under, as `field` of the entry `at` refers to it.
-fn id_of(ids: &HashMap<&str, i32>, slug: &str, at: &str, field: &str) -> ServiceResult<i32> {
+pub(crate) fn id_of(ids: &HashMap<&str, i32>, slug: &str, at: &str, field: &str) -> ServiceResult<i32> {
     ids.get(slug)
         .copied()
         .ok_or_else(|| ServiceError::bad_input(format!("{at}, {field}"), format!("names no entry `{slug}`")))
@@ -352,43 +352,57 @@ fn id_of(ids: &HashMap<&str, i32>, slug: &str, at: &str, field: &str) -> Service
 async fn write(tx: &DatabaseTransaction, catalog: &SeedCatalog) -> ServiceResult<SeedSummary> {
     let mut organizations = HashMap::new();
     for o in &catalog.organization {
-        let record = OrganizationRecord {
-            slug: o.slug.clone(),
-            name: o.name.clone(),
-            kind: o.kind,
-            country: o.country.clone(),
-            website: o.website.clone(),
-            description: o.description.clone(),
-        };
+        let record = o.record();
         let row = create(tx, &at(&o.file, "organization", &o.slug), record).await?;
         organizations.insert(o.slug.as_str(), row.id);
     }
     let mut capabilities = HashMap::new();
     for c in &catalog.capability {
-        let record = CapabilityRecord {
-            slug: c.slug.clone(),
-            name: c.name.clone(),
-            category: c.category,
-            description: c.description.clone(),
-        };
+        let record = c.record();
         let row = create(tx, &at(&c.file, "capability", &c.slug), record).await?;
         capabilities.insert(c.slug.as_str(), row.id);
     }
     let mut datasets = HashMap::new();
     for d in &catalog.dataset {
-        let record = DatasetRecord {
-            slug: d.slug.clone(),
-            name: d.name.clone(),
-            description: d.description.clone(),
-            size: d.size,
-            size_unit: d.size_unit,
-            url: d.url.clone(),
-        };
+        let record = d.record();
         let row = create(tx, &at(&d.file, "dataset", &d.slug), record).await?;
         datasets.insert(d.slug.as_str(), row.id);
     }
     let mut models = HashMap::new();
     for m in lineage_order(&catalog.model)? {
+        let at = m.at();
+        let record = m.record(&organizations, &capabilities, &datasets, &models)?;
+        let row = create(tx, &at, record).await?;
+        models.insert(m.slug.as_str(), row.id);
+    }
+    let mut risk_assessments = 0;
+    for m in &catalog.model {
+        for (i, r) in m.risk_assessments.iter().enumerate() {
+            let record = r.record(models[m.slug.as_str()]);
+            create(tx, &format!("{}, risk_assessments[{i}]", m.at()), record).await?;
+            risk_assessments += 1;
+        }
+    }
+    Ok(SeedSummary {
+        organizations: organizations.len(),
+        capabilities: capabilities.len(),
+        datasets: datasets.len(),
+        models: models.len(),
+        risk_assessments,
+    })
+}
+
+impl SeedModel {
+    /// The model as the edit pipeline writes it, its references resolved through the ids the
+    /// entries they name were written under.
+    pub(crate) fn record(
+        &self,
+        organizations: &HashMap<&str, i32>,
+        capabilities: &HashMap<&str, i32>,
+        datasets: &HashMap<&str, i32>,
+        models: &HashMap<&str, i32>,
+    ) -> ServiceResult<ModelRecord> {
+        let m = self;
         let at = m.at();
         let ids = |slugs: &[String], ids: &HashMap<&str, i32>, field: &str| {
             slugs
@@ -403,19 +417,19 @@ async fn write(tx: &DatabaseTransaction, catalog: &SeedCatalog) -> ServiceResult
             .enumerate()
             .map(|(i, c)| {
                 Ok(CapabilityLink {
-                    capability_id: id_of(&capabilities, &c.capability, &at, &format!("capabilities[{i}]"))?,
+                    capability_id: id_of(capabilities, &c.capability, &at, &format!("capabilities[{i}]"))?,
                     status: c.status,
                     evidence: c.evidence.clone(),
                     source_url: c.source_url.clone(),
                 })
             })
             .collect::<ServiceResult<_>>()?;
-        let base_model_id = m.base_model.as_deref().map(|b| id_of(&models, b, &at, "base_model")).transpose()?;
-        let record = ModelRecord {
+        let base_model_id = m.base_model.as_deref().map(|b| id_of(models, b, &at, "base_model")).transpose()?;
+        Ok(ModelRecord {
             slug: m.slug.clone(),
             name: m.name.clone(),
             aliases: m.aliases.clone(),
-            organization_ids: ids(&m.organizations, &organizations, "organizations")?,
+            organization_ids: ids(&m.organizations, organizations, "organizations")?,
             announced_on: Some(m.announced_on),
             announced_precision: m.announced_precision,
             input_modalities: m.input_modalities.clone(),
@@ -429,7 +443,7 @@ async fn write(tx: &DatabaseTransaction, catalog: &SeedCatalog) -> ServiceResult
             training_dataset: m.training_dataset.clone(),
             training_dataset_size: m.training_dataset_size,
             training_dataset_size_unit: m.training_dataset_size_unit,
-            dataset_ids: ids(&m.datasets, &datasets, "datasets")?,
+            dataset_ids: ids(&m.datasets, datasets, "datasets")?,
             hardware: m.hardware.clone(),
             training_cost_usd: m.training_cost_usd,
             training_cost_note: m.training_cost_note.clone(),
@@ -442,48 +456,75 @@ async fn write(tx: &DatabaseTransaction, catalog: &SeedCatalog) -> ServiceResult
             capabilities: capability_links,
             sources: m.sources.iter().map(|s| SourceRecord { url: s.url.clone(), title: s.title.clone() }).collect(),
             published: true,
-        };
-        let row = create(tx, &at, record).await?;
-        models.insert(m.slug.as_str(), row.id);
+        })
     }
-    let mut risk_assessments = 0;
-    for m in &catalog.model {
-        for (i, r) in m.risk_assessments.iter().enumerate() {
-            let record = RiskAssessmentRecord {
-                model_id: models[m.slug.as_str()],
-                horizon: r.horizon,
-                cause: r.cause,
-                category: r.category,
-                severity: r.severity,
-                likelihood: r.likelihood,
-                summary: r.summary.trim().to_owned(),
-                rationale: r.rationale.trim().to_owned(),
-                confidence: r.confidence,
-                assessed_on: r.assessed_on,
-                author: Some(r.author.clone().unwrap_or_else(|| EDITORS.into())),
-                mit_subdomain: r.mit_subdomain,
-                mit_entity: r.mit_entity,
-                mit_intent: r.mit_intent,
-                mit_timing: r.mit_timing,
-                source_url: r.source_url.clone(),
-            };
-            create(tx, &format!("{}, risk_assessments[{i}]", m.at()), record).await?;
-            risk_assessments += 1;
+}
+
+impl SeedOrganization {
+    pub(crate) fn record(&self) -> OrganizationRecord {
+        OrganizationRecord {
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            kind: self.kind,
+            country: self.country.clone(),
+            website: self.website.clone(),
+            description: self.description.clone(),
         }
     }
-    Ok(SeedSummary {
-        organizations: organizations.len(),
-        capabilities: capabilities.len(),
-        datasets: datasets.len(),
-        models: models.len(),
-        risk_assessments,
-    })
+}
+
+impl SeedCapability {
+    pub(crate) fn record(&self) -> CapabilityRecord {
+        CapabilityRecord {
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            category: self.category,
+            description: self.description.clone(),
+        }
+    }
+}
+
+impl SeedDataset {
+    pub(crate) fn record(&self) -> DatasetRecord {
+        DatasetRecord {
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            size: self.size,
+            size_unit: self.size_unit,
+            url: self.url.clone(),
+        }
+    }
+}
+
+impl SeedRiskAssessment {
+    pub(crate) fn record(&self, model_id: i32) -> RiskAssessmentRecord {
+        let r = self;
+        RiskAssessmentRecord {
+            model_id,
+            horizon: r.horizon,
+            cause: r.cause,
+            category: r.category,
+            severity: r.severity,
+            likelihood: r.likelihood,
+            summary: r.summary.trim().to_owned(),
+            rationale: r.rationale.trim().to_owned(),
+            confidence: r.confidence,
+            assessed_on: r.assessed_on,
+            author: Some(r.author.clone().unwrap_or_else(|| EDITORS.into())),
+            mit_subdomain: r.mit_subdomain,
+            mit_entity: r.mit_entity,
+            mit_intent: r.mit_intent,
+            mit_timing: r.mit_timing,
+            source_url: r.source_url.clone(),
+        }
+    }
 }
 
 /// The models in file order, except that a base model comes before the models built on it (it
 /// must exist when they are written). A base model that is not in the catalog is left to the
 /// write to refuse; a base-model cycle is refused here.
-fn lineage_order(models: &[SeedModel]) -> ServiceResult<Vec<&SeedModel>> {
+pub(crate) fn lineage_order(models: &[SeedModel]) -> ServiceResult<Vec<&SeedModel>> {
     let mut index: HashMap<&str, usize> = HashMap::new();
     for (i, m) in models.iter().enumerate() {
         index.entry(m.slug.as_str()).or_insert(i);

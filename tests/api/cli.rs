@@ -175,3 +175,84 @@ async fn a_short_jwt_secret_stops_the_service_from_starting() {
     assert!(stderr.contains("AI_TRACKER_JWT_SECRET") && stderr.contains("32 bytes"), "{stderr}");
     assert!(!stderr.contains("too-short"), "the secret itself is never printed");
 }
+
+/// `ai-tracker seed --update` on a database seeded by an older starter catalog, where an editor
+/// changed one field: new entries are added, fields only the starter catalog changed are
+/// updated, and the editor's change is kept and reported.
+#[tokio::test]
+async fn seed_update_adds_and_updates_but_leaves_an_editors_change_alone() {
+    use ai_tracker::domain::{EditorRole, EntityType, RevisionAction};
+    use ai_tracker::entity::{model, revision, risk_assessment};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr};
+
+    let app = spawn_app_with(|_| {}).await;
+    let editor = app.editor_token(EditorRole::Editor).await;
+    let gpt4 = app.query(r#"{ model(slug: "gpt-4") { id version hardware } }"#, json!({})).await["model"].clone();
+    let edit = r#"mutation($id: ID!, $v: Int!) { updateModel(id: $id, expectedVersion: $v,
+      input: { hardware: "The editor's hardware" }) { version } }"#;
+    app.query_as(&editor, edit, json!({ "id": gpt4["id"], "v": gpt4["version"] })).await;
+
+    // What an older starter catalog would have written: GPT-3's description and GPT-4's
+    // hardware were different then, and one risk assessment did not exist yet.
+    let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
+    let created = |kind: EntityType, id: i32| {
+        revision::Entity::find()
+            .filter(revision::Column::EntityType.eq(kind))
+            .filter(revision::Column::EntityId.eq(id))
+            .filter(revision::Column::Action.eq(RevisionAction::Create))
+    };
+    let older = |field: &'static str, value: &'static str, kind: EntityType, id: i32| {
+        let db = db.clone();
+        async move {
+            let row = created(kind, id).one(&db).await.unwrap().unwrap();
+            let mut after = row.after.clone().unwrap();
+            after[field] = json!(value);
+            revision::Entity::update_many()
+                .col_expr(revision::Column::After, Expr::value(after))
+                .filter(revision::Column::Id.eq(row.id))
+                .exec(&db)
+                .await
+                .unwrap();
+        }
+    };
+    let gpt3 = model::Entity::find().filter(model::Column::Slug.eq("gpt-3")).one(&db).await.unwrap().unwrap();
+    model::Entity::update_many()
+        .col_expr(model::Column::Description, Expr::value("An older description."))
+        .filter(model::Column::Id.eq(gpt3.id))
+        .exec(&db)
+        .await
+        .unwrap();
+    older("description", "An older description.", EntityType::Model, gpt3.id).await;
+    let gpt4_id = model::Entity::find().filter(model::Column::Slug.eq("gpt-4")).one(&db).await.unwrap().unwrap().id;
+    older("hardware", "An older hardware note.", EntityType::Model, gpt4_id).await;
+    let newest =
+        risk_assessment::Entity::find().order_by_desc(risk_assessment::Column::Id).one(&db).await.unwrap().unwrap();
+    risk_assessment::Entity::delete_by_id(newest.id).exec(&db).await.unwrap();
+    revision::Entity::delete_many()
+        .filter(revision::Column::EntityType.eq(EntityType::RiskAssessment))
+        .filter(revision::Column::EntityId.eq(newest.id))
+        .exec(&db)
+        .await
+        .unwrap();
+
+    let update = ai_tracker().args(["--database-url", &app.db.url, "seed", "--update"]).output().await.unwrap();
+    let out = String::from_utf8_lossy(&update.stdout);
+    assert!(update.status.success(), "{}", String::from_utf8_lossy(&update.stderr));
+    assert!(out.contains("added: 1\n"), "{out}");
+    assert!(out.contains("updated: 1\n  model:gpt-3 (description)"), "{out}");
+    assert!(out.contains("left for an editor: 1\n  model:gpt-4 (hardware)"), "{out}");
+    crate::helpers::changes_seen(&app).await;
+    let after = app
+        .query(r#"{ a: model(slug: "gpt-4") { hardware } b: model(slug: "gpt-3") { description } }"#, json!({}))
+        .await;
+    assert_eq!(after["a"]["hardware"], json!("The editor's hardware"));
+    assert_ne!(after["b"]["description"], json!("An older description."));
+    let risks = risk_assessment::Entity::find().filter(risk_assessment::Column::Summary.eq(newest.summary.clone()));
+    assert_eq!(risks.all(&db).await.unwrap().len(), 1, "added back");
+
+    // A second run has nothing to add or update, and still leaves the editor's change alone.
+    let again = ai_tracker().args(["--database-url", &app.db.url, "seed", "--update"]).output().await.unwrap();
+    let out = String::from_utf8_lossy(&again.stdout);
+    assert!(out.contains("added: 0\n") && out.contains("updated: 0\n"), "{out}");
+    assert!(out.contains("left for an editor: 1\n"), "{out}");
+}

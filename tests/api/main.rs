@@ -15,6 +15,7 @@ mod editor_workspace;
 mod editors;
 mod epoch_agreement;
 mod epoch_import;
+mod epoch_sync;
 mod explorer;
 mod explorer_browser;
 mod export;

@@ -299,19 +299,23 @@ fn base64_decode(text: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD.decode(text).unwrap()
 }
 
-/// The previous release's schema (migrations up to 000007) with the starter catalog in it: the
+/// The previous release's schema (the migrations before 000009) with the starter catalog in it: the
 /// new migration adds the columns, fills what (category, cause) decides, and leaves the rest null.
 #[tokio::test]
 async fn the_migration_classifies_what_category_and_cause_decide_on_an_existing_database() {
     let db = TestDatabase::create().await;
     {
-        // Today's schema and catalog, then the new migration rolled back: the previous
-        // release's schema, holding a catalog.
+        // Today's schema and catalog, then the taxonomy migration and those after it rolled
+        // back: the previous release's schema, holding a catalog.
         let app = spawn_app_on(db, |_| {}).await;
         let conn = Database::connect(&app.db.url).await.unwrap();
-        migration::Migrator::down(&conn, Some(1)).await.unwrap();
+        let applied = migration::Migrator::get_applied_migrations(&conn).await.unwrap();
+        let taxonomy = applied.iter().position(|m| m.name().contains("risk_taxonomy")).expect("applied");
+        let undo = (applied.len() - taxonomy) as u32;
+        migration::Migrator::down(&conn, Some(undo)).await.unwrap();
         let pending = migration::Migrator::get_pending_migrations(&conn).await.unwrap();
-        assert_eq!(pending.len(), 1, "only the taxonomy migration is undone");
+        assert_eq!(pending.len(), undo as usize, "the taxonomy migration and later ones are undone");
+        assert!(pending[0].name().contains("risk_taxonomy"));
         conn.close().await.ok();
         let db = app.db;
         // The service migrates the database it is given on start.
@@ -348,12 +352,20 @@ async fn the_migration_classifies_what_category_and_cause_decide_on_an_existing_
                     ["OVERRELIANCE_UNSAFE_USE", "AI", "UNINTENTIONAL", "POST_DEPLOYMENT"].map(Value::from)
                 }
                 ("OVERRELIANCE", _) => [json!("OVERRELIANCE_UNSAFE_USE"), Value::Null, Value::Null, Value::Null],
+                ("FRAUD_IMPERSONATION", _) => {
+                    [json!("FRAUD_SCAMS_MANIPULATION"), Value::Null, Value::Null, Value::Null]
+                }
+                ("PRIVACY", _) => [json!("PRIVACY_COMPROMISE"), Value::Null, Value::Null, Value::Null],
                 ("LABOR_ECONOMIC", "STRUCTURAL") => {
                     ["INEQUALITY_EMPLOYMENT_QUALITY", "OTHER", "OTHER", "POST_DEPLOYMENT"].map(Value::from)
                 }
                 ("CONCENTRATION_OF_POWER", "STRUCTURAL") => {
                     ["POWER_CENTRALIZATION", "OTHER", "OTHER", "POST_DEPLOYMENT"].map(Value::from)
                 }
+                ("LABOR_ECONOMIC", _) => {
+                    [json!("INEQUALITY_EMPLOYMENT_QUALITY"), Value::Null, Value::Null, Value::Null]
+                }
+                ("CONCENTRATION_OF_POWER", _) => [json!("POWER_CENTRALIZATION"), Value::Null, Value::Null, Value::Null],
                 ("AUTONOMY_LOSS_OF_CONTROL", "ACCIDENTAL" | "STRUCTURAL") => {
                     [json!("MISALIGNED_GOALS"), json!("AI"), Value::Null, Value::Null]
                 }

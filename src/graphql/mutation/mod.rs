@@ -6,6 +6,7 @@ mod accounts;
 mod catalog;
 mod feedback;
 mod history;
+mod imports;
 mod models;
 mod thresholds;
 
@@ -19,6 +20,7 @@ pub struct Mutation(
     thresholds::ThresholdMutation,
     history::HistoryMutation,
     feedback::FeedbackMutation,
+    imports::ImportMutation,
 );
 
 /// An update input's nullable field: absent keeps the value, null clears it.

@@ -56,7 +56,7 @@ macro_rules! with_record {
                 type $R = ThresholdRecord;
                 $body
             }
-            EntityType::Editor | EntityType::Feedback => $private,
+            EntityType::Editor | EntityType::Feedback | EntityType::ImportCandidate => $private,
         }
     };
 }
@@ -253,18 +253,29 @@ pub async fn delete<R: Record>(
     expected: i32,
     summary: Option<&str>,
 ) -> ServiceResult<()> {
-    check_summary(summary)?;
     let tx = begin_write(db).await?;
-    let before = R::load(&tx, id).await?.ok_or_else(not_found::<R>)?;
+    delete_in::<R>(&tx, actor, id, expected, summary).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `delete` inside the caller's transaction.
+pub async fn delete_in<R: Record>(
+    tx: &DatabaseTransaction,
+    actor: &Actor,
+    id: i32,
+    expected: i32,
+    summary: Option<&str>,
+) -> ServiceResult<()> {
+    check_summary(summary)?;
+    let before = R::load(tx, id).await?.ok_or_else(not_found::<R>)?;
     if before.version != expected {
         return Err(ServiceError::Conflict { what: R::NOUN.into(), expected, current: before.version });
     }
-    if !R::delete(&tx, id, expected).await? {
-        return Err(conflict::<R>(&tx, id, expected).await);
+    if !R::delete(tx, id, expected).await? {
+        return Err(conflict::<R>(tx, id, expected).await);
     }
-    record_change(&tx, actor, summary, id, RevisionAction::Delete, Some(&before.record), None).await?;
-    tx.commit().await?;
-    Ok(())
+    record_change(tx, actor, summary, id, RevisionAction::Delete, Some(&before.record), None).await
 }
 
 /// Sets an entry back to its state right after revision `revision_id`; a new revision.

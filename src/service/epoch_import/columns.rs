@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use csv::StringRecord;
+use serde::{Deserialize, Serialize};
 
 /// A field we read, with the header names it has had between export versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,8 +129,10 @@ impl Layout {
     }
 }
 
-/// One row as plain values; the mapping onto our model is `mapping`'s job.
-#[derive(Clone, Debug)]
+/// One row as plain values; the mapping onto our model is `mapping`'s job. Serialized, it is
+/// the source row an import candidate shows editors.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EpochRow {
     pub line: u64,
     /// The name with surrounding whitespace dropped and inner runs of whitespace made one space.

@@ -15,7 +15,7 @@ pub struct Merged {
 }
 
 /// A value that says nothing: an entry the importer did not create may have these filled.
-fn is_empty(value: &Value) -> bool {
+pub fn is_empty(value: &Value) -> bool {
     match value {
         Value::Null => true,
         Value::String(s) => s.is_empty() || s == "unknown",

@@ -10,11 +10,13 @@
 //! starter catalog, say) is linked by name or alias; then only its empty fields are filled and
 //! every other difference is a conflict.
 
+pub mod candidates;
 mod columns;
 mod limit;
 mod mapping;
-mod merge;
+pub(crate) mod merge;
 mod organizations;
+pub mod sync;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -216,7 +218,9 @@ fn generic(reason: &str) -> String {
 struct Catalog {
     /// Natural key -> (model, what the importer last wrote there).
     imported: HashMap<String, (i32, Map<String, Value>)>,
-    /// Natural key of a name or alias -> model, for models no import entry claims.
+    /// Natural key of a name or alias -> model. A model an import entry claims keeps its
+    /// names here too, so that another row naming it (an alias for another version of the same
+    /// model) is seen as that model on every run, and skipped, not brought in as a new one.
     by_name: HashMap<String, i32>,
     claimed: HashSet<i32>,
 }
@@ -234,9 +238,7 @@ impl Catalog {
         let names = model::Entity::find().all(tx).await?.into_iter().map(|m| (m.id, m.name));
         let aliases = model_alias::Entity::find().all(tx).await?.into_iter().map(|a| (a.model_id, a.alias));
         for (id, name) in names.chain(aliases) {
-            if !claimed.contains(&id) {
-                by_name.entry(natural_key(&name)).or_insert(id);
-            }
+            by_name.entry(natural_key(&name)).or_insert(id);
         }
         Ok(Catalog { imported, by_name, claimed })
     }

@@ -100,6 +100,20 @@ impl Organizations {
         slug
     }
 
+    /// The ids of the named organizations we have, and the names we do not: the sync creates no
+    /// organization until an editor accepts the row that names it.
+    pub fn matching(&self, names: &[String]) -> (Vec<i32>, Vec<String>) {
+        let (mut ids, mut missing) = (vec![], vec![]);
+        for name in names {
+            match self.find(name) {
+                Some(id) if !ids.contains(&id) => ids.push(id),
+                Some(_) => {}
+                None => missing.push(name.clone()),
+            }
+        }
+        (ids, missing)
+    }
+
     /// Forgets organizations created in a row that was then rolled back.
     pub fn forget(&mut self, created: &[(String, i32)]) {
         for (slug, id) in created {
