@@ -459,10 +459,10 @@ async fn render(
             fieldset {
                 legend { "Decision" }
                 @for (value, text) in DECISIONS {
-                    div {
+                    div.check {
                         input type="radio" id={ "d-" (value) } name="decision" value=(value) required
                             checked[form.decision.as_deref() == Some(value)];
-                        " " label for={ "d-" (value) } { (text) }
+                        label for={ "d-" (value) } { (text) }
                     }
                 }
                 @if let Some(error) = error_of("decision") { p.field-error { "Decision " (error) "." } }
