@@ -24,6 +24,8 @@ pub enum PageError {
     RateLimited(Option<u64>),
     /// The API refused the credentials (a sign-in that did not check out), in its own words.
     Unauthenticated(String),
+    /// The signed-in editor may not do this (an admin's page or mutation), in the API's words.
+    Forbidden(String),
     /// Someone saved the entry first: the version the editor saw is no longer the current one.
     Conflict,
     /// Logged with detail where it happens; the reader sees a generic message.
@@ -42,6 +44,7 @@ impl PageError {
             PageError::NotFound(_) => ErrorCode::NotFound,
             PageError::RateLimited(_) => ErrorCode::RateLimited,
             PageError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            PageError::Forbidden(_) => ErrorCode::Forbidden,
             PageError::Conflict => ErrorCode::Conflict,
             PageError::Internal => ErrorCode::Internal,
         }
@@ -60,7 +63,7 @@ pub async fn run<T: DeserializeOwned>(
 
 /// Executes `document` as `caller` from `client` and deserializes its `data`. A
 /// BAD_USER_INPUT answer becomes `BadInput` (the API names the field), RATE_LIMITED
-/// `RateLimited`, UNAUTHENTICATED `Unauthenticated`, CONFLICT `Conflict`; anything else is logged and becomes
+/// `RateLimited`, UNAUTHENTICATED `Unauthenticated`, FORBIDDEN `Forbidden`, CONFLICT `Conflict`; anything else is logged and becomes
 /// `Internal`.
 pub async fn run_as<T: DeserializeOwned>(
     state: &ExplorerState,
@@ -87,6 +90,9 @@ pub async fn run_as<T: DeserializeOwned>(
                 ));
             }
             Some(ErrorCode::Conflict) => return Err(PageError::Conflict),
+            Some(ErrorCode::Forbidden) => {
+                return Err(PageError::Forbidden(error["message"].as_str().unwrap_or("not allowed").to_owned()));
+            }
             Some(ErrorCode::RateLimited) => {
                 return Err(PageError::RateLimited(extensions["retryAfterSeconds"].as_u64()));
             }

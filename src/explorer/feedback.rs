@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use axum::{
     Form,
-    extract::State,
+    extract::{Query, State},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -118,17 +118,107 @@ pub fn form(subject: Option<(&str, &str, &str)>, values: &FeedbackForm, error: O
     }
 }
 
-/// `GET /feedback`: the form for a model the catalog is missing.
-pub async fn page() -> Markup {
-    layout::page(
-        "Suggest a model",
-        Section::Other,
-        html! {
-            h1 { "Suggest a model or send feedback" }
-            p { "Is a large model missing from the catalog, or is something wrong? The editors read every message." }
-            (form(None, &FeedbackForm::default(), None))
-        },
-    )
+const PUBLIC: &str = r#"
+query ExplorerFeedbackPage($code: String!, $lookup: Boolean!) {
+  feedbackStatus(trackingCode: $code) @include(if: $lookup) { trackingCode kind status receivedAt reviewedAt resolution }
+  contributors(first: 50) { totalCount nodes { name acceptedCount } }
+}"#;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PublicData {
+    #[serde(default)]
+    feedback_status: Option<Tracking>,
+    contributors: Contributors,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Tracking {
+    tracking_code: String,
+    kind: String,
+    status: String,
+    received_at: String,
+    reviewed_at: Option<String>,
+    resolution: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Contributors {
+    total_count: i64,
+    nodes: Vec<Contributor>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Contributor {
+    name: String,
+    accepted_count: i64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Lookup {
+    code: Option<String>,
+}
+
+/// `GET /feedback[?code=…]`: the form for a model the catalog is missing, a submission's status
+/// and the editors' answer by its tracking code, and the contributors the editors credited.
+pub async fn page(
+    State(state): State<ExplorerState>,
+    ClientAddress(client): ClientAddress,
+    Query(lookup): Query<Lookup>,
+) -> Response {
+    let code = given(&lookup.code).unwrap_or("").to_owned();
+    let variables = json!({ "code": code, "lookup": !code.is_empty() });
+    let data: PublicData = match api::run(&state, client, PUBLIC, variables).await {
+        Ok(data) => data,
+        Err(error) => return error.into_response(),
+    };
+    let main = html! {
+        h1 { "Suggest a model or send feedback" }
+        p { "Is a large model missing from the catalog, or is something wrong? The editors read every message." }
+        (form(None, &FeedbackForm::default(), None))
+        section aria-labelledby="fb-follow" {
+            h2 #fb-follow { "Follow up your feedback" }
+            form.inline method="get" action="/feedback" {
+                label for="fb-code" { "Tracking code " }
+                input #fb-code type="text" name="code" value=(code) maxlength="40" required;
+                " "
+                button type="submit" { "Look up" }
+            }
+            @if !code.is_empty() {
+                @match &data.feedback_status {
+                    Some(t) => div.notice role="status" #fb-status {
+                        p {
+                            code { (t.tracking_code) } ": " (format::label(&t.kind)) ", received " (format::short_date(&t.received_at))
+                            ", " strong { (format::label(&t.status).to_lowercase()) }
+                            @if let Some(at) = &t.reviewed_at { " on " (format::short_date(at)) }
+                            "."
+                        }
+                        @if let Some(resolution) = &t.resolution { p { "The editors' answer: " q { (resolution) } } }
+                    },
+                    None => p.notice.error role="alert" { "No submission has that tracking code." },
+                }
+            }
+        }
+        section aria-labelledby="fb-contributors" {
+            h2 #fb-contributors { "Contributors" }
+            p { "Readers whose suggestions the editors took up, and who agreed to be named." }
+            @if data.contributors.nodes.is_empty() { p { "None yet." } }
+            @else {
+                ul #contributors {
+                    @for c in &data.contributors.nodes {
+                        li { (c.name) " (" (c.accepted_count) " accepted)" }
+                    }
+                }
+                @if data.contributors.total_count > data.contributors.nodes.len() as i64 {
+                    p { "And " (data.contributors.total_count - data.contributors.nodes.len() as i64) " more." }
+                }
+            }
+        }
+    };
+    layout::page("Suggest a model", Section::Other, main).into_response()
 }
 
 /// `POST /feedback`: submits through the API as the caller's address (the one `/graphql` would

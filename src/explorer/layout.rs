@@ -91,6 +91,13 @@ impl IntoResponse for PageError {
                 },
             ),
             PageError::Unauthenticated(message) => ("Not signed in", html! { p { (message) } }),
+            PageError::Forbidden(message) => (
+                "Not allowed",
+                html! {
+                    p { "Your account may not do this: " (message) "." }
+                    p { a href="/editor" { "Back to the desk" } }
+                },
+            ),
             PageError::Conflict => (
                 "Changed meanwhile",
                 html! { p { "Someone saved this entry after you opened it. Open it again to see the current version." } },

@@ -26,6 +26,13 @@ impl FeedbackQuery {
         Ok(feedback::by_tracking_code(db(ctx), &tracking_code).await.gql()?.map(FeedbackTracking))
     }
 
+    /// Editors only: the submission a tracking code names (whatever its case), with its
+    /// contact, note and version; null for a code that names nothing.
+    #[graphql(guard = "Role::Editor")]
+    async fn feedback(&self, ctx: &Context<'_>, tracking_code: String) -> async_graphql::Result<Option<Feedback>> {
+        Ok(feedback::by_tracking_code(db(ctx), &tracking_code).await.gql()?.map(Feedback))
+    }
+
     /// Editors only: submissions, newest first, optionally of one status and kind.
     #[graphql(complexity = "page_cost(first, last, child_complexity)", guard = "Role::Editor")]
     #[allow(clippy::too_many_arguments)]

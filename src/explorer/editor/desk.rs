@@ -103,10 +103,11 @@ pub async fn page(
         section aria-labelledby="desk-feedback" {
             h2 #desk-feedback { "Open feedback (" (desk.feedback_queue.total_count) ")" }
             @if desk.feedback_queue.nodes.is_empty() { p { "Nothing waits for review." } }
+            @else { p { a href="/editor/feedback?status=PENDING" { "Review the queue" } } }
             ul {
                 @for f in &desk.feedback_queue.nodes {
                     li {
-                        strong { (format::label(&f.kind)) } " · " code { (f.tracking_code) } " · " (format::short_date(&f.received_at))
+                        strong { (format::label(&f.kind)) } " · " a href={ "/editor/feedback/" (f.tracking_code) } { code { (f.tracking_code) } } " · " (format::short_date(&f.received_at))
                         @if let Some(name) = &f.proposed_model_name { " · " em { (name) } }
                         br;
                         (excerpt(&f.body))

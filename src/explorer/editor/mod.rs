@@ -7,7 +7,9 @@
 //! (`session.rs`); the sign-in form, which has no session yet, is checked by its `Origin`.
 //! Nothing under `/editor` may be stored by a cache: every answer is `Cache-Control: no-store`.
 
+mod accounts;
 mod desk;
+mod feedback_review;
 mod fields;
 mod history;
 mod model_form;
@@ -27,6 +29,7 @@ use maud::{Markup, html};
 use super::ExplorerState;
 use super::api::PageError;
 use super::layout::{self, Section};
+use crate::domain::EditorRole;
 use crate::request::{Refused, TokenCheck, TrustedProxies, session_token};
 use crate::service::{Caller, ServiceError};
 
@@ -54,6 +57,13 @@ where
         .route("/editor/models/{slug}", get(model_form::page).post(model_form::submit))
         .route("/editor/models/{slug}/history", get(history::page))
         .route("/editor/revert", post(history::revert))
+        .route("/editor/feedback", get(feedback_review::queue))
+        .route("/editor/feedback/{code}", get(feedback_review::page).post(feedback_review::review))
+        .route("/editor/feedback/{code}/erase", post(feedback_review::erase))
+        .route("/editor/accounts", get(accounts::page).post(accounts::create))
+        .route("/editor/accounts/deactivate", post(accounts::deactivate))
+        .route("/editor/accounts/revoke", post(accounts::revoke))
+        .route("/editor/password", get(accounts::password_page).post(accounts::change_password))
         .route("/editor/", get(not_found).post(not_found))
         .route("/editor/{*rest}", get(not_found).post(not_found))
         .layer(middleware::map_response(never_stored))
@@ -87,6 +97,19 @@ impl SignedIn {
     /// [`forbidden`], and nothing is done.
     pub fn form_is_genuine(&self, presented: Option<&str>) -> bool {
         session::csrf_matches(&self.token, presented)
+    }
+
+    /// The editor's email (the password form names the account it changes).
+    pub fn email(&self) -> &str {
+        match &self.caller {
+            Caller::Editor(editor) => &editor.email,
+            Caller::Anonymous => "",
+        }
+    }
+
+    /// Whether the workspace's bar offers the admins' pages (the API decides what they may do).
+    pub fn is_admin(&self) -> bool {
+        matches!(&self.caller, Caller::Editor(editor) if editor.role == EditorRole::Admin)
     }
 
     /// The editor's display name.
@@ -132,6 +155,9 @@ pub fn shell(title: &str, session: &SignedIn, main: Markup) -> Markup {
         html! {
             nav.workspace aria-label="Workspace" {
                 a href="/editor" { "Desk" }
+                " · " a href="/editor/feedback?status=PENDING" { "Feedback" }
+                @if session.is_admin() { " · " a href="/editor/accounts" { "Accounts" } }
+                " · " a href="/editor/password" { "Password" }
                 " · Signed in as " strong { (session.name()) } " · "
                 form.inline method="post" action="/editor/sign-out" {
                     input type="hidden" name=(CSRF_FIELD) value=(session.csrf());

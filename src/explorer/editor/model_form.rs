@@ -4,6 +4,11 @@
 //! and sends only the fields the editor changed. A field the API refuses is shown beside its
 //! input with the value kept. When someone saved first (CONFLICT), the page shows their change
 //! and yours field by field, and offers yours again on top of the current version.
+//!
+//! "Save and resolve feedback": naming a submission's tracking code in the form resolves (or
+//! accepts) it, once the save succeeded, linked to the revision the save made. The API has no
+//! mutation that does both, so these are two calls (`updateModel`, then `reviewFeedback`); the
+//! submission is looked up before saving, so a code that names nothing saves nothing.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -18,6 +23,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Map, Value as Json, json};
 
+use super::feedback_review;
 use super::fields::{self, Field, Kind};
 use super::{CSRF_FIELD, SignedIn, forbidden, shell};
 use crate::explorer::ExplorerState;
@@ -37,7 +43,9 @@ static MODEL: LazyLock<String> = LazyLock::new(|| {
 
 const UPDATE: &str = r#"
 mutation WorkspaceUpdateModel($id: ID!, $input: UpdateModelInput!, $expectedVersion: Int!, $summary: String) {
-  updateModel(id: $id, input: $input, expectedVersion: $expectedVersion, summary: $summary) { slug }
+  updateModel(id: $id, input: $input, expectedVersion: $expectedVersion, summary: $summary) {
+    slug revisions(first: 1) { nodes { id } }
+  }
 }"#;
 
 #[derive(Deserialize)]
@@ -54,7 +62,32 @@ struct Updated {
 #[derive(Deserialize)]
 struct Saved {
     slug: String,
+    revisions: SavedRevisions,
 }
+
+#[derive(Deserialize)]
+struct SavedRevisions {
+    nodes: Vec<SavedRevision>,
+}
+
+#[derive(Deserialize)]
+struct SavedRevision {
+    id: String,
+}
+
+/// The submission a save answers: its tracking code, what its submitter will read, and whether
+/// it is resolved or accepted.
+#[derive(Clone, Debug, Default)]
+struct Answers {
+    code: String,
+    resolution: String,
+    decision: String,
+}
+
+const ANSWER_DECISIONS: [(&str, &str); 2] = [
+    ("RESOLVE", "Resolve it (dealt with)"),
+    ("ACCEPT", "Accept it (the suggestion was taken up; credits the submitter)"),
+];
 
 /// The form's text for each field, by the field's name.
 type Values = BTreeMap<String, String>;
@@ -104,6 +137,11 @@ async fn load(
 pub struct Notice {
     saved: Option<String>,
     reverted: Option<String>,
+    /// The tracking code of the submission to answer with the next save.
+    resolves: Option<String>,
+    /// The submission the save answered, or could not.
+    resolved: Option<String>,
+    unresolved: Option<String>,
 }
 
 /// `GET /editor/models/{slug}`.
@@ -118,10 +156,24 @@ pub async fn page(
         Ok(model) => model,
         Err(error) => return error.into_response(),
     };
+    let resolves = notice.resolves.clone().unwrap_or_default();
+    let feedback_notice = |code: &str, done: bool| {
+        html! {
+            @if done { " Feedback " a href={ "/editor/feedback/" (code) } { (code) } " is answered, linked to this revision." }
+            @else {
+                " But feedback " a href={ "/editor/feedback/" (code) } { (code) }
+                " could not be answered (someone reviewed it meanwhile, or the answer was refused): review it on its page."
+            }
+        }
+    };
     let notice = if notice.saved.is_some() {
-        Some(
-            html! { p.notice role="status" { "Saved. " a href={ "/models/" (model.slug) } { "See the public page" } " or " a href={ "/editor/models/" (model.slug) "/history" } { "its history" } "." } },
-        )
+        Some(html! {
+            p.notice role="status" {
+                "Saved. " a href={ "/models/" (model.slug) } { "See the public page" } " or " a href={ "/editor/models/" (model.slug) "/history" } { "its history" } "."
+                @if let Some(code) = &notice.resolved { (feedback_notice(code, true)) }
+                @if let Some(code) = &notice.unresolved { (feedback_notice(code, false)) }
+            }
+        })
     } else if notice.reverted.is_some() {
         Some(html! { p.notice role="status" { "Reverted. The history shows the change as a new revision." } })
     } else {
@@ -132,6 +184,7 @@ pub async fn page(
         values: model.values,
         version: model.version,
         summary: String::new(),
+        answers: Answers { code: resolves, ..Answers::default() },
     };
     shell(
         &title(&form),
@@ -147,6 +200,7 @@ struct EditForm {
     original: Values,
     version: i64,
     summary: String,
+    answers: Answers,
 }
 
 fn title(form: &EditForm) -> String {
@@ -188,7 +242,45 @@ impl EditForm {
                     label for="f-summary" { "Edit summary (optional, public)" }
                     input #f-summary type="text" name="summary" maxlength="500" value=(self.summary);
                 }
+                (self.answers.render(errors.get("resolvesFeedback")))
                 button type="submit" { "Save" }
+            }
+        }
+    }
+}
+
+impl Answers {
+    fn from_posted(posted: &BTreeMap<String, String>) -> Self {
+        let field = |name: &str| posted.get(name).map(|v| v.trim().to_owned()).unwrap_or_default();
+        Answers {
+            code: field("resolvesFeedback"),
+            resolution: field("feedbackResolution"),
+            decision: field("feedbackDecision"),
+        }
+    }
+
+    fn render(&self, error: Option<&String>) -> Markup {
+        let invalid = error.map(|_| "true");
+        let described = error.map(|_| "e-resolvesFeedback");
+        html! {
+            fieldset.answers {
+                legend { "Save and resolve feedback (optional)" }
+                div.field {
+                    label for="f-resolvesFeedback" { "The tracking code of the feedback this save answers" }
+                    input #f-resolvesFeedback type="text" name="resolvesFeedback" value=(self.code)
+                        placeholder="e.g. 7K2QX-…" aria-invalid=[invalid] aria-describedby=[described];
+                    @if let Some(error) = error { p.field-error #e-resolvesFeedback { "Feedback " (error) "." } }
+                }
+                div.field {
+                    label for="f-feedbackDecision" { "How" }
+                    select #f-feedbackDecision name="feedbackDecision" {
+                        @for (value, text) in ANSWER_DECISIONS { option value=(value) selected[self.decision == value] { (text) } }
+                    }
+                }
+                div.field {
+                    label for="f-feedbackResolution" { "Answer to its submitter (public, optional)" }
+                    textarea #f-feedbackResolution name="feedbackResolution" rows="2" { (self.resolution) }
+                }
             }
         }
     }
@@ -257,8 +349,29 @@ pub async fn submit(
         original,
         version,
         summary: posted.get("summary").cloned().unwrap_or_default(),
+        answers: Answers::from_posted(&posted),
     };
     let changed = form.changed();
+    let refused = |errors: BTreeMap<String, String>| {
+        let published = posted.get("published").is_some_and(|p| p == "true");
+        let main = form.render(&session, &id, &slug, published, None, &errors);
+        (StatusCode::BAD_REQUEST, shell(&title(&form), &session, main)).into_response()
+    };
+    let answered = if form.answers.code.is_empty() {
+        None
+    } else if changed.is_empty() {
+        let reason = "needs a change to the model to link to (or review it on its own page)";
+        return refused(BTreeMap::from([("resolvesFeedback".to_owned(), reason.to_owned())]));
+    } else {
+        match feedback_review::load(&state, &session, client, &form.answers.code).await {
+            Ok(submission) => Some(submission),
+            Err(PageError::NotFound(_)) => {
+                let reason = "names no submission: check the tracking code";
+                return refused(BTreeMap::from([("resolvesFeedback".to_owned(), reason.to_owned())]));
+            }
+            Err(error) => return error.into_response(),
+        }
+    };
     if changed.is_empty() {
         return Redirect::to(&format!("/editor/models/{slug}")).into_response();
     }
@@ -274,18 +387,32 @@ pub async fn submit(
             }
         }
     }
-    let refused = |errors: BTreeMap<String, String>| {
-        let published = posted.get("published").is_some_and(|p| p == "true");
-        let main = form.render(&session, &id, &slug, published, None, &errors);
-        (StatusCode::BAD_REQUEST, shell(&title(&form), &session, main)).into_response()
-    };
     if !errors.is_empty() {
         return refused(errors);
     }
     let summary = Some(form.summary.trim()).filter(|s| !s.is_empty());
     let variables = json!({ "id": id, "input": input, "expectedVersion": form.version, "summary": summary });
     match api::run_as::<Updated>(&state, session.caller.clone(), client, UPDATE, variables).await {
-        Ok(updated) => Redirect::to(&format!("/editor/models/{}?saved=1", updated.update_model.slug)).into_response(),
+        Ok(Updated { update_model: saved }) => {
+            let Some(submission) = answered else {
+                return Redirect::to(&format!("/editor/models/{}?saved=1", saved.slug)).into_response();
+            };
+            let decision =
+                ANSWER_DECISIONS.iter().find(|(d, _)| *d == form.answers.decision).map_or("RESOLVE", |d| d.0);
+            let resolution = Some(form.answers.resolution.as_str()).filter(|r| !r.is_empty());
+            let variables = json!({
+                "id": submission.id,
+                "decision": decision,
+                "resolution": resolution,
+                "linkedTo": saved.revisions.nodes.first().map(|r| r.id.as_str()),
+                "expectedVersion": submission.version,
+            });
+            let code = url::form_urlencoded::byte_serialize(submission.tracking_code.as_bytes()).collect::<String>();
+            let review =
+                api::run_as::<Json>(&state, session.caller.clone(), client, feedback_review::REVIEW, variables);
+            let outcome = if review.await.is_ok() { "resolved" } else { "unresolved" };
+            Redirect::to(&format!("/editor/models/{}?saved=1&{outcome}={code}", saved.slug)).into_response()
+        }
         Err(PageError::BadInput { field, message }) => {
             let field = field.strip_prefix("input.").unwrap_or(&field);
             let field = fields::named(field).map_or("form", |f| f.name);
@@ -359,7 +486,13 @@ async fn conflict(
             }
         }
     };
-    let form = EditForm { values, original: current.values, version: current.version, summary: yours.summary };
+    let form = EditForm {
+        values,
+        original: current.values,
+        version: current.version,
+        summary: yours.summary,
+        answers: yours.answers,
+    };
     let main = form.render(session, &current.id, &current.slug, current.published, Some(notice), &BTreeMap::new());
     (StatusCode::CONFLICT, shell(&title(&form), session, main)).into_response()
 }
