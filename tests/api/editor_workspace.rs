@@ -52,7 +52,15 @@ pub fn csrf(html: &str) -> String {
 #[tokio::test]
 async fn anonymous_requests_to_any_editor_path_are_sent_to_sign_in_and_learn_nothing() {
     let app = spawn_app().await;
-    for path in ["/editor", "/editor/", "/editor/models/gpt-4", "/editor/feedback?status=PENDING", "/editor/a/b/c"] {
+    for path in [
+        "/editor",
+        "/editor/",
+        "/editor/models/gpt-4",
+        "/editor/models/new",
+        "/editor/models/gpt-4/assessments",
+        "/editor/feedback?status=PENDING",
+        "/editor/a/b/c",
+    ] {
         let response = browser().get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 303, "{path}");
         assert_eq!(response.headers()[header::LOCATION], "/editor/sign-in", "{path}");
@@ -60,7 +68,13 @@ async fn anonymous_requests_to_any_editor_path_are_sent_to_sign_in_and_learn_not
         assert!(response.headers().get(header::SET_COOKIE).is_none(), "{path}");
         assert_eq!(response.text().await.unwrap(), "", "{path} leaks a body");
     }
-    for path in ["/editor/sign-out", "/editor/models/gpt-4"] {
+    for path in [
+        "/editor/sign-out",
+        "/editor/models/gpt-4",
+        "/editor/models/new",
+        "/editor/models/gpt-4/assessments",
+        "/editor/models/gpt-4/delete",
+    ] {
         let response = browser().post(app.url(path)).form(&[("csrf", "x")]).send().await.unwrap();
         assert_eq!(response.status(), 303, "POST {path}");
         assert_eq!(response.text().await.unwrap(), "", "POST {path} leaks a body");

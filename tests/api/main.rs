@@ -9,6 +9,7 @@ mod connections;
 mod cost_limits;
 mod dataloader;
 mod editing;
+mod editor_entries;
 mod editor_forms;
 mod editor_workspace;
 mod editors;

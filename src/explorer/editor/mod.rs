@@ -7,10 +7,14 @@
 //! (`session.rs`); the sign-in form, which has no session yet, is checked by its `Origin`.
 //! Nothing under `/editor` may be stored by a cache: every answer is `Cache-Control: no-store`.
 
+mod assessments;
 mod desk;
 mod fields;
 mod history;
+mod links;
+mod model_actions;
 mod model_form;
+mod model_new;
 mod session;
 mod sign_in;
 
@@ -54,6 +58,9 @@ where
         .route("/editor/models/{slug}", get(model_form::page).post(model_form::submit))
         .route("/editor/models/{slug}/history", get(history::page))
         .route("/editor/revert", post(history::revert))
+        .route("/editor/models/new", get(model_new::page).post(model_new::submit))
+        .route("/editor/models/{slug}/assessments", get(assessments::page).post(assessments::submit))
+        .route("/editor/models/{slug}/{action}", post(model_actions::submit))
         .route("/editor/", get(not_found).post(not_found))
         .route("/editor/{*rest}", get(not_found).post(not_found))
         .layer(middleware::map_response(never_stored))
