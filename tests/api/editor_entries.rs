@@ -266,3 +266,67 @@ async fn the_new_model_assessment_and_refusal_pages_are_valid_html() {
     let report = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "the Nu Html Checker found errors:\n{report}");
 }
+
+#[tokio::test]
+async fn in_chromium_an_editor_adds_a_model_with_two_organizations_and_a_risk_assessment() {
+    use crate::explorer_browser::{browser as chromium_session, installed, save_screenshot, start_driver};
+    use fantoccini::Locator;
+
+    let (Some(chromium), Some(chromedriver)) =
+        (installed(&["chromium", "chromium-browser", "google-chrome"]), installed(&["chromedriver"]))
+    else {
+        let message = "workspace browser test skipped: chromium and chromedriver are not installed";
+        assert!(std::env::var_os("CI").is_none(), "{message}");
+        println!("{message}");
+        return;
+    };
+    let app = spawn_app().await;
+    app.add_editor(EMAIL, "Browser Editor", EditorRole::Editor, PASSWORD).await;
+    let driver = start_driver(&chromedriver).await;
+    let profile = tempfile::tempdir().unwrap();
+    let b = chromium_session(&driver, &chromium, profile.path()).await;
+
+    b.goto(&app.url("/editor/sign-in")).await.unwrap();
+    b.find(Locator::Id("si-email")).await.unwrap().send_keys(EMAIL).await.unwrap();
+    b.find(Locator::Id("si-password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    b.find(Locator::Css("main button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::Css("nav.workspace")).await.unwrap();
+
+    b.goto(&app.url("/editor/models/new")).await.unwrap();
+    for (id, text) in [
+        ("f-slug", "browser-lab-one"),
+        ("f-name", "Browser Lab One"),
+        ("f-organizationIds", "anthropic\ngoogle-deepmind"),
+        ("f-inputModalities", "TEXT"),
+        ("f-sources", "https://example.org/browser-lab-one | Announcement"),
+        ("f-description", "Added in a browser."),
+        ("f-industryContext", "None."),
+    ] {
+        b.find(Locator::Id(id)).await.unwrap().send_keys(text).await.unwrap();
+    }
+    b.find(Locator::Id("f-access")).await.unwrap().select_by_value("OPEN_WEIGHTS").await.unwrap();
+    save_screenshot(&b, "editor-new-model.png").await;
+    b.find(Locator::Css("form.editor button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::Css("p.notice[role=status]")).await.unwrap();
+    assert!(b.current_url().await.unwrap().as_str().ends_with("/editor/models/browser-lab-one?created=1"));
+
+    b.find(Locator::LinkText("Risk assessments")).await.unwrap().click().await.unwrap();
+    b.find(Locator::Id("f-category")).await.unwrap().select_by_value("CYBER_OFFENSE").await.unwrap();
+    b.find(Locator::Id("f-summary")).await.unwrap().send_keys("Helps write exploits.").await.unwrap();
+    b.find(Locator::Id("f-rationale")).await.unwrap().send_keys("Made up in a browser test.").await.unwrap();
+    b.execute("document.getElementById('f-assessedOn').value = '2025-05-01'; return true;", vec![]).await.unwrap();
+    b.find(Locator::Css("form.editor button[type=submit]")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::Css("p.notice[role=status]")).await.unwrap();
+    assert!(b.source().await.unwrap().contains("Helps write exploits."));
+
+    b.find(Locator::LinkText("Back to the model's form")).await.unwrap().click().await.unwrap();
+    b.find(Locator::Css("form[action$='/publish'] button")).await.unwrap().click().await.unwrap();
+    b.wait().for_element(Locator::Css("p.notice[role=status]")).await.unwrap();
+    save_screenshot(&b, "editor-published.png").await;
+
+    b.goto(&app.url("/models/browser-lab-one")).await.unwrap();
+    let public = b.source().await.unwrap();
+    assert!(public.contains("Anthropic") && public.contains("Google DeepMind"), "both organizations");
+    assert!(public.contains("Helps write exploits."), "the assessment");
+    b.close().await.unwrap();
+}

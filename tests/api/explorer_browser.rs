@@ -14,13 +14,13 @@ use serde_json::{Value, json};
 
 use crate::helpers::spawn_app;
 
-fn installed(names: &[&str]) -> Option<PathBuf> {
+pub fn installed(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     names.iter().flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name))).find(|p| p.is_file())
 }
 
 /// chromedriver on a free port, stopped when dropped.
-struct Driver {
+pub struct Driver {
     child: Child,
     url: String,
 }
@@ -32,7 +32,7 @@ impl Drop for Driver {
     }
 }
 
-async fn start_driver(binary: &Path) -> Driver {
+pub async fn start_driver(binary: &Path) -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(binary)
         .arg(format!("--port={port}"))
@@ -51,7 +51,7 @@ async fn start_driver(binary: &Path) -> Driver {
     panic!("chromedriver did not answer on {}", driver.url);
 }
 
-async fn browser(driver: &Driver, chromium: &Path, profile: &Path) -> Client {
+pub async fn browser(driver: &Driver, chromium: &Path, profile: &Path) -> Client {
     let mut args: Vec<String> = [
         "--headless",
         "--no-sandbox",
@@ -85,7 +85,7 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
-async fn save_screenshot(browser: &Client, name: &str) {
+pub async fn save_screenshot(browser: &Client, name: &str) {
     let png = browser.screenshot().await.expect("a screenshot");
     assert!(png.starts_with(b"\x89PNG"), "a PNG");
     std::fs::write(screenshot_dir().join(name), png).unwrap();
