@@ -253,6 +253,7 @@ async fn the_new_model_assessment_and_refusal_pages_are_valid_html() {
         ("assessments", assessments),
         ("refused-assessment", refused_assessment),
         ("refused-delete", refused_delete),
+        ("thresholds-admins-only", get_with(&app, "/editor/thresholds/new", &cookie).await.text().await.unwrap()),
     ];
     let dir = tempfile::tempdir().unwrap();
     for (name, body) in &pages {
@@ -329,4 +330,51 @@ async fn in_chromium_an_editor_adds_a_model_with_two_organizations_and_a_risk_as
     assert!(public.contains("Anthropic") && public.contains("Google DeepMind"), "both organizations");
     assert!(public.contains("Helps write exploits."), "the assessment");
     b.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_threshold_form_is_for_admins_and_an_editor_gets_a_403_that_changes_nothing() {
+    let (app, cookie) = signed_in().await;
+    let page = get_with(&app, "/editor/thresholds/new", &cookie).await;
+    assert_eq!(page.status(), 403);
+    let token = csrf(&page.text().await.unwrap());
+    let fields = [("csrf", token.as_str()), ("slug", "test-threshold"), ("name", "Test"), ("flop", "1e27")];
+    let refused = browser()
+        .post(app.url("/editor/thresholds/new"))
+        .header(header::COOKIE, &cookie)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let count = "{ computeThresholds { slug } }";
+    assert!(!app.query(count, json!({})).await.to_string().contains("test-threshold"), "nothing created");
+
+    let admin = "admin@tracker.example";
+    app.add_editor(admin, "Admin", EditorRole::Admin, PASSWORD).await;
+    let signed = crate::editor_workspace::sign_in(&app, Some(&app.address), admin, PASSWORD).await;
+    let admin_cookie = signed.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let page = get_with(&app, "/editor/thresholds/new", &admin_cookie).await;
+    assert_eq!(page.status(), 200);
+    let token = csrf(&page.text().await.unwrap());
+    let mut fields = vec![("csrf", token.as_str()), ("slug", "test-threshold"), ("name", "Test"), ("flop", "lots")];
+    let bad = browser()
+        .post(app.url("/editor/thresholds/new"))
+        .header(header::COOKIE, &admin_cookie)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains(r#"id="e-flop""#));
+    fields[3] = ("flop", "1e27");
+    let added = browser()
+        .post(app.url("/editor/thresholds/new"))
+        .header(header::COOKIE, &admin_cookie)
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 303);
+    assert!(app.query(count, json!({})).await.to_string().contains("test-threshold"));
 }

@@ -182,6 +182,15 @@ pub const RISK_ASSESSMENT: &[Field] = &[
     field("author", "Assessed by (if not you)", Kind::Line),
 ];
 
+/// A compute threshold's fields, as `CreateComputeThresholdInput` names them.
+pub const THRESHOLD: &[Field] = &[
+    required("slug", "Slug (lower case and hyphens, e.g. eu-ai-act)", Kind::Line),
+    required("name", "Name", Kind::Line),
+    Field { name: "flop", label: "Training compute (FLOP)", kind: Kind::Number, required: true, read: "flop" },
+    field("description", "Description (Markdown)", Kind::Text),
+    field("sourceUrl", "Source URL", Kind::Line),
+];
+
 /// The model's field named `name`.
 pub fn named(name: &str) -> Option<&'static Field> {
     named_in(MODEL, name)

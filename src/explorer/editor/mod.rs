@@ -17,6 +17,7 @@ mod model_form;
 mod model_new;
 mod session;
 mod sign_in;
+mod thresholds;
 
 use axum::{
     Router,
@@ -61,6 +62,7 @@ where
         .route("/editor/models/new", get(model_new::page).post(model_new::submit))
         .route("/editor/models/{slug}/assessments", get(assessments::page).post(assessments::submit))
         .route("/editor/models/{slug}/{action}", post(model_actions::submit))
+        .route("/editor/thresholds/new", get(thresholds::page).post(thresholds::submit))
         .route("/editor/", get(not_found).post(not_found))
         .route("/editor/{*rest}", get(not_found).post(not_found))
         .layer(middleware::map_response(never_stored))
