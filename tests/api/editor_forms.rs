@@ -12,7 +12,7 @@ use crate::explorer::validator;
 use crate::helpers::{TestApp, spawn_app};
 
 /// The value of the first `name="…" value="…"` on `html`, unescaped.
-fn hidden(html: &str, name: &str) -> String {
+pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!(r#"name="{name}" value=""#);
     let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name}")) + marker.len();
     unescape(html[start..].split('"').next().unwrap())
@@ -24,7 +24,7 @@ fn unescape(text: &str) -> String {
 
 /// Everything the model form posts, as its page shows it: the hidden fields, and each field's
 /// value as opened (from `original`, which is what the inputs show).
-fn form_fields(html: &str) -> BTreeMap<String, String> {
+pub fn form_fields(html: &str) -> BTreeMap<String, String> {
     let original: BTreeMap<String, String> = serde_json::from_str(&hidden(html, "original")).unwrap();
     let mut fields = original.clone();
     for name in ["csrf", "id", "expectedVersion", "original", "published"] {
@@ -33,7 +33,7 @@ fn form_fields(html: &str) -> BTreeMap<String, String> {
     fields
 }
 
-async fn post_form(app: &TestApp, path: &str, cookie: &str, fields: &BTreeMap<String, String>) -> Response {
+pub async fn post_form(app: &TestApp, path: &str, cookie: &str, fields: &BTreeMap<String, String>) -> Response {
     browser().post(app.url(path)).header(header::COOKIE, cookie).form(fields).send().await.unwrap()
 }
 

@@ -63,6 +63,8 @@ async fn anonymous_requests_to_any_editor_path_are_sent_to_sign_in_and_learn_not
         "/editor/feedback/ABCDE-ABCDE-ABCDE-ABCDE",
         "/editor/accounts",
         "/editor/password",
+        "/editor/models/new",
+        "/editor/models/gpt-4/assessments",
     ] {
         let response = browser().get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 303, "{path}");
@@ -80,6 +82,9 @@ async fn anonymous_requests_to_any_editor_path_are_sent_to_sign_in_and_learn_not
         "/editor/accounts/deactivate",
         "/editor/accounts/revoke",
         "/editor/password",
+        "/editor/models/new",
+        "/editor/models/gpt-4/assessments",
+        "/editor/models/gpt-4/delete",
     ] {
         let response = browser().post(app.url(path)).form(&[("csrf", "x")]).send().await.unwrap();
         assert_eq!(response.status(), 303, "POST {path}");

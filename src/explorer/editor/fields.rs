@@ -19,6 +19,45 @@ pub enum Kind {
     List,
     /// One of the values, in the API's spelling; `optional` choices may be left empty.
     Choice { values: &'static [&'static str], optional: bool },
+    /// Several of the values, one per line (modalities).
+    Choices { values: &'static [&'static str] },
+    /// Other entries named by their slugs, one per line, in order; sent as their ids.
+    Refs(Entry),
+    /// Another entry named by its slug; sent as its id.
+    Ref(Entry),
+    /// One row per line, its columns separated by ` | `; empty trailing columns may be left out.
+    Rows(&'static [Column]),
+}
+
+/// An entry a field names by slug, and the query that finds its id (`<query>(slug:) { id }`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub query: &'static str,
+    pub noun: &'static str,
+}
+
+pub const ORGANIZATION: Entry = Entry { query: "organization", noun: "organization" };
+pub const DATASET: Entry = Entry { query: "dataset", noun: "dataset" };
+pub const CAPABILITY: Entry = Entry { query: "capability", noun: "capability" };
+pub const BASE_MODEL: Entry = Entry { query: "model", noun: "model" };
+
+/// One column of a `Rows` field: its name in the API's input object, and what it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub name: &'static str,
+    pub kind: ColumnKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Free text; empty sends nothing.
+    Text,
+    /// Required text.
+    Required,
+    /// One of the values (required).
+    Choice(&'static [&'static str]),
+    /// An entry's slug (required), sent as its id.
+    Ref(Entry),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -29,6 +68,9 @@ pub struct Field {
     pub kind: Kind,
     /// Whether the API requires a value (an empty one is sent as "", so the API names it).
     pub required: bool,
+    /// How a query reads it, shaped as the form writes it: the name itself, or a selection whose
+    /// answer has the field's name (`organizationIds: organizations { slug }`).
+    pub read: &'static str,
 }
 
 const PRECISION: &[&str] = &["DAY", "MONTH", "YEAR"];
@@ -36,23 +78,51 @@ const CONFIDENCE: &[&str] = &["CONFIRMED", "LIKELY", "SPECULATIVE", "UNKNOWN"];
 const SIZE_UNIT: &[&str] = &["TOKENS", "WORDS", "IMAGES", "IMAGE_TEXT_PAIRS", "AUDIO_HOURS", "VIDEO_HOURS", "OTHER"];
 const ACCESS: &[&str] = &["OPEN_WEIGHTS", "API", "PRODUCT", "RESTRICTED", "UNRELEASED"];
 
+const MODALITY: &[&str] = &["TEXT", "CODE", "IMAGE", "VIDEO", "AUDIO", "SPEECH", "ACTION", "EMBEDDING"];
+const CAPABILITY_STATUS: &[&str] = &["DEMONSTRATED", "EXTRAPOLATED"];
+
 const fn field(name: &'static str, label: &'static str, kind: Kind) -> Field {
-    Field { name, label, kind, required: false }
+    Field { name, label, kind, required: false, read: name }
 }
 
 const fn required(name: &'static str, label: &'static str, kind: Kind) -> Field {
-    Field { name, label, kind, required: true }
+    Field { name, label, kind, required: true, read: name }
 }
+
+/// A list (or link) field read through another selection.
+const fn list(name: &'static str, label: &'static str, kind: Kind, read: &'static str) -> Field {
+    Field { name, label, kind, required: false, read }
+}
+
+const CAPABILITY_COLUMNS: &[Column] = &[
+    Column { name: "capabilityId", kind: ColumnKind::Ref(CAPABILITY) },
+    Column { name: "status", kind: ColumnKind::Choice(CAPABILITY_STATUS) },
+    Column { name: "evidence", kind: ColumnKind::Text },
+    Column { name: "sourceUrl", kind: ColumnKind::Text },
+];
+
+const SOURCE_COLUMNS: &[Column] =
+    &[Column { name: "url", kind: ColumnKind::Required }, Column { name: "title", kind: ColumnKind::Text }];
 
 const fn choice(values: &'static [&'static str], optional: bool) -> Kind {
     Kind::Choice { values, optional }
 }
 
-/// The model's own fields, in the order the form shows them. Lists of other entries
-/// (organizations, capabilities, sources, datasets, lineage) are not among them.
+/// The model's fields, in the order the form shows them, with its lists edited in place: each
+/// list is a textarea with one entry per line, so a browser without JavaScript can add, remove
+/// and reorder entries by editing text, and the API's error for a list lands beside it.
 pub const MODEL: &[Field] = &[
     required("name", "Name", Kind::Line),
     field("aliases", "Aliases (one per line)", Kind::List),
+    list(
+        "organizationIds",
+        "Organizations (slugs, one per line, lead first)",
+        Kind::Refs(ORGANIZATION),
+        "organizationIds: organizations { slug }",
+    ),
+    field("inputModalities", "Input modalities (one per line)", Kind::Choices { values: MODALITY }),
+    field("outputModalities", "Output modalities (one per line)", Kind::Choices { values: MODALITY }),
+    list("baseModelId", "Base model (slug)", Kind::Ref(BASE_MODEL), "baseModelId: baseModel { slug }"),
     required("announcedOn", "Announced on", Kind::Date),
     required("announcedPrecision", "Precision of the date", choice(PRECISION, false)),
     field("parameters", "Parameters", Kind::Number),
@@ -69,13 +139,101 @@ pub const MODEL: &[Field] = &[
     field("trainingCostNote", "Training cost: note", Kind::Text),
     required("access", "Access", choice(ACCESS, false)),
     field("license", "Licence", Kind::Line),
+    list("datasetIds", "Datasets (slugs, one per line)", Kind::Refs(DATASET), "datasetIds: datasets { slug }"),
+    list(
+        "capabilities",
+        "Capabilities: capability slug | DEMONSTRATED or EXTRAPOLATED | evidence | source URL, one per line",
+        Kind::Rows(CAPABILITY_COLUMNS),
+        "capabilities { capabilityId: capability { slug } status evidence sourceUrl }",
+    ),
+    list("sources", "Sources: URL | title, one per line", Kind::Rows(SOURCE_COLUMNS), "sources { url title }"),
     required("description", "Description (Markdown)", Kind::Text),
     required("industryContext", "Industry context (Markdown)", Kind::Text),
 ];
 
-/// The field named `name`.
+const HORIZON: &[&str] = &["IMMEDIATE", "NEAR_TERM"];
+const CAUSE: &[&str] = &["ACCIDENTAL", "MALICIOUS", "STRUCTURAL"];
+const RISK_CATEGORY: &[&str] = &[
+    "DISINFORMATION",
+    "CYBER_OFFENSE",
+    "BIO_CHEM",
+    "FRAUD_IMPERSONATION",
+    "PRIVACY",
+    "BIAS_HARMFUL_CONTENT",
+    "AUTONOMY_LOSS_OF_CONTROL",
+    "LABOR_ECONOMIC",
+    "CONCENTRATION_OF_POWER",
+    "OVERRELIANCE",
+];
+const SEVERITY: &[&str] = &["LOW", "MEDIUM", "HIGH", "CRITICAL"];
+const LIKELIHOOD: &[&str] = &["LOW", "MEDIUM", "HIGH"];
+/// The MIT AI Risk Repository's 24 subdomains, in their order (1.1 to 7.6).
+const MIT_SUBDOMAIN: &[&str] = &[
+    "DISCRIMINATION_MISREPRESENTATION",
+    "TOXIC_CONTENT",
+    "UNEQUAL_PERFORMANCE",
+    "PRIVACY_COMPROMISE",
+    "AI_SECURITY_VULNERABILITIES",
+    "FALSE_INFORMATION",
+    "INFORMATION_ECOSYSTEM_POLLUTION",
+    "DISINFORMATION_SURVEILLANCE_INFLUENCE",
+    "CYBERATTACKS_WEAPONS_MASS_HARM",
+    "FRAUD_SCAMS_MANIPULATION",
+    "OVERRELIANCE_UNSAFE_USE",
+    "LOSS_OF_HUMAN_AGENCY",
+    "POWER_CENTRALIZATION",
+    "INEQUALITY_EMPLOYMENT_QUALITY",
+    "DEVALUATION_OF_HUMAN_EFFORT",
+    "COMPETITIVE_DYNAMICS",
+    "GOVERNANCE_FAILURE",
+    "ENVIRONMENTAL_HARM",
+    "MISALIGNED_GOALS",
+    "DANGEROUS_CAPABILITIES",
+    "LACK_OF_ROBUSTNESS",
+    "LACK_OF_TRANSPARENCY",
+    "AI_WELFARE_AND_RIGHTS",
+    "MULTI_AGENT_RISKS",
+];
+const MIT_ENTITY: &[&str] = &["HUMAN", "AI", "OTHER"];
+const MIT_INTENT: &[&str] = &["INTENTIONAL", "UNINTENTIONAL", "OTHER"];
+const MIT_TIMING: &[&str] = &["PRE_DEPLOYMENT", "POST_DEPLOYMENT", "OTHER"];
+
+/// A risk assessment's fields (its model is the page's), as `CreateRiskAssessmentInput` names them.
+pub const RISK_ASSESSMENT: &[Field] = &[
+    required("horizon", "Horizon", choice(HORIZON, false)),
+    required("cause", "Cause", choice(CAUSE, false)),
+    required("category", "Category", choice(RISK_CATEGORY, false)),
+    required("severity", "Severity", choice(SEVERITY, false)),
+    required("likelihood", "Likelihood", choice(LIKELIHOOD, false)),
+    required("summary", "Summary (one or two sentences)", Kind::Line),
+    required("rationale", "Rationale (Markdown: the reasoning and the evidence)", Kind::Text),
+    required("confidence", "Confidence", choice(CONFIDENCE, false)),
+    required("assessedOn", "Assessed on", Kind::Date),
+    required("sourceUrl", "Source (the URL of the evidence the rationale cites)", Kind::Line),
+    required("mitSubdomain", "MIT AI Risk Repository: subdomain", choice(MIT_SUBDOMAIN, false)),
+    required("mitEntity", "MIT causal taxonomy: entity", choice(MIT_ENTITY, false)),
+    required("mitIntent", "MIT causal taxonomy: intent", choice(MIT_INTENT, false)),
+    required("mitTiming", "MIT causal taxonomy: timing", choice(MIT_TIMING, false)),
+    field("author", "Assessed by (if not you)", Kind::Line),
+];
+
+/// A compute threshold's fields, as `CreateComputeThresholdInput` names them.
+pub const THRESHOLD: &[Field] = &[
+    required("slug", "Slug (lower case and hyphens, e.g. eu-ai-act)", Kind::Line),
+    required("name", "Name", Kind::Line),
+    Field { name: "flop", label: "Training compute (FLOP)", kind: Kind::Number, required: true, read: "flop" },
+    field("description", "Description (Markdown)", Kind::Text),
+    field("sourceUrl", "Source URL", Kind::Line),
+];
+
+/// The model's field named `name`.
 pub fn named(name: &str) -> Option<&'static Field> {
-    MODEL.iter().find(|f| f.name == name)
+    named_in(MODEL, name)
+}
+
+/// The field of `form` named `name`.
+pub fn named_in(form: &'static [Field], name: &str) -> Option<&'static Field> {
+    form.iter().find(|f| f.name == name)
 }
 
 /// A value from the API (a query's answer, or a revision's `before`/`after`, where vocabularies
@@ -84,8 +242,26 @@ pub fn shown(kind: Kind, value: &Json) -> String {
     match value {
         Json::Null => String::new(),
         Json::String(s) => match kind {
-            Kind::Choice { .. } => s.to_uppercase(),
+            Kind::Choice { .. } | Kind::Choices { .. } => s.to_uppercase(),
             _ => s.clone(),
+        },
+        Json::Object(row) => match kind {
+            Kind::Rows(columns) => {
+                let cells: Vec<String> = columns
+                    .iter()
+                    .map(|c| {
+                        let cell = row.get(c.name).unwrap_or(&Json::Null);
+                        match c.kind {
+                            ColumnKind::Choice(_) => shown(Kind::Choices { values: &[] }, cell),
+                            _ => shown(Kind::Line, cell),
+                        }
+                    })
+                    .collect();
+                let kept = cells.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1);
+                cells[..kept].join(" | ")
+            }
+            // A linked entry, read as `{ slug }`.
+            _ => row.get("slug").map_or_else(|| Json::Object(row.clone()).to_string(), |s| shown(Kind::Line, s)),
         },
         Json::Number(n) => match n.as_f64() {
             Some(f) if f.abs() >= 1e6 => format!("{f:e}"),
@@ -101,7 +277,7 @@ pub fn sent(field: &Field, text: &str) -> Result<Json, &'static str> {
     let text = text.trim();
     if text.is_empty() {
         return match field.kind {
-            Kind::List => Ok(Json::Array(Vec::new())),
+            Kind::List | Kind::Choices { .. } | Kind::Refs(_) | Kind::Rows(_) => Ok(Json::Array(Vec::new())),
             Kind::Line | Kind::Text if field.required => Ok(Json::String(String::new())),
             _ if field.required => Err("is required"),
             _ => Ok(Json::Null),
@@ -112,9 +288,21 @@ pub fn sent(field: &Field, text: &str) -> Result<Json, &'static str> {
             let number: f64 = text.replace([',', '_'], "").parse().map_err(|_| "is not a number")?;
             serde_json::Number::from_f64(number).map(Json::Number).ok_or("is not a finite number")?
         }
-        Kind::List => Json::Array(
-            text.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| Json::String(l.to_owned())).collect(),
+        Kind::List | Kind::Refs(_) => Json::Array(lines(text).map(|l| Json::String(l.to_owned())).collect()),
+        Kind::Choices { values } => Json::Array(
+            lines(text)
+                .map(|l| {
+                    let value = l.to_uppercase();
+                    if values.contains(&value.as_str()) {
+                        Ok(Json::String(value))
+                    } else {
+                        Err("has a line that is not one of the choices")
+                    }
+                })
+                .collect::<Result<_, _>>()?,
         ),
+        Kind::Rows(columns) => Json::Array(lines(text).map(|l| row(columns, l)).collect::<Result<_, _>>()?),
+        Kind::Ref(_) => Json::String(text.to_owned()),
         Kind::Choice { values, .. } => {
             let value = text.to_uppercase();
             if !values.contains(&value.as_str()) {
@@ -124,6 +312,34 @@ pub fn sent(field: &Field, text: &str) -> Result<Json, &'static str> {
         }
         Kind::Line | Kind::Text | Kind::Date => Json::String(text.to_owned()),
     })
+}
+
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty())
+}
+
+/// One line of a `Rows` field as the API's input object (a `Ref` column still holds the slug).
+fn row(columns: &[Column], line: &str) -> Result<Json, &'static str> {
+    let cells: Vec<&str> = line.splitn(columns.len(), '|').map(str::trim).collect();
+    let mut object = serde_json::Map::new();
+    for (i, column) in columns.iter().enumerate() {
+        let cell = cells.get(i).copied().unwrap_or("");
+        let value = match column.kind {
+            ColumnKind::Text if cell.is_empty() => continue,
+            ColumnKind::Text => Json::String(cell.to_owned()),
+            _ if cell.is_empty() => return Err("has a line with a required column left empty"),
+            ColumnKind::Choice(values) => {
+                let value = cell.to_uppercase();
+                if !values.contains(&value.as_str()) {
+                    return Err("has a line whose choice column is not one of the choices");
+                }
+                Json::String(value)
+            }
+            ColumnKind::Required | ColumnKind::Ref(_) => Json::String(cell.to_owned()),
+        };
+        object.insert(column.name.to_owned(), value);
+    }
+    Ok(Json::Object(object))
 }
 
 /// Whether two of the form's texts for `field` say the same (line endings and the spelling of a

@@ -8,13 +8,18 @@
 //! Nothing under `/editor` may be stored by a cache: every answer is `Cache-Control: no-store`.
 
 mod accounts;
+mod assessments;
 mod desk;
 mod feedback_review;
 mod fields;
 mod history;
+mod links;
+mod model_actions;
 mod model_form;
+mod model_new;
 mod session;
 mod sign_in;
+mod thresholds;
 
 use axum::{
     Router,
@@ -64,6 +69,10 @@ where
         .route("/editor/accounts/deactivate", post(accounts::deactivate))
         .route("/editor/accounts/revoke", post(accounts::revoke))
         .route("/editor/password", get(accounts::password_page).post(accounts::change_password))
+        .route("/editor/models/new", get(model_new::page).post(model_new::submit))
+        .route("/editor/models/{slug}/assessments", get(assessments::page).post(assessments::submit))
+        .route("/editor/models/{slug}/{action}", post(model_actions::submit))
+        .route("/editor/thresholds/new", get(thresholds::page).post(thresholds::submit))
         .route("/editor/", get(not_found).post(not_found))
         .route("/editor/{*rest}", get(not_found).post(not_found))
         .layer(middleware::map_response(never_stored))

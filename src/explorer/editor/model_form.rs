@@ -25,7 +25,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::feedback_review;
 use super::fields::{self, Field, Kind};
-use super::{CSRF_FIELD, SignedIn, forbidden, shell};
+use super::{CSRF_FIELD, SignedIn, forbidden, links, model_actions, shell};
 use crate::explorer::ExplorerState;
 use crate::explorer::api::{self, PageError};
 use crate::explorer::format;
@@ -33,7 +33,7 @@ use crate::service::ClientAddress;
 
 /// The model with every field the form shows, its version, and who changed it last.
 static MODEL: LazyLock<String> = LazyLock::new(|| {
-    let names: Vec<&str> = fields::MODEL.iter().map(|f| f.name).collect();
+    let names: Vec<&str> = fields::MODEL.iter().map(|f| f.read).collect();
     format!(
         "query WorkspaceModel($slug: String!) {{ model(slug: $slug) {{ id slug published version {} \
          revisions(first: 1) {{ nodes {{ author createdAt }} }} }} }}",
@@ -142,6 +142,9 @@ pub struct Notice {
     /// The submission the save answered, or could not.
     resolved: Option<String>,
     unresolved: Option<String>,
+    created: Option<String>,
+    published: Option<String>,
+    unpublished: Option<String>,
 }
 
 /// `GET /editor/models/{slug}`.
@@ -152,10 +155,6 @@ pub async fn page(
     Query(notice): Query<Notice>,
     session: SignedIn,
 ) -> Response {
-    let model = match load(&state, &session, client, &slug).await {
-        Ok(model) => model,
-        Err(error) => return error.into_response(),
-    };
     let resolves = notice.resolves.clone().unwrap_or_default();
     let feedback_notice = |code: &str, done: bool| {
         html! {
@@ -166,10 +165,16 @@ pub async fn page(
             }
         }
     };
-    let notice = if notice.saved.is_some() {
+    let notice = if notice.created.is_some() {
+        Some(html! { p.notice role="status" { "Created as a draft. Add its risk assessments, then publish it." } })
+    } else if notice.published.is_some() {
+        Some(html! { p.notice role="status" { "Published: the public catalog shows it now." } })
+    } else if notice.unpublished.is_some() {
+        Some(html! { p.notice role="status" { "Unpublished: it is a draft again, seen by editors only." } })
+    } else if notice.saved.is_some() {
         Some(html! {
             p.notice role="status" {
-                "Saved. " a href={ "/models/" (model.slug) } { "See the public page" } " or " a href={ "/editor/models/" (model.slug) "/history" } { "its history" } "."
+                "Saved. " a href={ "/models/" (slug) } { "See the public page" } " or " a href={ "/editor/models/" (slug) "/history" } { "its history" } "."
                 @if let Some(code) = &notice.resolved { (feedback_notice(code, true)) }
                 @if let Some(code) = &notice.unresolved { (feedback_notice(code, false)) }
             }
@@ -179,6 +184,25 @@ pub async fn page(
     } else {
         None
     };
+    show(&state, &session, client, &slug, notice, StatusCode::OK, resolves).await
+}
+
+/// The model's form as opened, with a notice above it (a save's outcome, or why an action was
+/// refused), the answer's status, and the tracking code of a submission the next save answers
+/// (when the form was opened from it).
+pub(super) async fn show(
+    state: &ExplorerState,
+    session: &SignedIn,
+    client: std::net::IpAddr,
+    slug: &str,
+    notice: Option<Markup>,
+    status: StatusCode,
+    resolves: String,
+) -> Response {
+    let model = match load(state, session, client, slug).await {
+        Ok(model) => model,
+        Err(error) => return error.into_response(),
+    };
     let form = EditForm {
         original: model.values.clone(),
         values: model.values,
@@ -186,12 +210,11 @@ pub async fn page(
         summary: String::new(),
         answers: Answers { code: resolves, ..Answers::default() },
     };
-    shell(
-        &title(&form),
-        &session,
-        form.render(&session, &model.id, &model.slug, model.published, notice, &BTreeMap::new()),
-    )
-    .into_response()
+    let main = html! {
+        (form.render(session, &model.id, &model.slug, model.published, notice, &BTreeMap::new()))
+        (model_actions::buttons(session, &model.id, &model.slug, model.version, model.published))
+    };
+    (status, shell(&title(&form), session, main)).into_response()
 }
 
 /// What a form shows: the editor's values, the values it was opened with, and their version.
@@ -222,12 +245,16 @@ impl EditForm {
             h1 { (title(self)) }
             p {
                 code { (slug) } " · version " (self.version) " · " @if published { "published" } @else { "draft" } " · "
-                a href={ "/editor/models/" (slug) "/history" } { "History" }
+                a href={ "/editor/models/" (slug) "/history" } { "History" } " · "
+                a href={ "/editor/models/" (slug) "/assessments" } { "Risk assessments" }
                 @if published { " · " a href={ "/models/" (slug) } { "Public page" } }
             }
             @if let Some(notice) = notice { (notice) }
             @if !errors.is_empty() {
-                p.notice.error role="alert" { "Nothing was saved: " (errors.len()) " field(s) need a change. Each is marked below." }
+                p.notice.error role="alert" {
+                    "Nothing was saved: " (errors.len()) " field(s) need a change. Each is marked below."
+                    @if let Some(form) = errors.get("form") { " The form " (form) "." }
+                }
             }
             form.feedback.editor method="post" action={ "/editor/models/" (slug) } {
                 input type="hidden" name=(CSRF_FIELD) value=(session.csrf());
@@ -287,7 +314,7 @@ impl Answers {
 }
 
 /// One field's label, input and, when the API refused it, the reason beside it.
-fn control(field: &Field, value: &str, error: Option<&String>) -> Markup {
+pub(super) fn control(field: &Field, value: &str, error: Option<&String>) -> Markup {
     let id = format!("f-{}", field.name);
     let error_id = format!("e-{}", field.name);
     let described = error.map(|_| error_id.as_str());
@@ -296,8 +323,8 @@ fn control(field: &Field, value: &str, error: Option<&String>) -> Markup {
         div.field {
             label for=(id) { (field.label) }
             @match field.kind {
-                Kind::Text | Kind::List => {
-                    textarea id=(id) name=(field.name) rows=(if field.kind == Kind::List { 3 } else { 5 })
+                Kind::Text | Kind::List | Kind::Choices { .. } | Kind::Refs(_) | Kind::Rows(_) => {
+                    textarea id=(id) name=(field.name) rows=(if field.kind == Kind::Text { 5 } else { 3 })
                         aria-describedby=[described] aria-invalid=[invalid] { (value) }
                 }
                 Kind::Choice { values, optional } => {
@@ -313,7 +340,7 @@ fn control(field: &Field, value: &str, error: Option<&String>) -> Markup {
                     input id=(id) type="text" inputmode="decimal" name=(field.name) value=(value)
                         placeholder="e.g. 2.1e25" aria-describedby=[described] aria-invalid=[invalid];
                 }
-                Kind::Line => {
+                Kind::Line | Kind::Ref(_) => {
                     input id=(id) type="text" name=(field.name) value=(value) aria-describedby=[described] aria-invalid=[invalid];
                 }
             }
@@ -390,6 +417,14 @@ pub async fn submit(
     if !errors.is_empty() {
         return refused(errors);
     }
+    if let Err(error) = links::resolve(&state, &session, client, fields::MODEL, &mut input).await {
+        return match error {
+            PageError::BadInput { field, message } => {
+                refused(BTreeMap::from([links::placed(fields::MODEL, &field, message)]))
+            }
+            error => error.into_response(),
+        };
+    }
     let summary = Some(form.summary.trim()).filter(|s| !s.is_empty());
     let variables = json!({ "id": id, "input": input, "expectedVersion": form.version, "summary": summary });
     match api::run_as::<Updated>(&state, session.caller.clone(), client, UPDATE, variables).await {
@@ -414,9 +449,7 @@ pub async fn submit(
             Redirect::to(&format!("/editor/models/{}?saved=1&{outcome}={code}", saved.slug)).into_response()
         }
         Err(PageError::BadInput { field, message }) => {
-            let field = field.strip_prefix("input.").unwrap_or(&field);
-            let field = fields::named(field).map_or("form", |f| f.name);
-            refused(BTreeMap::from([(field.to_owned(), message)]))
+            refused(BTreeMap::from([links::placed(fields::MODEL, &field, message)]))
         }
         Err(PageError::Conflict) => conflict(&state, &session, client, &slug, form, &changed).await,
         Err(error) => error.into_response(),
