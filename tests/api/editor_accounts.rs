@@ -7,7 +7,7 @@ use reqwest::{Response, header};
 use serde_json::{Value, json};
 
 use crate::editor_workspace::{PASSWORD, browser, csrf, get_with, sign_in};
-use crate::explorer::validator;
+use crate::explorer::{assert_valid_html, validator_for};
 use crate::helpers::{TestApp, spawn_app};
 
 const ADMIN: &str = "admin@tracker.example";
@@ -252,12 +252,7 @@ async fn changing_your_password_replaces_the_session_cookie_and_the_old_one_stop
 
 #[tokio::test]
 async fn every_account_page_is_valid_html() {
-    let Some(jar) = validator() else {
-        let message = "accounts HTML validation skipped: needs java and `npm install` in tests/html-validator";
-        assert!(std::env::var_os("CI").is_none(), "{message}");
-        println!("{message}");
-        return;
-    };
+    let Some(jar) = validator_for("accounts") else { return };
     let app = two_accounts().await;
     let admin = cookie_of(&app, ADMIN).await;
     let editor = cookie_of(&app, EDITOR).await;
@@ -282,11 +277,5 @@ async fn every_account_page_is_valid_html() {
     for (name, response) in pages {
         std::fs::write(dir.path().join(format!("{name}.html")), response.text().await.unwrap()).unwrap();
     }
-    let output = std::process::Command::new("java")
-        .args(["-jar", jar.to_str().unwrap(), "--errors-only", "--format", "text"])
-        .arg(dir.path())
-        .output()
-        .expect("java runs");
-    let report = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "the Nu Html Checker found errors:\n{report}");
+    assert_valid_html(&jar, dir.path());
 }

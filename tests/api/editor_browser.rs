@@ -3,29 +3,14 @@
 //! a form without its CSRF token get. Screenshots go to `target/explorer-screenshots/`.
 //! Skipped where chromium or chromedriver is missing, except under CI.
 
-use std::path::PathBuf;
-
 use ai_tracker::domain::EditorRole;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
-use crate::explorer_browser::{browser, installed, save_screenshot, start_driver, wait_until};
+use crate::explorer_browser::{browser, chromium_for, save_screenshot, start_driver, wait_until};
 use crate::helpers::{TestApp, spawn_app};
 
 const PASSWORD: &str = "correct horse battery staple";
-
-fn chromium() -> Option<(PathBuf, PathBuf)> {
-    let found = (installed(&["chromium", "chromium-browser", "google-chrome"]), installed(&["chromedriver"]));
-    match found {
-        (Some(chromium), Some(driver)) => Some((chromium, driver)),
-        _ => {
-            let message = "workspace browser test skipped: chromium and chromedriver are not installed";
-            assert!(std::env::var_os("CI").is_none(), "{message}");
-            println!("{message}");
-            None
-        }
-    }
-}
 
 /// Signs `email` in through the sign-in form; the browser keeps the cookie.
 async fn sign_in(app: &TestApp, browser: &Client, email: &str) {
@@ -51,7 +36,7 @@ async fn model(app: &TestApp) -> Value {
 
 #[tokio::test]
 async fn an_editor_corrects_training_compute_sees_it_in_public_and_in_the_history_then_reverts() {
-    let Some((chromium, chromedriver)) = chromium() else { return };
+    let Some((chromium, chromedriver)) = chromium_for("workspace") else { return };
     let app = spawn_app().await;
     app.add_editor("one@tracker.example", "Editor One", EditorRole::Editor, PASSWORD).await;
     let driver = start_driver(&chromedriver).await;
@@ -86,7 +71,7 @@ async fn an_editor_corrects_training_compute_sees_it_in_public_and_in_the_histor
 
 #[tokio::test]
 async fn a_conflict_between_two_browser_sessions_is_resolved_in_the_browser() {
-    let Some((chromium, chromedriver)) = chromium() else { return };
+    let Some((chromium, chromedriver)) = chromium_for("workspace") else { return };
     let app = spawn_app().await;
     app.add_editor("first@tracker.example", "First Editor", EditorRole::Editor, PASSWORD).await;
     app.add_editor("second@tracker.example", "Second Editor", EditorRole::Editor, PASSWORD).await;
@@ -121,7 +106,7 @@ async fn a_conflict_between_two_browser_sessions_is_resolved_in_the_browser() {
 
 #[tokio::test]
 async fn a_revoked_session_and_a_form_without_its_csrf_token_are_refused() {
-    let Some((chromium, chromedriver)) = chromium() else { return };
+    let Some((chromium, chromedriver)) = chromium_for("workspace") else { return };
     let app = spawn_app().await;
     app.add_editor("csrf@tracker.example", "Careful Editor", EditorRole::Editor, PASSWORD).await;
     let driver = start_driver(&chromedriver).await;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::editor_forms::{form_fields, hidden, post_form};
 use crate::editor_workspace::{EMAIL, PASSWORD, browser, csrf, get_with, session};
-use crate::explorer::validator;
+use crate::explorer::{assert_valid_html, validator_for};
 use crate::helpers::{TestApp, spawn_app};
 
 async fn signed_in() -> (TestApp, String) {
@@ -215,12 +215,7 @@ async fn posts_without_the_sessions_csrf_token_are_refused_and_change_nothing() 
 
 #[tokio::test]
 async fn the_new_model_assessment_and_refusal_pages_are_valid_html() {
-    let Some(jar) = validator() else {
-        let message = "workspace HTML validation skipped: needs java and `npm install` in tests/html-validator";
-        assert!(std::env::var_os("CI").is_none(), "{message}");
-        println!("{message}");
-        return;
-    };
+    let Some(jar) = validator_for("workspace") else { return };
     let (app, cookie) = signed_in().await;
     let new = get_with(&app, "/editor/models/new", &cookie).await.text().await.unwrap();
     let mut bad = new_model(csrf(&new));
@@ -264,28 +259,15 @@ async fn the_new_model_assessment_and_refusal_pages_are_valid_html() {
     for (name, body) in &pages {
         std::fs::write(dir.path().join(format!("{name}.html")), body).unwrap();
     }
-    let output = std::process::Command::new("java")
-        .args(["-jar", jar.to_str().unwrap(), "--errors-only", "--format", "text"])
-        .arg(dir.path())
-        .output()
-        .expect("java runs");
-    let report = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "the Nu Html Checker found errors:\n{report}");
+    assert_valid_html(&jar, dir.path());
 }
 
 #[tokio::test]
 async fn in_chromium_an_editor_adds_a_model_with_two_organizations_and_a_risk_assessment() {
-    use crate::explorer_browser::{browser as chromium_session, installed, save_screenshot, start_driver};
+    use crate::explorer_browser::{browser as chromium_session, chromium_for, save_screenshot, start_driver};
     use fantoccini::Locator;
 
-    let (Some(chromium), Some(chromedriver)) =
-        (installed(&["chromium", "chromium-browser", "google-chrome"]), installed(&["chromedriver"]))
-    else {
-        let message = "workspace browser test skipped: chromium and chromedriver are not installed";
-        assert!(std::env::var_os("CI").is_none(), "{message}");
-        println!("{message}");
-        return;
-    };
+    let Some((chromium, chromedriver)) = chromium_for("workspace") else { return };
     let app = spawn_app().await;
     app.add_editor(EMAIL, "Browser Editor", EditorRole::Editor, PASSWORD).await;
     let driver = start_driver(&chromedriver).await;

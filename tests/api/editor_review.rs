@@ -4,7 +4,6 @@
 //! sees (the status by tracking code, and the contributor credited). Plus one Chromium scenario.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use ai_tracker::domain::EditorRole;
 use fantoccini::Locator;
@@ -12,8 +11,8 @@ use reqwest::{Response, header};
 use serde_json::{Value, json};
 
 use crate::editor_workspace::{EMAIL, PASSWORD, browser, csrf, get_with, session};
-use crate::explorer::validator;
-use crate::explorer_browser::{browser as chromium_browser, installed, save_screenshot, start_driver, wait_until};
+use crate::explorer::{assert_valid_html, validator_for};
+use crate::explorer_browser::{browser as chromium_browser, chromium_for, save_screenshot, start_driver, wait_until};
 use crate::feedback::{some_model, submit};
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
@@ -301,12 +300,7 @@ async fn the_apis_feedback_lookup_is_for_editors_and_bounded() {
 
 #[tokio::test]
 async fn every_review_page_is_valid_html() {
-    let Some(jar) = validator() else {
-        let message = "review HTML validation skipped: needs java and `npm install` in tests/html-validator";
-        assert!(std::env::var_os("CI").is_none(), "{message}");
-        println!("{message}");
-        return;
-    };
+    let Some(jar) = validator_for("review") else { return };
     let app = spawn_app().await;
     let cookie = signed_in(&app).await;
     let (code, slug) = correction(&app, "Valid HTML for every review page, please.").await;
@@ -341,30 +335,12 @@ async fn every_review_page_is_valid_html() {
     std::fs::write(dir.path().join("reviewed.html"), reviewed).unwrap();
     let credited = browser().get(app.url("/feedback")).send().await.unwrap().text().await.unwrap();
     std::fs::write(dir.path().join("public-credited.html"), credited).unwrap();
-    let output = std::process::Command::new("java")
-        .args(["-jar", jar.to_str().unwrap(), "--errors-only", "--format", "text"])
-        .arg(dir.path())
-        .output()
-        .expect("java runs");
-    let report = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "the Nu Html Checker found errors:\n{report}");
-}
-
-fn chromium() -> Option<(PathBuf, PathBuf)> {
-    match (installed(&["chromium", "chromium-browser", "google-chrome"]), installed(&["chromedriver"])) {
-        (Some(chromium), Some(driver)) => Some((chromium, driver)),
-        _ => {
-            let message = "review browser test skipped: chromium and chromedriver are not installed";
-            assert!(std::env::var_os("CI").is_none(), "{message}");
-            println!("{message}");
-            None
-        }
-    }
+    assert_valid_html(&jar, dir.path());
 }
 
 #[tokio::test]
 async fn review_a_feedback_submission_and_see_the_contributor_credited() {
-    let Some((chromium, chromedriver)) = chromium() else { return };
+    let Some((chromium, chromedriver)) = chromium_for("review") else { return };
     let app = spawn_app().await;
     app.add_editor(EMAIL, "Review Editor", EditorRole::Editor, PASSWORD).await;
     let (code, _) = correction(&app, "The parameter count here is the one of the smaller variant.").await;

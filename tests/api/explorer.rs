@@ -242,6 +242,29 @@ async fn pages_are_gzipped_for_clients_that_ask() {
 }
 
 /// The Nu Html Checker's jar, installed by `npm install` in `tests/html-validator`.
+/// The Nu Html Checker for `what`'s pages, or `None` (said, and a failure under CI) where java
+/// or the checker is missing.
+pub fn validator_for(what: &str) -> Option<PathBuf> {
+    let jar = validator();
+    if jar.is_none() {
+        let message = format!("{what} HTML validation skipped: needs java and `npm install` in tests/html-validator");
+        assert!(std::env::var_os("CI").is_none(), "{message}");
+        println!("{message}");
+    }
+    jar
+}
+
+/// Runs the Nu Html Checker on every page in `dir`; fails with its report of errors.
+pub fn assert_valid_html(jar: &std::path::Path, dir: &std::path::Path) {
+    let output = std::process::Command::new("java")
+        .args(["-jar", jar.to_str().unwrap(), "--errors-only", "--format", "text"])
+        .arg(dir)
+        .output()
+        .expect("java runs");
+    let report = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "the Nu Html Checker found errors:\n{report}");
+}
+
 pub fn validator() -> Option<PathBuf> {
     let jar =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/html-validator/node_modules/vnu-jar/build/dist/vnu.jar");

@@ -14,6 +14,20 @@ use serde_json::{Value, json};
 
 use crate::helpers::spawn_app;
 
+/// Chromium and chromedriver for `what`'s browser test, or `None` (said, and a failure under CI)
+/// where either is missing.
+pub fn chromium_for(what: &str) -> Option<(PathBuf, PathBuf)> {
+    match (installed(&["chromium", "chromium-browser", "google-chrome"]), installed(&["chromedriver"])) {
+        (Some(chromium), Some(driver)) => Some((chromium, driver)),
+        _ => {
+            let message = format!("{what} browser test skipped: chromium and chromedriver are not installed");
+            assert!(std::env::var_os("CI").is_none(), "{message}");
+            println!("{message}");
+            None
+        }
+    }
+}
+
 pub fn installed(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     names.iter().flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name))).find(|p| p.is_file())
