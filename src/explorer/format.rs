@@ -55,6 +55,14 @@ pub fn short_date(value: &str) -> &str {
     value.get(..10).unwrap_or(value)
 }
 
+/// The first `max` characters of a long text, cut at a character boundary, with an ellipsis.
+pub fn excerpt(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,10 +10,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{SignedIn, shell};
+use crate::domain::Slug;
 use crate::explorer::ExplorerState;
 use crate::explorer::api;
 use crate::explorer::format;
 use crate::service::ClientAddress;
+
+/// How much of a submission's text a list shows.
+const EXCERPT_CHARS: usize = 160;
 
 /// How many of each list the desk shows.
 const SHOWN: i64 = 10;
@@ -110,7 +114,7 @@ pub async fn page(
                         strong { (format::label(&f.kind)) } " · " a href={ "/editor/feedback/" (f.tracking_code) } { code { (f.tracking_code) } } " · " (format::short_date(&f.received_at))
                         @if let Some(name) = &f.proposed_model_name { " · " em { (name) } }
                         br;
-                        (excerpt(&f.body))
+                        (format::excerpt(&f.body, EXCERPT_CHARS))
                     }
                 }
             }
@@ -149,17 +153,8 @@ pub struct Find {
 pub async fn find_model(_session: SignedIn, Query(find): Query<Find>) -> Response {
     let slug = find.slug.unwrap_or_default();
     let slug = slug.trim().to_lowercase();
-    if slug.is_empty() || !slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+    if Slug::parse(&slug).is_err() {
         return Redirect::to("/editor").into_response();
     }
     Redirect::to(&format!("/editor/models/{slug}")).into_response()
-}
-
-/// The start of a long text, cut at a character boundary.
-fn excerpt(text: &str) -> String {
-    const MAX: usize = 160;
-    match text.char_indices().nth(MAX) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
-    }
 }

@@ -21,6 +21,9 @@ use crate::explorer::api::{self, PageError};
 use crate::explorer::format;
 use crate::service::ClientAddress;
 
+/// How much of a submission's text a list shows.
+const EXCERPT_CHARS: usize = 160;
+
 /// Submissions per page of the queue.
 const PER_PAGE: i64 = 20;
 /// The subject's latest revisions offered as "what acted on it".
@@ -271,7 +274,7 @@ pub async fn queue(
                                 @if let Some(name) = &f.proposed_model_name { " · " em { (name) } }
                                 @if let Some(name) = &f.submitter_name { " · from " (name) }
                                 br;
-                                (excerpt(&f.body))
+                                (format::excerpt(&f.body, EXCERPT_CHARS))
                             }
                         }
                     }
@@ -288,15 +291,6 @@ pub async fn queue(
         }
     };
     shell("Feedback", &session, main).into_response()
-}
-
-/// The start of a long text, cut at a character boundary.
-fn excerpt(text: &str) -> String {
-    const MAX: usize = 160;
-    match text.char_indices().nth(MAX) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
-    }
 }
 
 /// The submission a tracking code names, as an editor sees it.

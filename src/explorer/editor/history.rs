@@ -14,6 +14,7 @@ use serde_json::{Value as Json, json};
 
 use super::fields;
 use super::{CSRF_FIELD, SignedIn, forbidden, shell};
+use crate::domain::Slug;
 use crate::explorer::ExplorerState;
 use crate::explorer::api::{self, PageError};
 use crate::explorer::format;
@@ -154,10 +155,7 @@ fn value(name: &str, value: Option<&Json>) -> String {
         (None, Some(Json::String(s))) => s.clone(),
         (None, Some(other)) => other.to_string(),
     };
-    match text.char_indices().nth(SHOWN_CHARS) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text,
-    }
+    format::excerpt(&text, SHOWN_CHARS)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -182,7 +180,7 @@ pub async fn revert(
     let (Some(revision_id), Some(version), Some(slug)) = (form.revision_id, form.expected_version, form.slug) else {
         return PageError::bad_input("form", "is not a form this page made").into_response();
     };
-    if !slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+    if Slug::parse(&slug).is_err() {
         return PageError::bad_input("slug", "is not a slug").into_response();
     }
     let variables = json!({ "revisionId": revision_id, "expectedVersion": version, "summary": null });
