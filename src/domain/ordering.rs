@@ -1,29 +1,6 @@
 //! What lists can be ordered by.
 
 domain_enum! {
-    /// The fields a list of models can be ordered by.
-    ModelOrderField {
-        Name => "name",
-        AnnouncedOn => "announced_on",
-        Parameters => "parameters",
-        TrainingComputeFlop => "training_compute_flop",
-        TrainingCostUsd => "training_cost_usd",
-        Slug => "slug",
-        TrainingDatasetSize => "training_dataset_size",
-        Access => "access",
-        Hardware => "hardware",
-        License => "license",
-        TrainingDataset => "training_dataset",
-        /// By its stored spelling: DAY < MONTH < YEAR.
-        AnnouncedPrecision => "announced_precision",
-        /// By its stored spelling, which is also its rank: CONFIRMED < LIKELY < SPECULATIVE < UNKNOWN.
-        ParametersConfidence => "parameters_confidence",
-        /// As `PARAMETERS_CONFIDENCE`.
-        TrainingComputeConfidence => "training_compute_confidence",
-    }
-}
-
-domain_enum! {
     /// The fields a list of organizations can be ordered by.
     OrganizationOrderField {
         Name => "name",

@@ -17,9 +17,9 @@ use super::types::{
     prefetch_model_relations, prefetch_relations,
 };
 use crate::domain::{
-    CapabilityOrderField, DatasetOrderField, ModelOrderField, OrderDirection, OrganizationOrderField,
-    RiskAssessmentOrderField,
+    CapabilityOrderField, DatasetOrderField, OrderDirection, OrganizationOrderField, RiskAssessmentOrderField,
 };
+use crate::service::models::ModelOrderField;
 use crate::service::{
     OrderBy, ServiceError, capabilities, datasets, editors,
     filter::{CapabilityFilter, ModelFilter, OrganizationFilter, RiskAssessmentFilter},

@@ -7,8 +7,16 @@ use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use serde_json::json;
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use serde::ser::SerializeMap;
+
+use super::model_columns::model_columns;
+use super::models::ModelOrderField;
+use super::models::ModelRow;
 use super::{Audience, OrderBy, PageArgs, ServiceError, ServiceResult, filter::ModelFilter, models, relations};
-use crate::domain::{ModalityDirection, ModelOrderField};
+use crate::domain::ModalityDirection;
 
 /// Models per page read from the database.
 const PAGE: i32 = 100;
@@ -32,32 +40,158 @@ impl Format {
     }
 }
 
-/// One model as exported: flat, with lists joined for CSV.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One model as exported: its row, and what its relations add.
+#[derive(Debug)]
 pub struct ExportedModel {
-    pub slug: String,
-    pub name: String,
-    pub organizations: Vec<String>,
-    pub countries: Vec<String>,
-    pub announced_on: Option<String>,
-    pub announced_precision: String,
-    pub input_modalities: Vec<String>,
-    pub output_modalities: Vec<String>,
-    pub parameters: Option<f64>,
-    pub parameters_confidence: String,
-    pub training_compute_flop: Option<f64>,
-    pub training_compute_confidence: String,
-    pub training_dataset: Option<String>,
-    pub training_dataset_size: Option<f64>,
-    pub training_dataset_size_unit: Option<String>,
-    pub hardware: Option<String>,
-    pub training_cost_usd: Option<f64>,
-    pub access: String,
-    pub license: Option<String>,
-    pub base_model: Option<String>,
-    pub published: bool,
-    pub sources: Vec<String>,
+    row: ModelRow,
+    organizations: Vec<String>,
+    countries: Vec<String>,
+    input_modalities: Vec<String>,
+    output_modalities: Vec<String>,
+    base_model: Option<String>,
+    sources: Vec<String>,
+}
+
+/// A model's value in one export column.
+#[derive(Debug, PartialEq)]
+enum Cell<'a> {
+    Text(Option<Cow<'a, str>>),
+    Number(Option<f64>),
+    Flag(bool),
+    /// An array in JSON; in CSV, its items joined with the separator.
+    List(&'a [String], &'static str),
+}
+
+impl<'a> From<&'a String> for Cell<'a> {
+    fn from(text: &'a String) -> Self {
+        Cell::Text(Some(Cow::Borrowed(text)))
+    }
+}
+
+impl<'a> From<&'a Option<String>> for Cell<'a> {
+    fn from(text: &'a Option<String>) -> Self {
+        Cell::Text(text.as_deref().map(Cow::Borrowed))
+    }
+}
+
+impl Serialize for Cell<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Cell::Text(text) => text.serialize(serializer),
+            Cell::Number(number) => number.serialize(serializer),
+            Cell::Flag(flag) => flag.serialize(serializer),
+            Cell::List(items, _) => items.serialize(serializer),
+        }
+    }
+}
+
+/// An export column: its CSV header, its JSON key, and the cell a model gives it.
+struct Column {
+    header: &'static str,
+    key: &'static str,
+    cell: fn(&ExportedModel) -> Cell<'_>,
+}
+
+/// From the table of model columns (`service::model_columns`): each one's export column, named
+/// by its field in CSV and by its API name in JSON.
+macro_rules! model_columns_exported {
+    ({} $($(#[$doc:meta])* $field:ident $api:literal : $variant:ident, $kind:ident $(<$vocabulary:ty>)?;)*) => {
+        const MODEL_COLUMNS: &[Column] = &[
+            $(Column { header: stringify!($field), key: $api, cell: |m| export_cell!($kind m.row.$field) },)*
+        ];
+    };
+}
+
+/// The cell of a column of this kind.
+macro_rules! export_cell {
+    (name $value:expr) => {
+        Cell::from(&$value)
+    };
+    (text $value:expr) => {
+        Cell::from(&$value)
+    };
+    (number $value:expr) => {
+        Cell::Number($value)
+    };
+    (date $value:expr) => {
+        Cell::Text($value.map(|d| Cow::Owned(d.to_string())))
+    };
+    (vocabulary $value:expr) => {
+        Cell::Text(Some(Cow::Borrowed($value.as_str())))
+    };
+}
+
+model_columns! { model_columns_exported {} }
+
+/// Where a column of the export comes from.
+enum Part {
+    /// The model's own column with this CSV header, from `MODEL_COLUMNS`.
+    Model(&'static str),
+    /// A column the relations (or a field outside the table) fill.
+    Other(Column),
+}
+
+/// The export's columns in the order they have always had. A column added to the table of model
+/// columns later is appended after these, so that readers who go by position keep working.
+const LAYOUT: [Part; 22] = [
+    Part::Model("slug"),
+    Part::Model("name"),
+    Part::Other(Column { header: "organizations", key: "organizations", cell: |m| Cell::List(&m.organizations, "; ") }),
+    Part::Other(Column { header: "countries", key: "countries", cell: |m| Cell::List(&m.countries, "; ") }),
+    Part::Model("announced_on"),
+    Part::Model("announced_precision"),
+    Part::Other(Column {
+        header: "input_modalities",
+        key: "inputModalities",
+        cell: |m| Cell::List(&m.input_modalities, "; "),
+    }),
+    Part::Other(Column {
+        header: "output_modalities",
+        key: "outputModalities",
+        cell: |m| Cell::List(&m.output_modalities, "; "),
+    }),
+    Part::Model("parameters"),
+    Part::Model("parameters_confidence"),
+    Part::Model("training_compute_flop"),
+    Part::Model("training_compute_confidence"),
+    Part::Model("training_dataset"),
+    Part::Model("training_dataset_size"),
+    Part::Other(Column {
+        header: "training_dataset_size_unit",
+        key: "trainingDatasetSizeUnit",
+        cell: |m| Cell::Text(m.row.training_dataset_size_unit.map(|u| Cow::Borrowed(u.as_str()))),
+    }),
+    Part::Model("hardware"),
+    Part::Model("training_cost_usd"),
+    Part::Model("access"),
+    Part::Model("license"),
+    Part::Other(Column { header: "base_model", key: "baseModel", cell: |m| Cell::from(&m.base_model) }),
+    Part::Other(Column { header: "published", key: "published", cell: |m| Cell::Flag(m.row.published) }),
+    Part::Other(Column { header: "sources", key: "sources", cell: |m| Cell::List(&m.sources, " ") }),
+];
+
+/// Every column of the export, in order: `LAYOUT`, then the model columns it does not name.
+static COLUMNS: LazyLock<Vec<&'static Column>> = LazyLock::new(|| {
+    let model = |header: &str| MODEL_COLUMNS.iter().find(|c| c.header == header);
+    let named = LAYOUT.iter().filter_map(|part| match part {
+        Part::Model(header) => model(header),
+        Part::Other(column) => Some(column),
+    });
+    let rest = MODEL_COLUMNS
+        .iter()
+        .filter(|c| !LAYOUT.iter().any(|part| matches!(part, Part::Model(header) if *header == c.header)));
+    named.chain(rest).collect()
+});
+
+/// A model as a JSON object, its keys in the columns' order.
+impl Serialize for ExportedModel {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(COLUMNS.len()))?;
+        for column in COLUMNS.iter() {
+            map.serialize_entry(column.key, &(column.cell)(self))?;
+        }
+        map.end()
+    }
 }
 
 /// How many `#` lines open a CSV export (`pandas.read_csv(..., skiprows=3)`).
@@ -69,7 +203,7 @@ pub fn preamble(format: Format) -> String {
     match format {
         Format::Csv => {
             let mut writer = csv::Writer::from_writer(vec![]);
-            writer.write_record(CSV_COLUMNS.map(|(header, _)| header)).expect("writing to memory");
+            writer.write_record(COLUMNS.iter().map(|c| c.header)).expect("writing to memory");
             let header = String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8");
             format!(
                 "# AI Tracker export of models, generated {generated}\n# {EPOCH_CREDIT}\n# {SOURCES_NOTE}\n{header}"
@@ -93,10 +227,6 @@ pub fn epilogue(format: Format) -> &'static str {
     }
 }
 
-fn joined(items: &[String]) -> String {
-    items.join("; ")
-}
-
 /// The characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell as a
 /// formula, or that it drops before looking for one (OWASP, "CSV Injection").
 const FORMULA_LEADS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
@@ -112,35 +242,15 @@ fn number(value: Option<f64>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// How a CSV column writes a model's cell.
-type Cell = fn(&ExportedModel) -> String;
-
-/// The CSV's columns, in order: each one's header and its cell, declared together so that a
-/// new column is one line here (and one field of `ExportedModel`).
-const CSV_COLUMNS: [(&str, Cell); 22] = [
-    ("slug", |m| text(&m.slug)),
-    ("name", |m| text(&m.name)),
-    ("organizations", |m| text(&joined(&m.organizations))),
-    ("countries", |m| text(&joined(&m.countries))),
-    ("announced_on", |m| text(m.announced_on.as_deref().unwrap_or_default())),
-    ("announced_precision", |m| text(&m.announced_precision)),
-    ("input_modalities", |m| text(&joined(&m.input_modalities))),
-    ("output_modalities", |m| text(&joined(&m.output_modalities))),
-    ("parameters", |m| number(m.parameters)),
-    ("parameters_confidence", |m| text(&m.parameters_confidence)),
-    ("training_compute_flop", |m| number(m.training_compute_flop)),
-    ("training_compute_confidence", |m| text(&m.training_compute_confidence)),
-    ("training_dataset", |m| text(m.training_dataset.as_deref().unwrap_or_default())),
-    ("training_dataset_size", |m| number(m.training_dataset_size)),
-    ("training_dataset_size_unit", |m| text(m.training_dataset_size_unit.as_deref().unwrap_or_default())),
-    ("hardware", |m| text(m.hardware.as_deref().unwrap_or_default())),
-    ("training_cost_usd", |m| number(m.training_cost_usd)),
-    ("access", |m| text(&m.access)),
-    ("license", |m| text(m.license.as_deref().unwrap_or_default())),
-    ("base_model", |m| text(m.base_model.as_deref().unwrap_or_default())),
-    ("published", |m| m.published.to_string()),
-    ("sources", |m| text(&m.sources.join(" "))),
-];
+/// A cell as CSV text: every text defused, numbers and flags as they are.
+fn csv_cell(cell: Cell) -> String {
+    match cell {
+        Cell::Text(value) => text(value.as_deref().unwrap_or_default()),
+        Cell::Number(value) => number(value),
+        Cell::Flag(flag) => flag.to_string(),
+        Cell::List(items, separator) => text(&items.join(separator)),
+    }
+}
 
 /// The models of one page, as text; `first` says whether any model came before.
 pub fn render(format: Format, models: &[ExportedModel], first: bool) -> ServiceResult<String> {
@@ -150,7 +260,7 @@ pub fn render(format: Format, models: &[ExportedModel], first: bool) -> ServiceR
             // numbers), and a text field that a spreadsheet would run as a formula is defused.
             let mut writer = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::NonNumeric).from_writer(vec![]);
             for m in models {
-                writer.write_record(CSV_COLUMNS.iter().map(|(_, cell)| cell(m))).map_err(ServiceError::internal)?;
+                writer.write_record(COLUMNS.iter().map(|c| csv_cell((c.cell)(m)))).map_err(ServiceError::internal)?;
             }
             let bytes = writer.into_inner().map_err(|e| ServiceError::internal(anyhow::anyhow!("{e}")))?;
             String::from_utf8(bytes).map_err(ServiceError::internal)
@@ -205,28 +315,55 @@ pub async fn page(
             ExportedModel {
                 organizations: orgs.iter().map(|o| o.name.clone()).collect(),
                 countries: orgs.iter().map(|o| o.country.clone()).collect(),
-                announced_on: row.announced_on.map(|d| d.to_string()),
                 input_modalities: input,
                 output_modalities: output,
                 base_model: row.base_model_id.and_then(|id| bases.get(&id)).map(|b| b.slug.clone()),
                 sources: sources.remove(&row.id).unwrap_or_default().into_iter().map(|s| s.url).collect(),
-                slug: row.slug,
-                name: row.name,
-                announced_precision: row.announced_precision.as_str().into(),
-                parameters: row.parameters,
-                parameters_confidence: row.parameters_confidence.as_str().into(),
-                training_compute_flop: row.training_compute_flop,
-                training_compute_confidence: row.training_compute_confidence.as_str().into(),
-                training_dataset: row.training_dataset,
-                training_dataset_size: row.training_dataset_size,
-                training_dataset_size_unit: row.training_dataset_size_unit.map(|u| u.as_str().into()),
-                hardware: row.hardware,
-                training_cost_usd: row.training_cost_usd,
-                access: row.access.as_str().into(),
-                license: row.license,
-                published: row.published,
+                row,
             }
         })
         .collect();
     Ok((exported, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The export keeps the columns it has always had, in their order, and holds every model
+    /// column of the table once.
+    #[test]
+    fn the_columns_keep_their_order_and_each_model_column_is_exported_once() {
+        let headers: Vec<&str> = COLUMNS.iter().map(|c| c.header).collect();
+        assert_eq!(
+            headers[..22],
+            [
+                "slug",
+                "name",
+                "organizations",
+                "countries",
+                "announced_on",
+                "announced_precision",
+                "input_modalities",
+                "output_modalities",
+                "parameters",
+                "parameters_confidence",
+                "training_compute_flop",
+                "training_compute_confidence",
+                "training_dataset",
+                "training_dataset_size",
+                "training_dataset_size_unit",
+                "hardware",
+                "training_cost_usd",
+                "access",
+                "license",
+                "base_model",
+                "published",
+                "sources",
+            ]
+        );
+        for column in MODEL_COLUMNS {
+            assert_eq!(headers.iter().filter(|h| **h == column.header).count(), 1, "{}", column.header);
+        }
+    }
 }

@@ -15,6 +15,7 @@ pub mod feedback;
 pub mod filter;
 pub mod former_slugs;
 pub mod limit_store;
+pub mod model_columns;
 pub mod models;
 pub mod organizations;
 pub mod page;

@@ -3,13 +3,14 @@ use std::collections::HashMap;
 use sea_orm::{ColumnTrait, ConnectionTrait, DerivePartialModel, EntityTrait, QueryFilter, Select, sea_query::Expr};
 use serde_json::Value as Json;
 
+use super::model_columns::model_columns;
 use super::row::read_by_position;
 use super::{
     Audience, OrderBy, ServiceResult,
     filter::{ModelFilter, Scope},
     page::{self, KeyKind, Page, PageArgs, SortKey, text_key},
 };
-use crate::domain::{Access, Confidence, DatePrecision, ModelOrderField, SizeUnit};
+use crate::domain::{Access, Confidence, DatePrecision, SizeUnit};
 use crate::entity::model;
 
 read_by_position! {
@@ -132,44 +133,68 @@ pub fn filtered(
 pub const DEFAULT_ORDER: [OrderBy<ModelOrderField>; 1] =
     [OrderBy { field: ModelOrderField::AnnouncedOn, descending: true }];
 
-fn column(field: ModelOrderField) -> (model::Column, KeyKind) {
-    use model::Column as C;
-    match field {
-        ModelOrderField::Name => (C::NameKey, KeyKind::Text),
-        ModelOrderField::AnnouncedOn => (C::AnnouncedOn, KeyKind::Date),
-        ModelOrderField::Parameters => (C::Parameters, KeyKind::Float),
-        ModelOrderField::TrainingComputeFlop => (C::TrainingComputeFlop, KeyKind::Float),
-        ModelOrderField::TrainingCostUsd => (C::TrainingCostUsd, KeyKind::Float),
-        ModelOrderField::Slug => (C::Slug, KeyKind::Text),
-        ModelOrderField::TrainingDatasetSize => (C::TrainingDatasetSize, KeyKind::Float),
-        ModelOrderField::Access => (C::Access, KeyKind::Text),
-        ModelOrderField::Hardware => (C::Hardware, KeyKind::Text),
-        ModelOrderField::License => (C::License, KeyKind::Text),
-        ModelOrderField::TrainingDataset => (C::TrainingDataset, KeyKind::Text),
-        ModelOrderField::AnnouncedPrecision => (C::AnnouncedPrecision, KeyKind::Text),
-        ModelOrderField::ParametersConfidence => (C::ParametersConfidence, KeyKind::Text),
-        ModelOrderField::TrainingComputeConfidence => (C::TrainingComputeConfidence, KeyKind::Text),
-    }
+/// From the table of model columns: `ModelOrderField`, and for each value the column a page
+/// orders by (with its kind) and the key a row gives it in a cursor.
+macro_rules! order_fields {
+    ({} $($(#[$doc:meta])* $field:ident $api:literal : $variant:ident, $kind:ident $(<$vocabulary:ty>)?;)*) => {
+        /// The fields a list of models can be ordered by.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, async_graphql::Enum, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ModelOrderField {
+            $($(#[$doc])* $variant,)*
+        }
+
+        fn column(field: ModelOrderField) -> (model::Column, KeyKind) {
+            match field {
+                $(ModelOrderField::$variant => order_column!($kind $variant),)*
+            }
+        }
+
+        fn key_value(field: ModelOrderField, row: &ModelRow) -> Json {
+            match field {
+                $(ModelOrderField::$variant => order_key!($kind row.$field),)*
+            }
+        }
+    };
 }
 
-fn key_value(field: ModelOrderField, row: &ModelRow) -> Json {
-    match field {
-        ModelOrderField::Name => Json::from(row.name_key.as_str()),
-        ModelOrderField::AnnouncedOn => row.announced_on.map(|d| Json::from(d.to_string())).unwrap_or(Json::Null),
-        ModelOrderField::Parameters => Json::from(row.parameters),
-        ModelOrderField::TrainingComputeFlop => Json::from(row.training_compute_flop),
-        ModelOrderField::TrainingCostUsd => Json::from(row.training_cost_usd),
-        ModelOrderField::Slug => Json::from(row.slug.as_str()),
-        ModelOrderField::TrainingDatasetSize => Json::from(row.training_dataset_size),
-        ModelOrderField::Access => Json::from(row.access.as_str()),
-        ModelOrderField::Hardware => Json::from(row.hardware.clone()),
-        ModelOrderField::License => Json::from(row.license.clone()),
-        ModelOrderField::TrainingDataset => Json::from(row.training_dataset.clone()),
-        ModelOrderField::AnnouncedPrecision => Json::from(row.announced_precision.as_str()),
-        ModelOrderField::ParametersConfidence => Json::from(row.parameters_confidence.as_str()),
-        ModelOrderField::TrainingComputeConfidence => Json::from(row.training_compute_confidence.as_str()),
-    }
+macro_rules! order_column {
+    (name $variant:ident) => {
+        (model::Column::NameKey, KeyKind::Text)
+    };
+    (text $variant:ident) => {
+        (model::Column::$variant, KeyKind::Text)
+    };
+    (vocabulary $variant:ident) => {
+        (model::Column::$variant, KeyKind::Text)
+    };
+    (number $variant:ident) => {
+        (model::Column::$variant, KeyKind::Float)
+    };
+    (date $variant:ident) => {
+        (model::Column::$variant, KeyKind::Date)
+    };
 }
+
+macro_rules! order_key {
+    (name $row:ident.$field:ident) => {
+        Json::from($row.name_key.as_str())
+    };
+    (text $row:ident.$field:ident) => {
+        Json::from($row.$field.clone())
+    };
+    (vocabulary $row:ident.$field:ident) => {
+        Json::from($row.$field.as_str())
+    };
+    (number $row:ident.$field:ident) => {
+        Json::from($row.$field)
+    };
+    (date $row:ident.$field:ident) => {
+        $row.$field.map(|d| Json::from(d.to_string())).unwrap_or(Json::Null)
+    };
+}
+
+model_columns! { order_fields {} }
 
 pub async fn page(
     db: &impl ConnectionTrait,

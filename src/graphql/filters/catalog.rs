@@ -4,13 +4,14 @@ use async_graphql::InputObject;
 
 use super::{Conditions, DateFilter, FloatFilter, ModalitiesFilter, StringFilter, VocabularyFilter, conv, count};
 use crate::domain::{
-    Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, Likelihood, MitEntity, MitIntent,
-    MitSubdomain, MitTiming, OrganizationKind, RiskCategory, RiskCause, RiskHorizon, Severity,
+    CapabilityCategory, CapabilityStatus, Confidence, Likelihood, MitEntity, MitIntent, MitSubdomain, MitTiming,
+    OrganizationKind, RiskCategory, RiskCause, RiskHorizon, Severity,
 };
 use crate::graphql::scalars::Date;
 use crate::service::filter::{
     CapabilityFilter, ModelCapabilityFilter, ModelFilter, ModelRiskFilter, OrganizationFilter, RiskAssessmentFilter,
 };
+use crate::service::model_columns::model_columns;
 
 fn list<A: Into<B>, B>(value: Option<Vec<A>>) -> Vec<B> {
     value.unwrap_or_default().into_iter().map(Into::into).collect()
@@ -27,76 +28,89 @@ pub struct DateRange {
     pub to: Date,
 }
 
-/// Which models to take in. Conditions side by side must all hold; `and`, `or` and `not` combine
-/// whole filters; filters nest at most 5 levels (`and`/`or`/`not`, `organizations`, `baseModel`).
-#[derive(InputObject, Default)]
-#[graphql(name = "ModelFilter")]
-pub struct ModelFilterInput {
-    pub and: Option<Vec<ModelFilterInput>>,
-    /// At least one of these holds (an empty list adds no condition).
-    pub or: Option<Vec<ModelFilterInput>>,
-    pub not: Option<Box<ModelFilterInput>>,
-    pub name: Option<StringFilter>,
-    pub slug: Option<StringFilter>,
-    pub announced_on: Option<DateFilter>,
-    /// Announced between two dates, both included.
-    pub announced_between: Option<DateRange>,
-    pub announced_precision: Option<VocabularyFilter<DatePrecision>>,
-    pub parameters: Option<FloatFilter>,
-    pub parameters_confidence: Option<VocabularyFilter<Confidence>>,
-    pub training_compute_flop: Option<FloatFilter>,
-    pub training_compute_confidence: Option<VocabularyFilter<Confidence>>,
-    pub training_dataset: Option<StringFilter>,
-    pub training_dataset_size: Option<FloatFilter>,
-    pub training_cost_usd: Option<FloatFilter>,
-    pub hardware: Option<StringFilter>,
-    pub access: Option<VocabularyFilter<Access>>,
-    pub license: Option<StringFilter>,
-    pub description: Option<StringFilter>,
-    /// Editors see drafts too; this keeps or drops them.
-    pub published: Option<bool>,
-    /// At least one of the model's organizations matches.
-    pub organizations: Option<OrganizationFilterInput>,
-    pub input_modalities: Option<ModalitiesFilter>,
-    pub output_modalities: Option<ModalitiesFilter>,
-    /// At least one of the model's capability links matches all of these.
-    pub capabilities: Option<ModelCapabilityFilterInput>,
-    /// At least one of the model's risk assessments matches all of these.
-    pub risk_assessments: Option<ModelRiskFilterInput>,
-    /// The model's base model matches (models without one never do).
-    pub base_model: Option<Box<ModelFilterInput>>,
+/// From the table of model columns (`service::model_columns`): the `ModelFilter` input with a
+/// field per column after the fields written here, their conversion and their conditions.
+macro_rules! model_filter_input {
+    ({ $(#[$meta:meta])* pub struct ModelFilterInput { $($head:tt)* } then { $($tail:tt)* } }
+     $($(#[$doc:meta])* $field:ident $api:literal : $variant:ident, $kind:ident $(<$vocabulary:ty>)?;)*) => {
+        $(#[$meta])*
+        pub struct ModelFilterInput {
+            $($head)*
+            $(pub $field: Option<column_filter_input!($kind $(<$vocabulary>)?)>,)*
+            $($tail)*
+        }
+
+        impl ModelFilterInput {
+            /// Moves the column filters into `filter`.
+            fn columns_into(&mut self, filter: &mut ModelFilter) {
+                $(filter.$field = conv(self.$field.take());)*
+            }
+
+            /// How many conditions the column filters hold.
+            fn column_conditions(&self) -> usize {
+                0 $(+ self.$field.conditions())*
+            }
+        }
+    };
 }
 
+/// The filter input of a column of this kind.
+macro_rules! column_filter_input {
+    (name) => { StringFilter };
+    (text) => { StringFilter };
+    (number) => { FloatFilter };
+    (date) => { DateFilter };
+    (vocabulary<$vocabulary:ty>) => { VocabularyFilter<$vocabulary> };
+}
+
+model_columns! { model_filter_input {
+    /// Which models to take in. Conditions side by side must all hold; `and`, `or` and `not` combine
+    /// whole filters; filters nest at most 5 levels (`and`/`or`/`not`, `organizations`, `baseModel`).
+    #[derive(InputObject, Default)]
+    #[graphql(name = "ModelFilter")]
+    pub struct ModelFilterInput {
+        pub and: Option<Vec<ModelFilterInput>>,
+        /// At least one of these holds (an empty list adds no condition).
+        pub or: Option<Vec<ModelFilterInput>>,
+        pub not: Option<Box<ModelFilterInput>>,
+    } then {
+        /// Announced between two dates, both included.
+        pub announced_between: Option<DateRange>,
+        pub description: Option<StringFilter>,
+        /// Editors see drafts too; this keeps or drops them.
+        pub published: Option<bool>,
+        /// At least one of the model's organizations matches.
+        pub organizations: Option<OrganizationFilterInput>,
+        pub input_modalities: Option<ModalitiesFilter>,
+        pub output_modalities: Option<ModalitiesFilter>,
+        /// At least one of the model's capability links matches all of these.
+        pub capabilities: Option<ModelCapabilityFilterInput>,
+        /// At least one of the model's risk assessments matches all of these.
+        pub risk_assessments: Option<ModelRiskFilterInput>,
+        /// The model's base model matches (models without one never do).
+        pub base_model: Option<Box<ModelFilterInput>>,
+    }
+} }
+
 impl From<ModelFilterInput> for ModelFilter {
-    fn from(f: ModelFilterInput) -> Self {
-        ModelFilter {
-            and: list(f.and),
-            or: list(f.or),
-            not: boxed(f.not),
-            name: conv(f.name),
-            slug: conv(f.slug),
-            announced_on: conv(f.announced_on),
-            announced_between: f.announced_between.map(|r| (r.from.0, r.to.0)),
-            announced_precision: conv(f.announced_precision),
-            parameters: conv(f.parameters),
-            parameters_confidence: conv(f.parameters_confidence),
-            training_compute_flop: conv(f.training_compute_flop),
-            training_compute_confidence: conv(f.training_compute_confidence),
-            training_dataset: conv(f.training_dataset),
-            training_dataset_size: conv(f.training_dataset_size),
-            training_cost_usd: conv(f.training_cost_usd),
-            hardware: conv(f.hardware),
-            access: conv(f.access),
-            license: conv(f.license),
-            description: conv(f.description),
+    fn from(mut f: ModelFilterInput) -> Self {
+        let mut filter = ModelFilter {
+            and: list(f.and.take()),
+            or: list(f.or.take()),
+            not: boxed(f.not.take()),
+            announced_between: f.announced_between.take().map(|r| (r.from.0, r.to.0)),
+            description: conv(f.description.take()),
             published: f.published,
-            organizations: conv(f.organizations),
-            input_modalities: conv(f.input_modalities),
-            output_modalities: conv(f.output_modalities),
-            capabilities: conv(f.capabilities),
-            risk_assessments: conv(f.risk_assessments),
-            base_model: boxed(f.base_model),
-        }
+            organizations: conv(f.organizations.take()),
+            input_modalities: conv(f.input_modalities.take()),
+            output_modalities: conv(f.output_modalities.take()),
+            capabilities: conv(f.capabilities.take()),
+            risk_assessments: conv(f.risk_assessments.take()),
+            base_model: boxed(f.base_model.take()),
+            ..ModelFilter::default()
+        };
+        f.columns_into(&mut filter);
+        filter
     }
 }
 
@@ -105,21 +119,8 @@ impl Conditions for ModelFilterInput {
         self.and.conditions()
             + self.or.conditions()
             + self.not.conditions()
-            + self.name.conditions()
-            + self.slug.conditions()
-            + self.announced_on.conditions()
+            + self.column_conditions()
             + count(&[&self.announced_between])
-            + self.announced_precision.conditions()
-            + self.parameters.conditions()
-            + self.parameters_confidence.conditions()
-            + self.training_compute_flop.conditions()
-            + self.training_compute_confidence.conditions()
-            + self.training_dataset.conditions()
-            + self.training_dataset_size.conditions()
-            + self.training_cost_usd.conditions()
-            + self.hardware.conditions()
-            + self.access.conditions()
-            + self.license.conditions()
             + self.description.conditions()
             + count(&[&self.published])
             + self.organizations.conditions()

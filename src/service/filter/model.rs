@@ -5,50 +5,88 @@ use super::{
     DateFilter, EnumFilter, NumberFilter, OrganizationFilter, Scope, TextColumn, TextFilter, add_some, combine,
 };
 use crate::domain::{
-    Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, MitEntity, MitIntent, MitSubdomain,
-    MitTiming, Modality, ModalityDirection, RiskCategory, RiskCause, RiskHorizon, Severity, Vocabulary,
+    CapabilityCategory, CapabilityStatus, MitEntity, MitIntent, MitSubdomain, MitTiming, Modality, ModalityDirection,
+    RiskCategory, RiskCause, RiskHorizon, Severity, Vocabulary,
 };
 use crate::entity::{
     capability, model, model_capability, model_modality, model_organization, organization, risk_assessment,
 };
 use crate::service::ServiceResult;
+use crate::service::model_columns::model_columns;
 
-/// Which models a list (or a statistic, trend or projection) takes in.
-#[derive(Clone, Debug, Default)]
-pub struct ModelFilter {
-    pub and: Vec<ModelFilter>,
-    pub or: Vec<ModelFilter>,
-    pub not: Option<Box<ModelFilter>>,
-    pub name: Option<TextFilter>,
-    pub slug: Option<TextFilter>,
-    pub announced_on: Option<DateFilter>,
-    /// Announced on or after `.0` and on or before `.1`.
-    pub announced_between: Option<(NaiveDate, NaiveDate)>,
-    pub announced_precision: Option<EnumFilter<DatePrecision>>,
-    pub parameters: Option<NumberFilter>,
-    pub parameters_confidence: Option<EnumFilter<Confidence>>,
-    pub training_compute_flop: Option<NumberFilter>,
-    pub training_compute_confidence: Option<EnumFilter<Confidence>>,
-    pub training_dataset: Option<TextFilter>,
-    pub training_dataset_size: Option<NumberFilter>,
-    pub training_cost_usd: Option<NumberFilter>,
-    pub hardware: Option<TextFilter>,
-    pub access: Option<EnumFilter<Access>>,
-    pub license: Option<TextFilter>,
-    pub description: Option<TextFilter>,
-    /// Editors only see drafts, so for the public this can only narrow to published models.
-    pub published: Option<bool>,
-    /// At least one of the model's organizations matches.
-    pub organizations: Option<OrganizationFilter>,
-    pub input_modalities: Option<ModalityFilter>,
-    pub output_modalities: Option<ModalityFilter>,
-    /// At least one capability link matches all of the given conditions.
-    pub capabilities: Option<ModelCapabilityFilter>,
-    /// At least one risk assessment matches all of the given conditions.
-    pub risk_assessments: Option<ModelRiskFilter>,
-    /// The model's base model matches (models without one never do).
-    pub base_model: Option<Box<ModelFilter>>,
+/// From the table of model columns (`service::model_columns`): `ModelFilter` with a field per
+/// column beside the fields written here, and the conditions those columns add.
+macro_rules! model_filter {
+    ({ $(#[$meta:meta])* pub struct ModelFilter { $($fields:tt)* } }
+     $($(#[$doc:meta])* $field:ident $api:literal : $variant:ident, $kind:ident $(<$vocabulary:ty>)?;)*) => {
+        $(#[$meta])*
+        pub struct ModelFilter {
+            $(pub $field: Option<column_filter!($kind $(<$vocabulary>)?)>,)*
+            $($fields)*
+        }
+
+        impl ModelFilter {
+            /// The conditions on the model's own columns.
+            fn column_conditions(&self, mut all: Condition, scope: &Scope) -> ServiceResult<Condition> {
+                $(all = add_some(all, &self.$field, scope, $api, column_condition!($kind model::Column::$variant))?;)*
+                Ok(all)
+            }
+        }
+    };
 }
+
+/// The service's filter of a column of this kind.
+macro_rules! column_filter {
+    (name) => { TextFilter };
+    (text) => { TextFilter };
+    (number) => { NumberFilter };
+    (date) => { DateFilter };
+    (vocabulary<$vocabulary:ty>) => { EnumFilter<$vocabulary> };
+}
+
+/// The condition a column's filter adds.
+macro_rules! column_condition {
+    (name $column:path) => {
+        |f: &TextFilter, s: &Scope| f.condition(&TextColumn::Key(col(model::Column::NameKey)), s)
+    };
+    (text $column:path) => {
+        text($column)
+    };
+    (number $column:path) => {
+        number($column)
+    };
+    (date $column:path) => {
+        |f: &DateFilter, s: &Scope| f.condition(col($column), s)
+    };
+    (vocabulary $column:path) => {
+        vocabulary($column)
+    };
+}
+
+model_columns! { model_filter {
+    /// Which models a list (or a statistic, trend or projection) takes in.
+    #[derive(Clone, Debug, Default)]
+    pub struct ModelFilter {
+        pub and: Vec<ModelFilter>,
+        pub or: Vec<ModelFilter>,
+        pub not: Option<Box<ModelFilter>>,
+        /// Announced on or after `.0` and on or before `.1`.
+        pub announced_between: Option<(NaiveDate, NaiveDate)>,
+        pub description: Option<TextFilter>,
+        /// Editors only see drafts, so for the public this can only narrow to published models.
+        pub published: Option<bool>,
+        /// At least one of the model's organizations matches.
+        pub organizations: Option<OrganizationFilter>,
+        pub input_modalities: Option<ModalityFilter>,
+        pub output_modalities: Option<ModalityFilter>,
+        /// At least one capability link matches all of the given conditions.
+        pub capabilities: Option<ModelCapabilityFilter>,
+        /// At least one risk assessment matches all of the given conditions.
+        pub risk_assessments: Option<ModelRiskFilter>,
+        /// The model's base model matches (models without one never do).
+        pub base_model: Option<Box<ModelFilter>>,
+    }
+} }
 
 #[derive(Clone, Debug, Default)]
 pub struct ModalityFilter {
@@ -99,41 +137,13 @@ fn linked_to_model(table: impl sea_orm::sea_query::IntoTableRef, model_id: Expr)
 impl ModelFilter {
     pub fn condition(&self, scope: &Scope) -> ServiceResult<Condition> {
         use model::Column as C;
-        let mut all = Condition::all();
-        all = add_some(all, &self.name, scope, "name", |f, s| f.condition(&TextColumn::Key(col(C::NameKey)), s))?;
-        all = add_some(all, &self.slug, scope, "slug", text(C::Slug))?;
-        all = add_some(all, &self.announced_on, scope, "announcedOn", |f: &DateFilter, s| {
-            f.condition(col(C::AnnouncedOn), s)
-        })?;
+        let mut all = self.column_conditions(Condition::all(), scope)?;
         if let Some((from, to)) = self.announced_between {
             if from > to {
                 return Err(scope.field("announcedBetween").bad("`from` is after `to`"));
             }
             all = all.add(col(C::AnnouncedOn).between(from, to));
         }
-        all = add_some(all, &self.announced_precision, scope, "announcedPrecision", vocabulary(C::AnnouncedPrecision))?;
-        all = add_some(all, &self.parameters, scope, "parameters", number(C::Parameters))?;
-        all = add_some(
-            all,
-            &self.parameters_confidence,
-            scope,
-            "parametersConfidence",
-            vocabulary(C::ParametersConfidence),
-        )?;
-        all = add_some(all, &self.training_compute_flop, scope, "trainingComputeFlop", number(C::TrainingComputeFlop))?;
-        all = add_some(
-            all,
-            &self.training_compute_confidence,
-            scope,
-            "trainingComputeConfidence",
-            vocabulary(C::TrainingComputeConfidence),
-        )?;
-        all = add_some(all, &self.training_dataset, scope, "trainingDataset", text(C::TrainingDataset))?;
-        all = add_some(all, &self.training_dataset_size, scope, "trainingDatasetSize", number(C::TrainingDatasetSize))?;
-        all = add_some(all, &self.training_cost_usd, scope, "trainingCostUsd", number(C::TrainingCostUsd))?;
-        all = add_some(all, &self.hardware, scope, "hardware", text(C::Hardware))?;
-        all = add_some(all, &self.access, scope, "access", vocabulary(C::Access))?;
-        all = add_some(all, &self.license, scope, "license", text(C::License))?;
         all = add_some(all, &self.description, scope, "description", text(C::Description))?;
         if let Some(published) = self.published {
             all = all.add(col(C::Published).eq(published));
