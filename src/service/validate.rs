@@ -134,11 +134,17 @@ pub fn date(field: &str, value: NaiveDate) -> ServiceResult<()> {
 /// A finite number strictly between `low` and `high`.
 pub fn between(field: &str, value: Option<f64>, low: f64, high: f64) -> ServiceResult<()> {
     match value {
-        Some(v) if !(v.is_finite() && v > low && v < high) => {
-            Err(ServiceError::bad_input(field, format!("must be greater than {low:e} and less than {high:e}")))
-        }
+        Some(v) if !(v.is_finite() && v > low && v < high) => Err(ServiceError::bad_input(
+            field,
+            format!("must be greater than {} and less than {}", plain(low), plain(high)),
+        )),
         _ => Ok(()),
     }
+}
+
+/// A bound as a reader writes it: `0`, `100`, `1e16` (not `0e0`).
+fn plain(bound: f64) -> String {
+    if bound != 0.0 && bound.abs() >= 1e6 { format!("{bound:e}") } else { bound.to_string() }
 }
 
 pub fn parameters(field: &str, value: Option<f64>) -> ServiceResult<()> {
@@ -170,6 +176,11 @@ mod tests {
             panic!("NaN accepted")
         };
         assert_eq!(field, "input.trainingComputeFlop");
+        let Err(ServiceError::BadInput { message, .. }) = between("input.trainingCostUsd", Some(-5.0), 0.0, 1e13)
+        else {
+            panic!("a negative cost accepted")
+        };
+        assert_eq!(message, "must be greater than 0 and less than 1e13");
         assert!(flop("f", Some(1e32)).is_err() && flop("f", Some(0.0)).is_err() && flop("f", Some(3e23)).is_ok());
         assert!(url("u", "javascript:alert(1)").is_err() && url("u", "https://example.org/x").is_ok());
         for private in ["http://0x7f.1/", "http://[::ffff:10.0.0.1]/", "http://LOCALHOST./", "http://[fe80::1]/"] {
