@@ -5,7 +5,7 @@ use super::row::read_by_position;
 use super::{
     Audience, OrderBy, ServiceResult,
     filter::{CapabilityFilter, Scope},
-    page::{self, KeyKind, Page, PageArgs, SortKey, text_key},
+    page::{self, KeyKind, OrderField, Page, PageArgs},
 };
 use crate::domain::{CapabilityCategory, CapabilityOrderField};
 use crate::entity::capability;
@@ -51,6 +51,31 @@ fn filtered(db: &impl ConnectionTrait, filter: Option<&CapabilityFilter>) -> Ser
     }
 }
 
+impl OrderField for CapabilityOrderField {
+    type Row = CapabilityRow;
+
+    fn sort_key(self) -> (Expr, KeyKind) {
+        let column = match self {
+            CapabilityOrderField::Name => capability::Column::NameKey,
+            CapabilityOrderField::Category => capability::Column::Category,
+            CapabilityOrderField::Slug => capability::Column::Slug,
+        };
+        (Expr::col((capability::Entity, column)), KeyKind::Text)
+    }
+
+    fn key_value(self, row: &CapabilityRow) -> Json {
+        match self {
+            CapabilityOrderField::Name => Json::from(row.name_key.as_str()),
+            CapabilityOrderField::Category => Json::from(row.category.as_str()),
+            CapabilityOrderField::Slug => Json::from(row.slug.as_str()),
+        }
+    }
+
+    fn id(row: &CapabilityRow) -> i32 {
+        row.id
+    }
+}
+
 pub async fn page(
     db: &impl ConnectionTrait,
     filter: Option<&CapabilityFilter>,
@@ -58,31 +83,7 @@ pub async fn page(
     args: &PageArgs,
 ) -> ServiceResult<Page<CapabilityRow>> {
     let default = [OrderBy { field: CapabilityOrderField::Name, descending: false }];
-    let order = if order.is_empty() { &default[..] } else { order };
-    let keys: Vec<SortKey> = order
-        .iter()
-        .map(|o| {
-            let col = match o.field {
-                CapabilityOrderField::Name => capability::Column::NameKey,
-                CapabilityOrderField::Category => capability::Column::Category,
-                CapabilityOrderField::Slug => capability::Column::Slug,
-            };
-            let column = text_key(Expr::col((capability::Entity, col)), db.get_database_backend());
-            SortKey { column, kind: KeyKind::Text, descending: o.descending }
-        })
-        .collect();
-    page::paginate(db, filtered(db, filter)?, &keys, capability::Column::Id, args, |row: &CapabilityRow| {
-        let values = order
-            .iter()
-            .map(|o| match o.field {
-                CapabilityOrderField::Name => Json::from(row.name_key.as_str()),
-                CapabilityOrderField::Category => Json::from(row.category.as_str()),
-                CapabilityOrderField::Slug => Json::from(row.slug.as_str()),
-            })
-            .collect();
-        (values, row.id)
-    })
-    .await
+    page::ordered(db, filtered(db, filter)?, order, &default, capability::Column::Id, args).await
 }
 
 pub async fn count(db: &impl ConnectionTrait, filter: Option<&CapabilityFilter>) -> ServiceResult<u64> {

@@ -3,12 +3,35 @@ use serde_json::Value as Json;
 
 use super::{
     OrderBy, ServiceResult,
-    page::{self, KeyKind, Page, PageArgs, SortKey},
+    page::{self, KeyKind, OrderField, Page, PageArgs},
 };
 use crate::domain::DatasetOrderField;
 use crate::entity::dataset;
 
 pub use dataset::Model as DatasetRow;
+
+impl OrderField for DatasetOrderField {
+    type Row = DatasetRow;
+
+    fn sort_key(self) -> (Expr, KeyKind) {
+        let (column, kind) = match self {
+            DatasetOrderField::Name => (dataset::Column::NameKey, KeyKind::Text),
+            DatasetOrderField::Size => (dataset::Column::Size, KeyKind::Float),
+        };
+        (Expr::col((dataset::Entity, column)), kind)
+    }
+
+    fn key_value(self, row: &DatasetRow) -> Json {
+        match self {
+            DatasetOrderField::Name => Json::from(row.name_key.as_str()),
+            DatasetOrderField::Size => Json::from(row.size),
+        }
+    }
+
+    fn id(row: &DatasetRow) -> i32 {
+        row.id
+    }
+}
 
 pub async fn page(
     db: &impl ConnectionTrait,
@@ -16,28 +39,7 @@ pub async fn page(
     args: &PageArgs,
 ) -> ServiceResult<Page<DatasetRow>> {
     let default = [OrderBy { field: DatasetOrderField::Name, descending: false }];
-    let order = if order.is_empty() { &default[..] } else { order };
-    let keys: Vec<SortKey> = order
-        .iter()
-        .map(|o| {
-            let (col, kind) = match o.field {
-                DatasetOrderField::Name => (dataset::Column::NameKey, KeyKind::Text),
-                DatasetOrderField::Size => (dataset::Column::Size, KeyKind::Float),
-            };
-            SortKey { column: Expr::col((dataset::Entity, col)), kind, descending: o.descending }
-        })
-        .collect();
-    page::paginate(db, dataset::Entity::find(), &keys, dataset::Column::Id, args, |row: &dataset::Model| {
-        let values = order
-            .iter()
-            .map(|o| match o.field {
-                DatasetOrderField::Name => Json::from(row.name_key.as_str()),
-                DatasetOrderField::Size => Json::from(row.size),
-            })
-            .collect();
-        (values, row.id)
-    })
-    .await
+    page::ordered(db, dataset::Entity::find(), order, &default, dataset::Column::Id, args).await
 }
 
 pub async fn count(db: &impl ConnectionTrait) -> ServiceResult<u64> {

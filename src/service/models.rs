@@ -8,7 +8,7 @@ use super::row::read_by_position;
 use super::{
     Audience, OrderBy, ServiceResult,
     filter::{ModelFilter, Scope},
-    page::{self, KeyKind, Page, PageArgs, SortKey, text_key},
+    page::{self, KeyKind, OrderField, Page, PageArgs},
 };
 use crate::domain::{Access, Confidence, DatePrecision, SizeUnit};
 use crate::entity::model;
@@ -133,8 +133,7 @@ pub fn filtered(
 pub const DEFAULT_ORDER: [OrderBy<ModelOrderField>; 1] =
     [OrderBy { field: ModelOrderField::AnnouncedOn, descending: true }];
 
-/// From the table of model columns: `ModelOrderField`, and for each value the column a page
-/// orders by (with its kind) and the key a row gives it in a cursor.
+/// From the table of model columns: `ModelOrderField`, and how a page orders by each value.
 macro_rules! order_fields {
     ({} $($(#[$doc:meta])* $field:ident $api:literal : $variant:ident, $kind:ident $(<$vocabulary:ty>)?;)*) => {
         /// The fields a list of models can be ordered by.
@@ -144,15 +143,24 @@ macro_rules! order_fields {
             $($(#[$doc])* $variant,)*
         }
 
-        fn column(field: ModelOrderField) -> (model::Column, KeyKind) {
-            match field {
-                $(ModelOrderField::$variant => order_column!($kind $variant),)*
-            }
-        }
+        impl OrderField for ModelOrderField {
+            type Row = ModelRow;
 
-        fn key_value(field: ModelOrderField, row: &ModelRow) -> Json {
-            match field {
-                $(ModelOrderField::$variant => order_key!($kind row.$field),)*
+            fn sort_key(self) -> (Expr, KeyKind) {
+                let (column, kind) = match self {
+                    $(ModelOrderField::$variant => order_column!($kind $variant),)*
+                };
+                (Expr::col((model::Entity, column)), kind)
+            }
+
+            fn key_value(self, row: &ModelRow) -> Json {
+                match self {
+                    $(ModelOrderField::$variant => order_key!($kind row.$field),)*
+                }
+            }
+
+            fn id(row: &ModelRow) -> i32 {
+                row.id
             }
         }
     };
@@ -203,22 +211,8 @@ pub async fn page(
     order: &[OrderBy<ModelOrderField>],
     args: &PageArgs,
 ) -> ServiceResult<Page<ModelRow>> {
-    let order = if order.is_empty() { &DEFAULT_ORDER[..] } else { order };
-    let backend = db.get_database_backend();
-    let keys: Vec<SortKey> = order
-        .iter()
-        .map(|o| {
-            let (col, kind) = column(o.field);
-            let expr = Expr::col((model::Entity, col));
-            let column = if kind == KeyKind::Text { text_key(expr, backend) } else { expr };
-            SortKey { column, kind, descending: o.descending }
-        })
-        .collect();
     let select = filtered(db, audience, filter, "filter")?;
-    page::paginate(db, select, &keys, model::Column::Id, args, |row: &ModelRow| {
-        (order.iter().map(|o| key_value(o.field, row)).collect(), row.id)
-    })
-    .await
+    page::ordered(db, select, order, &DEFAULT_ORDER, model::Column::Id, args).await
 }
 
 pub async fn count(db: &impl ConnectionTrait, audience: Audience, filter: Option<&ModelFilter>) -> ServiceResult<u64> {

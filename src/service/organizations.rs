@@ -5,7 +5,7 @@ use super::row::read_by_position;
 use super::{
     Audience, OrderBy, ServiceResult,
     filter::{OrganizationFilter, Scope},
-    page::{self, KeyKind, Page, PageArgs, SortKey, text_key},
+    page::{self, KeyKind, OrderField, Page, PageArgs},
 };
 use crate::domain::{OrganizationKind, OrganizationOrderField};
 use crate::entity::organization;
@@ -62,6 +62,33 @@ fn filtered(
     }
 }
 
+impl OrderField for OrganizationOrderField {
+    type Row = OrganizationRow;
+
+    fn sort_key(self) -> (Expr, KeyKind) {
+        let column = match self {
+            OrganizationOrderField::Name => organization::Column::NameKey,
+            OrganizationOrderField::Country => organization::Column::Country,
+            OrganizationOrderField::Slug => organization::Column::Slug,
+            OrganizationOrderField::Kind => organization::Column::Kind,
+        };
+        (Expr::col((organization::Entity, column)), KeyKind::Text)
+    }
+
+    fn key_value(self, row: &OrganizationRow) -> Json {
+        match self {
+            OrganizationOrderField::Name => Json::from(row.name_key.as_str()),
+            OrganizationOrderField::Country => Json::from(row.country.as_str()),
+            OrganizationOrderField::Slug => Json::from(row.slug.as_str()),
+            OrganizationOrderField::Kind => Json::from(row.kind.as_str()),
+        }
+    }
+
+    fn id(row: &OrganizationRow) -> i32 {
+        row.id
+    }
+}
+
 pub async fn page(
     db: &impl ConnectionTrait,
     filter: Option<&OrganizationFilter>,
@@ -69,33 +96,7 @@ pub async fn page(
     args: &PageArgs,
 ) -> ServiceResult<Page<OrganizationRow>> {
     let default = [OrderBy { field: OrganizationOrderField::Name, descending: false }];
-    let order = if order.is_empty() { &default[..] } else { order };
-    let keys: Vec<SortKey> = order
-        .iter()
-        .map(|o| {
-            let col = match o.field {
-                OrganizationOrderField::Name => organization::Column::NameKey,
-                OrganizationOrderField::Country => organization::Column::Country,
-                OrganizationOrderField::Slug => organization::Column::Slug,
-                OrganizationOrderField::Kind => organization::Column::Kind,
-            };
-            let column = text_key(Expr::col((organization::Entity, col)), db.get_database_backend());
-            SortKey { column, kind: KeyKind::Text, descending: o.descending }
-        })
-        .collect();
-    page::paginate(db, filtered(db, filter)?, &keys, organization::Column::Id, args, |row: &OrganizationRow| {
-        let values = order
-            .iter()
-            .map(|o| match o.field {
-                OrganizationOrderField::Name => Json::from(row.name_key.as_str()),
-                OrganizationOrderField::Country => Json::from(row.country.as_str()),
-                OrganizationOrderField::Slug => Json::from(row.slug.as_str()),
-                OrganizationOrderField::Kind => Json::from(row.kind.as_str()),
-            })
-            .collect();
-        (values, row.id)
-    })
-    .await
+    page::ordered(db, filtered(db, filter)?, order, &default, organization::Column::Id, args).await
 }
 
 pub async fn count(db: &impl ConnectionTrait, filter: Option<&OrganizationFilter>) -> ServiceResult<u64> {

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use serde_json::Value as Json;
 
-use super::{ServiceError, ServiceResult};
+use super::{OrderBy, ServiceError, ServiceResult};
 
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: i32 = 100;
@@ -156,6 +156,47 @@ fn beyond_cursor(keys: &[SortKey], id_col: &Expr, values: &[Option<Value>], id: 
         any = any.add(branch);
     }
     any
+}
+
+/// What a list can be ordered by: for each value, the expression its rows sort on and the key's
+/// kind, and the key a row gives it in a cursor.
+pub trait OrderField: Copy {
+    type Row;
+    fn sort_key(self) -> (Expr, KeyKind);
+    fn key_value(self, row: &Self::Row) -> Json;
+    fn id(row: &Self::Row) -> i32;
+}
+
+/// One page of `select` in `order` (in `default` when the client gave none), then by id. Text
+/// keys compare byte by byte on both backends ([`text_key`]).
+pub async fn ordered<E, F, C>(
+    db: &C,
+    select: Select<E>,
+    order: &[OrderBy<F>],
+    default: &[OrderBy<F>],
+    id_col: E::Column,
+    args: &PageArgs,
+) -> ServiceResult<Page<F::Row>>
+where
+    E: EntityTrait,
+    F: OrderField,
+    F::Row: PartialModelTrait + Send + Sync,
+    C: ConnectionTrait,
+{
+    let order = if order.is_empty() { default } else { order };
+    let backend = db.get_database_backend();
+    let keys: Vec<SortKey> = order
+        .iter()
+        .map(|o| {
+            let (column, kind) = o.field.sort_key();
+            let column = if kind == KeyKind::Text { text_key(column, backend) } else { column };
+            SortKey { column, kind, descending: o.descending }
+        })
+        .collect();
+    paginate(db, select, &keys, id_col, args, |row: &F::Row| {
+        (order.iter().map(|o| o.field.key_value(row)).collect(), F::id(row))
+    })
+    .await
 }
 
 /// Runs one page of `select` in the order of `keys` (then id), read as `R` rows (the entity's

@@ -11,7 +11,7 @@ use super::{
     Audience, OrderBy, ServiceResult,
     filter::{RiskAssessmentFilter, Scope},
     models,
-    page::{self, KeyKind, Page, PageArgs, SortKey, text_key},
+    page::{self, KeyKind, OrderField, Page, PageArgs},
 };
 use crate::domain::{
     Confidence, Likelihood, MitEntity, MitIntent, MitSubdomain, MitTiming, RiskAssessmentOrderField, RiskCategory,
@@ -127,6 +127,43 @@ fn rank_of<T: Copy + PartialEq>(all: &[T], value: T) -> Json {
     Json::from(all.iter().position(|x| *x == value).map_or(0, |i| i + 1))
 }
 
+impl OrderField for RiskAssessmentOrderField {
+    type Row = RiskAssessmentRow;
+
+    fn sort_key(self) -> (Expr, KeyKind) {
+        let column = |c: risk_assessment::Column| Expr::col((risk_assessment::Entity, c));
+        match self {
+            RiskAssessmentOrderField::AssessedOn => (column(risk_assessment::Column::AssessedOn), KeyKind::Date),
+            RiskAssessmentOrderField::Severity => {
+                (rank(risk_assessment::Column::Severity, Severity::ALL, Severity::as_str), KeyKind::Float)
+            }
+            RiskAssessmentOrderField::Likelihood => {
+                (rank(risk_assessment::Column::Likelihood, Likelihood::ALL, Likelihood::as_str), KeyKind::Float)
+            }
+            RiskAssessmentOrderField::Horizon => (column(risk_assessment::Column::Horizon), KeyKind::Text),
+            RiskAssessmentOrderField::Cause => (column(risk_assessment::Column::Cause), KeyKind::Text),
+            RiskAssessmentOrderField::Category => (column(risk_assessment::Column::Category), KeyKind::Text),
+            RiskAssessmentOrderField::Confidence => (column(risk_assessment::Column::Confidence), KeyKind::Text),
+        }
+    }
+
+    fn key_value(self, row: &RiskAssessmentRow) -> Json {
+        match self {
+            RiskAssessmentOrderField::AssessedOn => Json::from(row.assessed_on.to_string()),
+            RiskAssessmentOrderField::Severity => rank_of(Severity::ALL, row.severity),
+            RiskAssessmentOrderField::Likelihood => rank_of(Likelihood::ALL, row.likelihood),
+            RiskAssessmentOrderField::Horizon => Json::from(row.horizon.as_str()),
+            RiskAssessmentOrderField::Cause => Json::from(row.cause.as_str()),
+            RiskAssessmentOrderField::Category => Json::from(row.category.as_str()),
+            RiskAssessmentOrderField::Confidence => Json::from(row.confidence.as_str()),
+        }
+    }
+
+    fn id(row: &RiskAssessmentRow) -> i32 {
+        row.id
+    }
+}
+
 pub async fn page(
     db: &impl ConnectionTrait,
     audience: Audience,
@@ -135,53 +172,7 @@ pub async fn page(
     args: &PageArgs,
 ) -> ServiceResult<Page<RiskAssessmentRow>> {
     let default = [OrderBy { field: RiskAssessmentOrderField::AssessedOn, descending: true }];
-    let order = if order.is_empty() { &default[..] } else { order };
-    let text =
-        |c: risk_assessment::Column| text_key(Expr::col((risk_assessment::Entity, c)), db.get_database_backend());
-    let keys: Vec<SortKey> = order
-        .iter()
-        .map(|o| {
-            let (column, kind) = match o.field {
-                RiskAssessmentOrderField::AssessedOn => {
-                    (Expr::col((risk_assessment::Entity, risk_assessment::Column::AssessedOn)), KeyKind::Date)
-                }
-                RiskAssessmentOrderField::Severity => {
-                    (rank(risk_assessment::Column::Severity, Severity::ALL, Severity::as_str), KeyKind::Float)
-                }
-                RiskAssessmentOrderField::Likelihood => {
-                    (rank(risk_assessment::Column::Likelihood, Likelihood::ALL, Likelihood::as_str), KeyKind::Float)
-                }
-                RiskAssessmentOrderField::Horizon => (text(risk_assessment::Column::Horizon), KeyKind::Text),
-                RiskAssessmentOrderField::Cause => (text(risk_assessment::Column::Cause), KeyKind::Text),
-                RiskAssessmentOrderField::Category => (text(risk_assessment::Column::Category), KeyKind::Text),
-                RiskAssessmentOrderField::Confidence => (text(risk_assessment::Column::Confidence), KeyKind::Text),
-            };
-            SortKey { column, kind, descending: o.descending }
-        })
-        .collect();
-    page::paginate(
-        db,
-        filtered(db, audience, filter)?,
-        &keys,
-        risk_assessment::Column::Id,
-        args,
-        |row: &RiskAssessmentRow| {
-            let values = order
-                .iter()
-                .map(|o| match o.field {
-                    RiskAssessmentOrderField::AssessedOn => Json::from(row.assessed_on.to_string()),
-                    RiskAssessmentOrderField::Severity => rank_of(Severity::ALL, row.severity),
-                    RiskAssessmentOrderField::Likelihood => rank_of(Likelihood::ALL, row.likelihood),
-                    RiskAssessmentOrderField::Horizon => Json::from(row.horizon.as_str()),
-                    RiskAssessmentOrderField::Cause => Json::from(row.cause.as_str()),
-                    RiskAssessmentOrderField::Category => Json::from(row.category.as_str()),
-                    RiskAssessmentOrderField::Confidence => Json::from(row.confidence.as_str()),
-                })
-                .collect();
-            (values, row.id)
-        },
-    )
-    .await
+    page::ordered(db, filtered(db, audience, filter)?, order, &default, risk_assessment::Column::Id, args).await
 }
 
 pub async fn count(
