@@ -9,6 +9,7 @@
 
 mod accounts;
 mod assessments;
+mod create;
 mod desk;
 mod feedback_review;
 mod fields;
