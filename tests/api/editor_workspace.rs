@@ -65,6 +65,19 @@ async fn anonymous_requests_to_any_editor_path_are_sent_to_sign_in_and_learn_not
         "/editor/password",
         "/editor/models/new",
         "/editor/models/gpt-4/assessments",
+        // Organizations, capabilities and datasets (s20-entries).
+        "/editor/organizations",
+        "/editor/organizations/new",
+        "/editor/organizations/openai",
+        "/editor/organizations/openai/history",
+        "/editor/capabilities",
+        "/editor/capabilities/new",
+        "/editor/capabilities/code-generation",
+        "/editor/capabilities/code-generation/history",
+        "/editor/datasets",
+        "/editor/datasets/new",
+        "/editor/datasets/webtext",
+        "/editor/datasets/webtext/history",
     ] {
         let response = browser().get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 303, "{path}");
@@ -85,6 +98,19 @@ async fn anonymous_requests_to_any_editor_path_are_sent_to_sign_in_and_learn_not
         "/editor/models/new",
         "/editor/models/gpt-4/assessments",
         "/editor/models/gpt-4/delete",
+        // Organizations, capabilities and datasets (s20-entries).
+        "/editor/organizations/new",
+        "/editor/organizations/openai",
+        "/editor/organizations/openai/delete",
+        "/editor/organizations/openai/revert",
+        "/editor/capabilities/new",
+        "/editor/capabilities/code-generation",
+        "/editor/capabilities/code-generation/delete",
+        "/editor/capabilities/code-generation/revert",
+        "/editor/datasets/new",
+        "/editor/datasets/webtext",
+        "/editor/datasets/webtext/delete",
+        "/editor/datasets/webtext/revert",
     ] {
         let response = browser().post(app.url(path)).form(&[("csrf", "x")]).send().await.unwrap();
         assert_eq!(response.status(), 303, "POST {path}");

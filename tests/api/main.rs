@@ -11,6 +11,7 @@ mod dataloader;
 mod editing;
 mod editor_accounts;
 mod editor_browser;
+mod editor_catalog_entries;
 mod editor_entries;
 mod editor_forms;
 mod editor_review;

@@ -128,6 +128,7 @@ pub async fn page(
                 }
             }
         }
+        (super::entries::desk_section())
         section aria-labelledby="desk-changes" {
             h2 #desk-changes { "Latest changes" }
             ul {

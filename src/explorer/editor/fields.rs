@@ -60,7 +60,7 @@ pub enum ColumnKind {
     Ref(Entry),
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Field {
     /// The API's name, in `UpdateModelInput` and in revisions.
     pub name: &'static str,

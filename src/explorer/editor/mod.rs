@@ -9,7 +9,11 @@
 
 mod accounts;
 mod assessments;
+mod create;
 mod desk;
+mod entries;
+mod entry_form;
+mod entry_history;
 mod feedback_review;
 mod fields;
 mod history;
@@ -73,6 +77,8 @@ where
         .route("/editor/models/{slug}/assessments", get(assessments::page).post(assessments::submit))
         .route("/editor/models/{slug}/{action}", post(model_actions::submit))
         .route("/editor/thresholds/new", get(thresholds::page).post(thresholds::submit))
+        // Organizations, capabilities and datasets (s20-entries).
+        .merge(entries::routes())
         .route("/editor/", get(not_found).post(not_found))
         .route("/editor/{*rest}", get(not_found).post(not_found))
         .layer(middleware::map_response(never_stored))

@@ -249,6 +249,7 @@ impl EditForm {
                 a href={ "/editor/models/" (slug) "/assessments" } { "Risk assessments" }
                 @if published { " · " a href={ "/models/" (slug) } { "Public page" } }
             }
+            (super::entries::linked(&self.original))
             @if let Some(notice) = notice { (notice) }
             @if !errors.is_empty() {
                 p.notice.error role="alert" {
