@@ -65,6 +65,13 @@ async fn anonymous_requests_to_any_editor_path_are_sent_to_sign_in_and_learn_not
         "/editor/password",
         "/editor/models/new",
         "/editor/models/gpt-4/assessments",
+        // Editing, history, restore and imports (s20-history).
+        "/editor/assessments/Umlza0Fzc2Vzc21lbnQ6MQ%3D%3D",
+        "/editor/thresholds",
+        "/editor/thresholds/Q29tcHV0ZVRocmVzaG9sZDox",
+        "/editor/history/TW9kZWw6MQ%3D%3D",
+        "/editor/models/gpt-4/history",
+        "/editor/imports",
     ] {
         let response = browser().get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 303, "{path}");
@@ -85,6 +92,13 @@ async fn anonymous_requests_to_any_editor_path_are_sent_to_sign_in_and_learn_not
         "/editor/models/new",
         "/editor/models/gpt-4/assessments",
         "/editor/models/gpt-4/delete",
+        "/editor/assessments/Umlza0Fzc2Vzc21lbnQ6MQ%3D%3D",
+        "/editor/assessments/Umlza0Fzc2Vzc21lbnQ6MQ%3D%3D/delete",
+        "/editor/thresholds/Q29tcHV0ZVRocmVzaG9sZDox",
+        "/editor/revert",
+        "/editor/restore",
+        "/editor/imports/accept",
+        "/editor/imports/dismiss",
     ] {
         let response = browser().post(app.url(path)).form(&[("csrf", "x")]).send().await.unwrap();
         assert_eq!(response.status(), 303, "POST {path}");

@@ -13,6 +13,7 @@ mod editor_accounts;
 mod editor_browser;
 mod editor_entries;
 mod editor_forms;
+mod editor_history;
 mod editor_review;
 mod editor_workspace;
 mod editors;

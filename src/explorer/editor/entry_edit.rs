@@ -153,9 +153,10 @@ impl EntryForm {
                     @let value = edit.values.get(field.name).map(String::as_str).unwrap_or("");
                     (control(&choosable(field, edit.original.get(field.name)), value, errors.get(field.name)))
                 }
+                // Not `summary`: a risk assessment has a field of that name.
                 div.field {
-                    label for="f-summary" { "Edit summary (optional, public)" }
-                    input #f-summary type="text" name="summary" maxlength="500" value=(edit.summary);
+                    label for="f-editSummary" { "Edit summary (optional, public)" }
+                    input #f-editSummary type="text" name="editSummary" maxlength="500" value=(edit.summary);
                 }
                 button type="submit" { "Save" }
             }
@@ -190,7 +191,7 @@ impl EntryForm {
                 .collect(),
             original,
             version,
-            summary: posted.get("summary").cloned().unwrap_or_default(),
+            summary: posted.get("editSummary").cloned().unwrap_or_default(),
         };
         let shown = frame(&current);
         let changed = edit.changed(self.fields);
