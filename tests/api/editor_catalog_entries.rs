@@ -134,11 +134,13 @@ async fn an_editor_adds_and_edits_each_entry_type_and_the_api_shows_it() {
     let history = get_with(&app, "/editor/organizations/openai/history", &cookie).await.text().await.unwrap();
     let row = history.split("<th scope=\"row\">Name</th>").nth(1).expect("a row for the name");
     assert!(row.split("</tr>").next().unwrap().contains("OpenAI Global"), "{row}");
-    let revert =
-        action_form(&history, "/editor/organizations/openai/revert", &["csrf", "revisionId", "expectedVersion"]);
-    let reverted = post_pairs(&app, "/editor/organizations/openai/revert", &cookie, &revert).await;
+    let revert = action_form(&history, "/editor/revert", &["csrf", "revisionId", "entityId", "expectedVersion"]);
+    let reverted = post_pairs(&app, "/editor/revert", &cookie, &revert).await;
     assert_eq!(reverted.status(), 303, "{}", reverted.text().await.unwrap());
-    assert_eq!(reverted.headers()[header::LOCATION], "/editor/organizations/openai?reverted=1");
+    let back = reverted.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(back.starts_with("/editor/history/") && back.ends_with("?reverted=1"), "{back}");
+    let shown = get_with(&app, &back, &cookie).await.text().await.unwrap();
+    assert!(shown.contains("Reverted.") && shown.contains(r#"href="/editor/organizations/openai""#), "{shown}");
     assert_eq!(entry(&app, "organization", "openai", "name").await["name"], json!("OpenAI"));
 
     // The desk links every type's list, the list links its entries, and the model form its own.
@@ -258,7 +260,7 @@ async fn posts_without_the_sessions_csrf_token_are_refused_and_change_nothing() 
         ("/editor/organizations/new", pairs(fields, "forged")),
         ("/editor/organizations/openai", edit),
         ("/editor/organizations/openai/delete", delete.into_iter().collect()),
-        ("/editor/organizations/openai/revert", BTreeMap::from([("expectedVersion".into(), "1".into())])),
+        ("/editor/revert", BTreeMap::from([("expectedVersion".into(), "1".into())])),
     ] {
         for token in [None, Some("forged")] {
             match token {
@@ -284,7 +286,7 @@ async fn every_page_state_of_the_entry_forms_is_valid_html() {
         "/editor/organizations/new",
         "/editor/organizations/openai?saved=1",
         "/editor/capabilities/code-generation?created=1",
-        "/editor/datasets/webtext?reverted=1",
+        "/editor/datasets/webtext",
         "/editor/datasets/no-such-dataset",
         "/editor/capabilities?deleted=1",
         "/editor/models/gpt-4",

@@ -78,6 +78,13 @@ async fn anonymous_requests_to_any_editor_path_are_sent_to_sign_in_and_learn_not
         "/editor/datasets/new",
         "/editor/datasets/webtext",
         "/editor/datasets/webtext/history",
+        // Editing, history, restore and imports (s20-history).
+        "/editor/assessments/Umlza0Fzc2Vzc21lbnQ6MQ%3D%3D",
+        "/editor/thresholds",
+        "/editor/thresholds/Q29tcHV0ZVRocmVzaG9sZDox",
+        "/editor/history/TW9kZWw6MQ%3D%3D",
+        "/editor/models/gpt-4/history",
+        "/editor/imports",
     ] {
         let response = browser().get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 303, "{path}");
@@ -102,15 +109,19 @@ async fn anonymous_requests_to_any_editor_path_are_sent_to_sign_in_and_learn_not
         "/editor/organizations/new",
         "/editor/organizations/openai",
         "/editor/organizations/openai/delete",
-        "/editor/organizations/openai/revert",
         "/editor/capabilities/new",
         "/editor/capabilities/code-generation",
         "/editor/capabilities/code-generation/delete",
-        "/editor/capabilities/code-generation/revert",
         "/editor/datasets/new",
         "/editor/datasets/webtext",
         "/editor/datasets/webtext/delete",
-        "/editor/datasets/webtext/revert",
+        "/editor/assessments/Umlza0Fzc2Vzc21lbnQ6MQ%3D%3D",
+        "/editor/assessments/Umlza0Fzc2Vzc21lbnQ6MQ%3D%3D/delete",
+        "/editor/thresholds/Q29tcHV0ZVRocmVzaG9sZDox",
+        "/editor/revert",
+        "/editor/restore",
+        "/editor/imports/accept",
+        "/editor/imports/dismiss",
     ] {
         let response = browser().post(app.url(path)).form(&[("csrf", "x")]).send().await.unwrap();
         assert_eq!(response.status(), 303, "POST {path}");

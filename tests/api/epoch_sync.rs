@@ -14,7 +14,7 @@ use crate::helpers::{TestApp, changes_seen, spawn_app, spawn_app_with};
 
 /// What the test server answers next.
 #[derive(Clone)]
-enum Answer {
+pub(crate) enum Answer {
     /// 200 with the body, its length and an ETag; 304 when the request names that ETag.
     File {
         body: Vec<u8>,
@@ -30,15 +30,15 @@ enum Answer {
     Unframed(Vec<u8>),
 }
 
-struct Server {
-    url: String,
+pub(crate) struct Server {
+    pub(crate) url: String,
     answer: Arc<Mutex<Answer>>,
     /// The `If-None-Match` of each request, in order.
     conditions: Arc<Mutex<Vec<Option<String>>>>,
 }
 
 impl Server {
-    async fn start(answer: Answer) -> Server {
+    pub(crate) async fn start(answer: Answer) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/notable_ai_models.csv", listener.local_addr().unwrap());
         let answer = Arc::new(Mutex::new(answer));
@@ -99,7 +99,7 @@ impl Server {
         *self.answer.lock().unwrap() = answer;
     }
 
-    fn serve(&self, csv: &str, etag: &str) {
+    pub(crate) fn serve(&self, csv: &str, etag: &str) {
         self.answer(Answer::File { body: csv.as_bytes().to_vec(), etag: format!("\"{etag}\"") });
     }
 }
@@ -115,7 +115,7 @@ async fn sync(app: &TestApp, url: &str, args: &[&str]) -> (bool, Value, String) 
     (output.status.success(), summary, String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
-async fn synced(app: &TestApp, url: &str, args: &[&str]) -> Value {
+pub(crate) async fn synced(app: &TestApp, url: &str, args: &[&str]) -> Value {
     let (ok, summary, stderr) = sync(app, url, args).await;
     assert!(ok, "the sync succeeds: {stderr}");
     summary
@@ -126,7 +126,7 @@ Training compute notes,Confidence,Link,Country (of organization),Organization ca
 
 /// Rows in Epoch's format: a new model by an organization the catalog lacks, the starter
 /// catalog's GPT-4 (linked by its alias), and a small old model outside the selection.
-fn csv(new_compute: &str, gpt4_compute: &str) -> String {
+pub(crate) fn csv(new_compute: &str, gpt4_compute: &str) -> String {
     format!(
         "{HEADER}\
 Sync Test LM,SyncCorp,2025-03-01,Language,70000000000,{new_compute},\"Estimated as 6ND:\n6 * 7e10 * 1e15\",Likely,https://example.org/sync-test-lm,United States of America,Industry,Open weights (unrestricted)\n\
@@ -135,7 +135,7 @@ Tiny Old Net,SyncCorp,2019-05-01,Vision,1000000,1e18,,Confident,https://example.
     )
 }
 
-const SELECTION: [&str; 4] = ["--min-compute", "1e23", "--since", "2023-01-01"];
+pub(crate) const SELECTION: [&str; 4] = ["--min-compute", "1e23", "--since", "2023-01-01"];
 
 const QUEUE: &str = r#"query($status: ImportCandidateStatus = OPEN) { importCandidates(status: $status, first: 20) {
   totalCount nodes { id kind status changes { field current proposed editorChanged } sourceRow

@@ -14,6 +14,7 @@ mod editor_browser;
 mod editor_catalog_entries;
 mod editor_entries;
 mod editor_forms;
+mod editor_history;
 mod editor_review;
 mod editor_workspace;
 mod editors;

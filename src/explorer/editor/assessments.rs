@@ -13,6 +13,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Map, json};
 
+use super::entry_edit::segment;
 use super::fields;
 use super::model_form::control;
 use super::{CSRF_FIELD, SignedIn, forbidden, links, shell};
@@ -51,6 +52,7 @@ struct Model {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Assessment {
+    id: String,
     horizon: String,
     category: String,
     severity: String,
@@ -62,6 +64,8 @@ struct Assessment {
 #[derive(Debug, Default, Deserialize)]
 pub struct Notice {
     added: Option<String>,
+    /// The global ID of an assessment just deleted.
+    deleted: Option<String>,
 }
 
 async fn load(
@@ -90,7 +94,15 @@ pub async fn page(
         Ok(model) => model,
         Err(error) => return error.into_response(),
     };
-    let notice = notice.added.map(|_| html! { p.notice role="status" { "Assessment added." } });
+    let notice = match (notice.added, notice.deleted) {
+        (Some(_), _) => Some(html! { p.notice role="status" { "Assessment added." } }),
+        (None, Some(id)) => Some(html! {
+            p.notice role="status" {
+                "Assessment deleted. " a href={ "/editor/history/" (segment(&id)) } { "Its history" } " can restore it."
+            }
+        }),
+        (None, None) => None,
+    };
     shell(&title(&model), &session, render(&session, &model, notice, &BTreeMap::new(), &BTreeMap::new()))
         .into_response()
 }
@@ -111,7 +123,7 @@ fn render(
             p { "No risk assessments yet." }
         } @else {
             table {
-                thead { tr { th scope="col" { "Assessed" } th scope="col" { "Horizon" } th scope="col" { "Category" } th scope="col" { "Severity" } th scope="col" { "Likelihood" } th scope="col" { "Summary" } } }
+                thead { tr { th scope="col" { "Assessed" } th scope="col" { "Horizon" } th scope="col" { "Category" } th scope="col" { "Severity" } th scope="col" { "Likelihood" } th scope="col" { "Summary" } th scope="col" { "Change" } } }
                 tbody {
                     @for a in &model.risk_assessments {
                         tr {
@@ -121,6 +133,10 @@ fn render(
                             td { (format::label(&a.severity)) }
                             td { (format::label(&a.likelihood)) }
                             td { (a.summary) }
+                            td {
+                                a href={ "/editor/assessments/" (segment(&a.id)) } { "Edit" } " · "
+                                a href={ "/editor/history/" (segment(&a.id)) } { "History" }
+                            }
                         }
                     }
                 }

@@ -1,5 +1,5 @@
-//! `/editor`, the desk: what waits for an editor, with counts and links: open feedback, drafts,
-//! and the latest changes by everyone.
+//! `/editor`, the desk: what waits for an editor, with counts and links: open feedback, import
+//! candidates, drafts, and the latest changes by everyone (each linked to its entry's history).
 
 use axum::{
     extract::{Query, State},
@@ -9,6 +9,7 @@ use maud::html;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::entry_edit::segment;
 use super::{SignedIn, shell};
 use crate::domain::Slug;
 use crate::explorer::ExplorerState;
@@ -32,8 +33,9 @@ query WorkspaceDesk($shown: Int!) {
     totalCount
     nodes { slug name updatedAt }
   }
+  importCandidates(first: 0) { totalCount }
   recentChanges(first: $shown) {
-    nodes { entityType action author summary changedFields createdAt }
+    nodes { entityId entityType action author summary changedFields createdAt }
   }
 }"#;
 
@@ -42,6 +44,7 @@ query WorkspaceDesk($shown: Int!) {
 struct Desk {
     feedback_queue: Counted<Feedback>,
     models: Counted<Draft>,
+    import_candidates: Total,
     recent_changes: Listed<Change>,
 }
 
@@ -50,6 +53,12 @@ struct Desk {
 struct Counted<T> {
     total_count: i64,
     nodes: Vec<T>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Total {
+    total_count: i64,
 }
 
 #[derive(Deserialize)]
@@ -78,6 +87,7 @@ struct Draft {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Change {
+    entity_id: String,
     entity_type: String,
     action: String,
     author: String,
@@ -119,6 +129,11 @@ pub async fn page(
                 }
             }
         }
+        section aria-labelledby="desk-imports" {
+            h2 #desk-imports { "Import candidates (" (desk.import_candidates.total_count) ")" }
+            @if desk.import_candidates.total_count == 0 { p { "The Epoch AI sync has queued nothing." } }
+            @else { p { a href="/editor/imports" { "Accept or dismiss them" } } }
+        }
         section aria-labelledby="desk-drafts" {
             h2 #desk-drafts { "Drafts (" (desk.models.total_count) ")" }
             @if desk.models.nodes.is_empty() { p { "No model is waiting to be published." } }
@@ -131,10 +146,13 @@ pub async fn page(
         (super::entries::desk_section())
         section aria-labelledby="desk-changes" {
             h2 #desk-changes { "Latest changes" }
+            p { "Each change links to its entry's history, deleted entries' too, where they can be restored." }
+            @if session.is_admin() { p { a href="/editor/thresholds" { "Compute thresholds" } } }
             ul {
                 @for c in &desk.recent_changes.nodes {
                     li {
-                        (format::short_date(&c.created_at)) " · " (c.author) " · " (format::label(&c.action)) " " (format::label(&c.entity_type))
+                        (format::short_date(&c.created_at)) " · " (c.author) " · "
+                        a href={ "/editor/history/" (segment(&c.entity_id)) } { (format::label(&c.action)) " " (format::label(&c.entity_type)) }
                         @if !c.changed_fields.is_empty() { " (" (c.changed_fields.join(", ")) ")" }
                         @if let Some(summary) = &c.summary { ": " em { (summary) } }
                     }

@@ -1,7 +1,7 @@
 //! The catalog's other entries an editor keeps: organizations, capabilities and datasets. Each
 //! type's fields are declared once here (named as the API's create and update inputs name them,
 //! and as revisions' `before`/`after` do); its list, new-entry form, edit form, delete button and
-//! history (`entry_form.rs`, `entry_history.rs`) are the same code for all three.
+//! history (`entry_form.rs`; the history is `history.rs`, shared with every other entry) are the same code for all three.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +13,7 @@ use axum::{
 use maud::{Markup, html};
 
 use super::fields::{Field, Kind};
-use super::{entry_form, entry_history};
+use super::{entry_form, history};
 use crate::explorer::ExplorerState;
 use crate::request::{TokenCheck, TrustedProxies};
 
@@ -157,8 +157,7 @@ where
         .route(&format!("/editor/{path}/new"), get(entry_form::new_page::<T>).post(entry_form::create::<T>))
         .route(&format!("/editor/{path}/{{slug}}"), get(entry_form::page::<T>).post(entry_form::submit::<T>))
         .route(&format!("/editor/{path}/{{slug}}/delete"), post(entry_form::delete::<T>))
-        .route(&format!("/editor/{path}/{{slug}}/history"), get(entry_history::page::<T>))
-        .route(&format!("/editor/{path}/{{slug}}/revert"), post(entry_history::revert::<T>))
+        .route(&format!("/editor/{path}/{{slug}}/history"), get(history::entry_page::<T>))
 }
 
 /// The desk's section: each type's list and new-entry form.

@@ -88,7 +88,6 @@ async fn load(
 pub struct Notice {
     saved: Option<String>,
     created: Option<String>,
-    reverted: Option<String>,
     deleted: Option<String>,
 }
 
@@ -173,8 +172,6 @@ pub async fn page<T: Catalog>(
         Some(
             html! { p.notice role="status" { "Saved. " a href={ "/editor/" (T::TYPE.path) "/" (slug) "/history" } { "See its history" } "." } },
         )
-    } else if notice.reverted.is_some() {
-        Some(html! { p.notice role="status" { "Reverted. The history shows the change as a new revision." } })
     } else {
         None
     };

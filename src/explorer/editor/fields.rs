@@ -342,6 +342,20 @@ fn row(columns: &[Column], line: &str) -> Result<Json, &'static str> {
     Ok(Json::Object(object))
 }
 
+/// The line (from 1) of a `Rows` field's text, as `shown` writes `value`, where a row starts
+/// that one line cannot hold: a cell with a line break, or a `|` in a column before the last
+/// (reading it back would split the row there). `None` when every row reads back as it is.
+pub fn unlisted_row(kind: Kind, value: &Json) -> Option<usize> {
+    let Kind::Rows(columns) = kind else { return None };
+    value.as_array()?.iter().zip(1..).find_map(|(row, line)| {
+        let breaks = columns.iter().enumerate().any(|(i, column)| {
+            let cell = row.get(column.name).and_then(Json::as_str).unwrap_or("");
+            cell.contains(['\n', '\r']) || (i + 1 < columns.len() && cell.contains('|'))
+        });
+        breaks.then_some(line)
+    })
+}
+
 /// Whether two of the form's texts for `field` say the same (line endings and the spelling of a
 /// number aside).
 pub fn same(field: &Field, a: &str, b: &str) -> bool {
@@ -364,6 +378,20 @@ mod tests {
         assert!(same(flop, "2.1e25", "21000000000000000000000000"));
         assert_eq!(sent(flop, "lots"), Err("is not a number"));
         assert_eq!(sent(flop, " "), Ok(Json::Null));
+    }
+
+    #[test]
+    fn a_row_that_one_line_cannot_hold_is_found_by_its_line() {
+        let capabilities = named("capabilities").unwrap().kind;
+        let row =
+            |evidence: &str| serde_json::json!({ "capabilityId": "c", "status": "demonstrated", "evidence": evidence });
+        let fine = serde_json::json!([row("plain"), row("also plain")]);
+        assert_eq!(unlisted_row(capabilities, &fine), None);
+        assert_eq!(unlisted_row(capabilities, &serde_json::json!([row("ok"), row("a | b")])), Some(2));
+        assert_eq!(unlisted_row(capabilities, &serde_json::json!([row("two\nlines")])), Some(1));
+        // The last column takes the rest of the line, so a `|` there reads back.
+        let sources = named("sources").unwrap().kind;
+        assert_eq!(unlisted_row(sources, &serde_json::json!([{ "url": "https://e.org", "title": "a | b" }])), None);
     }
 
     #[test]

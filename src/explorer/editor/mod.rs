@@ -8,21 +8,24 @@
 //! Nothing under `/editor` may be stored by a cache: every answer is `Cache-Control: no-store`.
 
 mod accounts;
+mod assessment_edit;
 mod assessments;
 mod create;
 mod desk;
 mod entries;
+mod entry_edit;
 mod entry_form;
-mod entry_history;
 mod feedback_review;
 mod fields;
 mod history;
+mod imports;
 mod links;
 mod model_actions;
 mod model_form;
 mod model_new;
 mod session;
 mod sign_in;
+mod threshold_edit;
 mod thresholds;
 
 use axum::{
@@ -64,7 +67,7 @@ where
         .route("/editor/sign-out", post(sign_in::sign_out))
         .route("/editor/models", get(desk::find_model))
         .route("/editor/models/{slug}", get(model_form::page).post(model_form::submit))
-        .route("/editor/models/{slug}/history", get(history::page))
+        .route("/editor/models/{slug}/history", get(history::model_page))
         .route("/editor/revert", post(history::revert))
         .route("/editor/feedback", get(feedback_review::queue))
         .route("/editor/feedback/{code}", get(feedback_review::page).post(feedback_review::review))
@@ -79,6 +82,15 @@ where
         .route("/editor/thresholds/new", get(thresholds::page).post(thresholds::submit))
         // Organizations, capabilities and datasets (s20-entries).
         .merge(entries::routes())
+        .route("/editor/history/{id}", get(history::page))
+        .route("/editor/restore", post(history::restore))
+        .route("/editor/assessments/{id}", get(assessment_edit::page).post(assessment_edit::submit))
+        .route("/editor/assessments/{id}/delete", post(assessment_edit::delete))
+        .route("/editor/thresholds", get(threshold_edit::list))
+        .route("/editor/thresholds/{id}", get(threshold_edit::page).post(threshold_edit::submit))
+        .route("/editor/imports", get(imports::page))
+        .route("/editor/imports/accept", post(imports::accept))
+        .route("/editor/imports/dismiss", post(imports::dismiss))
         .route("/editor/", get(not_found).post(not_found))
         .route("/editor/{*rest}", get(not_found).post(not_found))
         .layer(middleware::map_response(never_stored))

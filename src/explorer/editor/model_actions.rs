@@ -13,6 +13,7 @@ use axum::{
 use maud::{Markup, html};
 use serde_json::{Value as Json, json};
 
+use super::entry_edit::segment;
 use super::{CSRF_FIELD, SignedIn, forbidden, model_form};
 use crate::explorer::ExplorerState;
 use crate::explorer::api::{self, PageError};
@@ -71,7 +72,10 @@ pub async fn submit(
     );
     let variables = json!({ "id": id, "expectedVersion": version });
     match api::run_as::<Json>(&state, session.caller.clone(), client, &document, variables).await {
-        Ok(_) if action == "delete" => Redirect::to("/editor?deleted=1").into_response(),
+        // The deleted model's history, which can restore it.
+        Ok(_) if action == "delete" => {
+            Redirect::to(&format!("/editor/history/{}?deleted=1", segment(id))).into_response()
+        }
         Ok(done) => {
             let slug = done["done"]["slug"].as_str().unwrap_or(&slug);
             Redirect::to(&format!("/editor/models/{slug}?{action}ed=1")).into_response()

@@ -100,6 +100,8 @@ struct Loaded {
     published: bool,
     values: Values,
     last_author: Option<(String, String)>,
+    /// The lists whose text cannot hold one of their rows, and that row's line.
+    unlisted: BTreeMap<&'static str, usize>,
 }
 
 impl Loaded {
@@ -114,6 +116,10 @@ impl Loaded {
             slug: model.get("slug")?.as_str()?.to_owned(),
             version: model.get("version")?.as_i64()?,
             published: model.get("published")?.as_bool()?,
+            unlisted: fields::MODEL
+                .iter()
+                .filter_map(|f| Some((f.name, fields::unlisted_row(f.kind, model.get(f.name)?)?)))
+                .collect(),
             values,
             last_author: last["author"]
                 .as_str()
@@ -402,6 +408,29 @@ pub async fn submit(
     };
     if changed.is_empty() {
         return Redirect::to(&format!("/editor/models/{slug}")).into_response();
+    }
+    // A row the list's text cannot hold (evidence with ` | ` or a line break) would be saved
+    // cut in pieces: such a list is refused, naming the row, rather than corrupted.
+    if changed.iter().any(|f| matches!(f.kind, Kind::Rows(_))) {
+        let current = match load(&state, &session, client, &slug).await {
+            Ok(current) => current,
+            Err(error) => return error.into_response(),
+        };
+        let errors: BTreeMap<String, String> = changed
+            .iter()
+            .filter_map(|f| current.unlisted.get(f.name).map(|line| (f, line)))
+            .map(|(f, line)| {
+                let reason = format!(
+                    "(line {line}) holds a ` | ` or a line break inside a column, which one line of this list \
+                     cannot keep: this list cannot be saved from the form. Change that entry through the API \
+                     (GraphiQL), or remove the ` | ` and line breaks from it there first"
+                );
+                (f.name.to_owned(), reason)
+            })
+            .collect();
+        if !errors.is_empty() {
+            return refused(errors);
+        }
     }
     let mut input = Map::new();
     let mut errors = BTreeMap::new();

@@ -37,7 +37,7 @@ mutation WorkspaceCreateThreshold($input: CreateComputeThresholdInput!) {
 };
 
 /// The answer to an editor who is not an admin.
-fn admins_only(session: &SignedIn) -> Response {
+pub(super) fn admins_only(session: &SignedIn) -> Response {
     let main = html! {
         h1 { "Admins only" }
         p { "Compute thresholds are kept by admins. Nothing was changed." }
