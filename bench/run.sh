@@ -6,7 +6,9 @@
 #
 #   bench/run.sh [--reuse-db] [--skip-postgraphile] [--skip-pgbench]
 #
-# Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS ("16 64"), BENCH_DB (ai_tracker_bench),
+# Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS ("16 64"), BENCH_QUERIES (every file in
+# queries/; e.g. "catalog_page filtered model_detail"), BENCH_QUERY_BUDGET (0; 1 adds the
+# budget servers and the many-clients runs), BENCH_DB (ai_tracker_bench),
 # PGHOST/PGPORT/PGUSER (127.0.0.1/5432/postgres), BENCH_PORT (18201; PostGraphile takes the
 # next port, ai-tracker with the response cache the one after), BENCH_PG_LOG (the Postgres server log, read to count statements per request),
 # BENCH_SSLMODE (disable: every client talks to the local Postgres without TLS, as PostGraphile's
@@ -32,7 +34,7 @@ for arg in "$@"; do
     --reuse-db) REUSE=1 ;;
     --skip-postgraphile) POSTGRAPHILE=0 ;;
     --skip-pgbench) PGBENCH=0 ;;
-    *) sed -n '2,12p' "$0"; exit 2 ;;
+    *) sed -n '2,14p' "$0"; exit 2 ;;
   esac
 done
 
@@ -120,12 +122,19 @@ psql -d "$DB" -Atc "SELECT 'models ' || count(*) FROM model UNION ALL SELECT 'ca
 # address and would spend an anonymous caller's 5,000 points in a second. With
 # BENCH_QUERY_BUDGET=1 a fourth server, ai-tracker+budget, charges every request against a
 # budget too large to run out (4e9 points an hour), so that the pair measures what the limit
-# store costs per request.
-start_ours() { # log-name response-cache-bytes (0: no response cache) [port] [budget points per hour]
+# store costs per request; a fifth, ai-tracker+budget-exact, does the same without leases
+# (AI_TRACKER_QUERY_BUDGET_LEASE_BLOCK=0: a statement per charge and per settlement). Each of
+# the three uncached servers is loaded twice: from one address (wrk's, the worst case: every
+# request charges one row) and from 1,000 (the common case).
+# The budget servers trust 127.0.0.1 as a proxy, so that the many-clients runs (post_many.lua,
+# an X-Forwarded-For from 1,000 addresses) charge 1,000 budgets; the one-address runs send no
+# such header and all charge 127.0.0.1's.
+start_ours() { # log-name response-cache-bytes (0: no response cache) [port] [budget points per hour] [lease block]
   local port=${3:-$OUR_PORT}
   port_free "$port"
   DATABASE_URL=$DATABASE_URL AI_TRACKER_ADDR=127.0.0.1:$port RUST_LOG=warn AI_TRACKER_RESPONSE_CACHE_BYTES=$2 \
-    AI_TRACKER_QUERY_BUDGET_ANONYMOUS=${4:-0} "$BIN" serve --no-seed >"$WORK/$1.log" 2>&1 &
+    AI_TRACKER_QUERY_BUDGET_ANONYMOUS=${4:-0} AI_TRACKER_QUERY_BUDGET_LEASE_BLOCK=${5:-50} \
+    AI_TRACKER_TRUSTED_PROXIES=127.0.0.1 "$BIN" serve --no-seed >"$WORK/$1.log" 2>&1 &
   OUR_PID=$!
   PIDS+=("$OUR_PID")
   wait_http "http://127.0.0.1:$port/readyz" "$OUR_PID" "$1"
@@ -207,20 +216,34 @@ sample_rss() { # pid stopfile outfile
   echo "$peak" >"$3"
 }
 
-NAMES=() URLS=() DIRS=() SERVER_PIDS=()
-add_server() { # name pid port query-dir
+# A run is a server and a wrk script; a server loaded by two scripts is two runs.
+NAMES=() URLS=() DIRS=() SERVER_PIDS=() SCRIPTS=()
+add_server() { # name pid port query-dir [wrk script]
   NAMES+=("$1") SERVER_PIDS+=("$2") URLS+=("http://127.0.0.1:$3/graphql") DIRS+=("$4")
+  SCRIPTS+=("${5:-$BENCH/lib/post.lua}")
 }
+MANY="1000 addresses"
+BUDGET=${BENCH_QUERY_BUDGET:-0}
 start_ours load-ours 0 "$OUR_PORT"
+OURS_PID=$OUR_PID
 add_server ai-tracker "$OUR_PID" "$OUR_PORT" "$BENCH/queries"
-start_ours load-ours-cache 16777216 $((OUR_PORT + 2))
-add_server ai-tracker+cache "$OUR_PID" $((OUR_PORT + 2)) "$BENCH/queries"
-if [ "${BENCH_QUERY_BUDGET:-0}" = 1 ]; then
+if [ "$BUDGET" = 1 ]; then
   start_ours load-ours-budget 0 $((OUR_PORT + 3)) 4000000000
   add_server ai-tracker+budget "$OUR_PID" $((OUR_PORT + 3)) "$BENCH/queries"
+  BUDGET_PID=$OUR_PID
+  start_ours load-ours-budget-exact 0 $((OUR_PORT + 4)) 4000000000 0
+  add_server ai-tracker+budget-exact "$OUR_PID" $((OUR_PORT + 4)) "$BENCH/queries"
+  EXACT_PID=$OUR_PID
+  add_server "ai-tracker ($MANY)" "$OURS_PID" "$OUR_PORT" "$BENCH/queries" "$BENCH/lib/post_many.lua"
+  add_server "ai-tracker+budget ($MANY)" "$BUDGET_PID" $((OUR_PORT + 3)) "$BENCH/queries" "$BENCH/lib/post_many.lua"
+  add_server "ai-tracker+budget-exact ($MANY)" "$EXACT_PID" $((OUR_PORT + 4)) "$BENCH/queries" "$BENCH/lib/post_many.lua"
 fi
+start_ours load-ours-cache 16777216 $((OUR_PORT + 2))
+CACHE_INDEX=${#NAMES[@]}
+add_server ai-tracker+cache "$OUR_PID" $((OUR_PORT + 2)) "$BENCH/queries"
 if [ $POSTGRAPHILE = 1 ]; then
   start_postgraphile load-postgraphile
+  PGL_INDEX=${#NAMES[@]}
   add_server postgraphile "$PGL_PID" "$PGL_PORT" "$BENCH/postgraphile/queries"
 fi
 
@@ -234,6 +257,7 @@ done
 
 for file in "$BENCH/queries"/*.graphql; do
   name=$(basename "$file" .graphql)
+  if [ -n "${BENCH_QUERIES:-}" ] && [[ " $BENCH_QUERIES " != *" $name "* ]]; then continue; fi
   READY=()
   for i in "${!NAMES[@]}"; do
     server=${NAMES[$i]}
@@ -259,8 +283,8 @@ for file in "$BENCH/queries"/*.graphql; do
     for i in "${READY[@]}"; do
       server=${NAMES[$i]}
       say "$server $name at $c connections, ${SECONDS_EACH}s"
-      BODY_FILE=$WORK/$server-$name.json wrk -t2 -c"$c" -d"${SECONDS_EACH}s" --timeout 10s \
-        -s "$BENCH/lib/post.lua" "${URLS[$i]}" >"$WORK/wrk.out"
+      BODY_FILE=$WORK/$server-$name.json BENCH_LIB=$BENCH/lib wrk -t2 -c"$c" -d"${SECONDS_EACH}s" --timeout 10s \
+        -s "${SCRIPTS[$i]}" "${URLS[$i]}" >"$WORK/wrk.out"
       printf '%s\t%s\t%s\t%s\n' "$name" "$server" "$c" "$(sed -n 's/^RESULT //p' "$WORK/wrk.out")" >>"$RESULTS"
     done
   done
@@ -273,12 +297,12 @@ for pid in "${SAMPLERS[@]}"; do
 done
 peak_mb() { python3 -c "print(round($(cat "$WORK/rss-$1") / 1024, 1))"; }
 RSS_MB=$(peak_mb 0)
-RSS_CACHE_MB=$(peak_mb 1)
+RSS_CACHE_MB=$(peak_mb "$CACHE_INDEX")
 PGL_RSS_MB=""
-[ $POSTGRAPHILE = 1 ] && PGL_RSS_MB=$(peak_mb 2)
-for pid in "${SERVER_PIDS[@]}"; do stop "$pid"; done
+[ $POSTGRAPHILE = 1 ] && PGL_RSS_MB=$(peak_mb "$PGL_INDEX")
+for pid in $(printf '%s\n' "${SERVER_PIDS[@]}" | sort -u); do stop "$pid"; done
 # Anything the service complained of under load (the JWT-secret notice is expected here).
-cat "$WORK/load-ours.log" "$WORK/load-ours-cache.log" | grep -v 'AI_TRACKER_JWT_SECRET is not set' |
+cat "$WORK"/load-ours*.log | grep -v 'AI_TRACKER_JWT_SECRET is not set' |
   grep -E 'WARN|ERROR' | sed 's/\x1b\[[0-9;]*m//g' |
   sed 's/^[^ ]* *//' | sort | uniq -c | sort -rn | head -5 | sed 's/^/bench: ai-tracker logged under load: /' >&2 || true
 

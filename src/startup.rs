@@ -101,6 +101,7 @@ impl Application {
             limits.clone(),
             settings.limits.query_budget_anonymous,
             settings.limits.query_budget_editor,
+            settings.limits.query_budget_lease_block,
         );
         let api = graphql::api(data, settings.limits.query_limits(), settings.run_limits()).with_budget(budget.clone());
         let sockets = TaskTracker::new();
@@ -112,7 +113,7 @@ impl Application {
             metrics,
             trusted_proxies: settings.http.trusted_proxies.clone().into(),
             changes: changes.clone(),
-            budget,
+            budget: budget.clone(),
             public_url: settings.http.public_url.clone(),
             shutdown: shutdown.clone(),
             sockets: sockets.clone(),
@@ -139,6 +140,7 @@ impl Application {
         tokio::spawn(
             limits.sweep_periodically(Duration::from_secs(settings.limits.limit_sweep_secs), shutdown.clone()),
         );
+        tokio::spawn(budget.hand_back_periodically(shutdown.clone()));
         Ok(Application {
             listener,
             router,

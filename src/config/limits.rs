@@ -101,6 +101,12 @@ pub struct LimitSettings {
     #[arg(long, env = "AI_TRACKER_QUERY_BUDGET_EDITOR", default_value_t = 20_000)]
     pub query_budget_editor: u32,
 
+    /// On Postgres, the most query budget points an instance takes at once from a payer's
+    /// shared allowance (a lease, spent in memory; a block is 1 % of the budget up to this).
+    /// 0 takes every charge and settlement with a statement of its own, exact across instances.
+    #[arg(long, env = "AI_TRACKER_QUERY_BUDGET_LEASE_BLOCK", default_value_t = 50)]
+    pub query_budget_lease_block: u32,
+
     /// How often, in seconds, the limit store forgets the keys whose allowance is whole again.
     #[arg(long, env = "AI_TRACKER_LIMIT_SWEEP_SECS", default_value_t = 60,
         value_parser = clap::value_parser!(u64).range(1..))]

@@ -40,7 +40,7 @@ impl Rule {
     }
 
     /// How long one unit takes to come back, in seconds.
-    fn interval(&self) -> f64 {
+    pub(super) fn interval(&self) -> f64 {
         self.period.as_secs_f64() / f64::from(self.burst)
     }
 }
@@ -71,7 +71,7 @@ pub struct Standing {
 impl Standing {
     /// From `ahead`, how far the key's `tat` is ahead of now (in seconds) after the take, and the
     /// take's own increment.
-    fn of(rule: Rule, allowed: bool, ahead: f64, increment: f64) -> Standing {
+    pub(super) fn of(rule: Rule, allowed: bool, ahead: f64, increment: f64) -> Standing {
         let period = rule.period.as_secs_f64();
         let ahead = ahead.max(0.0);
         let remaining = ((period - ahead) / rule.interval() + 1e-9).floor().clamp(0.0, f64::from(rule.burst));
@@ -166,6 +166,32 @@ impl LimitStore {
                 let allowed: bool = row.try_get("", "allowed").map_err(StoreUnavailable)?;
                 let ahead: f64 = row.try_get("", "ahead").map_err(StoreUnavailable)?;
                 Ok(Standing::of(rule, allowed, ahead, increment))
+            }
+        }
+    }
+
+    /// Gives `units` back to `key`'s allowance (never past whole): what a lease took and did not
+    /// spend (see `budget_lease`).
+    pub async fn give_back(&self, key: &str, rule: Rule, units: u32) -> Result<(), StoreUnavailable> {
+        let key = cut(key);
+        let decrement = f64::from(units) * rule.interval();
+        match &*self.0 {
+            Backend::Memory { keys, .. } => {
+                let mut keys = keys.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                if let Some(tat) = keys.get_mut(key) {
+                    *tat -= decrement;
+                }
+                Ok(())
+            }
+            // The take's statement with a negative increment, always counted: `tat` moves back
+            // (a row whose `tat` passes now is whole, as before).
+            Backend::Postgres(db) => {
+                let values: Vec<Value> =
+                    vec![key.into(), (-decrement).into(), rule.period.as_secs_f64().into(), true.into()];
+                db.execute_raw(Statement::from_sql_and_values(DatabaseBackend::Postgres, TAKE, values))
+                    .await
+                    .map_err(StoreUnavailable)?;
+                Ok(())
             }
         }
     }

@@ -1,6 +1,7 @@
 //! All reads and writes of the catalog. Knows nothing of GraphQL or HTTP: callers pass plain
 //! arguments and get entity rows, pages and `ServiceError`s back.
 
+pub mod budget_lease;
 pub mod caller;
 pub mod capabilities;
 pub mod changes;

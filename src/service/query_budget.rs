@@ -10,11 +10,16 @@
 //!
 //! Reads are not writes: when the store cannot be asked, the operation runs uncharged and the
 //! failure is logged (fail open), unlike the sign-in and feedback limits.
+//!
+//! On Postgres, charges and settlements are spent from a lease that this instance takes from
+//! the shared allowance in blocks (`budget_lease`), not with a statement each.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::budget_lease::Leases;
 use super::limit_store::{LimitStore, Rule, Standing, StoreUnavailable, Take};
 use super::{Caller, ClientAddress};
 
@@ -81,14 +86,27 @@ impl Account {
 #[derive(Clone)]
 pub struct QueryBudget {
     store: LimitStore,
+    /// On a shared store with leases on; `None` takes every charge on its own.
+    leases: Option<Arc<Leases>>,
     anonymous: Option<Rule>,
     editor: Option<Rule>,
 }
 
 impl QueryBudget {
-    pub fn new(store: LimitStore, anonymous_per_hour: u32, editor_per_hour: u32) -> Self {
+    /// `lease_block`: the most points one instance takes from a payer's shared allowance at
+    /// once (0: every charge and settlement is a take of its own).
+    pub fn new(store: LimitStore, anonymous_per_hour: u32, editor_per_hour: u32, lease_block: u32) -> Self {
         let rule = |n: u32| (n > 0).then(|| Rule::per_hour(n));
-        QueryBudget { store, anonymous: rule(anonymous_per_hour), editor: rule(editor_per_hour) }
+        let leases = (store.is_shared() && lease_block > 0).then(|| Arc::new(Leases::new(store.clone(), lease_block)));
+        QueryBudget { store, leases, anonymous: rule(anonymous_per_hour), editor: rule(editor_per_hour) }
+    }
+
+    /// Hands idle leases back to the shared allowance until `stop`, then all of them (nothing
+    /// to do without leases).
+    pub async fn hand_back_periodically(self, stop: tokio_util::sync::CancellationToken) {
+        if let Some(leases) = self.leases {
+            leases.hand_back_periodically(stop).await;
+        }
     }
 
     fn rule(&self, payer: &Payer) -> Option<Rule> {
@@ -111,7 +129,12 @@ impl QueryBudget {
 
     async fn take(&self, payer: &Payer, cost: u32, how: Take) -> Option<Account> {
         let rule = self.rule(payer)?;
-        match self.store.take(&payer.key(), rule, cost, how).await {
+        let key = payer.key();
+        let taken = match &self.leases {
+            Some(leases) => leases.take(&key, rule, cost, how).await,
+            None => self.store.take(&key, rule, cost, how).await,
+        };
+        match taken {
             Ok(standing) => Some(Account::of(standing)),
             Err(StoreUnavailable(error)) => {
                 tracing::error!(%error, "the limit store is unavailable: the operation runs uncharged");
