@@ -511,6 +511,21 @@ fn text_area(name: &str, label: &str, value: Option<&str>, error: Option<&String
     }
 }
 
+/// The submission a form posted about: a form without the session's CSRF token is refused (403)
+/// before anything is read.
+async fn posted_about(
+    state: &ExplorerState,
+    session: &SignedIn,
+    client: std::net::IpAddr,
+    code: &str,
+    csrf: Option<&str>,
+) -> Result<Submission, Response> {
+    if !session.form_is_genuine(csrf) {
+        return Err(forbidden());
+    }
+    load(state, session, client, code).await.map_err(IntoResponse::into_response)
+}
+
 /// `POST /editor/feedback/{code}`: the review, through `reviewFeedback`.
 pub async fn review(
     State(state): State<ExplorerState>,
@@ -519,12 +534,9 @@ pub async fn review(
     session: SignedIn,
     Form(form): Form<ReviewForm>,
 ) -> Response {
-    if !session.form_is_genuine(form.csrf.as_deref()) {
-        return forbidden();
-    }
-    let submission = match load(&state, &session, client, &code).await {
+    let submission = match posted_about(&state, &session, client, &code, form.csrf.as_deref()).await {
         Ok(submission) => submission,
-        Err(error) => return error.into_response(),
+        Err(refused) => return refused,
     };
     let Some(decision) = given(&form.decision).filter(|d| DECISIONS.iter().any(|(v, _)| v == d)) else {
         let errors = BTreeMap::from([("decision".to_owned(), "must be chosen".to_owned())]);
@@ -576,12 +588,9 @@ pub async fn erase(
     session: SignedIn,
     Form(form): Form<EraseForm>,
 ) -> Response {
-    if !session.form_is_genuine(form.csrf.as_deref()) {
-        return forbidden();
-    }
-    let submission = match load(&state, &session, client, &code).await {
+    let submission = match posted_about(&state, &session, client, &code, form.csrf.as_deref()).await {
         Ok(submission) => submission,
-        Err(error) => return error.into_response(),
+        Err(refused) => return refused,
     };
     match api::run_as::<serde_json::Value>(
         &state,
