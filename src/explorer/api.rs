@@ -63,8 +63,9 @@ pub async fn run<T: DeserializeOwned>(
 
 /// Executes `document` as `caller` from `client` and deserializes its `data`. A
 /// BAD_USER_INPUT answer becomes `BadInput` (the API names the field), RATE_LIMITED
-/// `RateLimited`, UNAUTHENTICATED `Unauthenticated`, FORBIDDEN `Forbidden`, CONFLICT `Conflict`; anything else is logged and becomes
-/// `Internal`.
+/// `RateLimited`, UNAUTHENTICATED `Unauthenticated`, FORBIDDEN `Forbidden`, CONFLICT `Conflict`,
+/// NOT_FOUND `NotFound` (say, an entry deleted by someone else since the page was opened);
+/// anything else is logged and becomes `Internal`.
 pub async fn run_as<T: DeserializeOwned>(
     state: &ExplorerState,
     caller: Caller,
@@ -90,6 +91,9 @@ pub async fn run_as<T: DeserializeOwned>(
                 ));
             }
             Some(ErrorCode::Conflict) => return Err(PageError::Conflict),
+            Some(ErrorCode::NotFound) => {
+                return Err(PageError::NotFound(error["message"].as_str().unwrap_or("not found").to_owned()));
+            }
             Some(ErrorCode::Forbidden) => {
                 return Err(PageError::Forbidden(error["message"].as_str().unwrap_or("not allowed").to_owned()));
             }

@@ -448,3 +448,22 @@ async fn the_edit_history_and_import_pages_are_valid_html() {
     }
     assert_valid_html(&jar, dir.path());
 }
+
+/// An API answer of NOT_FOUND (here: reverting a revision that does not exist, as a page opened
+/// before someone else's change could post) is the workspace's 404 page, not a 500.
+#[tokio::test]
+async fn a_revert_of_a_revision_that_does_not_exist_is_a_404_page() {
+    let (app, cookie) = signed_in().await;
+    let desk = get_with(&app, "/editor", &cookie).await.text().await.unwrap();
+    let missing = base64::engine::general_purpose::STANDARD.encode("Revision:999999");
+    let model = base64::engine::general_purpose::STANDARD.encode("Model:1");
+    let fields: Vec<(String, String)> =
+        [("csrf", csrf(&desk)), ("revisionId", missing), ("entityId", model), ("expectedVersion", "1".to_owned())]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+    let response = post(&app, "/editor/revert", &cookie, &fields).await;
+    assert_eq!(response.status(), 404);
+    let body = response.text().await.unwrap();
+    assert!(!body.contains("went wrong") && !body.to_lowercase().contains("internal"), "{body}");
+}
