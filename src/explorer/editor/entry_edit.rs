@@ -22,7 +22,6 @@ use super::model_form::control;
 use super::{CSRF_FIELD, SignedIn, links, shell};
 use crate::explorer::ExplorerState;
 use crate::explorer::api::{self, PageError};
-use crate::explorer::format;
 
 /// The form's text for each field, by the field's name.
 pub type Values = BTreeMap<String, String>;
@@ -201,21 +200,10 @@ impl EntryForm {
         let refused = |errors: BTreeMap<String, String>| {
             (StatusCode::BAD_REQUEST, self.page(session, &shown, &current.id, &edit, None, &errors)).into_response()
         };
-        let mut input = Map::new();
-        let mut errors = BTreeMap::new();
-        for field in &changed {
-            match fields::sent(field, &edit.values[field.name]) {
-                Ok(value) => {
-                    input.insert(field.name.to_owned(), value);
-                }
-                Err(reason) => {
-                    errors.insert(field.name.to_owned(), reason.to_owned());
-                }
-            }
-        }
-        if !errors.is_empty() {
-            return refused(errors);
-        }
+        let input = match fields::input_of(&changed, &edit.values) {
+            Ok(input) => input,
+            Err(errors) => return refused(errors),
+        };
         let document = format!(
             "mutation WorkspaceUpdateEntry($id: ID!, $input: {}!, $expectedVersion: Int!, $summary: String) {{ \
              {}(id: $id, input: $input, expectedVersion: $expectedVersion, summary: $summary) {{ id }} }}",
@@ -248,39 +236,18 @@ impl EntryForm {
         yours: Edit,
         changed: &[&'static Field],
     ) -> Response {
-        let opened = |f: &Field| yours.original.get(f.name).map(String::as_str).unwrap_or("").to_owned();
-        let theirs: Vec<&Field> =
-            self.fields.iter().filter(|f| !fields::same(f, &current.values[f.name], &opened(f))).collect();
-        let shown: Vec<&Field> = self.fields.iter().filter(|f| theirs.contains(f) || changed.contains(f)).collect();
-        let who = current.last_author.as_ref().map_or_else(|| "Another editor".to_owned(), |(a, _)| a.clone());
-        let notice = html! {
-            section.conflict aria-labelledby="conflict-title" {
-                h2 #conflict-title { "Someone saved this " (self.noun) " first" }
-                p.notice.error role="alert" {
-                    (who) " saved version " (current.version)
-                    @if let Some((_, at)) = &current.last_author { " on " (format::short_date(at)) }
-                    " after you opened version " (yours.version) ". Nothing of yours was saved yet. "
-                    "Compare below; the form now holds the current version with your changes on top. Save to apply them."
-                }
-                table {
-                    thead { tr { th scope="col" { "Field" } th scope="col" { "When you opened it" } th scope="col" { "Saved by " (who) } th scope="col" { "Yours" } } }
-                    tbody {
-                        @for f in &shown {
-                            tr {
-                                th scope="row" { (f.label) }
-                                td { (opened(f)) }
-                                td { @if theirs.contains(f) { (current.values[f.name]) } @else { "(unchanged)" } }
-                                td { @if changed.contains(f) { (yours.values[f.name]) } @else { "(unchanged)" } }
-                            }
-                        }
-                    }
-                }
-            }
+        let conflict = fields::Conflict {
+            noun: self.noun,
+            fields: self.fields,
+            opened: &yours.original,
+            opened_version: yours.version,
+            current: &current.values,
+            current_version: current.version,
+            last_author: current.last_author.as_ref(),
+            yours: &yours.values,
+            changed,
         };
-        let mut values = current.values.clone();
-        for field in changed {
-            values.insert(field.name.to_owned(), yours.values[field.name].clone());
-        }
+        let (notice, values) = (conflict.notice(), conflict.merged());
         let again = Edit { values, original: current.values.clone(), version: current.version, summary: yours.summary };
         let main = self.page(session, frame, &current.id, &again, Some(notice), &BTreeMap::new());
         (StatusCode::CONFLICT, main).into_response()

@@ -332,21 +332,10 @@ pub async fn submit<T: Catalog>(
         let main = form.render(&session, &id, &slug, None, &errors);
         (StatusCode::BAD_REQUEST, shell(&form.title(), &session, main)).into_response()
     };
-    let mut input = Map::new();
-    let mut errors = BTreeMap::new();
-    for field in &changed {
-        match fields::sent(field, &form.values[field.name]) {
-            Ok(value) => {
-                input.insert(field.name.to_owned(), value);
-            }
-            Err(reason) => {
-                errors.insert(field.name.to_owned(), reason.to_owned());
-            }
-        }
-    }
-    if !errors.is_empty() {
-        return refused(errors);
-    }
+    let input = match fields::input_of(&changed, &form.values) {
+        Ok(input) => input,
+        Err(errors) => return refused(errors),
+    };
     let summary = Some(form.summary.trim()).filter(|s| !s.is_empty());
     let document = format!(
         "mutation WorkspaceUpdateEntry($id: ID!, $input: Update{api}Input!, $expectedVersion: Int!, $summary: String) {{ \
@@ -382,39 +371,18 @@ async fn conflict(
         Ok(current) => current,
         Err(error) => return error.into_response(),
     };
-    let opened = |f: &Field| yours.original.get(f.name).cloned().unwrap_or_default();
-    let theirs: Vec<&Field> =
-        t.fields.iter().filter(|f| !fields::same(f, &current.values[f.name], &opened(f))).collect();
-    let mut values = current.values.clone();
-    for field in changed {
-        values.insert(field.name.to_owned(), yours.values[field.name].clone());
-    }
-    let shown: Vec<&Field> = t.fields.iter().filter(|f| theirs.contains(f) || changed.contains(f)).collect();
-    let who = current.last_author.as_ref().map_or_else(|| "Another editor".to_owned(), |(a, _)| a.clone());
-    let notice = html! {
-        section.conflict aria-labelledby="conflict-title" {
-            h2 #conflict-title { "Someone saved this " (t.query) " first" }
-            p.notice.error role="alert" {
-                (who) " saved version " (current.version)
-                @if let Some((_, at)) = &current.last_author { " on " (format::short_date(at)) }
-                " after you opened version " (yours.version) ". Nothing of yours was saved yet. "
-                "Compare below; the form now holds the current version with your changes on top. Save to apply them."
-            }
-            table {
-                thead { tr { th scope="col" { "Field" } th scope="col" { "When you opened it" } th scope="col" { "Saved by " (who) } th scope="col" { "Yours" } } }
-                tbody {
-                    @for f in &shown {
-                        tr {
-                            th scope="row" { (f.label) }
-                            td { (opened(f)) }
-                            td { @if theirs.contains(f) { (current.values[f.name]) } @else { "(unchanged)" } }
-                            td { @if changed.contains(f) { (yours.values[f.name]) } @else { "(unchanged)" } }
-                        }
-                    }
-                }
-            }
-        }
+    let conflict = fields::Conflict {
+        noun: t.query,
+        fields: t.fields,
+        opened: &yours.original,
+        opened_version: yours.version,
+        current: &current.values,
+        current_version: current.version,
+        last_author: current.last_author.as_ref(),
+        yours: &yours.values,
+        changed,
     };
+    let (notice, values) = (conflict.notice(), conflict.merged());
     let form = EditForm { t, values, original: current.values, version: current.version, summary: yours.summary };
     let main = html! {
         (form.render(session, &current.id, &current.slug, Some(notice), &BTreeMap::new()))

@@ -2,7 +2,15 @@
 //! history's diffs read this list. Each field is named as in the API's `UpdateModelInput` and in
 //! revisions' `before`/`after`, so an API error that names `input.<field>` lands beside its field.
 
-use serde_json::Value as Json;
+use std::collections::BTreeMap;
+
+use maud::{Markup, html};
+use serde_json::{Map, Value as Json};
+
+use crate::explorer::format;
+
+/// A form's texts, by field name.
+pub type Values = BTreeMap<String, String>;
 
 /// How a field is entered and sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -362,6 +370,87 @@ pub fn same(field: &Field, a: &str, b: &str) -> bool {
     match (sent(field, a), sent(field, b)) {
         (Ok(a), Ok(b)) => a == b,
         _ => a.trim() == b.trim(),
+    }
+}
+
+/// The API input of the `changed` fields of `values`, or the reason each refused one cannot be
+/// sent, by field name (shown beside it).
+pub fn input_of(changed: &[&'static Field], values: &Values) -> Result<Map<String, Json>, Values> {
+    let mut input = Map::new();
+    let mut errors = BTreeMap::new();
+    for field in changed {
+        match sent(field, values.get(field.name).map(String::as_str).unwrap_or("")) {
+            Ok(value) => {
+                input.insert(field.name.to_owned(), value);
+            }
+            Err(reason) => {
+                errors.insert(field.name.to_owned(), reason.to_owned());
+            }
+        }
+    }
+    if errors.is_empty() { Ok(input) } else { Err(errors) }
+}
+
+/// Someone saved an entry after this editor opened it: what each side changed, for the conflict
+/// view every edit form shows.
+pub struct Conflict<'a> {
+    /// The entry, as the heading names it ("model").
+    pub noun: &'a str,
+    pub fields: &'static [Field],
+    /// The values and version the editor opened.
+    pub opened: &'a Values,
+    pub opened_version: i64,
+    /// The values and version saved since, and who saved them when.
+    pub current: &'a Values,
+    pub current_version: i64,
+    pub last_author: Option<&'a (String, String)>,
+    /// The editor's values, and the fields they changed.
+    pub yours: &'a Values,
+    pub changed: &'a [&'static Field],
+}
+
+impl Conflict<'_> {
+    /// A table of their change and yours, field by field.
+    pub fn notice(&self) -> Markup {
+        let opened = |f: &Field| self.opened.get(f.name).map(String::as_str).unwrap_or("");
+        let value = |values: &Values, f: &Field| values.get(f.name).cloned().unwrap_or_default();
+        let theirs: Vec<&Field> = self.fields.iter().filter(|f| !same(f, &value(self.current, f), opened(f))).collect();
+        let shown: Vec<&Field> =
+            self.fields.iter().filter(|f| theirs.contains(f) || self.changed.contains(f)).collect();
+        let who = self.last_author.map_or_else(|| "Another editor".to_owned(), |(a, _)| a.clone());
+        html! {
+            section.conflict aria-labelledby="conflict-title" {
+                h2 #conflict-title { "Someone saved this " (self.noun) " first" }
+                p.notice.error role="alert" {
+                    (who) " saved version " (self.current_version)
+                    @if let Some((_, at)) = self.last_author { " on " (format::short_date(at)) }
+                    " after you opened version " (self.opened_version) ". Nothing of yours was saved yet. "
+                    "Compare below; the form now holds the current version with your changes on top. Save to apply them."
+                }
+                table {
+                    thead { tr { th scope="col" { "Field" } th scope="col" { "When you opened it" } th scope="col" { "Saved by " (who) } th scope="col" { "Yours" } } }
+                    tbody {
+                        @for f in &shown {
+                            tr {
+                                th scope="row" { (f.label) }
+                                td { (opened(f)) }
+                                td { @if theirs.contains(f) { (value(self.current, f)) } @else { "(unchanged)" } }
+                                td { @if self.changed.contains(f) { (value(self.yours, f)) } @else { "(unchanged)" } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The form's values now: the current version with the editor's changes on top.
+    pub fn merged(&self) -> Values {
+        let mut values = self.current.clone();
+        for field in self.changed {
+            values.insert(field.name.to_owned(), self.yours.get(field.name).cloned().unwrap_or_default());
+        }
+        values
     }
 }
 

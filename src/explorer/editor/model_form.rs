@@ -432,21 +432,10 @@ pub async fn submit(
             return refused(errors);
         }
     }
-    let mut input = Map::new();
-    let mut errors = BTreeMap::new();
-    for field in &changed {
-        match fields::sent(field, &form.values[field.name]) {
-            Ok(value) => {
-                input.insert(field.name.to_owned(), value);
-            }
-            Err(reason) => {
-                errors.insert(field.name.to_owned(), reason.to_owned());
-            }
-        }
-    }
-    if !errors.is_empty() {
-        return refused(errors);
-    }
+    let mut input = match fields::input_of(&changed, &form.values) {
+        Ok(input) => input,
+        Err(errors) => return refused(errors),
+    };
     if let Err(error) = links::resolve(&state, &session, client, fields::MODEL, &mut input).await {
         return match error {
             PageError::BadInput { field, message } => {
@@ -513,42 +502,18 @@ async fn conflict(
         Ok(current) => current,
         Err(error) => return error.into_response(),
     };
-    let theirs: Vec<&Field> = fields::MODEL
-        .iter()
-        .filter(|f| {
-            !fields::same(f, &current.values[f.name], yours.original.get(f.name).map(String::as_str).unwrap_or(""))
-        })
-        .collect();
-    let mut values = current.values.clone();
-    for field in changed {
-        values.insert(field.name.to_owned(), yours.values[field.name].clone());
-    }
-    let shown: Vec<&Field> = fields::MODEL.iter().filter(|f| theirs.contains(f) || changed.contains(f)).collect();
-    let who = current.last_author.as_ref().map_or_else(|| "Another editor".to_owned(), |(a, _)| a.clone());
-    let notice = html! {
-        section.conflict aria-labelledby="conflict-title" {
-            h2 #conflict-title { "Someone saved this model first" }
-            p.notice.error role="alert" {
-                (who) " saved version " (current.version)
-                @if let Some((_, at)) = &current.last_author { " on " (format::short_date(at)) }
-                " after you opened version " (yours.version) ". Nothing of yours was saved yet. "
-                "Compare below; the form now holds the current version with your changes on top. Save to apply them."
-            }
-            table {
-                thead { tr { th scope="col" { "Field" } th scope="col" { "When you opened it" } th scope="col" { "Saved by " (who) } th scope="col" { "Yours" } } }
-                tbody {
-                    @for f in &shown {
-                        tr {
-                            th scope="row" { (f.label) }
-                            td { (yours.original.get(f.name).map(String::as_str).unwrap_or("")) }
-                            td { @if theirs.contains(f) { (current.values[f.name]) } @else { "(unchanged)" } }
-                            td { @if changed.contains(f) { (yours.values[f.name]) } @else { "(unchanged)" } }
-                        }
-                    }
-                }
-            }
-        }
+    let conflict = fields::Conflict {
+        noun: "model",
+        fields: fields::MODEL,
+        opened: &yours.original,
+        opened_version: yours.version,
+        current: &current.values,
+        current_version: current.version,
+        last_author: current.last_author.as_ref(),
+        yours: &yours.values,
+        changed,
     };
+    let (notice, values) = (conflict.notice(), conflict.merged());
     let form = EditForm {
         values,
         original: current.values,
