@@ -336,3 +336,29 @@ async fn every_page_state_of_the_entry_forms_is_valid_html() {
     }
     assert_valid_html(&jar, dir.path());
 }
+
+/// Abuse: a signed-in form past the request body limit (1 MiB) is refused with 413 before any
+/// handler reads it, and nothing changes; a form of many unknown fields within it changes only
+/// what the form declares.
+#[tokio::test]
+async fn an_oversized_or_padded_entry_form_changes_nothing_it_does_not_declare() {
+    let (app, cookie) = signed_in().await;
+    let before = entry(&app, "organization", "openai", "name website description").await;
+    let html = get_with(&app, "/editor/organizations/openai", &cookie).await.text().await.unwrap();
+    let mut huge = entry_fields(&html);
+    huge.insert("description".into(), "x".repeat(1024 * 1024 + 1));
+    let response = post_form(&app, "/editor/organizations/openai", &cookie, &huge).await;
+    assert_eq!(response.status(), 413);
+    assert_eq!(entry(&app, "organization", "openai", "name website description").await, before);
+
+    let mut padded = entry_fields(&html);
+    for i in 0..5_000 {
+        padded.insert(format!("unknown{i}"), "y".into());
+    }
+    padded.insert("name".into(), "OpenAI Padded".into());
+    let response = post_form(&app, "/editor/organizations/openai", &cookie, &padded).await;
+    assert_eq!(response.status(), 303);
+    let after = entry(&app, "organization", "openai", "name website description").await;
+    assert_eq!(after["name"], json!("OpenAI Padded"));
+    assert_eq!((&after["website"], &after["description"]), (&before["website"], &before["description"]));
+}
