@@ -75,7 +75,8 @@ pub async fn run_as<T: DeserializeOwned>(
 ) -> Result<T, PageError> {
     let request = Request::new(document).variables(Variables::from_json(variables));
     let context = RequestContext::new(caller, ClientAddress(client), state.answer_limits);
-    let (_, response) = state.api.run(request, &context).await;
+    let (_, response, rows) = state.api.run_counted(request, &context).await;
+    crate::service::query_budget::rows_loaded(rows);
     if let Some(error) = response.errors.first() {
         let error = serde_json::to_value(error).unwrap_or_default();
         let extensions = &error["extensions"];

@@ -27,6 +27,11 @@ pub fn internal_error_page() -> axum::response::Response {
     api::PageError::Internal.into_response()
 }
 
+/// The page for a client past its query budget: the explorer's RATE_LIMITED error page.
+pub fn rate_limited_page(retry_after_seconds: u64) -> axum::response::Response {
+    api::PageError::RateLimited(Some(retry_after_seconds)).into_response()
+}
+
 /// What the explorer's pages need: the API they run their documents through, with the answer
 /// limits an anonymous HTTP caller's request carries. (The client address comes from the
 /// `ClientAddress` extractor, which takes the trusted proxies from the router's state.)
@@ -41,8 +46,8 @@ pub struct ExplorerState {
 }
 
 /// The explorer's routes, on any state the explorer's own can be taken from (`http` puts them
-/// behind the same layers as the API, compression too).
-pub fn router<S>() -> Router<S>
+/// behind the same layers as the API, compression too). `state` is the workspace's form check's.
+pub fn router<S>(state: S) -> Router<S>
 where
     ExplorerState: FromRef<S>,
     TrustedProxies: FromRef<S>,
@@ -58,5 +63,5 @@ where
         .route("/plots/parameters.svg", get(plots::parameters_svg))
         .route("/plots/timeline.svg", get(plots::timeline_svg))
         .route("/assets/style.css", get(layout::stylesheet))
-        .merge(editor::router())
+        .merge(editor::router(state))
 }

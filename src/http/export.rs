@@ -15,14 +15,25 @@ use super::errors;
 use crate::graphql::model_filter_from_json;
 use crate::request::Refused;
 use crate::service::export::{self, Format};
-use crate::service::{Audience, Caller, ServiceError, filter::ModelFilter};
+use crate::service::query_budget::{self, Payer, cost_of_rows};
+use crate::service::{Audience, Caller, ClientAddress, ServiceError, filter::ModelFilter};
 
-pub async fn csv(state: State<AppState>, caller: Result<Caller, Refused>, query: RawQuery) -> Response {
-    models(state, caller, query, Format::Csv).await
+pub async fn csv(
+    state: State<AppState>,
+    caller: Result<Caller, Refused>,
+    address: ClientAddress,
+    query: RawQuery,
+) -> Response {
+    models(state, caller, address, query, Format::Csv).await
 }
 
-pub async fn json(state: State<AppState>, caller: Result<Caller, Refused>, query: RawQuery) -> Response {
-    models(state, caller, query, Format::Json).await
+pub async fn json(
+    state: State<AppState>,
+    caller: Result<Caller, Refused>,
+    address: ClientAddress,
+    query: RawQuery,
+) -> Response {
+    models(state, caller, address, query, Format::Json).await
 }
 
 /// An error as the GraphQL endpoint words it, with its code's status.
@@ -42,6 +53,7 @@ fn filter_parameter(raw: Option<&str>) -> Result<Option<ModelFilter>, ServiceErr
 async fn models(
     State(state): State<AppState>,
     caller: Result<Caller, Refused>,
+    address: ClientAddress,
     RawQuery(raw): RawQuery,
     format: Format,
 ) -> Response {
@@ -49,6 +61,7 @@ async fn models(
         Ok(caller) => caller,
         Err(Refused(error)) => return failure(error),
     };
+    let payer = Payer::of(&caller, address);
     let audience = caller.audience();
     let filter = match filter_parameter(raw.as_deref()) {
         Ok(filter) => filter,
@@ -68,14 +81,25 @@ async fn models(
         Ok(text) => export::preamble(format) + &text,
         Err(error) => return failure(error),
     };
+    // The query budget: the first page is charged with the answer (`http::metering`), the
+    // pages after it as they are read, 1 point per 100 rows loaded in all.
+    query_budget::rows_loaded(first.len());
     let wrote_any = !first.is_empty();
-    let rest = stream::unfold(Some((next, wrote_any)), move |state_now| {
+    let rest = stream::unfold(Some((next, wrote_any, first.len())), move |state_now| {
         let db = route.db().clone();
         let filter = filter.clone();
+        let (budget, payer) = (state.budget.clone(), payer.clone());
         async move {
-            let (Some(after), wrote_any) = state_now? else { return None };
+            let (Some(after), wrote_any, rows_before) = state_now? else { return None };
             match next_page(&db, audience, filter.as_ref(), after, format, wrote_any).await {
-                Ok((text, next)) => Some((Ok(Bytes::from(text)), Some((next, true)))),
+                Ok((text, rows, next)) => {
+                    let rows_now = rows_before + rows;
+                    let cost = cost_of_rows(rows_now) - cost_of_rows(rows_before);
+                    if cost > 0 {
+                        budget.settle(&payer, cost).await;
+                    }
+                    Some((Ok(Bytes::from(text)), Some((next, true, rows_now))))
+                }
                 Err(error) => {
                     tracing::error!(?error, "export stopped midway");
                     Some((Err(std::io::Error::other("the export stopped midway")), None))
@@ -104,9 +128,9 @@ async fn next_page(
     after: String,
     format: Format,
     wrote_any: bool,
-) -> Result<(String, Option<String>), ServiceError> {
+) -> Result<(String, usize, Option<String>), ServiceError> {
     let (models, next) = export::page(db, audience, filter, Some(after)).await?;
-    Ok((export::render(format, &models, !wrote_any)?, next))
+    Ok((export::render(format, &models, !wrote_any)?, models.len(), next))
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@ pub async fn atom(State(state): State<AppState>, headers: HeaderMap) -> Response
         Ok((rows, _)) => rows,
         Err(error) => return errors::export(error.to_client()),
     };
+    crate::service::query_budget::rows_loaded(rows.len());
     match feed(&base, &rows).write_to(Vec::new()) {
         Ok(xml) => ([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response(),
         Err(error) => errors::export(ServiceError::internal(error).to_client()),

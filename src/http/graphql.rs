@@ -21,6 +21,7 @@ use serde_json::{Map, Value as Json};
 
 use super::AppState;
 use super::errors::{self, Body};
+use super::metering;
 use super::negotiate::{MediaType, is_json_body, preferred_coding, response_type, wants_html};
 use super::persisted::Refusal;
 use super::response_cache::{Answer, Served, etag_of};
@@ -185,30 +186,16 @@ async fn execute(
     let reuse = (method == Method::GET).then_some(Reuse { anonymous, max_age: state.cache_max_age });
     let mut response = respond(served, media, headers, reuse);
     if let Some(account) = account.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        budget_headers(response.headers_mut(), &account);
+        metering::headers(response.headers_mut(), &account);
     }
     response
 }
 
-/// The caller's query budget after this answer, as GitHub's API tells it.
-fn budget_headers(out: &mut HeaderMap, account: &Account) {
-    let number = |n: i64| HeaderValue::from_str(&n.to_string()).expect("a number is a valid header");
-    out.insert("x-ratelimit-limit", number(account.limit.into()));
-    out.insert("x-ratelimit-remaining", number(account.remaining.into()));
-    out.insert("x-ratelimit-used", number(account.used().into()));
-    out.insert("x-ratelimit-reset", number(account.reset_at.timestamp()));
-}
-
 /// Past the budget: RATE_LIMITED with `retryAfterSeconds`, `Retry-After` and the figures.
 fn over_budget(media: MediaType, account: Account) -> HttpResponse {
-    let error = ServiceError::RateLimited { retry_after: account.retry_after };
-    let mut client = error.to_client();
-    client.message = "the query budget is spent: try again later".into();
-    let wait = client.extensions["retryAfterSeconds"].as_u64().unwrap_or(1);
-    let mut response = errors::graphql(error.status(), media, vec![client]);
-    let out = response.headers_mut();
-    out.insert(header::RETRY_AFTER, HeaderValue::from_str(&wait.to_string()).expect("a number is a valid header"));
-    budget_headers(out, &account);
+    let refusal = metering::spent(&account);
+    let mut response = errors::graphql(refusal.status(), media, vec![refusal.clone()]);
+    metering::refusal_headers(response.headers_mut(), &refusal, &account);
     response
 }
 

@@ -10,6 +10,7 @@ mod export;
 mod feed;
 mod graphiql;
 mod graphql;
+mod metering;
 mod negotiate;
 mod observe;
 mod panic;
@@ -118,10 +119,11 @@ pub fn router(state: AppState, settings: &HttpSettings) -> anyhow::Result<Router
         .route("/export/models.json", get(export::json))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .merge(crate::explorer::router::<AppState>())
+        .merge(crate::explorer::router(state.clone()))
         .route("/metrics", get(metrics))
         .route(&format!("{}/{{file}}", graphiql::ASSETS), get(graphiql::asset))
         .route_layer(middleware::from_fn_with_state(state.metrics.clone(), observe::requests))
+        .layer(middleware::from_fn_with_state(state.clone(), metering::meter))
         .with_state(state)
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(settings.body_limit_bytes))

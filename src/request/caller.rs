@@ -50,6 +50,10 @@ where
     type Rejection = Refused;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Refused> {
+        // Already established for this request (the query budget's metering needs it first).
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
         let Some(token) = presented(parts).map_err(Refused)? else { return Ok(Caller::Anonymous) };
         verify_token(&TokenCheck::from_ref(state), &token).await.map_err(Refused)
     }

@@ -31,6 +31,27 @@ pub fn cost_of_rows(rows: usize) -> u32 {
     1 + u32::try_from(rows / ROWS_PER_POINT).unwrap_or(u32::MAX)
 }
 
+tokio::task_local! {
+    /// The catalog rows loaded so far by the answer being made (see `counting_rows`).
+    static ROWS_LOADED: std::cell::Cell<usize>;
+}
+
+/// Runs `answer`, also saying how many catalog rows it said it loaded (`rows_loaded`): how the
+/// answers that are not one GraphQL operation (an explorer page runs several) are charged.
+pub async fn counting_rows<F: std::future::Future>(answer: F) -> (F::Output, usize) {
+    ROWS_LOADED
+        .scope(std::cell::Cell::new(0), async {
+            let output = answer.await;
+            (output, ROWS_LOADED.with(std::cell::Cell::get))
+        })
+        .await
+}
+
+/// Adds `rows` to the answer being counted (nothing outside `counting_rows`).
+pub fn rows_loaded(rows: usize) {
+    let _ = ROWS_LOADED.try_with(|loaded| loaded.set(loaded.get().saturating_add(rows)));
+}
+
 /// Who pays for an operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Payer {

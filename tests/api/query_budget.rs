@@ -9,7 +9,7 @@ use ai_tracker::domain::EditorRole;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::helpers::{GRAPHQL_RESPONSE, TestApp, changes_seen, spawn_app, spawn_app_with};
+use crate::helpers::{GRAPHQL_RESPONSE, TestApp, changes_seen, plant_model, spawn_app, spawn_app_with};
 
 /// Status, headers and body of a POST from `client` (believed: the app trusts 127.0.0.1), with
 /// an editor's token when given.
@@ -176,4 +176,115 @@ async fn a_zero_budget_turns_it_off() {
     assert_eq!(data["rateLimit"]["limit"], 5_000);
     let data = app.query("{ rateLimit { limit } }", json!({})).await;
     assert_eq!(data["rateLimit"], Value::Null);
+}
+
+/// Status, headers and body of a GET of `path` from `client`, with headers added.
+async fn get(app: &TestApp, client: &str, path: &str, extra: &[(&str, &str)]) -> (u16, HeaderMap, String) {
+    let mut request = app.client.get(app.url(path)).header("x-forwarded-for", client);
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("request sent");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.text().await.expect("a body"))
+}
+
+/// The points `client` has used so far, asked for with the free `rateLimit` field.
+async fn used_so_far(app: &TestApp, client: &str, token: Option<&str>) -> u64 {
+    let (_, headers, _) = post(app, client, token, "{ rateLimit { remaining } }").await;
+    used(&headers)
+}
+
+#[tokio::test]
+async fn pages_exports_and_the_feed_are_charged_and_carry_the_budget_too() {
+    // Small budgets, so that a point comes back only every 2 minutes (at 5,000 an hour one comes
+    // back every 0.7 s, and a slow run would see its standings move by themselves).
+    let app = spawn_app_with(|s| {
+        trusting_localhost(s);
+        s.limits.query_budget_anonymous = 30;
+        s.limits.query_budget_editor = 40;
+    })
+    .await;
+    let client = "203.0.113.20";
+    // Past 200 models, so that the export's third page is read while it streams.
+    for n in 0..10 {
+        plant_model(&app, &format!("planted-{n}"), "2024-01-01", None, None).await;
+    }
+    let models = app.query("{ models { totalCount } }", json!({})).await["models"]["totalCount"].as_u64().unwrap();
+    assert!((200..300).contains(&models), "{models} models");
+
+    // Each answer costs 1 point and 1 per 100 catalog rows it loaded, as a GraphQL operation
+    // does; its headers tell the standing once it is made.
+    let (status, headers, _) = get(&app, client, "/", &[]).await;
+    assert_eq!((status, header(&headers, "x-ratelimit-limit")), (200, 30));
+    assert!(used(&headers) >= 2, "the catalog page loads its models and their organizations: {headers:?}");
+    assert_eq!(used_so_far(&app, client, None).await, used(&headers));
+    for (path, cost) in [
+        ("/export/models.csv", 1 + models / 100),
+        ("/export/models.json", 1 + models / 100),
+        ("/feed.atom", 1),
+        ("/assets/style.css", 1),
+        ("/no-such-page", 1),
+    ] {
+        let before = used_so_far(&app, client, None).await;
+        let (status, headers, _) = get(&app, client, path, &[]).await;
+        assert!(status == 200 || path == "/no-such-page", "{path}: {status}");
+        assert!(used(&headers) > before, "{path} tells the standing after its first point");
+        assert_eq!(used_so_far(&app, client, None).await, before + cost, "{path} costs {cost}");
+    }
+    // The operators' endpoints are neither charged nor refused (a load balancer's health checks
+    // come from one address).
+    let before = used_so_far(&app, client, None).await;
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        let (status, headers, _) = get(&app, client, path, &[]).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(headers.get("x-ratelimit-used").is_none(), "{path}");
+    }
+    assert_eq!(used_so_far(&app, client, None).await, before);
+
+    // An editor's workspace pages and exports are charged to the account, from the editors' budget.
+    let token = app.editor_token(EditorRole::Editor).await;
+    let cookie = format!("ai_tracker_session={token}");
+    let (status, headers, _) = get(&app, client, "/editor", &[("cookie", &cookie)]).await;
+    assert_eq!((status, header(&headers, "x-ratelimit-limit")), (200, 40));
+    let bearer = format!("Bearer {token}");
+    get(&app, client, "/export/models.csv", &[("authorization", &bearer)]).await;
+    assert_eq!(used_so_far(&app, client, Some(&token)).await, used(&headers) + 1 + models / 100);
+    assert_eq!(used_so_far(&app, client, None).await, before, "not the address's");
+}
+
+#[tokio::test]
+async fn past_the_budget_pages_and_exports_are_refused_in_their_own_format() {
+    let app = spawn_app_with(|s| {
+        trusting_localhost(s);
+        s.limits.query_budget_anonymous = 2;
+    })
+    .await;
+    let client = "203.0.113.21";
+    for _ in 0..2 {
+        let (status, _, _) = get(&app, client, "/feed.atom", &[]).await;
+        assert_eq!(status, 200);
+    }
+    let before = app.statements_so_far();
+    let (status, headers, body) = get(&app, client, "/", &[]).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(body.contains("Too many requests"), "{body}");
+    let retry = header(&headers, "retry-after");
+    assert!((1_700..=1_800).contains(&retry), "two points an hour: one comes back every 30 minutes: {retry}");
+    assert_eq!(header(&headers, "x-ratelimit-remaining"), 0);
+    assert_eq!(app.statements_so_far(), before, "a refused page reads nothing from the catalog");
+
+    let (status, headers, body) = get(&app, client, "/export/models.json", &[]).await;
+    assert_eq!(status, 429, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["retryAfterSeconds"].as_u64(), Some(header(&headers, "retry-after")));
+
+    // The operators' endpoints and other clients still answer.
+    let (status, _, _) = get(&app, client, "/healthz", &[]).await;
+    assert_eq!(status, 200);
+    let (status, _, _) = get(&app, "203.0.113.22", "/", &[]).await;
+    assert_eq!(status, 200);
 }

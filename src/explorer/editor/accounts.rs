@@ -16,7 +16,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{CSRF_FIELD, SignedIn, forbidden, session, shell};
+use super::{CSRF_FIELD, SignedIn, session, shell};
 use crate::explorer::ExplorerState;
 use crate::explorer::api::{self, PageError};
 use crate::explorer::format;
@@ -64,7 +64,6 @@ pub struct Notice {
 /// What the create form posts (and shows again, the password aside, when the API refuses it).
 #[derive(Debug, Default, Deserialize)]
 pub struct CreateForm {
-    csrf: Option<String>,
     email: Option<String>,
     name: Option<String>,
     role: Option<String>,
@@ -181,9 +180,6 @@ pub async fn create(
     session: SignedIn,
     Form(form): Form<CreateForm>,
 ) -> Response {
-    if !session.form_is_genuine(form.csrf.as_deref()) {
-        return forbidden();
-    }
     let input = json!({
         "email": form.email.as_deref().unwrap_or("").trim(),
         "name": form.name.as_deref().unwrap_or("").trim(),
@@ -207,7 +203,6 @@ pub async fn create(
 
 #[derive(Debug, Default, Deserialize)]
 pub struct AccountForm {
-    csrf: Option<String>,
     id: Option<String>,
 }
 
@@ -239,9 +234,6 @@ async fn on_account(
     document: &str,
     done: &str,
 ) -> Response {
-    if !session.form_is_genuine(form.csrf.as_deref()) {
-        return forbidden();
-    }
     let id = form.id.unwrap_or_default();
     match api::run_as::<serde_json::Value>(state, session.caller.clone(), client, document, json!({ "id": id })).await {
         Ok(_) => Redirect::to(&format!("/editor/accounts?{done}=1")).into_response(),
@@ -257,7 +249,6 @@ pub struct PasswordNotice {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordForm {
-    csrf: Option<String>,
     current_password: Option<String>,
     new_password: Option<String>,
     new_password_again: Option<String>,
@@ -320,9 +311,6 @@ pub async fn change_password(
     session: SignedIn,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    if !session.form_is_genuine(form.csrf.as_deref()) {
-        return forbidden();
-    }
     let refused = |field: &str, message: String| {
         let errors = BTreeMap::from([(field.to_owned(), message)]);
         (StatusCode::BAD_REQUEST, shell("Change your password", &session, password_form(&session, None, &errors)))

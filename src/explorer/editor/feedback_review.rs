@@ -15,7 +15,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{CSRF_FIELD, SignedIn, forbidden, shell};
+use super::{CSRF_FIELD, SignedIn, shell};
 use crate::explorer::ExplorerState;
 use crate::explorer::api::{self, PageError};
 use crate::explorer::format;
@@ -315,7 +315,6 @@ pub struct Notice {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewForm {
-    csrf: Option<String>,
     expected_version: Option<i64>,
     decision: Option<String>,
     resolution: Option<String>,
@@ -511,21 +510,6 @@ fn text_area(name: &str, label: &str, value: Option<&str>, error: Option<&String
     }
 }
 
-/// The submission a form posted about: a form without the session's CSRF token is refused (403)
-/// before anything is read.
-async fn posted_about(
-    state: &ExplorerState,
-    session: &SignedIn,
-    client: std::net::IpAddr,
-    code: &str,
-    csrf: Option<&str>,
-) -> Result<Submission, Response> {
-    if !session.form_is_genuine(csrf) {
-        return Err(forbidden());
-    }
-    load(state, session, client, code).await.map_err(IntoResponse::into_response)
-}
-
 /// `POST /editor/feedback/{code}`: the review, through `reviewFeedback`.
 pub async fn review(
     State(state): State<ExplorerState>,
@@ -534,9 +518,9 @@ pub async fn review(
     session: SignedIn,
     Form(form): Form<ReviewForm>,
 ) -> Response {
-    let submission = match posted_about(&state, &session, client, &code, form.csrf.as_deref()).await {
+    let submission = match load(&state, &session, client, &code).await {
         Ok(submission) => submission,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let Some(decision) = given(&form.decision).filter(|d| DECISIONS.iter().any(|(v, _)| v == d)) else {
         let errors = BTreeMap::from([("decision".to_owned(), "must be chosen".to_owned())]);
@@ -575,22 +559,16 @@ pub async fn review(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct EraseForm {
-    csrf: Option<String>,
-}
-
 /// `POST /editor/feedback/{code}/erase`: erases the submitter's contact now.
 pub async fn erase(
     State(state): State<ExplorerState>,
     ClientAddress(client): ClientAddress,
     Path(code): Path<String>,
     session: SignedIn,
-    Form(form): Form<EraseForm>,
 ) -> Response {
-    let submission = match posted_about(&state, &session, client, &code, form.csrf.as_deref()).await {
+    let submission = match load(&state, &session, client, &code).await {
         Ok(submission) => submission,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     match api::run_as::<serde_json::Value>(
         &state,

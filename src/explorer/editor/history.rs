@@ -24,7 +24,7 @@ use serde_json::{Map, Value as Json, json};
 use super::entries::{self, Catalog, EntryType};
 use super::entry_edit::segment;
 use super::fields::{self, Field};
-use super::{CSRF_FIELD, SignedIn, forbidden, shell};
+use super::{CSRF_FIELD, SignedIn, shell};
 use crate::domain::{EntityType, Slug};
 use crate::explorer::ExplorerState;
 use crate::explorer::api::{self, PageError};
@@ -421,7 +421,6 @@ async fn named_by_slug(
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RevisionForm {
-    csrf: Option<String>,
     revision_id: Option<String>,
     expected_version: Option<i64>,
     /// A model's slug: a revert goes back to its form.
@@ -446,9 +445,6 @@ pub async fn revert(
     session: SignedIn,
     Form(form): Form<RevisionForm>,
 ) -> Response {
-    if !session.form_is_genuine(form.csrf.as_deref()) {
-        return forbidden();
-    }
     let (Some(revision_id), Some(version)) = (&form.revision_id, form.expected_version) else {
         return PageError::bad_input("form", "is not a form this page made").into_response();
     };
@@ -490,9 +486,6 @@ pub async fn restore(
     session: SignedIn,
     Form(form): Form<RevisionForm>,
 ) -> Response {
-    if !session.form_is_genuine(form.csrf.as_deref()) {
-        return forbidden();
-    }
     let (Some(revision_id), Some(entity_id)) = (&form.revision_id, &form.entity_id) else {
         return PageError::bad_input("form", "is not a form this page made").into_response();
     };

