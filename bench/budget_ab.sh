@@ -5,8 +5,9 @@
 # Each round loads one and then the other (the order alternates), so a change in the machine's
 # load falls on both alike; the script prints each round's ratio and the total over all rounds.
 #
-#   cargo build --release && bench/run.sh --skip-postgraphile --skip-pgbench   # loads the database once
-#   BENCH_ROUNDS=8 BENCH_SECONDS=10 bench/budget_ab.sh
+#   cargo build --release && BENCH_ROUNDS=8 BENCH_SECONDS=10 bench/budget_ab.sh
+#
+# It uses the bench database run.sh loads, and loads it the same way when it is missing.
 #
 # Settings: BENCH_ROUNDS (8), BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_QUERY
 # (catalog_page), BENCH_DB (ai_tracker_bench), BENCH_PORT (18301; the budget server the next),
@@ -28,8 +29,12 @@ export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postg
 DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$DB?sslmode=disable"
 
 [ -x "$BIN" ] || { echo "build the release binary first: cargo build --release" >&2; exit 1; }
-psql -d "$DB" -tAc "select count(*) from model" >/dev/null 2>&1 \
-  || { echo "load the bench database first: bench/run.sh --skip-postgraphile --skip-pgbench" >&2; exit 1; }
+if ! psql -d "$DB" -tAc "select count(*) from model" >/dev/null 2>&1; then
+  echo "loading the bench database $DB" >&2
+  psql -d postgres -qc "create database $DB"
+  DATABASE_URL=$DATABASE_URL "$BIN" migrate >/dev/null
+  python3 "$BENCH/generate.py" | psql -q -v ON_ERROR_STOP=1 -d "$DB" >/dev/null
+fi
 
 WORK=$(mktemp -d /tmp/ai-tracker-budget-ab.XXXXXX)
 PIDS=()

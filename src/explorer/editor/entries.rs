@@ -70,10 +70,10 @@ const fn choice(name: &'static str, label: &'static str, values: &'static [&'sta
 const SLUG: Field = line("slug", "Slug (lower case and hyphens; a rename keeps the old slug working)", true);
 const NAME: Field = line("name", "Name", true);
 
-const ORGANIZATION_KIND: &[&str] = &["INDUSTRY", "ACADEMIA", "GOVERNMENT", "NONPROFIT", "COLLABORATION"];
-const CAPABILITY_CATEGORY: &[&str] =
+// Checked against their vocabularies with the workspace's other choices (`fields.rs`).
+pub(super) const ORGANIZATION_KIND: &[&str] = &["INDUSTRY", "ACADEMIA", "GOVERNMENT", "NONPROFIT", "COLLABORATION"];
+pub(super) const CAPABILITY_CATEGORY: &[&str] =
     &["LANGUAGE", "REASONING", "CODE", "VISION", "AUDIO", "VIDEO", "AGENCY", "SCIENCE", "DUAL_USE"];
-const SIZE_UNIT: &[&str] = &["TOKENS", "WORDS", "IMAGES", "IMAGE_TEXT_PAIRS", "AUDIO_HOURS", "VIDEO_HOURS", "OTHER"];
 
 pub const ORGANIZATIONS: EntryType = EntryType {
     path: "organizations",
@@ -122,7 +122,7 @@ pub const DATASETS: EntryType = EntryType {
         NAME,
         text("description", "Description (Markdown)", false),
         Field { name: "size", label: "Size", kind: Kind::Number, required: false, read: "size" },
-        choice("sizeUnit", "Size: unit (needed exactly when a size is given)", SIZE_UNIT, true),
+        choice("sizeUnit", "Size: unit (needed exactly when a size is given)", super::fields::SIZE_UNIT, true),
         line("url", "URL", false),
     ],
 };

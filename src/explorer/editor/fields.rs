@@ -81,12 +81,15 @@ pub struct Field {
     pub read: &'static str,
 }
 
+// The choices are the domain's vocabularies in the API's spelling; they are const data for the
+// form tables, and a test checks each against its vocabulary (`choices_are_the_vocabularies`).
 const PRECISION: &[&str] = &["DAY", "MONTH", "YEAR"];
 const CONFIDENCE: &[&str] = &["CONFIRMED", "LIKELY", "SPECULATIVE", "UNKNOWN"];
-const SIZE_UNIT: &[&str] = &["TOKENS", "WORDS", "IMAGES", "IMAGE_TEXT_PAIRS", "AUDIO_HOURS", "VIDEO_HOURS", "OTHER"];
+pub(super) const SIZE_UNIT: &[&str] =
+    &["TOKENS", "WORDS", "IMAGES", "IMAGE_TEXT_PAIRS", "AUDIO_HOURS", "VIDEO_HOURS", "OTHER"];
 const ACCESS: &[&str] = &["OPEN_WEIGHTS", "API", "PRODUCT", "RESTRICTED", "UNRELEASED"];
 
-const MODALITY: &[&str] = &["TEXT", "CODE", "IMAGE", "VIDEO", "AUDIO", "SPEECH", "ACTION", "EMBEDDING"];
+const MODALITY: &[&str] = &["TEXT", "CODE", "IMAGE", "VIDEO", "AUDIO", "SPEECH", "ACTION", "EMBEDDING", "MOLECULE"];
 const CAPABILITY_STATUS: &[&str] = &["DEMONSTRATED", "EXTRAPOLATED"];
 
 const fn field(name: &'static str, label: &'static str, kind: Kind) -> Field {
@@ -456,7 +459,41 @@ impl Conflict<'_> {
 
 #[cfg(test)]
 mod tests {
+    use async_graphql::resolver_utils::EnumType;
+
     use super::*;
+    use crate::domain::*;
+
+    /// A vocabulary's values as the API spells them.
+    fn api_names<T: EnumType>() -> Vec<&'static str> {
+        T::items().iter().map(|item| item.name).collect()
+    }
+
+    #[test]
+    fn choices_are_the_vocabularies() {
+        let lists: [(&[&str], Vec<&str>); 17] = [
+            (PRECISION, api_names::<DatePrecision>()),
+            (CONFIDENCE, api_names::<Confidence>()),
+            (SIZE_UNIT, api_names::<SizeUnit>()),
+            (ACCESS, api_names::<Access>()),
+            (MODALITY, api_names::<Modality>()),
+            (CAPABILITY_STATUS, api_names::<CapabilityStatus>()),
+            (HORIZON, api_names::<RiskHorizon>()),
+            (CAUSE, api_names::<RiskCause>()),
+            (RISK_CATEGORY, api_names::<RiskCategory>()),
+            (SEVERITY, api_names::<Severity>()),
+            (LIKELIHOOD, api_names::<Likelihood>()),
+            (MIT_SUBDOMAIN, api_names::<MitSubdomain>()),
+            (MIT_ENTITY, api_names::<MitEntity>()),
+            (MIT_INTENT, api_names::<MitIntent>()),
+            (MIT_TIMING, api_names::<MitTiming>()),
+            (super::super::entries::ORGANIZATION_KIND, api_names::<OrganizationKind>()),
+            (super::super::entries::CAPABILITY_CATEGORY, api_names::<CapabilityCategory>()),
+        ];
+        for (choices, vocabulary) in lists {
+            assert_eq!(choices, vocabulary.as_slice());
+        }
+    }
 
     #[test]
     fn numbers_round_trip_through_the_form() {
