@@ -11,12 +11,13 @@
 #
 # Settings: BENCH_ROUNDS (8), BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_QUERY
 # (catalog_page), BENCH_DB (ai_tracker_bench), BENCH_PORT (18301; the budget server the next),
+# BENCH_BIN (target/release/ai-tracker),
 # BENCH_MANY (0; 1 sends each request from one of 1,000 client addresses).
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$BENCH")
-BIN=$ROOT/target/release/ai-tracker
+BIN=${BENCH_BIN:-$ROOT/target/release/ai-tracker}
 ROUNDS=${BENCH_ROUNDS:-8}
 SECONDS_EACH=${BENCH_SECONDS:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}

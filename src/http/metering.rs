@@ -1,12 +1,13 @@
 //! The query budget for every answer that is not `/graphql`'s: the explorer's pages (the
-//! editors' workspace included), the exports, the feed, GraphiQL's page and assets, and paths
-//! that do not exist. Each costs 1 point before it runs and, once it has run, 1 more per 100
+//! editors' workspace included), the exports, the feed, the static assets (the stylesheet,
+//! GraphiQL's scripts), and paths that do not exist. Each costs 1 point before it runs and, once it has run, 1 more per 100
 //! catalog rows it loaded, as a GraphQL operation does (`service::query_budget`), and carries
 //! the same `X-RateLimit-*` headers. Past the budget the answer is 429 with `Retry-After`, in
 //! the route's own format (an HTML page, or the exports' JSON errors).
 //!
-//! Not metered: `/graphql` and `/graphql/ws`, which charge each operation themselves (with its
-//! price, and its rows settled before the answer's headers are written), and the operators'
+//! Not metered here: `/graphql` and `/graphql/ws`, which charge each operation themselves (with
+//! its price, and its rows settled before the answer's headers are written; GraphiQL's page,
+//! which `/graphql` serves to browsers, is free), and the operators'
 //! endpoints, `/healthz`, `/readyz` and `/metrics`: a load balancer's health checks must not
 //! be refused by a budget, and readiness must not wait on the limit store.
 
