@@ -1,7 +1,7 @@
 //! The history: one revision per change, written in the change's own transaction. The public
 //! reads revisions of published catalog entries only; editors read everything.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Select, Statement, sea_query::Expr,
@@ -48,6 +48,18 @@ pub async fn lock_log(tx: &impl ConnectionTrait) -> ServiceResult<()> {
 pub async fn record(db: &impl ConnectionTrait, new: NewRevision<'_>) -> ServiceResult<RevisionRow> {
     lock_log(db).await?;
     let postgres = db.get_database_backend() == DbBackend::Postgres;
+    // Revision times never go backwards: each is stamped under the log's lock, no earlier than
+    // the latest revision's, so time order is id order even across instances whose clocks
+    // differ (what "as recorded at" reads and a prediction's `recordedAt` rest on).
+    let latest: Option<DateTime<Utc>> = revision::Entity::find()
+        .select_only()
+        .column(revision::Column::CreatedAt)
+        .order_by_desc(revision::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let now = Utc::now();
+    let created_at = latest.map_or(now, |latest| latest.max(now));
     let row = revision::ActiveModel {
         entity_type: Set(new.entity_type),
         entity_id: Set(new.entity_id),
@@ -57,7 +69,7 @@ pub async fn record(db: &impl ConnectionTrait, new: NewRevision<'_>) -> ServiceR
         summary: Set(new.summary.map(str::to_owned)),
         before: Set(new.before),
         after: Set(new.after),
-        created_at: Set(Utc::now()),
+        created_at: Set(created_at),
         public: Set(new.public && new.entity_type.is_catalog()),
         ..Default::default()
     }
@@ -139,4 +151,34 @@ pub async fn latest_public(
         .limit(limit)
         .all(db)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::service::testing::{memory_db, model, plant};
+
+    /// Another instance, whose clock runs an hour ahead, wrote the latest revision: the next one
+    /// is stamped no earlier, so time order stays id order.
+    #[tokio::test]
+    async fn revision_times_never_go_backwards() {
+        let db = memory_db().await;
+        plant(&db, model("first", "2024-01-01")).await;
+        let latest = revision::Entity::find().order_by_desc(revision::Column::Id).one(&db).await.unwrap().unwrap();
+        revision::Entity::update_many()
+            .col_expr(revision::Column::CreatedAt, Expr::value(Utc::now() + Duration::hours(1)))
+            .filter(revision::Column::Id.eq(latest.id))
+            .exec(&db)
+            .await
+            .unwrap();
+        plant(&db, model("second", "2024-01-02")).await;
+        let rows = revision::Entity::find().order_by_asc(revision::Column::Id).all(&db).await.unwrap();
+        assert!(rows.len() >= 2);
+        for pair in rows.windows(2) {
+            assert!(pair[0].created_at <= pair[1].created_at, "{:?} then {:?}", pair[0], pair[1]);
+        }
+        assert!(rows.last().unwrap().created_at > Utc::now() + Duration::minutes(59));
+    }
 }
