@@ -17,7 +17,16 @@ import math
 import random
 import sys
 
+# The default catalog: 5,000 models, and relations in these proportions to them.
 ORGS, CAPS, MODELS, CAP_LINKS, RISKS = 200, 50, 5000, 20000, 15000
+
+
+def sizes(models):
+    """The counts for a catalog of `models`: organizations, model-capability links and risk
+    assessments grow in proportion (25 models an organization, 4 links and 3 assessments a
+    model); the capabilities are a taxonomy, not a population, and stay 50."""
+    return (max(1, models * ORGS // MODELS), CAPS, models, models * CAP_LINKS // MODELS,
+            models * RISKS // MODELS)
 NOW = "2026-11-29 00:00:00+00"
 LOADER = "AI Tracker benchmark generator"
 
@@ -69,7 +78,8 @@ def sentence(rng, n):
     return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
 
 
-def generate(seed):
+def generate(seed, models=MODELS):
+    ORGS, CAPS, MODELS, CAP_LINKS, RISKS = sizes(models)  # noqa: N806 (the module's names, scaled)
     rng = random.Random(seed)
     out = []
 
@@ -189,8 +199,12 @@ def generate(seed):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--models", type=int, default=MODELS,
+                        help="how many models (5,000; relations in proportion, see sizes())")
     args = parser.parse_args()
-    sys.stdout.write("BEGIN;\n" + generate(args.seed) + "COMMIT;\nANALYZE;\n")
+    if args.models < 51:
+        parser.error("--models must be at least 51 (models past the 50th may have a base model)")
+    sys.stdout.write("BEGIN;\n" + generate(args.seed, args.models) + "COMMIT;\nANALYZE;\n")
 
 
 if __name__ == "__main__":

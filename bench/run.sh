@@ -8,7 +8,9 @@
 #
 # Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS ("16 64"), BENCH_QUERIES (every file in
 # queries/; e.g. "catalog_page filtered model_detail"), BENCH_QUERY_BUDGET (0; 1 adds the
-# budget servers and the many-clients runs), BENCH_DB (ai_tracker_bench),
+# budget servers and the many-clients runs), BENCH_MODELS (5000: the catalog's size, relations in
+# proportion; 50000 is the growth run), BENCH_DB (ai_tracker_bench, or ai_tracker_bench_N for
+# another BENCH_MODELS),
 # PGHOST/PGPORT/PGUSER (127.0.0.1/5432/postgres), BENCH_PORT (18201; PostGraphile takes the
 # next port, ai-tracker with the response cache the one after), BENCH_PG_LOG (the Postgres server log, read to count statements per request),
 # BENCH_SSLMODE (disable: every client talks to the local Postgres without TLS, as PostGraphile's
@@ -19,7 +21,8 @@ BENCH=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$BENCH")
 SECONDS_EACH=${BENCH_SECONDS:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-"16 64"}
-DB=${BENCH_DB:-ai_tracker_bench}
+MODELS=${BENCH_MODELS:-5000}
+if [ "$MODELS" = 5000 ]; then DB=${BENCH_DB:-ai_tracker_bench}; else DB=${BENCH_DB:-ai_tracker_bench_$MODELS}; fi
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 # One TLS setting for all three clients (ai-tracker's sqlx and libpq default to "prefer", which
 # encrypts even on loopback; PostGraphile's pg driver does not), so they are compared alike.
@@ -112,7 +115,7 @@ else
   say "creating database $DB, migrating with ai-tracker, loading the generated catalog"
   psql -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
   DATABASE_URL=$DATABASE_URL "$BIN" migrate >"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log" >&2; exit 1; }
-  python3 "$BENCH/generate.py" | psql -q -v ON_ERROR_STOP=1 -d "$DB" >/dev/null
+  python3 "$BENCH/generate.py" --models "$MODELS" | psql -q -v ON_ERROR_STOP=1 -d "$DB" >/dev/null
 fi
 psql -d "$DB" -Atc "SELECT 'models ' || count(*) FROM model UNION ALL SELECT 'capability links ' || count(*)
   FROM model_capability UNION ALL SELECT 'risk assessments ' || count(*) FROM risk_assessment" | sed 's/^/bench: /' >&2
