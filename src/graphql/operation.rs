@@ -27,9 +27,9 @@ use super::rate_limit::{self, Ask};
 use super::retry::Rerun;
 use crate::metrics::{Metrics, OperationKind, Outcome};
 use crate::replicas::{Databases, Work};
+use crate::service::ErrorCode;
 use crate::service::changes::ChangeHub;
 use crate::service::query_budget::{Payer, QueryBudget, cost_of_rows};
-use crate::service::{ErrorCode, ServiceError};
 
 /// The type of the operation `name` selects in `document` (the only one, when unnamed), if any.
 fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
@@ -285,9 +285,7 @@ impl Api {
     /// Charges `cost` points to `payer`; the refusal when they do not fit.
     async fn charge(&self, payer: &Payer, cost: u32) -> Option<Response> {
         let account = self.budget.as_ref()?.charge(payer, cost).await.filter(|a| !a.allowed)?;
-        let mut error = ServiceError::RateLimited { retry_after: account.retry_after }.to_client();
-        error.message = "the query budget is spent: try again later".into();
-        Some(Response::from_errors(vec![server_error(error)]))
+        Some(Response::from_errors(vec![server_error(account.refusal())]))
     }
 
     /// Charges every operation to its caller (see `service::query_budget`).

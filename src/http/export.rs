@@ -4,7 +4,7 @@
 
 use axum::{
     body::{Body, Bytes},
-    extract::{RawQuery, State},
+    extract::{Extension, RawQuery, State},
     http::header,
     response::{IntoResponse, Response},
 };
@@ -16,24 +16,24 @@ use crate::graphql::model_filter_from_json;
 use crate::request::Refused;
 use crate::service::export::{self, Format};
 use crate::service::query_budget::{self, Payer, cost_of_rows};
-use crate::service::{Audience, Caller, ClientAddress, ServiceError, filter::ModelFilter};
+use crate::service::{Audience, Caller, ServiceError, filter::ModelFilter};
 
 pub async fn csv(
     state: State<AppState>,
     caller: Result<Caller, Refused>,
-    address: ClientAddress,
+    payer: Extension<Payer>,
     query: RawQuery,
 ) -> Response {
-    models(state, caller, address, query, Format::Csv).await
+    models(state, caller, payer, query, Format::Csv).await
 }
 
 pub async fn json(
     state: State<AppState>,
     caller: Result<Caller, Refused>,
-    address: ClientAddress,
+    payer: Extension<Payer>,
     query: RawQuery,
 ) -> Response {
-    models(state, caller, address, query, Format::Json).await
+    models(state, caller, payer, query, Format::Json).await
 }
 
 /// An error as the GraphQL endpoint words it, with its code's status.
@@ -53,7 +53,8 @@ fn filter_parameter(raw: Option<&str>) -> Result<Option<ModelFilter>, ServiceErr
 async fn models(
     State(state): State<AppState>,
     caller: Result<Caller, Refused>,
-    address: ClientAddress,
+    // Who pays for the pages streamed after the first, as `http::metering` decided.
+    Extension(payer): Extension<Payer>,
     RawQuery(raw): RawQuery,
     format: Format,
 ) -> Response {
@@ -61,7 +62,6 @@ async fn models(
         Ok(caller) => caller,
         Err(Refused(error)) => return failure(error),
     };
-    let payer = Payer::of(&caller, address);
     let audience = caller.audience();
     let filter = match filter_parameter(raw.as_deref()) {
         Ok(filter) => filter,

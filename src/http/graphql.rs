@@ -193,9 +193,10 @@ async fn execute(
 
 /// Past the budget: RATE_LIMITED with `retryAfterSeconds`, `Retry-After` and the figures.
 fn over_budget(media: MediaType, account: Account) -> HttpResponse {
-    let refusal = metering::spent(&account);
-    let mut response = errors::graphql(refusal.status(), media, vec![refusal.clone()]);
-    metering::refusal_headers(response.headers_mut(), &refusal, &account);
+    let refusal = account.refusal();
+    let wait = metering::wait(&refusal);
+    let mut response = errors::graphql(refusal.status(), media, vec![refusal]);
+    metering::refusal_headers(response.headers_mut(), wait, &account);
     response
 }
 

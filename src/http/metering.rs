@@ -21,7 +21,7 @@ use axum::{
 use super::AppState;
 use super::errors;
 use crate::service::query_budget::{self, Account, Payer, cost_of_rows};
-use crate::service::{Caller, ClientAddress, ClientError, ServiceError};
+use crate::service::{Caller, ClientAddress, ClientError};
 
 /// Whether the answer to `path` is charged here.
 fn metered(path: &str) -> bool {
@@ -34,13 +34,15 @@ fn answers_json(path: &str) -> bool {
 }
 
 pub async fn meter(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
-    if !metered(&path) {
+    let path = request.uri().path();
+    if !metered(path) {
         return next.run(request).await;
     }
+    let json = answers_json(path);
     let (mut parts, body) = request.into_parts();
     // A token that does not check out is the route's to refuse; its request is charged to the
-    // address meanwhile. A caller that checks out is kept for the route's own extractor.
+    // address meanwhile. A caller that checks out, and the payer, are kept for the route (its
+    // `Caller` extractor, and an export charging the pages it streams).
     let caller = Caller::from_request_parts(&mut parts, &state).await.ok();
     let Ok(address) = ClientAddress::from_request_parts(&mut parts, &state).await else {
         // Only a server started without peer addresses lacks one; the route answers as it would.
@@ -50,9 +52,10 @@ pub async fn meter(State(state): State<AppState>, request: Request, next: Next) 
     if let Some(caller) = caller {
         parts.extensions.insert(caller);
     }
+    parts.extensions.insert(payer.clone());
     let charged = state.budget.charge(&payer, 1).await;
     if let Some(account) = charged.filter(|a| !a.allowed) {
-        return over_budget(&path, account);
+        return over_budget(json, account);
     }
     let (mut response, rows) = query_budget::counting_rows(next.run(Request::from_parts(parts, body))).await;
     let rows_cost = cost_of_rows(rows) - 1;
@@ -75,28 +78,22 @@ pub(super) fn headers(out: &mut HeaderMap, account: &Account) {
     out.insert("x-ratelimit-reset", number(account.reset_at.timestamp()));
 }
 
-/// The refusal of a client past its budget: RATE_LIMITED with `retryAfterSeconds`.
-pub(super) fn spent(account: &Account) -> ClientError {
-    let mut error = ServiceError::RateLimited { retry_after: account.retry_after }.to_client();
-    error.message = "the query budget is spent: try again later".into();
-    error
+/// The seconds a refusal (`Account::refusal`) tells the client to wait.
+pub(super) fn wait(refusal: &ClientError) -> u64 {
+    refusal.extensions["retryAfterSeconds"].as_u64().unwrap_or(1)
 }
 
 /// `Retry-After` and the figures on the answer to a client past its budget.
-pub(super) fn refusal_headers(out: &mut HeaderMap, refusal: &ClientError, account: &Account) {
-    let wait = refusal.extensions["retryAfterSeconds"].as_u64().unwrap_or(1);
+pub(super) fn refusal_headers(out: &mut HeaderMap, wait: u64, account: &Account) {
     out.insert(header::RETRY_AFTER, HeaderValue::from_str(&wait.to_string()).expect("a number is a valid header"));
     headers(out, account);
 }
 
 /// Past the budget: 429 in the route's format (the exports' JSON errors, or an HTML page).
-fn over_budget(path: &str, account: Account) -> Response {
-    let refusal = spent(&account);
-    let mut response = if answers_json(path) {
-        errors::export(refusal.clone())
-    } else {
-        crate::explorer::rate_limited_page(refusal.extensions["retryAfterSeconds"].as_u64().unwrap_or(1))
-    };
-    refusal_headers(response.headers_mut(), &refusal, &account);
+fn over_budget(json: bool, account: Account) -> Response {
+    let refusal = account.refusal();
+    let seconds = wait(&refusal);
+    let mut response = if json { errors::export(refusal) } else { crate::explorer::rate_limited_page(seconds) };
+    refusal_headers(response.headers_mut(), seconds, &account);
     response
 }

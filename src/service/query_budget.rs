@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 
 use super::budget_lease::Leases;
 use super::limit_store::{LimitStore, Rule, Standing, StoreUnavailable, Take};
-use super::{Caller, ClientAddress};
+use super::{Caller, ClientAddress, ClientError, ServiceError};
 
 /// Catalog rows one point pays for, past the first point.
 pub const ROWS_PER_POINT: usize = 100;
@@ -89,6 +89,14 @@ pub struct Account {
 impl Account {
     pub fn used(&self) -> u32 {
         self.limit.saturating_sub(self.remaining)
+    }
+
+    /// The refusal of a payer past the budget: RATE_LIMITED with `retryAfterSeconds`, the same
+    /// over HTTP, over a websocket and on the explorer's pages.
+    pub fn refusal(&self) -> ClientError {
+        let mut error = ServiceError::RateLimited { retry_after: self.retry_after }.to_client();
+        error.message = "the query budget is spent: try again later".into();
+        error
     }
 
     fn of(standing: Standing) -> Account {

@@ -65,7 +65,8 @@ pub async fn submit(
     session: SignedIn,
     Form(posted): Form<BTreeMap<String, String>>,
 ) -> Response {
-    // The CSRF check comes first (a forged form learns nothing, not even who may use it).
+    // The CSRF check came first (`genuine_forms`): a forged form learns nothing, not even who
+    // may use it.
     if !is_admin(&session) {
         return admins_only(&session);
     }
