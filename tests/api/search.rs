@@ -80,3 +80,22 @@ async fn bad_search_arguments_are_bad_user_input() {
         assert_eq!(error["extensions"]["field"], field, "{vars}");
     }
 }
+
+/// Search reads rank by rank, in name order, and stops as soon as it has enough (and skips the
+/// ranks of another kind that could not make the answer), so a short answer must be the start
+/// of a long one, and a long one sorted by rank then name across the kinds it mixes.
+#[tokio::test]
+async fn a_short_answer_is_the_start_of_a_long_one() {
+    let app = spawn_app().await;
+    for text in ["a", "gp", "e", "deep", "o", "model", "ai", "lla", "é"] {
+        let all = search(&app, text, 50).await;
+        let order: Vec<(u8, String)> =
+            all.iter().map(|h| (rank(h, text), h["name"].as_str().unwrap().to_lowercase())).collect();
+        assert!(order.windows(2).all(|w| w[0] <= w[1]), "{text}: {order:?}");
+        for n in [1, 2, 5, 10, 20] {
+            let some = search(&app, text, n).await;
+            assert_eq!(some[..], all[..some.len()], "{text}, first {n}");
+            assert_eq!(some.len(), all.len().min(n as usize), "{text}, first {n}");
+        }
+    }
+}
