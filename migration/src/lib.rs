@@ -15,6 +15,7 @@ mod m20261130_000007_newest_first;
 mod m20261204_000008_limit_window;
 mod m20261204_000009_risk_taxonomy;
 mod m20261204_000010_import_candidates;
+mod m20261204_000011_largest_first;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000008_limit_window::Migration),
             Box::new(m20261204_000009_risk_taxonomy::Migration),
             Box::new(m20261204_000010_import_candidates::Migration),
+            Box::new(m20261204_000011_largest_first::Migration),
         ]
     }
 }
