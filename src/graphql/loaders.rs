@@ -20,6 +20,7 @@ use crate::service::{
     organizations::OrganizationRow,
     relations::{self, ModalityRow, ModelCapabilityRow, SourceRow},
     risk_assessments::{self, RiskAssessmentRow},
+    successors::{self, SuccessorCandidateRow},
     thresholds::{self, ThresholdRow},
 };
 
@@ -66,7 +67,7 @@ macro_rules! kept_as_is {
     )+};
 }
 
-kept_as_is!(String, ModalityRow, SourceRow, u64);
+kept_as_is!(String, ModalityRow, SourceRow, SuccessorCandidateRow, u64);
 
 /// A row the service already shares (one capability named by many links).
 impl<T: Send + Sync + 'static> Shared for Arc<T> {
@@ -221,6 +222,9 @@ request_loaders! {
             |db, audience, ids| relations::models_with_capabilities(db, audience, ids);
         /// A dataset's models.
         ModelsOfDataset => Vec<ModelRow>, |db, audience, ids| relations::models_of_datasets(db, audience, ids);
+        /// A model's successor candidates (the candidates' rows shared between the subjects).
+        SuccessorsOf => Vec<SuccessorCandidateRow>,
+            |db, audience, ids| successors::candidates_of_models(db, audience, ids);
         /// How many pending feedback submissions are about a model.
         OpenFeedbackOf => u64, |db, audience, ids| crate::service::feedback::open_counts(db, ids);
     }

@@ -31,6 +31,7 @@ pub mod search;
 pub mod seed;
 pub mod seed_update;
 pub mod statistics;
+pub mod successors;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod thresholds;

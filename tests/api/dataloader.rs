@@ -138,3 +138,33 @@ async fn a_written_text_is_what_the_answer_shows() {
     assert_eq!(after["description"], "First rewrite.");
     assert_eq!(after["riskAssessments"][0]["rationale"], "A rationale rewritten for the test.");
 }
+
+const SUCCESSOR_PAGE: &str = "query($n: Int) { models(first: $n, orderBy: [{ field: ANNOUNCED_ON, direction: ASC }]) {
+    nodes { slug successorCandidates { computeRatio computeKnown model { slug announcedOn trainingComputeFlop } } } } }";
+
+/// Successor candidates are found for a whole page at once: one statement walks every model's
+/// lineage and organization, one reads the candidates.
+#[tokio::test]
+async fn successor_candidates_of_fifty_models_take_as_many_statements_as_of_five() {
+    let app = spawn_app_with(|settings| settings.cache.response_cache_bytes = 0).await; // counts runs
+    let statements = |n: i64| {
+        let app = &app;
+        async move {
+            let before = app.statements_so_far();
+            let page = app.query(SUCCESSOR_PAGE, json!({ "n": n })).await;
+            (app.statements_so_far() - before, page)
+        }
+    };
+    let (five, page_of_five) = statements(5).await;
+    let (fifty, page) = statements(50).await;
+    println!("successor candidates statements: 5 models -> {five}, 50 models -> {fifty}");
+    let listed = |page: &serde_json::Value| -> usize {
+        let nodes = page["models"]["nodes"].as_array().unwrap();
+        nodes.iter().map(|m| m["successorCandidates"].as_array().unwrap().len()).sum()
+    };
+    // Both pages have candidates to read (the oldest models have the most successors).
+    assert!(listed(&page_of_five) > 0 && listed(&page) > listed(&page_of_five), "{page}");
+    assert_eq!(five, fifty);
+    // page + the candidates of every model on it + the candidates' rows
+    assert_eq!(fifty, 3, "{fifty} statements");
+}

@@ -50,6 +50,7 @@ mod seed_check;
 mod shared_limits;
 mod source_urls;
 mod statistics;
+mod successors;
 mod thresholds;
 mod trend;
 mod validation;

@@ -9,6 +9,7 @@ mod model;
 mod organization;
 mod revision;
 mod risk_assessment;
+mod successor;
 mod threshold;
 
 pub use capability::{Capability, ModelCapability};
@@ -19,6 +20,7 @@ pub use model::{Model, prefetch_model_relations, prefetch_relations};
 pub use organization::Organization;
 pub use revision::{Revision, history};
 pub use risk_assessment::{RiskAssessment, prefetch_list_rationales};
+pub use successor::SuccessorCandidate;
 pub use threshold::{ComputeThreshold, ThresholdCrossings};
 
 use async_graphql::{Context, dataloader::Loader};

@@ -2,7 +2,9 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 
-use super::{ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, load, load_list};
+use super::{
+    ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, SuccessorCandidate, load, load_list,
+};
 use crate::domain::{Access, Confidence, DatePrecision, EntityType, Modality, ModalityDirection, SizeUnit};
 use crate::graphql::{
     budget::{charge_rows, charge_text},
@@ -10,7 +12,7 @@ use crate::graphql::{
     error::OrGraphqlError,
     loaders::{
         AliasesOf, AllThresholds, CapabilitiesOf, DatasetsOf, DerivedFrom, ModalitiesOf, ModelById, ModelTextOf,
-        OpenFeedbackOf, OrganizationsOf, RiskAssessmentsOf, SourcesOf,
+        OpenFeedbackOf, OrganizationsOf, RiskAssessmentsOf, SourcesOf, SuccessorsOf,
     },
     loaders::{RequestLoader, prefetch, prefetch_risk_assessments},
     node::global_id,
@@ -252,6 +254,18 @@ impl Model {
         Ok(rows.into_iter().map(Model::from).collect())
     }
 
+    /// Later published models that may be this one's 2–10× scaled successor, as far as the
+    /// catalog can tell: the same lead organization or the same lineage (`baseModel` ancestors
+    /// and descendants), announced strictly later, and with 2 to 10 times the training compute
+    /// (inclusive) when both figures are known. Those whose compute (or this model's) is unknown
+    /// come after the others, with `computeKnown: false`; each part in announcement order. A
+    /// model without an announcement date has none and is none. At most 100.
+    #[graphql(complexity = "reverse_list_cost(child_complexity)")]
+    async fn successor_candidates(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SuccessorCandidate>> {
+        let rows = load_list(ctx, SuccessorsOf(self.row.id)).await?;
+        Ok(rows.into_iter().map(SuccessorCandidate).collect())
+    }
+
     #[graphql(complexity = "model_list_cost(child_complexity)")]
     async fn sources(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Source>> {
         let rows = load_list(ctx, SourcesOf(self.row.id)).await?;
@@ -348,6 +362,7 @@ async fn prefetch_selected<'a>(
     }
     prefetch!(DerivedFrom, "derivedModels");
     prefetch!(SourcesOf, "sources");
+    prefetch!(SuccessorsOf, "successorCandidates");
     prefetch!(OpenFeedbackOf, "openFeedbackCount");
     if wants(&["thresholdsCrossed"]) {
         jobs.push(loader.load_one(AllThresholds).map(|r| r.map(|_| ())).boxed());
