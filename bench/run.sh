@@ -4,7 +4,7 @@
 # connection count with wrk, run the raw-SQL equivalents with pgbench, and write
 # bench/results.md. See bench/README.md.
 #
-#   bench/run.sh [--reuse-db] [--skip-postgraphile] [--skip-pgbench]
+#   bench/run.sh [--reuse-db] [--skip-postgraphile] [--skip-pgbench] [--sqlite]
 #
 # Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS ("16 64"), BENCH_QUERIES (every file in
 # queries/; e.g. "catalog_page filtered model_detail"), BENCH_QUERY_BUDGET (0; 1 adds the
@@ -31,12 +31,16 @@ DATABASE_URL="postgres://$PGUSER@$PGHOST:$PGPORT/$DB?sslmode=$PGSSLMODE"
 OUR_PORT=${BENCH_PORT:-18201}
 PGL_PORT=$((OUR_PORT + 1))
 PG_LOG=${BENCH_PG_LOG:-/var/log/postgresql/postgresql-15-main.log}
-REUSE=0 POSTGRAPHILE=1 PGBENCH=1
+REUSE=0 POSTGRAPHILE=1 PGBENCH=1 SQLITE=0
+# --sqlite: the embedded default too, one more server on an SQLite copy of the same catalog
+# (bench/lib/to_sqlite.py), kept beside the Postgres database for --reuse-db.
+SQLITE_FILE=${BENCH_SQLITE_DIR:-/tmp}/$DB.sqlite
 for arg in "$@"; do
   case $arg in
     --reuse-db) REUSE=1 ;;
     --skip-postgraphile) POSTGRAPHILE=0 ;;
     --skip-pgbench) PGBENCH=0 ;;
+    --sqlite) SQLITE=1 ;;
     *) sed -n '2,14p' "$0"; exit 2 ;;
   esac
 done
@@ -117,6 +121,17 @@ else
   DATABASE_URL=$DATABASE_URL "$BIN" migrate >"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log" >&2; exit 1; }
   python3 "$BENCH/generate.py" --models "$MODELS" | psql -q -v ON_ERROR_STOP=1 -d "$DB" >/dev/null
 fi
+if [ $SQLITE = 1 ]; then
+  if [ $REUSE = 1 ] && [ -s "$SQLITE_FILE" ]; then
+    say "reusing $SQLITE_FILE"
+  else
+    say "copying the catalog into $SQLITE_FILE (migrated by ai-tracker)"
+    rm -f "$SQLITE_FILE"
+    DATABASE_URL="sqlite://$SQLITE_FILE?mode=rwc" "$BIN" migrate >"$WORK/migrate-sqlite.log" 2>&1 ||
+      { cat "$WORK/migrate-sqlite.log" >&2; exit 1; }
+    python3 "$BENCH/lib/to_sqlite.py" "$DB" "$SQLITE_FILE" 2>"$WORK/to-sqlite.log"
+  fi
+fi
 psql -d "$DB" -Atc "SELECT 'models ' || count(*) FROM model UNION ALL SELECT 'capability links ' || count(*)
   FROM model_capability UNION ALL SELECT 'risk assessments ' || count(*) FROM risk_assessment" | sed 's/^/bench: /' >&2
 
@@ -135,7 +150,7 @@ psql -d "$DB" -Atc "SELECT 'models ' || count(*) FROM model UNION ALL SELECT 'ca
 start_ours() { # log-name response-cache-bytes (0: no response cache) [port] [budget points per hour] [lease block]
   local port=${3:-$OUR_PORT}
   port_free "$port"
-  DATABASE_URL=$DATABASE_URL AI_TRACKER_ADDR=127.0.0.1:$port RUST_LOG=warn AI_TRACKER_RESPONSE_CACHE_BYTES=$2 \
+  DATABASE_URL=${OURS_DATABASE_URL:-$DATABASE_URL} AI_TRACKER_ADDR=127.0.0.1:$port RUST_LOG=warn AI_TRACKER_RESPONSE_CACHE_BYTES=$2 \
     AI_TRACKER_QUERY_BUDGET_ANONYMOUS=${4:-0} AI_TRACKER_QUERY_BUDGET_LEASE_BLOCK=${5:-50} \
     AI_TRACKER_TRUSTED_PROXIES=127.0.0.1 "$BIN" serve --no-seed >"$WORK/$1.log" 2>&1 &
   OUR_PID=$!
@@ -244,6 +259,11 @@ fi
 start_ours load-ours-cache 16777216 $((OUR_PORT + 2))
 CACHE_INDEX=${#NAMES[@]}
 add_server ai-tracker+cache "$OUR_PID" $((OUR_PORT + 2)) "$BENCH/queries"
+if [ $SQLITE = 1 ]; then
+  OURS_DATABASE_URL="sqlite://$SQLITE_FILE" start_ours load-ours-sqlite 0 $((OUR_PORT + 5))
+  SQLITE_INDEX=${#NAMES[@]}
+  add_server "ai-tracker (SQLite)" "$OUR_PID" $((OUR_PORT + 5)) "$BENCH/queries"
+fi
 if [ $POSTGRAPHILE = 1 ]; then
   start_postgraphile load-postgraphile
   PGL_INDEX=${#NAMES[@]}
@@ -301,7 +321,8 @@ done
 peak_mb() { python3 -c "print(round($(cat "$WORK/rss-$1") / 1024, 1))"; }
 RSS_MB=$(peak_mb 0)
 RSS_CACHE_MB=$(peak_mb "$CACHE_INDEX")
-PGL_RSS_MB=""
+PGL_RSS_MB="" SQLITE_RSS_MB=""
+[ $SQLITE = 1 ] && SQLITE_RSS_MB=$(peak_mb "$SQLITE_INDEX")
 [ $POSTGRAPHILE = 1 ] && PGL_RSS_MB=$(peak_mb "$PGL_INDEX")
 for pid in $(printf '%s\n' "${SERVER_PIDS[@]}" | sort -u); do stop "$pid"; done
 # Anything the service complained of under load (the JWT-secret notice is expected here).
@@ -345,7 +366,7 @@ python3 - "$WORK/meta.json" <<EOF
 import json, sys
 json.dump({
   "date": "$(date -u '+%Y-%m-%d %H:%M UTC')",
-  "command": "BENCH_SECONDS=$SECONDS_EACH BENCH_CONNECTIONS='$CONNECTIONS' bench/run.sh $*",
+  "command": "BENCH_MODELS=$MODELS BENCH_SECONDS=$SECONDS_EACH BENCH_CONNECTIONS='$CONNECTIONS' bench/run.sh $*",
   "machine": "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)",
   "duration": "${SECONDS_EACH}s per query and connection count; wrk -t2, pgbench -j2 -M prepared",
   "ai_tracker_build": "$BUILD",
@@ -353,6 +374,8 @@ json.dump({
   "rss_mb": "$RSS_MB",
   "rss_cache_mb": "$RSS_CACHE_MB",
   "postgraphile_rss_mb": "$PGL_RSS_MB",
+  "sqlite_rss_mb": "$SQLITE_RSS_MB",
+  "models": "$MODELS",
   "statements_per_request": "$STATEMENTS",
 }, open(sys.argv[1], "w"))
 EOF

@@ -115,7 +115,7 @@ def summarize(results_dir, out):
             meta = json.load(f)
 
     lines = ["# Benchmark results", ""]
-    for key in ["date", "command", "machine", "duration", "ai_tracker_build", "postgres", "note"]:
+    for key in ["date", "command", "machine", "duration", "ai_tracker_build", "postgres", "models", "note"]:
         if meta.get(key):
             lines.append(f"- **{key.replace('_', ' ')}**: {meta[key]}")
     lines += ["", "| query | server | connections | req/s | p50 ms | p99 ms | errors |",
@@ -123,7 +123,7 @@ def summarize(results_dir, out):
     by_key, skipped = {}, {}
     many = " (1000 addresses)"
     servers = ["ai-tracker", "ai-tracker+budget", "ai-tracker+budget-exact", "ai-tracker" + many,
-               "ai-tracker+budget" + many, "ai-tracker+budget-exact" + many, "ai-tracker+cache", "postgraphile",
+               "ai-tracker+budget" + many, "ai-tracker+budget-exact" + many, "ai-tracker+cache", "ai-tracker (SQLite)", "postgraphile",
                "pgbench"]
     rows.sort(key=lambda r: (r[0] != "catalog_page", r[0], servers.index(r[1]) if r[1] in servers else 9, r[2]))
     for query, server, conns, r in rows:
@@ -170,6 +170,12 @@ def summarize(results_dir, out):
         goal.append(f"| ai-tracker resident memory under load, peak, with the response cache (goal ≤ 64 MB) | {meta['rss_cache_mb']} MB |")
     if meta.get("postgraphile_rss_mb"):
         goal.append(f"| PostGraphile (Node) resident memory under load, peak, for comparison | {meta['postgraphile_rss_mb']} MB |")
+    if meta.get("sqlite_rss_mb"):
+        goal.append(f"| ai-tracker on SQLite (the embedded default) resident memory under load, peak, no response cache | {meta['sqlite_rss_mb']} MB |")
+    for query in sorted({q for q, s, c in by_key if s == "ai-tracker (SQLite)" and c == top}):
+        lite, base = by_key[(query, "ai-tracker (SQLite)", top)], by_key.get((query, "ai-tracker", top))
+        if base:
+            goal.append(f"| ai-tracker on SQLite vs on Postgres, {query} throughput | {lite['rps'] / base['rps']:.2f}× |")
     if meta.get("statements_per_request"):
         goal.append(f"| SQL statements per catalog-page request | {meta['statements_per_request']} |")
     lines += ["| measure | value |", "| --- | ---: |"] + goal if goal else ["(not enough results for ratios)"]
