@@ -67,11 +67,15 @@ struct Tier {
 /// took 150 ms to rank and sort in one statement, and takes one index range read of 20 rows
 /// this way (bench/README.md, "Growth").
 fn tiers(name: Expr, key: &str, alias: Option<Expr>, elsewhere: Expr, description: Expr) -> Vec<Tier> {
-    let mut prefix =
-        Condition::all().add(name.clone().gte(key)).add(like(name.clone(), format!("{}%", like_escaped(key))));
-    if let Some(next) = next_key(key) {
-        prefix = prefix.add(name.clone().lt(next));
-    }
+    // The range alone, not the range and a LIKE: the two say the same, but a prepared
+    // statement's generic plan, which Postgres switches to after five runs, cannot see inside
+    // a LIKE's parameter and guesses it keeps one row in 200; so guessing a single match, it
+    // sorted every prefix match instead of reading the first ones in index order (3.9 ms
+    // against 0.2 ms on the 50,000-model bench catalog for "nova").
+    let prefix = match next_key(key) {
+        Some(next) => Condition::all().add(name.clone().gte(key)).add(name.clone().lt(next)),
+        None => Condition::all().add(name.clone().gte(key)).add(like(name.clone(), format!("{}%", like_escaped(key)))),
+    };
     let not_prefix = prefix.clone().not();
     let mut tiers = vec![Tier { rank: 0, matches: prefix }];
     let mut better = Condition::all().add(not_prefix);
@@ -85,7 +89,10 @@ fn tiers(name: Expr, key: &str, alias: Option<Expr>, elsewhere: Expr, descriptio
 }
 
 /// The smallest string greater than every string that starts with `key` (its last character
-/// incremented), so that a prefix is an index range; `None` where there is no next character.
+/// incremented), so that a prefix is an index range: in code point order, which is the byte
+/// order of UTF-8 that both backends compare `name_key` in (Postgres by its "C" collation),
+/// `s` starts with `key` exactly when `key <= s < next_key(key)`. `None` where there is no
+/// next character.
 fn next_key(key: &str) -> Option<String> {
     let mut chars: Vec<char> = key.chars().collect();
     let last = chars.pop()?;
@@ -229,4 +236,27 @@ pub async fn search(
 
     hits.sort_by(|a, b| (a.0, &a.2, a.1, a.3).cmp(&(b.0, &b.2, b.1, b.3)));
     Ok(hits.into_iter().take(first as usize).map(|h| h.4).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_key;
+
+    #[test]
+    fn a_prefix_is_the_range_up_to_its_next_key() {
+        assert_eq!(next_key("nova").as_deref(), Some("novb"));
+        assert_eq!(next_key("gpt-4").as_deref(), Some("gpt-5"));
+        assert_eq!(next_key("é").as_deref(), Some("ê"));
+        assert_eq!(next_key(""), None);
+        assert_eq!(next_key("a\u{D7FF}"), None, "no character follows U+D7FF (surrogates are not characters)");
+        assert_eq!(next_key("a\u{10FFFF}"), None);
+        // Exactly the strings with the prefix fall in [key, next_key) in byte order.
+        let (key, next) = ("nov", next_key("nov").unwrap());
+        for s in ["nov", "nova", "nov\u{10FFFF}", "novz9", "nov~"] {
+            assert!(key <= s && s < next.as_str(), "{s}");
+        }
+        for s in ["no", "nou\u{10FFFF}", "now", "nox"] {
+            assert!(!(key <= s && s < next.as_str()), "{s}");
+        }
+    }
 }
