@@ -7,7 +7,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 
-use super::{Audience, ServiceError, ServiceResult, filter::ModelFilter, models, trend::MAX_ANALYSED_MODELS};
+use super::{
+    Audience, ServiceError, ServiceResult,
+    filter::ModelFilter,
+    models,
+    trend::{MAX_ANALYSED_MODELS, analysis_turn},
+};
 use crate::domain::{Access, Modality, ModalityDirection, StatisticsDimension};
 use crate::entity::{model, model_modality, model_organization, organization};
 
@@ -81,6 +86,7 @@ pub async fn model_statistics(
         return Err(ServiceError::bad_input("groupBy", "names a dimension twice"));
     }
     let select = models::filtered(db, audience, filter, "filter")?;
+    let _turn = analysis_turn().await;
     let ids = select.clone().select_only().column(model::Column::Id).into_query();
     let rows: Vec<Row> = select
         .select_only()

@@ -16,6 +16,21 @@ use crate::entity::model;
 /// The most models one statistic, trend or projection reads; a filter keeping more is refused.
 pub const MAX_ANALYSED_MODELS: u64 = 100_000;
 
+/// How many analyses (grouped statistics, trend fits and projections: each reads up to
+/// [`MAX_ANALYSED_MODELS`] rows and holds them while it summarises) run at once in a process;
+/// the others wait their turn, within their request's deadline. This is their memory bound.
+/// Measured on the 50,000-model bench catalog (release build): a `modelStatistics` request
+/// holds about 11 MB at its peak on Postgres and 60 MB on SQLite, and 64 clients at once took
+/// the server to 94 MB and 458 MB. An analysis is CPU work, in the database and here, so on a
+/// machine of a few cores two at a time cost no throughput (bench/README.md, "Growth").
+pub const ANALYSES_AT_ONCE: usize = 2;
+static ANALYSES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(ANALYSES_AT_ONCE);
+
+/// A turn to run an analysis, held until it is dropped (see [`ANALYSES_AT_ONCE`]).
+pub async fn analysis_turn() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    ANALYSES.acquire().await.ok() // never closed
+}
+
 pub fn metric_column(metric: TrendMetric) -> model::Column {
     match metric {
         TrendMetric::TrainingCompute => model::Column::TrainingComputeFlop,
@@ -85,7 +100,9 @@ pub async fn points(
     metric: TrendMetric,
 ) -> ServiceResult<Vec<(NaiveDate, f64)>> {
     let column = metric_column(metric);
-    let rows: Vec<(NaiveDate, f64)> = models::filtered(db, audience, filter, "filter")?
+    let select = models::filtered(db, audience, filter, "filter")?;
+    let _turn = analysis_turn().await;
+    let rows: Vec<(NaiveDate, f64)> = select
         .filter(model::Column::AnnouncedOn.is_not_null())
         .filter(column.gt(0.0))
         .select_only()
@@ -215,6 +232,20 @@ mod tests {
     use crate::domain::Access;
     use crate::service::filter::EnumFilter;
     use crate::service::testing::{memory_db, model, plant};
+
+    /// The memory bound of analyses: a third waits until one of two running ends. (Other
+    /// tests in this process run analyses too, so the waits are generous.)
+    #[tokio::test]
+    async fn no_more_than_two_analyses_run_at_once() {
+        use std::time::Duration;
+        let first = analysis_turn().await;
+        let _second = analysis_turn().await;
+        let third = tokio::time::timeout(Duration::from_millis(200), analysis_turn()).await;
+        assert!(third.is_err(), "a third analysis ran beside two");
+        drop(first);
+        let third = tokio::time::timeout(Duration::from_secs(10), analysis_turn()).await;
+        assert!(third.is_ok(), "the third analysis never got its turn");
+    }
 
     /// Training compute growing tenfold every two years, from 1e20 FLOP in 2010.
     fn on_the_line(year: i32) -> f64 {
