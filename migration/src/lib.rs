@@ -16,6 +16,7 @@ mod m20261204_000008_limit_window;
 mod m20261204_000009_risk_taxonomy;
 mod m20261204_000010_import_candidates;
 mod m20261204_000011_largest_first;
+mod m20261204_000012_intervals;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_risk_taxonomy::Migration),
             Box::new(m20261204_000010_import_candidates::Migration),
             Box::new(m20261204_000011_largest_first::Migration),
+            Box::new(m20261204_000012_intervals::Migration),
         ]
     }
 }

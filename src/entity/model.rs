@@ -14,9 +14,19 @@ pub struct Model {
     pub announced_on: Option<Date>,
     pub announced_precision: DatePrecision,
     pub parameters: Option<f64>,
+    /// The lower bound of a 90% interval around `parameters`.
+    pub parameters_low: Option<f64>,
+    pub parameters_high: Option<f64>,
     pub parameters_confidence: Confidence,
     pub parameters_note: Option<String>,
     pub training_compute_flop: Option<f64>,
+    /// The lower bound of a 90% interval around `training_compute_flop`.
+    pub training_compute_flop_low: Option<f64>,
+    pub training_compute_flop_high: Option<f64>,
+    /// The compute added by fine-tuning (not the base model's), in FLOP.
+    pub finetune_compute_flop: Option<f64>,
+    /// The compute added by post-training, in FLOP.
+    pub post_training_compute_flop: Option<f64>,
     pub training_compute_confidence: Confidence,
     pub training_compute_note: Option<String>,
     pub training_dataset: Option<String>,

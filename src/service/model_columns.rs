@@ -30,9 +30,15 @@ macro_rules! model_columns {
             /// By its stored spelling: DAY < MONTH < YEAR.
             announced_precision "announcedPrecision": AnnouncedPrecision, vocabulary<$crate::domain::DatePrecision>;
             parameters "parameters": Parameters, number;
+            parameters_low "parametersLow": ParametersLow, number;
+            parameters_high "parametersHigh": ParametersHigh, number;
             /// By its stored spelling, which is also its rank: CONFIRMED < LIKELY < SPECULATIVE < UNKNOWN.
             parameters_confidence "parametersConfidence": ParametersConfidence, vocabulary<$crate::domain::Confidence>;
             training_compute_flop "trainingComputeFlop": TrainingComputeFlop, number;
+            training_compute_flop_low "trainingComputeFlopLow": TrainingComputeFlopLow, number;
+            training_compute_flop_high "trainingComputeFlopHigh": TrainingComputeFlopHigh, number;
+            finetune_compute_flop "finetuneComputeFlop": FinetuneComputeFlop, number;
+            post_training_compute_flop "postTrainingComputeFlop": PostTrainingComputeFlop, number;
             /// As `PARAMETERS_CONFIDENCE`.
             training_compute_confidence "trainingComputeConfidence": TrainingComputeConfidence, vocabulary<$crate::domain::Confidence>;
             training_dataset "trainingDataset": TrainingDataset, text;

@@ -17,7 +17,7 @@ use super::edits::{
     self, CapabilityLink, CapabilityRecord, DatasetRecord, ModelRecord, OrganizationRecord, Record,
     RiskAssessmentRecord, SourceRecord,
 };
-use super::{Actor, ServiceError, ServiceResult, begin_write};
+use super::{Actor, ServiceError, ServiceResult, begin_write, validate};
 use crate::domain::{
     Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, Likelihood, MitEntity, MitIntent,
     MitSubdomain, MitTiming, Modality, OrganizationKind, RiskCategory, RiskCause, RiskHorizon, Severity, SizeUnit,
@@ -148,9 +148,17 @@ pub struct SeedModel {
     pub input_modalities: Vec<Modality>,
     pub output_modalities: Vec<Modality>,
     pub parameters: Option<f64>,
+    /// A 90% interval around `parameters`, only where a cited source states one.
+    pub parameters_low: Option<f64>,
+    pub parameters_high: Option<f64>,
     pub parameters_confidence: Option<Confidence>,
     pub parameters_note: Option<String>,
     pub training_compute_flop: Option<f64>,
+    /// An interval around `training_compute_flop`, only where the note states one.
+    pub training_compute_flop_low: Option<f64>,
+    pub training_compute_flop_high: Option<f64>,
+    pub finetune_compute_flop: Option<f64>,
+    pub post_training_compute_flop: Option<f64>,
     pub training_compute_confidence: Option<Confidence>,
     pub training_compute_note: Option<String>,
     pub training_dataset: Option<String>,
@@ -290,6 +298,32 @@ pub(crate) fn check_model(m: &SeedModel) -> ServiceResult<()> {
     )?;
     if m.training_cost_usd.is_some() && m.training_cost_note.is_none() {
         return Err(ServiceError::bad_input(m.at(), "a training cost needs training_cost_note"));
+    }
+    let intervals = [
+        (
+            "parameters",
+            m.parameters,
+            m.parameters_low,
+            m.parameters_high,
+            validate::parameters as fn(&str, Option<f64>) -> ServiceResult<()>,
+        ),
+        (
+            "training_compute_flop",
+            m.training_compute_flop,
+            m.training_compute_flop_low,
+            m.training_compute_flop_high,
+            validate::flop,
+        ),
+    ];
+    for (name, estimate, low, high, check) in intervals {
+        // The seed spells the bounds `<name>_low` and `<name>_high`.
+        validate::interval(name, estimate, low, high, check).map_err(|error| match error {
+            ServiceError::BadInput { field, message } => {
+                let field = field.replace("Low", "_low").replace("High", "_high");
+                ServiceError::bad_input(m.at(), format!("{field} {message}"))
+            }
+            other => other,
+        })?;
     }
     Ok(())
 }
@@ -435,9 +469,15 @@ impl SeedModel {
             input_modalities: m.input_modalities.clone(),
             output_modalities: m.output_modalities.clone(),
             parameters: m.parameters,
+            parameters_low: m.parameters_low,
+            parameters_high: m.parameters_high,
             parameters_confidence: m.parameters_confidence.unwrap_or(Confidence::Unknown),
             parameters_note: m.parameters_note.clone(),
             training_compute_flop: m.training_compute_flop,
+            training_compute_flop_low: m.training_compute_flop_low,
+            training_compute_flop_high: m.training_compute_flop_high,
+            finetune_compute_flop: m.finetune_compute_flop,
+            post_training_compute_flop: m.post_training_compute_flop,
             training_compute_confidence: m.training_compute_confidence.unwrap_or(Confidence::Unknown),
             training_compute_note: m.training_compute_note.clone(),
             training_dataset: m.training_dataset.clone(),

@@ -155,6 +155,54 @@ pub fn flop(field: &str, value: Option<f64>) -> ServiceResult<()> {
     between(field, value, 0.0, 1e32)
 }
 
+/// The bounds of a 90% interval around an estimate, each a number `check` accepts: each bound
+/// is named as the estimate's field with `Low` or `High` after it. A bound needs the estimate
+/// it surrounds, the low bound is at most the high one, and the bounds contain the estimate.
+/// Either bound may stand alone (a one-sided interval).
+pub fn interval(
+    estimate_field: &str,
+    estimate: Option<f64>,
+    low: Option<f64>,
+    high: Option<f64>,
+    check: fn(&str, Option<f64>) -> ServiceResult<()>,
+) -> ServiceResult<()> {
+    let (low_field, high_field) = (format!("{estimate_field}Low"), format!("{estimate_field}High"));
+    check(&low_field, low)?;
+    check(&high_field, high)?;
+    let name = estimate_field.rsplit('.').next().unwrap_or(estimate_field);
+    let Some(estimate) = estimate else {
+        let field = if low.is_some() { low_field } else { high_field };
+        return match (low, high) {
+            (None, None) => Ok(()),
+            _ => Err(ServiceError::bad_input(
+                field,
+                format!("is a bound of an interval around {name}, which has no estimate: give {name} too, or no bound"),
+            )),
+        };
+    };
+    if let (Some(l), Some(h)) = (low, high)
+        && l > h
+    {
+        return Err(ServiceError::bad_input(
+            low_field,
+            format!("must not be above the high bound ({}): the interval is low to high", plain(h)),
+        ));
+    }
+    if low.is_some_and(|l| l > estimate) {
+        return Err(ServiceError::bad_input(
+            low_field,
+            format!("must not be above the estimate {name} = {}: the interval must contain it", plain(estimate)),
+        ));
+    }
+    if high.is_some_and(|h| h < estimate) {
+        return Err(ServiceError::bad_input(
+            high_field,
+            format!("must not be below the estimate {name} = {}: the interval must contain it", plain(estimate)),
+        ));
+    }
+    Ok(())
+}
+
 /// A list without repeats, of at most `max` items.
 pub fn distinct<T: PartialEq>(field: &str, items: &[T], max: usize) -> ServiceResult<()> {
     if items.len() > max {
@@ -189,5 +237,32 @@ mod tests {
         assert!(url("u", "https://8.8.8.8/").is_ok() && url("u", "https://[2001:db8::1]/").is_ok());
         assert!(text("t", "a\u{0}b", 1, 10).is_err() && text("t", "  ", 1, 10).is_err());
         assert!(date("d", NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()).is_err());
+    }
+
+    #[test]
+    fn an_interval_needs_its_estimate_and_contains_it() {
+        let refused = |estimate, low, high| match interval("input.trainingComputeFlop", estimate, low, high, flop) {
+            Err(ServiceError::BadInput { field, message }) => Some((field, message)),
+            Err(other) => panic!("{other:?}"),
+            Ok(()) => None,
+        };
+        assert_eq!(refused(Some(2e25), Some(8.2e24), Some(4.4e25)), None);
+        assert_eq!(refused(Some(2e25), None, Some(2e25)), None);
+        assert_eq!(refused(None, None, None), None);
+        let (field, message) = refused(None, None, Some(1e25)).unwrap();
+        assert_eq!(field, "input.trainingComputeFlopHigh");
+        assert!(message.contains("no estimate"), "{message}");
+        let (field, message) = refused(Some(2e25), Some(3e25), Some(4e25)).unwrap();
+        assert_eq!(
+            (field.as_str(), message.as_str()),
+            (
+                "input.trainingComputeFlopLow",
+                "must not be above the estimate trainingComputeFlop = 2e25: the interval must contain it"
+            )
+        );
+        assert_eq!(refused(Some(2e25), Some(1e25), Some(1.5e25)).unwrap().0, "input.trainingComputeFlopHigh");
+        assert_eq!(refused(Some(2e25), Some(5e25), Some(1e25)).unwrap().0, "input.trainingComputeFlopLow");
+        assert_eq!(refused(Some(2e25), Some(-1.0), None).unwrap().0, "input.trainingComputeFlopLow");
+        assert_eq!(refused(Some(2e25), None, Some(f64::INFINITY)).unwrap().0, "input.trainingComputeFlopHigh");
     }
 }

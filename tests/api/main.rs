@@ -33,6 +33,7 @@ mod global_ids;
 mod helpers;
 mod hostile_input;
 mod http_spec;
+mod intervals;
 mod limits;
 mod live;
 mod live_limits;

@@ -48,10 +48,27 @@ pub struct ModelFields {
     pub output_modalities: Option<Vec<Modality>>,
     /// Greater than 0 and less than 1e16.
     pub parameters: MaybeUndefined<f64>,
+    /// The lower bound of a 90% interval around `parameters`: greater than 0, at most
+    /// `parametersHigh`, and at most `parameters`, which it needs.
+    pub parameters_low: MaybeUndefined<f64>,
+    /// The upper bound of a 90% interval around `parameters`: less than 1e16, at least
+    /// `parametersLow`, and at least `parameters`, which it needs.
+    pub parameters_high: MaybeUndefined<f64>,
     pub parameters_confidence: Option<Confidence>,
     pub parameters_note: MaybeUndefined<String>,
     /// Greater than 0 and less than 1e32.
     pub training_compute_flop: MaybeUndefined<f64>,
+    /// The lower bound of a 90% interval around `trainingComputeFlop`: greater than 0, at most
+    /// `trainingComputeFlopHigh`, and at most `trainingComputeFlop`, which it needs.
+    pub training_compute_flop_low: MaybeUndefined<f64>,
+    /// The upper bound of a 90% interval around `trainingComputeFlop`: less than 1e32, at least
+    /// `trainingComputeFlopLow`, and at least `trainingComputeFlop`, which it needs.
+    pub training_compute_flop_high: MaybeUndefined<f64>,
+    /// The compute added by fine-tuning alone (not the base model's), greater than 0 and less
+    /// than 1e32. Do not add it to `trainingComputeFlop`, which may already include it.
+    pub finetune_compute_flop: MaybeUndefined<f64>,
+    /// The compute spent on post-training, greater than 0 and less than 1e32.
+    pub post_training_compute_flop: MaybeUndefined<f64>,
     pub training_compute_confidence: Option<Confidence>,
     pub training_compute_note: MaybeUndefined<String>,
     pub training_dataset: MaybeUndefined<String>,
@@ -84,9 +101,15 @@ impl ModelFields {
         set(self.input_modalities, &mut r.input_modalities);
         set(self.output_modalities, &mut r.output_modalities);
         maybe(self.parameters, &mut r.parameters);
+        maybe(self.parameters_low, &mut r.parameters_low);
+        maybe(self.parameters_high, &mut r.parameters_high);
         set(self.parameters_confidence, &mut r.parameters_confidence);
         maybe(self.parameters_note, &mut r.parameters_note);
         maybe(self.training_compute_flop, &mut r.training_compute_flop);
+        maybe(self.training_compute_flop_low, &mut r.training_compute_flop_low);
+        maybe(self.training_compute_flop_high, &mut r.training_compute_flop_high);
+        maybe(self.finetune_compute_flop, &mut r.finetune_compute_flop);
+        maybe(self.post_training_compute_flop, &mut r.post_training_compute_flop);
         set(self.training_compute_confidence, &mut r.training_compute_confidence);
         maybe(self.training_compute_note, &mut r.training_compute_note);
         maybe(self.training_dataset, &mut r.training_dataset);

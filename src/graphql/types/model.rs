@@ -142,6 +142,16 @@ impl Model {
         self.row.parameters
     }
 
+    /// The lower bound of a 90% interval around `parameters` (null when none is known).
+    async fn parameters_low(&self) -> Option<f64> {
+        self.row.parameters_low
+    }
+
+    /// The upper bound of a 90% interval around `parameters` (null when none is known).
+    async fn parameters_high(&self) -> Option<f64> {
+        self.row.parameters_high
+    }
+
     async fn parameters_confidence(&self) -> Confidence {
         self.row.parameters_confidence
     }
@@ -154,6 +164,31 @@ impl Model {
     /// Training compute in floating-point operations.
     async fn training_compute_flop(&self) -> Option<f64> {
         self.row.training_compute_flop
+    }
+
+    /// The lower bound of a 90% interval around `trainingComputeFlop` (null when none is known).
+    async fn training_compute_flop_low(&self) -> Option<f64> {
+        self.row.training_compute_flop_low
+    }
+
+    /// The upper bound of a 90% interval around `trainingComputeFlop` (null when none is known).
+    async fn training_compute_flop_high(&self) -> Option<f64> {
+        self.row.training_compute_flop_high
+    }
+
+    /// The compute added by fine-tuning, in FLOP: the fine-tuning run alone, not the base
+    /// model's pre-training. Beware double counting: Epoch AI's training compute for a
+    /// fine-tuned model may already include its base model's compute (and so this figure), so
+    /// do not add the two; the base model's own figure is on `baseModel`.
+    async fn finetune_compute_flop(&self) -> Option<f64> {
+        self.row.finetune_compute_flop
+    }
+
+    /// The compute spent on post-training (instruction tuning, RLHF, reinforcement learning for
+    /// reasoning), in FLOP, where a source states it. As with `finetuneComputeFlop`,
+    /// `trainingComputeFlop` may or may not include it: do not add them.
+    async fn post_training_compute_flop(&self) -> Option<f64> {
+        self.row.post_training_compute_flop
     }
 
     async fn training_compute_confidence(&self) -> Confidence {

@@ -51,9 +51,24 @@ pub struct ModelRecord {
     pub input_modalities: Vec<Modality>,
     pub output_modalities: Vec<Modality>,
     pub parameters: Option<f64>,
+    /// The bounds of a 90% interval around `parameters`. Revisions written before the interval
+    /// fields existed lack these keys: they load as None (`serde(default)`), and a revert lays the
+    /// revision over the current record, so a key the revision lacks keeps its current value.
+    #[serde(default)]
+    pub parameters_low: Option<f64>,
+    #[serde(default)]
+    pub parameters_high: Option<f64>,
     pub parameters_confidence: Confidence,
     pub parameters_note: Option<String>,
     pub training_compute_flop: Option<f64>,
+    #[serde(default)]
+    pub training_compute_flop_low: Option<f64>,
+    #[serde(default)]
+    pub training_compute_flop_high: Option<f64>,
+    #[serde(default)]
+    pub finetune_compute_flop: Option<f64>,
+    #[serde(default)]
+    pub post_training_compute_flop: Option<f64>,
     pub training_compute_confidence: Confidence,
     pub training_compute_note: Option<String>,
     pub training_dataset: Option<String>,
@@ -86,9 +101,15 @@ impl ModelRecord {
             input_modalities: vec![],
             output_modalities: vec![],
             parameters: None,
+            parameters_low: None,
+            parameters_high: None,
             parameters_confidence: Confidence::Unknown,
             parameters_note: None,
             training_compute_flop: None,
+            training_compute_flop_low: None,
+            training_compute_flop_high: None,
+            finetune_compute_flop: None,
+            post_training_compute_flop: None,
             training_compute_confidence: Confidence::Unknown,
             training_compute_note: None,
             training_dataset: None,
@@ -118,9 +139,15 @@ impl ModelRecord {
             announced_on: Set(self.announced_on),
             announced_precision: Set(self.announced_precision),
             parameters: Set(self.parameters),
+            parameters_low: Set(self.parameters_low),
+            parameters_high: Set(self.parameters_high),
             parameters_confidence: Set(self.parameters_confidence),
             parameters_note: Set(self.parameters_note.clone()),
             training_compute_flop: Set(self.training_compute_flop),
+            training_compute_flop_low: Set(self.training_compute_flop_low),
+            training_compute_flop_high: Set(self.training_compute_flop_high),
+            finetune_compute_flop: Set(self.finetune_compute_flop),
+            post_training_compute_flop: Set(self.post_training_compute_flop),
             training_compute_confidence: Set(self.training_compute_confidence),
             training_compute_note: Set(self.training_compute_note.clone()),
             training_dataset: Set(self.training_dataset.clone()),
@@ -156,8 +183,24 @@ impl ModelRecord {
         validate::distinct("input.inputModalities", &self.input_modalities, MAX_LINKS)?;
         validate::distinct("input.outputModalities", &self.output_modalities, MAX_LINKS)?;
         validate::parameters("input.parameters", self.parameters)?;
+        validate::interval(
+            "input.parameters",
+            self.parameters,
+            self.parameters_low,
+            self.parameters_high,
+            validate::parameters,
+        )?;
         validate::optional_text("input.parametersNote", self.parameters_note.as_deref(), 2_000)?;
         validate::flop("input.trainingComputeFlop", self.training_compute_flop)?;
+        validate::interval(
+            "input.trainingComputeFlop",
+            self.training_compute_flop,
+            self.training_compute_flop_low,
+            self.training_compute_flop_high,
+            validate::flop,
+        )?;
+        validate::flop("input.finetuneComputeFlop", self.finetune_compute_flop)?;
+        validate::flop("input.postTrainingComputeFlop", self.post_training_compute_flop)?;
         validate::optional_text("input.trainingComputeNote", self.training_compute_note.as_deref(), 2_000)?;
         validate::optional_text("input.trainingDataset", self.training_dataset.as_deref(), 2_000)?;
         validate::between("input.trainingDatasetSize", self.training_dataset_size, 0.0, 1e20)?;
@@ -363,8 +406,14 @@ impl Record for ModelRecord {
             input_modalities,
             output_modalities,
             parameters: row.parameters,
+            parameters_low: row.parameters_low,
+            parameters_high: row.parameters_high,
             parameters_note: row.parameters_note,
             training_compute_flop: row.training_compute_flop,
+            training_compute_flop_low: row.training_compute_flop_low,
+            training_compute_flop_high: row.training_compute_flop_high,
+            finetune_compute_flop: row.finetune_compute_flop,
+            post_training_compute_flop: row.post_training_compute_flop,
             training_compute_note: row.training_compute_note,
             training_dataset: row.training_dataset,
             training_dataset_size: row.training_dataset_size,

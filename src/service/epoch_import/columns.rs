@@ -30,10 +30,16 @@ pub enum Column {
     TrainingCost,
     TrainingCostNotes,
     Abstract,
+    ParametersLow,
+    ParametersHigh,
+    TrainingComputeLow,
+    TrainingComputeHigh,
+    FinetuneCompute,
+    PostTrainingCompute,
 }
 
 impl Column {
-    pub const ALL: [Column; 22] = [
+    pub const ALL: [Column; 28] = [
         Column::Model,
         Column::Organization,
         Column::Country,
@@ -56,6 +62,12 @@ impl Column {
         Column::TrainingCost,
         Column::TrainingCostNotes,
         Column::Abstract,
+        Column::ParametersLow,
+        Column::ParametersHigh,
+        Column::TrainingComputeLow,
+        Column::TrainingComputeHigh,
+        Column::FinetuneCompute,
+        Column::PostTrainingCompute,
     ];
 
     /// Header names, current first; compared trimmed and case-insensitively.
@@ -90,6 +102,14 @@ impl Column {
             Column::TrainingCost => &["Training compute cost (2023 USD)"],
             Column::TrainingCostNotes => &["Compute cost notes"],
             Column::Abstract => &["Abstract"],
+            // Neither export of 2026-12 has bounds or post-training compute; these are the names
+            // Epoch's other exports and its data dictionary use.
+            Column::ParametersLow => &["Parameters lower bound", "Parameters (lower bound)"],
+            Column::ParametersHigh => &["Parameters upper bound", "Parameters (upper bound)"],
+            Column::TrainingComputeLow => &["Training compute lower bound (FLOP)", "Training compute lower bound"],
+            Column::TrainingComputeHigh => &["Training compute upper bound (FLOP)", "Training compute upper bound"],
+            Column::FinetuneCompute => &["Finetune compute (FLOP)"],
+            Column::PostTrainingCompute => &["Post-training compute (FLOP)"],
         }
     }
 }
@@ -158,6 +178,23 @@ pub struct EpochRow {
     pub training_cost: Option<f64>,
     pub training_cost_notes: Option<String>,
     pub abstract_text: Option<String>,
+    // The fields below came later: candidates stored before them read them as empty.
+    #[serde(default)]
+    pub parameters_low: Option<f64>,
+    #[serde(default)]
+    pub parameters_high: Option<f64>,
+    #[serde(default)]
+    pub training_compute_low: Option<f64>,
+    #[serde(default)]
+    pub training_compute_high: Option<f64>,
+    #[serde(default)]
+    pub finetune_compute: Option<f64>,
+    #[serde(default)]
+    pub post_training_compute: Option<f64>,
+    /// What was left out of the row and why (a figure that cannot be read, among those that
+    /// came later: such a cell is left empty rather than costing the row).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// The natural key of an Epoch entry: its name as `EpochRow::name` has it, in lower case.
@@ -216,6 +253,20 @@ impl EpochRow {
                     .map_err(|_| "Publication date is not a date (YYYY-MM-DD)".to_owned())
             })
             .transpose()?;
+        let mut warnings = vec![];
+        let mut lenient = |column: Column| {
+            let name = column.headers()[0];
+            figure(name, get(column)).unwrap_or_else(|reason| {
+                warnings.push(format!("{reason}: left empty"));
+                None
+            })
+        };
+        let parameters_low = lenient(Column::ParametersLow);
+        let parameters_high = lenient(Column::ParametersHigh);
+        let training_compute_low = lenient(Column::TrainingComputeLow);
+        let training_compute_high = lenient(Column::TrainingComputeHigh);
+        let finetune_compute = lenient(Column::FinetuneCompute);
+        let post_training_compute = lenient(Column::PostTrainingCompute);
         let links = get(Column::Link)
             .map(|l| {
                 l.split(|c: char| c.is_whitespace() || c == ',').filter(|u| !u.is_empty()).map(str::to_owned).collect()
@@ -245,6 +296,13 @@ impl EpochRow {
             training_cost: figure("Training compute cost", get(Column::TrainingCost))?,
             training_cost_notes: text(get(Column::TrainingCostNotes)),
             abstract_text: text(get(Column::Abstract)),
+            parameters_low,
+            parameters_high,
+            training_compute_low,
+            training_compute_high,
+            finetune_compute,
+            post_training_compute,
+            warnings,
         })
     }
 }

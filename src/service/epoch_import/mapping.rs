@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::columns::{Column, EpochRow, Layout};
 use crate::domain::{Access, Confidence, Modality, OrganizationKind, SizeUnit};
+use crate::service::validate;
 
 /// The ISO code of a country as Epoch names it; `None` for "Multinational" and names we do not know.
 pub fn country_code(name: &str) -> Option<&'static str> {
@@ -169,11 +170,14 @@ pub struct Mapped {
     pub fields: Map<String, Value>,
     pub truncated: bool,
     pub links_dropped: usize,
+    /// What of the row was left out and why, for the import report.
+    pub warnings: Vec<String>,
 }
 
 pub fn model_fields(layout: &Layout, row: &EpochRow, organization_ids: &[i32], base_model_id: Option<i32>) -> Mapped {
     let mut fields = Map::new();
     let mut truncated = false;
+    let mut warnings = row.warnings.clone();
     let mut set = |key: &str, value: Value| {
         fields.insert(key.to_owned(), value);
     };
@@ -205,6 +209,51 @@ pub fn model_fields(layout: &Layout, row: &EpochRow, organization_ids: &[i32], b
         if has(Column::Confidence) {
             set("trainingComputeConfidence", json!(figure_conf(row.training_compute)));
         }
+    }
+    let intervals = [
+        (
+            "parameters",
+            row.parameters,
+            Column::ParametersLow,
+            row.parameters_low,
+            Column::ParametersHigh,
+            row.parameters_high,
+            validate::parameters as fn(&str, Option<f64>) -> _,
+        ),
+        (
+            "trainingComputeFlop",
+            row.training_compute,
+            Column::TrainingComputeLow,
+            row.training_compute_low,
+            Column::TrainingComputeHigh,
+            row.training_compute_high,
+            validate::flop,
+        ),
+    ];
+    for (field, estimate, low_column, low, high_column, high, check) in intervals {
+        if !(has(low_column) || has(high_column)) {
+            continue;
+        }
+        // Bounds that do not hold the estimate are not imported; the estimate is.
+        let (low, high) = match validate::interval(field, estimate, low, high, check) {
+            Ok(()) => (low, high),
+            Err(error) => {
+                warnings.push(format!("{field}'s interval left out: {error}"));
+                (None, None)
+            }
+        };
+        if has(low_column) {
+            set(&format!("{field}Low"), json!(low));
+        }
+        if has(high_column) {
+            set(&format!("{field}High"), json!(high));
+        }
+    }
+    if has(Column::FinetuneCompute) {
+        set("finetuneComputeFlop", json!(row.finetune_compute));
+    }
+    if has(Column::PostTrainingCompute) {
+        set("postTrainingComputeFlop", json!(row.post_training_compute));
     }
     if has(Column::TrainingComputeNotes) {
         set("trainingComputeNote", json!(fit(&row.training_compute_notes, 2_000, &mut truncated)));
@@ -248,5 +297,5 @@ pub fn model_fields(layout: &Layout, row: &EpochRow, organization_ids: &[i32], b
         }
         set("sources", Value::Array(sources));
     }
-    Mapped { fields, truncated, links_dropped }
+    Mapped { fields, truncated, links_dropped, warnings }
 }

@@ -141,6 +141,16 @@ pub struct Conflict {
     pub fields: Vec<String>,
 }
 
+/// Part of a row left out while the rest was imported (a figure that cannot be read, an
+/// interval that does not contain its estimate).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Warning {
+    pub line: u64,
+    pub name: String,
+    pub message: String,
+}
+
 /// What an import did (or, in a dry run, would have done).
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -162,6 +172,8 @@ pub struct ImportSummary {
     pub base_models_not_found: usize,
     pub links_dropped: usize,
     pub texts_truncated: usize,
+    /// Parts of imported rows left out, each with its reason.
+    pub warnings: Vec<Warning>,
 }
 
 impl std::fmt::Display for ImportSummary {
@@ -196,7 +208,12 @@ impl std::fmt::Display for ImportSummary {
         writeln!(f, "organizations left off for want of a country: {}", self.organizations_without_country)?;
         writeln!(f, "base models not found: {}", self.base_models_not_found)?;
         writeln!(f, "links dropped (not http(s) URLs): {}", self.links_dropped)?;
-        write!(f, "texts cut to our length limits: {}", self.texts_truncated)
+        writeln!(f, "texts cut to our length limits: {}", self.texts_truncated)?;
+        write!(f, "warnings (parts of rows left out): {}", self.warnings.len())?;
+        for w in &self.warnings {
+            write!(f, "\n  line {}: {:?} {}", w.line, w.name, w.message)?;
+        }
+        Ok(())
     }
 }
 
@@ -407,6 +424,9 @@ async fn import_row(
     let mapped = mapping::model_fields(&file.layout, row, &resolved.ids, base_model_id);
     summary.texts_truncated += usize::from(mapped.truncated);
     summary.links_dropped += mapped.links_dropped;
+    let warnings =
+        mapped.warnings.into_iter().map(|message| Warning { line: row.line, name: preview(&row.name), message });
+    summary.warnings.extend(warnings);
     let fields = mapped.fields;
 
     let Some(id) = catalog.model_for(key) else {
