@@ -5,13 +5,13 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, StreamTrait};
 
 use super::{
     Audience, ServiceError, ServiceResult,
     filter::ModelFilter,
     models,
-    trend::{MAX_ANALYSED_MODELS, analysis_turn},
+    trend::{analysed_rows, analysis_turn},
 };
 use crate::domain::{Access, Modality, ModalityDirection, StatisticsDimension};
 use crate::entity::{model, model_modality, model_organization, organization};
@@ -73,7 +73,7 @@ type Row = (i32, Option<NaiveDate>, Option<f64>, Option<f64>, String);
 type SortKey = Vec<(bool, String)>;
 
 pub async fn model_statistics(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait + Send),
     audience: Audience,
     filter: Option<&ModelFilter>,
     group_by: &[StatisticsDimension],
@@ -88,22 +88,14 @@ pub async fn model_statistics(
     let select = models::filtered(db, audience, filter, "filter")?;
     let _turn = analysis_turn().await;
     let ids = select.clone().select_only().column(model::Column::Id).into_query();
-    let rows: Vec<Row> = select
-        .select_only()
-        .columns([
-            model::Column::Id,
-            model::Column::AnnouncedOn,
-            model::Column::Parameters,
-            model::Column::TrainingComputeFlop,
-            model::Column::Access,
-        ])
-        .limit(MAX_ANALYSED_MODELS + 1)
-        .into_tuple()
-        .all(db)
-        .await?;
-    if rows.len() as u64 > MAX_ANALYSED_MODELS {
-        return Err(ServiceError::bad_input("filter", format!("keeps more than {MAX_ANALYSED_MODELS} models")));
-    }
+    let columns = [
+        model::Column::Id,
+        model::Column::AnnouncedOn,
+        model::Column::Parameters,
+        model::Column::TrainingComputeFlop,
+        model::Column::Access,
+    ];
+    let rows: Vec<Row> = analysed_rows(db, select.select_only().columns(columns)).await?;
 
     let by_org = dims.contains(&StatisticsDimension::Organization) || dims.contains(&StatisticsDimension::Country);
     let mut orgs_of: HashMap<i32, Vec<OrganizationRow>> = HashMap::new();

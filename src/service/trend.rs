@@ -2,7 +2,10 @@
 //! over the models a filter keeps that have both, and projections along it.
 
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect};
+use futures_util::TryStreamExt;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect, Select, StreamTrait, TryGetableMany,
+};
 
 use super::{
     Audience, ServiceError, ServiceResult,
@@ -29,6 +32,26 @@ static ANALYSES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(ANAL
 /// A turn to run an analysis, held until it is dropped (see [`ANALYSES_AT_ONCE`]).
 pub async fn analysis_turn() -> Option<tokio::sync::SemaphorePermit<'static>> {
     ANALYSES.acquire().await.ok() // never closed
+}
+
+/// The rows an analysis reads (the columns `select` names, as `T`), at most
+/// [`MAX_ANALYSED_MODELS`] of them: more is a bad `filter`. Streamed, so that each row is
+/// converted as it arrives: sqlx's SQLite rows take about 1 KB each, and reading 50,000 of them
+/// whole held some 50 MB per request (bench/README.md, "Growth").
+pub async fn analysed_rows<T, C>(db: &C, select: Select<model::Entity>) -> ServiceResult<Vec<T>>
+where
+    T: TryGetableMany + Send + 'static,
+    C: ConnectionTrait + StreamTrait + Send,
+{
+    let mut rows = Vec::new();
+    let mut stream = std::pin::pin!(select.limit(MAX_ANALYSED_MODELS + 1).into_tuple::<T>().stream(db).await?);
+    while let Some(row) = stream.try_next().await? {
+        if rows.len() as u64 == MAX_ANALYSED_MODELS {
+            return Err(ServiceError::bad_input("filter", format!("keeps more than {MAX_ANALYSED_MODELS} models")));
+        }
+        rows.push(row);
+    }
+    Ok(rows)
 }
 
 pub fn metric_column(metric: TrendMetric) -> model::Column {
@@ -94,7 +117,7 @@ impl Trend {
 
 /// The (date, value) points of the models `filter` keeps that have both (values above zero).
 pub async fn points(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait + Send),
     audience: Audience,
     filter: Option<&ModelFilter>,
     metric: TrendMetric,
@@ -102,26 +125,20 @@ pub async fn points(
     let column = metric_column(metric);
     let select = models::filtered(db, audience, filter, "filter")?;
     let _turn = analysis_turn().await;
-    let rows: Vec<(NaiveDate, f64)> = select
+    let select = select
         .filter(model::Column::AnnouncedOn.is_not_null())
         .filter(column.gt(0.0))
         .select_only()
         .column(model::Column::AnnouncedOn)
         .column(column)
         .order_by_asc(model::Column::AnnouncedOn)
-        .order_by_asc(model::Column::Id)
-        .limit(MAX_ANALYSED_MODELS + 1)
-        .into_tuple()
-        .all(db)
-        .await?;
-    if rows.len() as u64 > MAX_ANALYSED_MODELS {
-        return Err(ServiceError::bad_input("filter", format!("keeps more than {MAX_ANALYSED_MODELS} models")));
-    }
+        .order_by_asc(model::Column::Id);
+    let rows: Vec<(NaiveDate, f64)> = analysed_rows(db, select).await?;
     Ok(rows)
 }
 
 pub async fn compute(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait + Send),
     audience: Audience,
     filter: Option<&ModelFilter>,
     metric: TrendMetric,
@@ -205,7 +222,7 @@ pub fn date_reaching(trend: &Trend, value: f64) -> ServiceResult<Projection> {
 
 /// The `top` largest models by `metric` announced on or before `as_of`, largest first.
 pub async fn frontier(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait + Send),
     audience: Audience,
     as_of: NaiveDate,
     metric: TrendMetric,
