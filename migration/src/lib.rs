@@ -17,6 +17,7 @@ mod m20261204_000009_risk_taxonomy;
 mod m20261204_000010_import_candidates;
 mod m20261204_000011_largest_first;
 mod m20261204_000012_intervals;
+mod m20261204_000013_threshold_counts;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_import_candidates::Migration),
             Box::new(m20261204_000011_largest_first::Migration),
             Box::new(m20261204_000012_intervals::Migration),
+            Box::new(m20261204_000013_threshold_counts::Migration),
         ]
     }
 }

@@ -12,6 +12,8 @@ pub struct Model {
     pub description: String,
     pub source_url: Option<String>,
     pub version: i32,
+    pub counts_finetune: bool,
+    pub counts_post_training: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -31,6 +31,7 @@ query ExplorerModel($slug: String!) {
     derivedModels { slug name }
     sources { url title }
     thresholdsCrossed { name flop }
+    thresholdStatus { threshold { name flop } countedFlop countedFlopLow countedFlopHigh status }
     updatedAt
     revisions(first: 20) {
       totalCount
@@ -79,6 +80,7 @@ struct Model {
     derived_models: Vec<Linked>,
     sources: Vec<Source>,
     thresholds_crossed: Vec<Threshold>,
+    threshold_status: Vec<ThresholdStatus>,
     updated_at: String,
     revisions: Revisions,
 }
@@ -111,6 +113,16 @@ struct Source {
 struct Threshold {
     name: String,
     flop: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ThresholdStatus {
+    threshold: Threshold,
+    counted_flop: Option<f64>,
+    counted_flop_low: Option<f64>,
+    counted_flop_high: Option<f64>,
+    status: String,
 }
 
 #[derive(Deserialize)]
@@ -213,6 +225,25 @@ fn render(m: &Model) -> Markup {
                 @for (i, t) in m.thresholds_crossed.iter().enumerate() {
                     @if i > 0 { ", " }
                     (t.name) " (" (format::flop(Some(t.flop))) ")"
+                }
+            }
+            dt { "Threshold status" }
+            dd {
+                @if m.threshold_status.is_empty() { "—" } @else {
+                ul {
+                    @for t in &m.threshold_status {
+                        li {
+                            (t.threshold.name) " (" (format::flop(Some(t.threshold.flop))) "): "
+                            strong { (format::label(&t.status)) }
+                            @if let Some(counted) = t.counted_flop {
+                                ", counted " (format::flop(Some(counted))) " FLOP"
+                                @if t.counted_flop_low.is_some() || t.counted_flop_high.is_some() {
+                                    " (90% interval " (format::flop(t.counted_flop_low)) " to " (format::flop(t.counted_flop_high)) ")"
+                                }
+                            }
+                        }
+                    }
+                }
                 }
             }
             dt { "Training data" }

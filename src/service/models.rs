@@ -223,11 +223,13 @@ pub async fn page(
     order: &[OrderBy<ModelOrderField>],
     args: &PageArgs,
 ) -> ServiceResult<Page<ModelRow>> {
+    super::thresholds::check_filter(db, filter, "filter").await?;
     let select = filtered(db, audience, filter, "filter")?;
     page::ordered(db, select, order, &DEFAULT_ORDER, model::Column::Id, args).await
 }
 
 pub async fn count(db: &impl ConnectionTrait, audience: Audience, filter: Option<&ModelFilter>) -> ServiceResult<u64> {
+    super::thresholds::check_filter(db, filter, "filter").await?;
     page::total(db, filtered(db, audience, filter, "filter")?).await
 }
 

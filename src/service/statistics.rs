@@ -85,6 +85,7 @@ pub async fn model_statistics(
     if dims.len() != group_by.len() {
         return Err(ServiceError::bad_input("groupBy", "names a dimension twice"));
     }
+    super::thresholds::check_filter(db, filter, "filter").await?;
     let select = models::filtered(db, audience, filter, "filter")?;
     let _turn = analysis_turn().await;
     let ids = select.clone().select_only().column(model::Column::Id).into_query();

@@ -123,6 +123,7 @@ pub async fn points(
     metric: TrendMetric,
 ) -> ServiceResult<Vec<(NaiveDate, f64)>> {
     let column = metric_column(metric);
+    super::thresholds::check_filter(db, filter, "filter").await?;
     let select = models::filtered(db, audience, filter, "filter")?;
     let _turn = analysis_turn().await;
     let select = select

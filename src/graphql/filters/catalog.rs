@@ -8,8 +8,10 @@ use crate::domain::{
     OrganizationKind, RiskCategory, RiskCause, RiskHorizon, Severity,
 };
 use crate::graphql::scalars::Date;
+use crate::graphql::types::ThresholdStatusValue;
 use crate::service::filter::{
     CapabilityFilter, ModelCapabilityFilter, ModelFilter, ModelRiskFilter, OrganizationFilter, RiskAssessmentFilter,
+    ThresholdStatusFilter,
 };
 use crate::service::model_columns::model_columns;
 
@@ -89,8 +91,35 @@ model_columns! { model_filter_input {
         pub risk_assessments: Option<ModelRiskFilterInput>,
         /// The model's base model matches (models without one never do).
         pub base_model: Option<Box<ModelFilterInput>>,
+        /// The model's status against one threshold is one of the given (as `Model.thresholdStatus`
+        /// gives it). For several thresholds, combine filters with `and`.
+        pub threshold_status: Option<ThresholdStatusFilterInput>,
     }
 } }
+
+/// A model's status against the threshold with slug `threshold` is one of `in`. An unknown slug
+/// or an empty `in` is BAD_USER_INPUT.
+#[derive(InputObject)]
+#[graphql(name = "ThresholdStatusFilter")]
+pub struct ThresholdStatusFilterInput {
+    /// The threshold's slug.
+    pub threshold: String,
+    /// At least one and at most 100 statuses.
+    #[graphql(name = "in")]
+    pub in_list: Vec<ThresholdStatusValue>,
+}
+
+impl From<ThresholdStatusFilterInput> for ThresholdStatusFilter {
+    fn from(f: ThresholdStatusFilterInput) -> Self {
+        ThresholdStatusFilter { threshold: f.threshold, in_list: f.in_list.into_iter().map(Into::into).collect() }
+    }
+}
+
+impl Conditions for ThresholdStatusFilterInput {
+    fn conditions(&self) -> usize {
+        1
+    }
+}
 
 impl From<ModelFilterInput> for ModelFilter {
     fn from(mut f: ModelFilterInput) -> Self {
@@ -107,6 +136,7 @@ impl From<ModelFilterInput> for ModelFilter {
             capabilities: conv(f.capabilities.take()),
             risk_assessments: conv(f.risk_assessments.take()),
             base_model: boxed(f.base_model.take()),
+            threshold_status: conv(f.threshold_status.take()),
             ..ModelFilter::default()
         };
         f.columns_into(&mut filter);
@@ -129,6 +159,7 @@ impl Conditions for ModelFilterInput {
             + self.capabilities.conditions()
             + self.risk_assessments.conditions()
             + self.base_model.conditions()
+            + self.threshold_status.conditions()
     }
 }
 

@@ -22,6 +22,13 @@ pub struct CreateComputeThresholdInput {
     #[graphql(default)]
     pub description: String,
     pub source_url: Option<String>,
+    /// Whether fine-tuning compute counts towards the threshold; set it only from the legal or
+    /// official text that `sourceUrl` cites.
+    #[graphql(default)]
+    pub counts_finetune_compute: bool,
+    /// Whether post-training compute counts towards the threshold; as `countsFinetuneCompute`.
+    #[graphql(default)]
+    pub counts_post_training_compute: bool,
 }
 
 #[derive(InputObject)]
@@ -31,6 +38,8 @@ pub struct UpdateComputeThresholdInput {
     pub flop: Option<f64>,
     pub description: Option<String>,
     pub source_url: async_graphql::MaybeUndefined<String>,
+    pub counts_finetune_compute: Option<bool>,
+    pub counts_post_training_compute: Option<bool>,
 }
 
 #[derive(Default)]
@@ -52,6 +61,8 @@ impl ThresholdMutation {
             flop: input.flop,
             description: input.description,
             source_url: input.source_url,
+            counts_finetune: input.counts_finetune_compute,
+            counts_post_training: input.counts_post_training_compute,
         };
         Ok(write(ctx, edits::create(db(ctx), &actor(ctx)?, record, summary.as_deref())).await?.into())
     }
@@ -73,6 +84,8 @@ impl ThresholdMutation {
             set(input.flop, &mut r.flop);
             set(input.description, &mut r.description);
             maybe(input.source_url, &mut r.source_url);
+            set(input.counts_finetune_compute, &mut r.counts_finetune);
+            set(input.counts_post_training_compute, &mut r.counts_post_training);
             Ok(())
         };
         let actor = actor(ctx)?;

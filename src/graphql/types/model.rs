@@ -3,7 +3,8 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::{
-    ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, SuccessorCandidate, load, load_list,
+    ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, SuccessorCandidate, ThresholdStatus,
+    load, load_list,
 };
 use crate::domain::{Access, Confidence, DatePrecision, EntityType, Modality, ModalityDirection, SizeUnit};
 use crate::graphql::{
@@ -316,6 +317,17 @@ impl Model {
         Ok(crossed.into_iter().map(ComputeThreshold).collect())
     }
 
+    /// Where this model stands against every compute threshold, lowest threshold first (the
+    /// order of `thresholdsCrossed`). Derived from the training compute, its 90% interval and
+    /// what each threshold counts; see `ThresholdStatus`.
+    #[graphql(complexity = "thresholds_cost(child_complexity)")]
+    async fn threshold_status(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ThresholdStatus>> {
+        let all = load(ctx, AllThresholds).await?.unwrap_or_default();
+        let statuses = thresholds::statuses(&thresholds::ComputeParts::from(self.row.as_ref()), &all);
+        charge_rows(ctx, statuses.len())?;
+        Ok(statuses.into_iter().map(ThresholdStatus).collect())
+    }
+
     /// False for drafts, which only editors see.
     /// How many readers' feedback submissions about this model await review.
     async fn open_feedback_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
@@ -399,7 +411,7 @@ async fn prefetch_selected<'a>(
     prefetch!(SourcesOf, "sources");
     prefetch!(SuccessorsOf, "successorCandidates");
     prefetch!(OpenFeedbackOf, "openFeedbackCount");
-    if wants(&["thresholdsCrossed"]) {
+    if wants(&["thresholdsCrossed"]) || wants(&["thresholdStatus"]) {
         jobs.push(loader.load_one(AllThresholds).map(|r| r.map(|_| ())).boxed());
     }
     if wants(&["baseModel"]) {

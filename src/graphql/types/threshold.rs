@@ -1,8 +1,8 @@
-use async_graphql::{Object, SimpleObject};
+use async_graphql::{Enum, Object, SimpleObject};
 
 use super::Model;
 use crate::graphql::scalars::Date;
-use crate::service::thresholds::{Crossings, ThresholdRow};
+use crate::service::thresholds::{self, Crossings, ThresholdRow, ThresholdStanding};
 
 #[derive(Clone)]
 pub struct ComputeThreshold(pub ThresholdRow);
@@ -35,6 +35,18 @@ impl ComputeThreshold {
 
     async fn source_url(&self) -> Option<&str> {
         self.0.source_url.as_deref()
+    }
+
+    /// Whether compute spent fine-tuning a model counts towards this threshold, as the text
+    /// that `sourceUrl` cites says; false unless such a text says so.
+    async fn counts_finetune_compute(&self) -> bool {
+        self.0.counts_finetune
+    }
+
+    /// Whether compute spent post-training a model (e.g. reinforcement learning after
+    /// pre-training) counts towards this threshold; false unless the cited text says so.
+    async fn counts_post_training_compute(&self) -> bool {
+        self.0.counts_post_training
     }
 
     /// Increases with every change; updates name the version they last saw.
@@ -98,5 +110,83 @@ impl ThresholdCrossings {
     /// Models at or above the threshold, in all.
     async fn total(&self) -> i32 {
         self.0.total as i32
+    }
+}
+
+/// Where a model stands against a threshold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum ThresholdStatusValue {
+    /// The lower bound of the counted figure's 90% interval is at or above the threshold.
+    Above,
+    /// The counted estimate is at or above the threshold, but its interval reaches below it
+    /// or the model has no interval.
+    LikelyAbove,
+    /// The counted estimate is under the threshold, but its interval reaches the threshold or
+    /// the model has no interval.
+    LikelyBelow,
+    /// The upper bound of the counted figure's 90% interval is under the threshold.
+    Below,
+    /// The model has no training-compute estimate.
+    Unknown,
+}
+
+impl From<ThresholdStanding> for ThresholdStatusValue {
+    fn from(s: ThresholdStanding) -> Self {
+        match s {
+            ThresholdStanding::Above => ThresholdStatusValue::Above,
+            ThresholdStanding::LikelyAbove => ThresholdStatusValue::LikelyAbove,
+            ThresholdStanding::LikelyBelow => ThresholdStatusValue::LikelyBelow,
+            ThresholdStanding::Below => ThresholdStatusValue::Below,
+            ThresholdStanding::Unknown => ThresholdStatusValue::Unknown,
+        }
+    }
+}
+
+impl From<ThresholdStatusValue> for ThresholdStanding {
+    fn from(s: ThresholdStatusValue) -> Self {
+        match s {
+            ThresholdStatusValue::Above => ThresholdStanding::Above,
+            ThresholdStatusValue::LikelyAbove => ThresholdStanding::LikelyAbove,
+            ThresholdStatusValue::LikelyBelow => ThresholdStanding::LikelyBelow,
+            ThresholdStatusValue::Below => ThresholdStanding::Below,
+            ThresholdStatusValue::Unknown => ThresholdStanding::Unknown,
+        }
+    }
+}
+
+/// Where a model stands against one compute threshold.
+///
+/// The counted figure is `trainingComputeFlop`, plus `finetuneComputeFlop` when the threshold
+/// counts fine-tuning, plus `postTrainingComputeFlop` when it counts post-training; a part is
+/// added only when the catalog knows it (an unknown part adds nothing). The interval's bounds
+/// move by the same added parts. A model with an estimate but no interval has unknown bounds,
+/// so it is LIKELY_ABOVE or LIKELY_BELOW, never ABOVE or BELOW. Epoch's training compute of a
+/// fine-tuned model may already include the fine-tuning; the threshold flags are set only from
+/// the legal text a threshold cites, and are false until then.
+pub struct ThresholdStatus(pub thresholds::ThresholdStatus);
+
+#[Object]
+impl ThresholdStatus {
+    async fn threshold(&self) -> ComputeThreshold {
+        ComputeThreshold(self.0.threshold.clone())
+    }
+
+    /// The compute this threshold counts for the model, in FLOP; null without an estimate.
+    async fn counted_flop(&self) -> Option<f64> {
+        self.0.counted
+    }
+
+    /// The lower bound of the counted figure's 90% interval; null when the model has none.
+    async fn counted_flop_low(&self) -> Option<f64> {
+        self.0.counted_low
+    }
+
+    /// The upper bound of the counted figure's 90% interval; null when the model has none.
+    async fn counted_flop_high(&self) -> Option<f64> {
+        self.0.counted_high
+    }
+
+    async fn status(&self) -> ThresholdStatusValue {
+        self.0.standing.into()
     }
 }

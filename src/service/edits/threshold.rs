@@ -21,6 +21,13 @@ pub struct ThresholdRecord {
     pub flop: f64,
     pub description: String,
     pub source_url: Option<String>,
+    /// Whether fine-tuning compute counts towards the threshold. Revisions written before the
+    /// flag existed load as false, which every threshold then was.
+    #[serde(default)]
+    pub counts_finetune: bool,
+    /// Whether post-training compute counts towards the threshold (as `counts_finetune`).
+    #[serde(default)]
+    pub counts_post_training: bool,
 }
 
 impl ThresholdRecord {
@@ -33,6 +40,8 @@ impl ThresholdRecord {
             description: Set(self.description.clone()),
             source_url: Set(self.source_url.clone()),
             version: NotSet,
+            counts_finetune: Set(self.counts_finetune),
+            counts_post_training: Set(self.counts_post_training),
         }
     }
 }
@@ -50,6 +59,8 @@ impl Record for ThresholdRecord {
             flop: found.flop,
             description: found.description.clone(),
             source_url: found.source_url.clone(),
+            counts_finetune: found.counts_finetune,
+            counts_post_training: found.counts_post_training,
         };
         Ok(Some(Versioned { record, version: found.version, row: found }))
     }

@@ -13,7 +13,9 @@ mod organization;
 mod risk_assessment;
 
 pub use capability::CapabilityFilter;
-pub use model::{ModalityFilter, ModelCapabilityFilter, ModelFilter, ModelRiskFilter};
+pub use model::{
+    ModalityFilter, ModelCapabilityFilter, ModelFilter, ModelRiskFilter, ThresholdStatusFilter, threshold_slugs,
+};
 pub use organization::OrganizationFilter;
 pub use risk_assessment::RiskAssessmentFilter;
 

@@ -8,11 +8,13 @@ use crate::domain::{
     CapabilityCategory, CapabilityStatus, MitEntity, MitIntent, MitSubdomain, MitTiming, Modality, ModalityDirection,
     RiskCategory, RiskCause, RiskHorizon, Severity, Vocabulary,
 };
+use crate::entity::compute_threshold;
 use crate::entity::{
     capability, model, model_capability, model_modality, model_organization, organization, risk_assessment,
 };
 use crate::service::ServiceResult;
 use crate::service::model_columns::model_columns;
+use crate::service::thresholds::ThresholdStanding;
 
 /// From the table of model columns (`service::model_columns`): `ModelFilter` with a field per
 /// column beside the fields written here, and the conditions those columns add.
@@ -85,8 +87,20 @@ model_columns! { model_filter {
         pub risk_assessments: Option<ModelRiskFilter>,
         /// The model's base model matches (models without one never do).
         pub base_model: Option<Box<ModelFilter>>,
+        /// The model's status against a threshold is one of the given; see
+        /// `ThresholdStatusFilter`. Several thresholds: combine filters with `and`.
+        pub threshold_status: Option<ThresholdStatusFilter>,
     }
 } }
+
+/// A model's status against the threshold `threshold` (a slug) is one of `in_list`, as
+/// `thresholds::status` derives it, translated into SQL over the model's compute columns and
+/// the threshold's row, so that pages, counts and statistics filter in the database.
+#[derive(Clone, Debug, Default)]
+pub struct ThresholdStatusFilter {
+    pub threshold: String,
+    pub in_list: Vec<ThresholdStanding>,
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct ModalityFilter {
@@ -165,6 +179,9 @@ impl ModelFilter {
         }
         if let Some(f) = &self.base_model {
             all = all.add(col(C::BaseModelId).in_subquery(models_matching(f, &scope.nested("baseModel")?)?));
+        }
+        if let Some(f) = &self.threshold_status {
+            all = all.add(threshold_status(f, &scope.field("thresholdStatus"))?);
         }
         combine(scope, all, &self.and, &self.or, self.not.as_deref(), |f, s| f.condition(s))
     }
@@ -259,4 +276,87 @@ fn risk_assessments(filter: &ModelRiskFilter, scope: &Scope) -> ServiceResult<Co
     let mut select = linked_to_model(risk_assessment::Entity, rc(R::ModelId));
     select.cond_where(cond);
     Ok(Condition::all().add(Expr::exists(select)))
+}
+
+/// `EXISTS (SELECT 1 FROM compute_threshold WHERE slug = ? AND (<status> OR ...))`, where each
+/// status is `thresholds::status`'s rule written over the columns. The counted figure is
+/// `training + (finetune + post_training)`, each part zero unless the threshold counts it and the
+/// model has it, summed in the same order as the Rust rule so both give the same float.
+fn threshold_status(filter: &ThresholdStatusFilter, scope: &Scope) -> ServiceResult<Condition> {
+    use compute_threshold::Column as T;
+    use model::Column as C;
+    let field = scope.field("threshold");
+    field.check_text(&filter.threshold)?;
+    let statuses = scope.field("in");
+    if filter.in_list.is_empty() {
+        return Err(statuses.bad("name at least one status"));
+    }
+    statuses.check_len(&filter.in_list)?;
+    let t = |c: T| Expr::col((compute_threshold::Entity, c));
+    let part = |flag: T, c: C| {
+        Expr::case(t(flag).eq(true), Expr::expr(sea_orm::sea_query::Func::coalesce([col(c), Expr::val(0.0_f64)])))
+            .finally(Expr::val(0.0_f64))
+    };
+    let added = || {
+        Expr::expr(part(T::CountsFinetune, C::FinetuneComputeFlop))
+            .add(part(T::CountsPostTraining, C::PostTrainingComputeFlop))
+    };
+    let shifted = |c: C| col(c).add(added());
+    let flop = || t(T::Flop);
+    let known = || col(C::TrainingComputeFlop).is_not_null();
+    let above = || {
+        Condition::all()
+            .add(col(C::TrainingComputeFlopLow).is_not_null())
+            .add(shifted(C::TrainingComputeFlopLow).gte(flop()))
+    };
+    let below = || {
+        Condition::all()
+            .add(col(C::TrainingComputeFlopHigh).is_not_null())
+            .add(shifted(C::TrainingComputeFlopHigh).lt(flop()))
+    };
+    let likely = |estimate_above: bool| {
+        let estimate = shifted(C::TrainingComputeFlop);
+        Condition::all().add(known()).add(above().not()).add(below().not()).add(if estimate_above {
+            estimate.gte(flop())
+        } else {
+            estimate.lt(flop())
+        })
+    };
+    let mut any = Condition::any();
+    for standing in &filter.in_list {
+        any = any.add(match standing {
+            ThresholdStanding::Unknown => Condition::all().add(col(C::TrainingComputeFlop).is_null()),
+            ThresholdStanding::Above => Condition::all().add(known()).add(above()),
+            ThresholdStanding::Below => Condition::all().add(known()).add(above().not()).add(below()),
+            ThresholdStanding::LikelyAbove => likely(true),
+            ThresholdStanding::LikelyBelow => likely(false),
+        });
+    }
+    let select = Query::select()
+        .expr(Expr::val(1))
+        .from(compute_threshold::Entity)
+        .and_where(t(T::Slug).eq(filter.threshold.as_str()))
+        .cond_where(any)
+        .take();
+    Ok(Condition::all().add(Expr::exists(select)))
+}
+
+/// Every threshold slug a filter names, with the path of its `threshold` field, for the service
+/// to check against the table before running the filter (an unknown slug would match nothing).
+pub fn threshold_slugs<'a>(filter: &'a ModelFilter, path: &str, found: &mut Vec<(String, &'a str)>) {
+    if let Some(f) = &filter.threshold_status {
+        found.push((format!("{path}.thresholdStatus.threshold"), f.threshold.as_str()));
+    }
+    for (i, f) in filter.and.iter().enumerate() {
+        threshold_slugs(f, &format!("{path}.and[{i}]"), found);
+    }
+    for (i, f) in filter.or.iter().enumerate() {
+        threshold_slugs(f, &format!("{path}.or[{i}]"), found);
+    }
+    if let Some(f) = &filter.not {
+        threshold_slugs(f, &format!("{path}.not"), found);
+    }
+    if let Some(f) = &filter.base_model {
+        threshold_slugs(f, &format!("{path}.baseModel"), found);
+    }
 }
