@@ -73,7 +73,7 @@ type Row = (i32, Option<NaiveDate>, Option<f64>, Option<f64>, String);
 type SortKey = Vec<(bool, String)>;
 
 pub async fn model_statistics(
-    db: &(impl ConnectionTrait + StreamTrait + Send),
+    db: &(impl ConnectionTrait + StreamTrait),
     audience: Audience,
     filter: Option<&ModelFilter>,
     group_by: &[StatisticsDimension],

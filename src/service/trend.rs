@@ -117,7 +117,7 @@ impl Trend {
 
 /// The (date, value) points of the models `filter` keeps that have both (values above zero).
 pub async fn points(
-    db: &(impl ConnectionTrait + StreamTrait + Send),
+    db: &(impl ConnectionTrait + StreamTrait),
     audience: Audience,
     filter: Option<&ModelFilter>,
     metric: TrendMetric,
@@ -139,7 +139,7 @@ pub async fn points(
 }
 
 pub async fn compute(
-    db: &(impl ConnectionTrait + StreamTrait + Send),
+    db: &(impl ConnectionTrait + StreamTrait),
     audience: Audience,
     filter: Option<&ModelFilter>,
     metric: TrendMetric,
@@ -223,7 +223,7 @@ pub fn date_reaching(trend: &Trend, value: f64) -> ServiceResult<Projection> {
 
 /// The `top` largest models by `metric` announced on or before `as_of`, largest first.
 pub async fn frontier(
-    db: &(impl ConnectionTrait + StreamTrait + Send),
+    db: &(impl ConnectionTrait + StreamTrait),
     audience: Audience,
     as_of: NaiveDate,
     metric: TrendMetric,
