@@ -505,3 +505,21 @@ domain_enum! {
         Other => "other",
     }
 }
+
+domain_enum! {
+    /// Where a model stands against a threshold.
+    ThresholdStatusValue {
+        /// The lower bound of the counted figure's 90% interval is at or above the threshold.
+        Above => "above",
+        /// The counted estimate is at or above the threshold, but its interval reaches below it
+        /// or the model has no interval.
+        LikelyAbove => "likely_above",
+        /// The counted estimate is under the threshold, but its interval reaches the threshold or
+        /// the model has no interval.
+        LikelyBelow => "likely_below",
+        /// The upper bound of the counted figure's 90% interval is under the threshold.
+        Below => "below",
+        /// The model has no training-compute estimate.
+        Unknown => "unknown",
+    }
+}

@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::filter::{ModelFilter, threshold_slugs};
 use super::{Audience, ServiceError, ServiceResult, models, trend::MAX_ANALYSED_MODELS};
+use crate::domain::ThresholdStatusValue;
 use crate::entity::{compute_threshold, model};
 
 pub use compute_threshold::Model as ThresholdRow;
@@ -61,22 +62,6 @@ pub fn crossed_by(compute: Option<f64>, thresholds: &[ThresholdRow]) -> Vec<Thre
     thresholds.iter().filter(|t| compute.is_some_and(|c| c >= t.flop)).cloned().collect()
 }
 
-/// Where a model stands against a threshold, from its counted compute and that figure's 90%
-/// interval.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ThresholdStanding {
-    /// The interval's lower bound is at or above the threshold.
-    Above,
-    /// The estimate is at or above the threshold, but the interval (or its lack) leaves doubt.
-    LikelyAbove,
-    /// The estimate is under the threshold, but the interval (or its lack) leaves doubt.
-    LikelyBelow,
-    /// The interval's upper bound is under the threshold.
-    Below,
-    /// The model has no training-compute estimate.
-    Unknown,
-}
-
 /// The compute figures of a model that a threshold's status reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ComputeParts {
@@ -106,7 +91,7 @@ pub struct ThresholdStatus {
     pub counted: Option<f64>,
     pub counted_low: Option<f64>,
     pub counted_high: Option<f64>,
-    pub standing: ThresholdStanding,
+    pub standing: ThresholdStatusValue,
 }
 
 /// The status of a model against one threshold.
@@ -125,7 +110,7 @@ pub fn status(parts: &ComputeParts, threshold: &ThresholdRow) -> ThresholdStatus
             counted: None,
             counted_low: None,
             counted_high: None,
-            standing: ThresholdStanding::Unknown,
+            standing: ThresholdStatusValue::Unknown,
         };
     };
     let mut added = 0.0;
@@ -139,13 +124,13 @@ pub fn status(parts: &ComputeParts, threshold: &ThresholdRow) -> ThresholdStatus
     let low = parts.training_low.map(|l| l + added);
     let high = parts.training_high.map(|h| h + added);
     let standing = if low.is_some_and(|l| l >= threshold.flop) {
-        ThresholdStanding::Above
+        ThresholdStatusValue::Above
     } else if high.is_some_and(|h| h < threshold.flop) {
-        ThresholdStanding::Below
+        ThresholdStatusValue::Below
     } else if counted >= threshold.flop {
-        ThresholdStanding::LikelyAbove
+        ThresholdStatusValue::LikelyAbove
     } else {
-        ThresholdStanding::LikelyBelow
+        ThresholdStatusValue::LikelyBelow
     };
     ThresholdStatus {
         threshold: threshold.clone(),
@@ -241,7 +226,7 @@ mod tests {
 
     #[test]
     fn status_follows_the_interval_then_the_estimate() {
-        use ThresholdStanding::*;
+        use ThresholdStatusValue::*;
         let t = threshold(1e25, false, false);
         let cases = [
             (parts(None, None, None), Unknown),
@@ -274,17 +259,17 @@ mod tests {
             post_training: Some(4e24),
         };
         let plain = status(&p, &threshold(1e25, false, false));
-        assert_eq!((plain.counted, plain.standing), (Some(6e24), ThresholdStanding::Below));
+        assert_eq!((plain.counted, plain.standing), (Some(6e24), ThresholdStatusValue::Below));
         let finetune = status(&p, &threshold(1e25, true, false));
         assert!(
             close(finetune.counted, 8e24) && close(finetune.counted_low, 7e24) && close(finetune.counted_high, 9e24)
         );
-        assert_eq!(finetune.standing, ThresholdStanding::Below);
+        assert_eq!(finetune.standing, ThresholdStatusValue::Below);
         let post = status(&p, &threshold(1e25, false, true));
         assert!(close(post.counted, 1e25 * 1.0) && close(post.counted_high, 1.1e25));
         let both = status(&p, &threshold(1e25, true, true));
         assert!(close(both.counted, 1.2e25) && close(both.counted_low, 1.1e25));
-        assert_eq!(both.standing, ThresholdStanding::Above);
+        assert_eq!(both.standing, ThresholdStatusValue::Above);
         let unknown_part = ComputeParts { finetune: None, ..p };
         assert_eq!(status(&unknown_part, &threshold(1e25, true, false)).counted, Some(6e24));
     }

@@ -5,10 +5,9 @@ use async_graphql::InputObject;
 use super::{Conditions, DateFilter, FloatFilter, ModalitiesFilter, StringFilter, VocabularyFilter, conv, count};
 use crate::domain::{
     CapabilityCategory, CapabilityStatus, Confidence, Likelihood, MitEntity, MitIntent, MitSubdomain, MitTiming,
-    OrganizationKind, RiskCategory, RiskCause, RiskHorizon, Severity,
+    OrganizationKind, RiskCategory, RiskCause, RiskHorizon, Severity, ThresholdStatusValue,
 };
 use crate::graphql::scalars::Date;
-use crate::graphql::types::ThresholdStatusValue;
 use crate::service::filter::{
     CapabilityFilter, ModelCapabilityFilter, ModelFilter, ModelRiskFilter, OrganizationFilter, RiskAssessmentFilter,
     ThresholdStatusFilter,
@@ -111,7 +110,7 @@ pub struct ThresholdStatusFilterInput {
 
 impl From<ThresholdStatusFilterInput> for ThresholdStatusFilter {
     fn from(f: ThresholdStatusFilterInput) -> Self {
-        ThresholdStatusFilter { threshold: f.threshold, in_list: f.in_list.into_iter().map(Into::into).collect() }
+        ThresholdStatusFilter { threshold: f.threshold, in_list: f.in_list }
     }
 }
 

@@ -21,7 +21,7 @@ pub use organization::Organization;
 pub use revision::{Revision, history};
 pub use risk_assessment::{RiskAssessment, prefetch_list_rationales};
 pub use successor::SuccessorCandidate;
-pub use threshold::{ComputeThreshold, ThresholdCrossings, ThresholdStatus, ThresholdStatusValue};
+pub use threshold::{ComputeThreshold, ThresholdCrossings, ThresholdStatus};
 
 use async_graphql::{Context, dataloader::Loader};
 

@@ -1,8 +1,9 @@
-use async_graphql::{Enum, Object, SimpleObject};
+use async_graphql::{Object, SimpleObject};
 
 use super::Model;
+use crate::domain::ThresholdStatusValue;
 use crate::graphql::scalars::Date;
-use crate::service::thresholds::{self, Crossings, ThresholdRow, ThresholdStanding};
+use crate::service::thresholds::{self, Crossings, ThresholdRow};
 
 #[derive(Clone)]
 pub struct ComputeThreshold(pub ThresholdRow);
@@ -113,47 +114,6 @@ impl ThresholdCrossings {
     }
 }
 
-/// Where a model stands against a threshold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-pub enum ThresholdStatusValue {
-    /// The lower bound of the counted figure's 90% interval is at or above the threshold.
-    Above,
-    /// The counted estimate is at or above the threshold, but its interval reaches below it
-    /// or the model has no interval.
-    LikelyAbove,
-    /// The counted estimate is under the threshold, but its interval reaches the threshold or
-    /// the model has no interval.
-    LikelyBelow,
-    /// The upper bound of the counted figure's 90% interval is under the threshold.
-    Below,
-    /// The model has no training-compute estimate.
-    Unknown,
-}
-
-impl From<ThresholdStanding> for ThresholdStatusValue {
-    fn from(s: ThresholdStanding) -> Self {
-        match s {
-            ThresholdStanding::Above => ThresholdStatusValue::Above,
-            ThresholdStanding::LikelyAbove => ThresholdStatusValue::LikelyAbove,
-            ThresholdStanding::LikelyBelow => ThresholdStatusValue::LikelyBelow,
-            ThresholdStanding::Below => ThresholdStatusValue::Below,
-            ThresholdStanding::Unknown => ThresholdStatusValue::Unknown,
-        }
-    }
-}
-
-impl From<ThresholdStatusValue> for ThresholdStanding {
-    fn from(s: ThresholdStatusValue) -> Self {
-        match s {
-            ThresholdStatusValue::Above => ThresholdStanding::Above,
-            ThresholdStatusValue::LikelyAbove => ThresholdStanding::LikelyAbove,
-            ThresholdStatusValue::LikelyBelow => ThresholdStanding::LikelyBelow,
-            ThresholdStatusValue::Below => ThresholdStanding::Below,
-            ThresholdStatusValue::Unknown => ThresholdStanding::Unknown,
-        }
-    }
-}
-
 /// Where a model stands against one compute threshold.
 ///
 /// The counted figure is `trainingComputeFlop`, plus `finetuneComputeFlop` when the threshold
@@ -187,6 +147,6 @@ impl ThresholdStatus {
     }
 
     async fn status(&self) -> ThresholdStatusValue {
-        self.0.standing.into()
+        self.0.standing
     }
 }

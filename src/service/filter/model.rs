@@ -4,6 +4,7 @@ use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
 use super::{
     DateFilter, EnumFilter, NumberFilter, OrganizationFilter, Scope, TextColumn, TextFilter, add_some, combine,
 };
+use crate::domain::ThresholdStatusValue;
 use crate::domain::{
     CapabilityCategory, CapabilityStatus, MitEntity, MitIntent, MitSubdomain, MitTiming, Modality, ModalityDirection,
     RiskCategory, RiskCause, RiskHorizon, Severity, Vocabulary,
@@ -14,7 +15,6 @@ use crate::entity::{
 };
 use crate::service::ServiceResult;
 use crate::service::model_columns::model_columns;
-use crate::service::thresholds::ThresholdStanding;
 
 /// From the table of model columns (`service::model_columns`): `ModelFilter` with a field per
 /// column beside the fields written here, and the conditions those columns add.
@@ -99,7 +99,7 @@ model_columns! { model_filter {
 #[derive(Clone, Debug, Default)]
 pub struct ThresholdStatusFilter {
     pub threshold: String,
-    pub in_list: Vec<ThresholdStanding>,
+    pub in_list: Vec<ThresholdStatusValue>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -325,11 +325,11 @@ fn threshold_status(filter: &ThresholdStatusFilter, scope: &Scope) -> ServiceRes
     let mut any = Condition::any();
     for standing in &filter.in_list {
         any = any.add(match standing {
-            ThresholdStanding::Unknown => Condition::all().add(col(C::TrainingComputeFlop).is_null()),
-            ThresholdStanding::Above => Condition::all().add(known()).add(above()),
-            ThresholdStanding::Below => Condition::all().add(known()).add(above().not()).add(below()),
-            ThresholdStanding::LikelyAbove => likely(true),
-            ThresholdStanding::LikelyBelow => likely(false),
+            ThresholdStatusValue::Unknown => Condition::all().add(col(C::TrainingComputeFlop).is_null()),
+            ThresholdStatusValue::Above => Condition::all().add(known()).add(above()),
+            ThresholdStatusValue::Below => Condition::all().add(known()).add(above().not()).add(below()),
+            ThresholdStatusValue::LikelyAbove => likely(true),
+            ThresholdStatusValue::LikelyBelow => likely(false),
         });
     }
     let select = Query::select()
