@@ -31,3 +31,27 @@ async fn filters_cost_per_condition() {
     let (_, error) = app.query_error(query, json!({ "f": big })).await;
     assert_eq!(error["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{error}");
 }
+
+/// The fields this round added cost what they can read: a successor list (up to 100 models) is
+/// charged like the other lists that grow with the catalog, so nesting it is refused before it
+/// runs, and each `thresholdStatus` condition of a filter is charged like any other condition.
+#[tokio::test]
+async fn successor_lists_and_threshold_status_filters_are_charged() {
+    let app = spawn_app().await;
+    let one = "{ models(first: 10) { nodes { successorCandidates { computeRatio model { slug } } thresholdStatus { status } } } }";
+    app.query(one, json!({})).await;
+    let nested = "{ models(first: 50) { nodes { successorCandidates { model { successorCandidates { model {
+        successorCandidates { model { slug } } } } } } } } }";
+    let (status, error) = app.query_error(nested, json!({})).await;
+    assert_eq!(status, 400);
+    assert_eq!(error["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{error}");
+
+    let query = "query($f: ModelFilter) { models(first: 10, filter: $f) { totalCount } }";
+    let condition =
+        json!({ "thresholdStatus": { "threshold": "eu-ai-act-systemic-risk", "in": ["ABOVE", "LIKELY_ABOVE"] } });
+    app.query(query, json!({ "f": { "or": vec![condition.clone(); 5] } })).await;
+    // 600 conditions (200 points each) in lists of at most 100: past the 100,000 points.
+    let many = json!({ "or": vec![json!({ "or": vec![condition; 100] }); 6] });
+    let (_, error) = app.query_error(query, json!({ "f": many })).await;
+    assert_eq!(error["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{error}");
+}
