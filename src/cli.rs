@@ -37,6 +37,9 @@ enum Command {
     Serve(Box<ServeSettings>),
     /// Run the database migrations and exit.
     Migrate,
+    /// Make the history (what `asRecordedAt` reads) again from the revision log and the live
+    /// tables: for a catalog loaded with SQL around the service, e.g. the benchmark's.
+    RebuildHistory,
     /// Load the starter catalog (refused if its entries already exist).
     Seed {
         /// Only check the starter catalog against its promises (issue 19: risk assessments
@@ -291,6 +294,13 @@ pub async fn run() -> anyhow::Result<()> {
             let db = db::connect(&cli.database).await?;
             db::migrate(&db).await?;
             println!("migrations applied");
+        }
+        Command::RebuildHistory => {
+            init_tracing(cli.log_format);
+            let db = db::connect(&cli.database).await?;
+            db::migrate(&db).await?;
+            crate::service::history::rebuild(&db).await?;
+            println!("history rebuilt");
         }
         Command::Seed { check: true, dir, epoch, .. } => {
             init_tracing(cli.log_format);

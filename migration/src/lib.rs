@@ -18,6 +18,7 @@ mod m20261204_000010_import_candidates;
 mod m20261204_000011_largest_first;
 mod m20261204_000012_intervals;
 mod m20261204_000013_threshold_counts;
+mod m20261205_000014_history;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_largest_first::Migration),
             Box::new(m20261204_000012_intervals::Migration),
             Box::new(m20261204_000013_threshold_counts::Migration),
+            Box::new(m20261205_000014_history::Migration),
         ]
     }
 }

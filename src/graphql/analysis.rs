@@ -4,11 +4,11 @@
 use async_graphql::{Context, Object, SimpleObject};
 
 use super::caller::audience;
-use super::db;
 use super::error::OrGraphqlError;
 use super::filters::{ModelFilterInput, RiskAssessmentFilterInput, filter_cost};
 use super::scalars::Date;
-use super::types::{ComputeThreshold, Model, Organization, ThresholdCrossings};
+use super::types::{ComputeThreshold, Model, Organization, ThresholdCrossings, When};
+use super::{db, reader, when};
 use crate::domain::{
     Access, MitEntity, MitIntent, MitSubdomain, MitTiming, Modality, RiskCategory, RiskCause, RiskHorizon,
     RiskStatisticsDimension, Severity, StatisticsDimension, TrendMetric,
@@ -22,6 +22,7 @@ use crate::service::{
     thresholds,
     trend::{self, Projection, Trend},
 };
+use chrono::{DateTime, Utc};
 
 /// What one statistic, trend or projection costs against the complexity limit (of 100,000 by
 /// default): each reads every model its filter keeps.
@@ -46,7 +47,7 @@ impl From<Spread> for Distribution {
     }
 }
 
-pub struct StatisticsKey(statistics::GroupKey);
+pub struct StatisticsKey(statistics::GroupKey, When);
 
 /// A group's key: each grouped dimension's value, null for models without one (and for
 /// dimensions not grouped by).
@@ -57,7 +58,7 @@ impl StatisticsKey {
     }
 
     async fn organization(&self) -> Option<Organization> {
-        self.0.organization.clone().map(Organization::from)
+        self.0.organization.clone().map(|row| Organization::from(row).when(self.1))
     }
 
     /// ISO 3166-1 alpha-2.
@@ -78,13 +79,13 @@ impl StatisticsKey {
     }
 }
 
-pub struct StatisticsGroup(Group);
+pub struct StatisticsGroup(Group, When);
 
 /// Statistics of one group of models.
 #[Object]
 impl StatisticsGroup {
     async fn key(&self) -> StatisticsKey {
-        StatisticsKey(self.0.key.clone())
+        StatisticsKey(self.0.key.clone(), self.1)
     }
 
     /// How many models the group holds.
@@ -303,14 +304,15 @@ impl AnalysisQuery {
         ctx: &Context<'_>,
         filter: Option<ModelFilterInput>,
         group_by: Option<Vec<StatisticsDimension>>,
+        as_recorded_at: Option<DateTime<Utc>>,
     ) -> async_graphql::Result<Vec<StatisticsGroup>> {
+        let at = when(ctx, as_recorded_at).await?;
+        let (db, audience) = reader(ctx, at);
         let filter = filter.map(ModelFilter::from);
         let groups =
-            statistics::model_statistics(db(ctx), audience(ctx), filter.as_ref(), &group_by.unwrap_or_default())
-                .await
-                .gql()?;
+            statistics::model_statistics(&db, audience, filter.as_ref(), &group_by.unwrap_or_default()).await.gql()?;
         super::budget::charge_rows(ctx, groups.len())?;
-        Ok(groups.into_iter().map(StatisticsGroup).collect())
+        Ok(groups.into_iter().map(|group| StatisticsGroup(group, at)).collect())
     }
 
     /// Counts of the risk assessments `filter` keeps, in one group per combination of the
@@ -342,9 +344,11 @@ impl AnalysisQuery {
         ctx: &Context<'_>,
         filter: Option<ModelFilterInput>,
         metric: TrendMetric,
+        as_recorded_at: Option<DateTime<Utc>>,
     ) -> async_graphql::Result<TrendFit> {
+        let (db, audience) = reader(ctx, when(ctx, as_recorded_at).await?);
         let filter = filter.map(ModelFilter::from);
-        let trend = trend::compute(db(ctx), audience(ctx), filter.as_ref(), metric).await.gql()?;
+        let trend = trend::compute(&db, audience, filter.as_ref(), metric).await.gql()?;
         Ok(TrendFit { metric, trend })
     }
 
@@ -394,7 +398,8 @@ impl AnalysisQuery {
     }
 
     /// The `top` (1-100) largest models by `metric` announced on or before `asOf`, largest
-    /// first (ties by age in the catalog).
+    /// first (ties by age in the catalog). `asOf` is world time (announcement dates);
+    /// `asRecordedAt` is record time: the catalog as it stood at that instant.
     #[graphql(complexity = "frontier_cost(top, child_complexity)")]
     async fn frontier(
         &self,
@@ -402,8 +407,11 @@ impl AnalysisQuery {
         as_of: Date,
         metric: TrendMetric,
         #[graphql(default = 10)] top: i32,
+        as_recorded_at: Option<DateTime<Utc>>,
     ) -> async_graphql::Result<Vec<Model>> {
-        let rows = trend::frontier(db(ctx), audience(ctx), as_of.0, metric, top).await.gql()?;
-        Ok(rows.into_iter().map(Model::from).collect())
+        let at = when(ctx, as_recorded_at).await?;
+        let (db, audience) = reader(ctx, at);
+        let rows = trend::frontier(&db, audience, as_of.0, metric, top).await.gql()?;
+        Ok(rows.into_iter().map(|row| Model::from(row).when(at)).collect())
     }
 }

@@ -8,7 +8,7 @@ use async_graphql::{Data, Request};
 use sea_orm::DatabaseConnection;
 
 use super::budget::{AnswerBudget, AnswerLimits};
-use super::loaders::for_request;
+use super::loaders::{PastLoaders, for_request};
 use super::rate_limit::BudgetView;
 use crate::service::{Caller, ClientAddress};
 
@@ -36,6 +36,7 @@ impl RequestContext {
         let budget = AnswerBudget::new(self.answer_limits);
         request.data.insert(db.clone());
         request.data.insert(for_request(db.clone(), self.caller.audience()));
+        request.data.insert(PastLoaders::new(db.clone()));
         request.data.insert(self.caller.clone());
         request.data.insert(self.address);
         request.data.insert(budget.clone());

@@ -9,6 +9,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use std::sync::Mutex;
+
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::DatabaseConnection;
 
@@ -16,6 +18,7 @@ use crate::service::{
     Audience, ServiceError,
     capabilities::CapabilityRow,
     datasets::DatasetRow,
+    history::{Past, Reader},
     models::{self, ModelRow, ModelText},
     organizations::OrganizationRow,
     relations::{self, ModalityRow, ModelCapabilityRow, SourceRow},
@@ -25,7 +28,7 @@ use crate::service::{
 };
 
 pub struct CatalogLoader {
-    db: DatabaseConnection,
+    db: Reader,
     audience: Audience,
 }
 
@@ -33,7 +36,41 @@ pub type RequestLoader = DataLoader<CatalogLoader, HashMapCache>;
 
 /// A fresh loader (and cache) for one request.
 pub fn for_request(db: DatabaseConnection, audience: Audience) -> RequestLoader {
-    DataLoader::with_cache(CatalogLoader { db, audience }, tokio::spawn, HashMapCache::default())
+    DataLoader::with_cache(CatalogLoader { db: Reader::now(db), audience }, tokio::spawn, HashMapCache::default())
+}
+
+/// The most past instants one request may read (each has a loader and cache of its own).
+pub const MAX_PASTS: usize = 4;
+
+/// The request's loaders of past states, one per instant (so a cached row is keyed by the
+/// instant as well as its id): the public catalog as recorded then, whoever asks.
+pub struct PastLoaders {
+    db: DatabaseConnection,
+    loaders: Mutex<Vec<(Past, Arc<RequestLoader>)>>,
+}
+
+impl PastLoaders {
+    pub fn new(db: DatabaseConnection) -> Self {
+        PastLoaders { db, loaders: Mutex::new(Vec::new()) }
+    }
+
+    /// The loader of `past`'s state; a request naming more than `MAX_PASTS` instants is refused.
+    pub fn get(&self, past: Past) -> Result<Arc<RequestLoader>, ServiceError> {
+        let mut loaders = self.loaders.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, loader)) = loaders.iter().find(|(p, _)| p.revision == past.revision) {
+            return Ok(loader.clone());
+        }
+        if loaders.len() >= MAX_PASTS {
+            return Err(ServiceError::bad_input(
+                "asRecordedAt",
+                format!("names more than {MAX_PASTS} instants in one request"),
+            ));
+        }
+        let loader = CatalogLoader { db: Reader::past(self.db.clone(), past), audience: Audience::Public };
+        let loader = Arc::new(DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()));
+        loaders.push((past, loader.clone()));
+        Ok(loader)
+    }
 }
 
 /// How a value the service read is kept in the request's cache and handed to resolvers: rows

@@ -32,8 +32,11 @@ use sea_orm::DatabaseConnection;
 use crate::auth::TokenKeys;
 use crate::metrics::Metrics;
 use crate::replicas::Databases;
+use crate::service::Audience;
 use crate::service::changes::ChangeHub;
+use crate::service::history::{self, Reader};
 use crate::service::throttle::{FeedbackThrottle, LoginThrottle};
+use error::OrGraphqlError;
 
 pub use crate::config::QueryLimits;
 pub use admission::InputLimits;
@@ -68,6 +71,26 @@ pub struct SchemaData {
 /// The database the request's route chose (see `crate::replicas`), for resolvers.
 fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
+}
+
+/// The catalog a read runs on, and who reads it: now, as the route's database and the caller
+/// see it; or as recorded at a past instant, which is the public catalog whoever asks.
+fn reader(ctx: &Context<'_>, at: types::When) -> (Reader, Audience) {
+    match at {
+        None => (Reader::now(db(ctx).clone()), caller::audience(ctx)),
+        Some(past) => (Reader::past(db(ctx).clone(), past), Audience::Public),
+    }
+}
+
+/// Which past `as_recorded_at` names (the argument of that name), or now when it is absent.
+async fn when(
+    ctx: &Context<'_>,
+    as_recorded_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> async_graphql::Result<types::When> {
+    match as_recorded_at {
+        None => Ok(None),
+        Some(at) => Ok(Some(history::as_recorded_at(db(ctx), "asRecordedAt", at).await.gql()?)),
+    }
 }
 
 /// The API every transport runs requests through.

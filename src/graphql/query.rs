@@ -3,7 +3,6 @@ use async_graphql::{Context, ID, InputObject, InputType, MergedObject, Object};
 use super::analysis::AnalysisQuery;
 use super::caller::{Role, audience, caller};
 use super::connection::{CatalogConnection, connect, page_args, page_cost};
-use super::db;
 use super::error::OrGraphqlError;
 use super::feedback::FeedbackQuery;
 use super::filters::{
@@ -16,6 +15,7 @@ use super::types::{
     Capability, Dataset, Editor, Model, Organization, Revision, RiskAssessment, history, prefetch_list_rationales,
     prefetch_model_relations, prefetch_relations,
 };
+use super::{db, reader, when};
 use crate::domain::{
     CapabilityOrderField, DatasetOrderField, OrderDirection, OrganizationOrderField, RiskAssessmentOrderField,
 };
@@ -25,6 +25,7 @@ use crate::service::{
     filter::{CapabilityFilter, ModelFilter, OrganizationFilter, RiskAssessmentFilter},
     models, organizations, risk_assessments,
 };
+use chrono::{DateTime, Utc};
 
 /// At most this many ordering keys per list.
 const MAX_ORDER_KEYS: usize = 3;
@@ -93,14 +94,25 @@ impl CatalogQuery {
         load_node(db(ctx), audience(ctx), kind, row).await
     }
 
-    /// A model by its slug; null when there is none.
-    async fn model(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Model>> {
-        let Some(row) = models::by_slug(db(ctx), audience(ctx), &slug).await.gql()? else { return Ok(None) };
-        prefetch_model_relations(ctx, &row).await?;
-        Ok(Some(Model::from(row)))
+    /// A model by its slug; null when there is none. With `asRecordedAt`, the model as the
+    /// public catalog recorded it at that instant (its slug as it was then), and every field
+    /// below it as of the same instant.
+    async fn model(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+        as_recorded_at: Option<DateTime<Utc>>,
+    ) -> async_graphql::Result<Option<Model>> {
+        let at = when(ctx, as_recorded_at).await?;
+        let (db, audience) = reader(ctx, at);
+        let Some(row) = models::by_slug(&db, audience, &slug).await.gql()? else { return Ok(None) };
+        prefetch_model_relations(ctx, at, &row).await?;
+        Ok(Some(Model::from(row).when(at)))
     }
 
-    /// The catalog's models, newest first unless `orderBy` says otherwise.
+    /// The catalog's models, newest first unless `orderBy` says otherwise. With
+    /// `asRecordedAt`, the public catalog as recorded at that instant: filters, order, pages
+    /// and `totalCount` over the models and values it held then.
     #[graphql(complexity = "page_cost(first, last, child_complexity) + filter_cost(&filter)")]
     async fn models(
         &self,
@@ -111,19 +123,29 @@ impl CatalogQuery {
         last: Option<i32>,
         before: Option<String>,
         order_by: Option<Vec<Order<ModelOrderField>>>,
+        as_recorded_at: Option<DateTime<Utc>>,
     ) -> async_graphql::Result<CatalogConnection<Model>> {
-        let (db, audience) = (db(ctx), audience(ctx));
+        let at = when(ctx, as_recorded_at).await?;
+        let (db, audience) = reader(ctx, at);
         let order = order_keys(order_by)?;
         let filter = filter.map(ModelFilter::from);
         let args = page_args(first, after, last, before);
-        let page = models::page(db, audience, filter.as_ref(), &order, &args).await.gql()?;
-        prefetch_relations(ctx, page.rows.iter().map(|(_, row)| row)).await?;
-        connect(ctx, page, models::count(db, audience, filter.as_ref()), Model::from).await
+        let page = models::page(&db, audience, filter.as_ref(), &order, &args).await.gql()?;
+        prefetch_relations(ctx, at, page.rows.iter().map(|(_, row)| row)).await?;
+        connect(ctx, page, models::count(&db, audience, filter.as_ref()), |row| Model::from(row).when(at)).await
     }
 
-    /// An organization by its slug; null when there is none.
-    async fn organization(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Organization>> {
-        Ok(organizations::by_slug(db(ctx), &slug).await.gql()?.map(Organization::from))
+    /// An organization by its slug; null when there is none. With `asRecordedAt`, as the
+    /// catalog recorded it at that instant.
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+        as_recorded_at: Option<DateTime<Utc>>,
+    ) -> async_graphql::Result<Option<Organization>> {
+        let at = when(ctx, as_recorded_at).await?;
+        let (db, _) = reader(ctx, at);
+        Ok(organizations::by_slug(&db, &slug).await.gql()?.map(|row| Organization::from(row).when(at)))
     }
 
     /// Organizations, by name unless `orderBy` says otherwise.
@@ -137,13 +159,15 @@ impl CatalogQuery {
         last: Option<i32>,
         before: Option<String>,
         order_by: Option<Vec<Order<OrganizationOrderField>>>,
+        as_recorded_at: Option<DateTime<Utc>>,
     ) -> async_graphql::Result<CatalogConnection<Organization>> {
-        let db = db(ctx);
+        let at = when(ctx, as_recorded_at).await?;
+        let (db, _) = reader(ctx, at);
         let order = order_keys(order_by)?;
         let filter = filter.map(OrganizationFilter::from);
         let page =
-            organizations::page(db, filter.as_ref(), &order, &page_args(first, after, last, before)).await.gql()?;
-        connect(ctx, page, organizations::count(db, filter.as_ref()), Organization::from).await
+            organizations::page(&db, filter.as_ref(), &order, &page_args(first, after, last, before)).await.gql()?;
+        connect(ctx, page, organizations::count(&db, filter.as_ref()), |row| Organization::from(row).when(at)).await
     }
 
     /// A capability by its slug; null when there is none.
@@ -205,14 +229,17 @@ impl CatalogQuery {
         last: Option<i32>,
         before: Option<String>,
         order_by: Option<Vec<Order<RiskAssessmentOrderField>>>,
+        as_recorded_at: Option<DateTime<Utc>>,
     ) -> async_graphql::Result<CatalogConnection<RiskAssessment>> {
-        let (db, audience) = (db(ctx), audience(ctx));
+        let at = when(ctx, as_recorded_at).await?;
+        let (db, audience) = reader(ctx, at);
         let order = order_keys(order_by)?;
         let filter = filter.map(RiskAssessmentFilter::from);
         let args = page_args(first, after, last, before);
-        let page = risk_assessments::page(db, audience, filter.as_ref(), &order, &args).await.gql()?;
-        prefetch_list_rationales(ctx, page.rows.iter().map(|(_, row)| row)).await?;
-        connect(ctx, page, risk_assessments::count(db, audience, filter.as_ref()), RiskAssessment::from).await
+        let page = risk_assessments::page(&db, audience, filter.as_ref(), &order, &args).await.gql()?;
+        prefetch_list_rationales(ctx, at, page.rows.iter().map(|(_, row)| row)).await?;
+        let count = risk_assessments::count(&db, audience, filter.as_ref());
+        connect(ctx, page, count, |row| RiskAssessment::from(row).when(at)).await
     }
 
     /// The calling editor; null when anonymous.
@@ -244,7 +271,7 @@ impl CatalogQuery {
         let Some(IdKind::Entity(kind)) = kind else {
             return Err(ServiceError::bad_input("entityId", "is not the ID of an entry with a history")).gql();
         };
-        history(ctx, Some((kind, row)), page_args(first, after, last, before)).await
+        history(ctx, None, Some((kind, row)), page_args(first, after, last, before)).await
     }
 
     /// Every change the caller may see, newest first.
@@ -257,6 +284,6 @@ impl CatalogQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<CatalogConnection<Revision>> {
-        history(ctx, None, page_args(first, after, last, before)).await
+        history(ctx, None, None, page_args(first, after, last, before)).await
     }
 }

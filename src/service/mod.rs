@@ -15,6 +15,7 @@ pub mod export;
 pub mod feedback;
 pub mod filter;
 pub mod former_slugs;
+pub mod history;
 pub mod limit_store;
 pub mod model_columns;
 pub mod models;

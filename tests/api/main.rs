@@ -2,6 +2,7 @@
 //! service over HTTP on a fresh database (see `helpers::spawn_app`).
 
 mod answer_limits;
+mod as_recorded;
 mod backend_agreement;
 mod catalog;
 mod cli;

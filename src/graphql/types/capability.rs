@@ -10,11 +10,12 @@ use crate::service::{capabilities::CapabilityRow, models::ModelRow, relations::M
 #[derive(Clone)]
 pub struct Capability {
     pub row: Arc<CapabilityRow>,
+    pub at: super::When,
 }
 
 impl From<CapabilityRow> for Capability {
     fn from(row: CapabilityRow) -> Self {
-        Capability { row: Arc::new(row) }
+        Capability { row: Arc::new(row), at: None }
     }
 }
 
@@ -27,7 +28,14 @@ impl From<crate::entity::capability::Model> for Capability {
 
 impl From<Arc<CapabilityRow>> for Capability {
     fn from(row: Arc<CapabilityRow>) -> Self {
-        Capability { row }
+        Capability { row, at: None }
+    }
+}
+
+impl Capability {
+    /// The same object, as read at `at`.
+    pub fn when(self, at: super::When) -> Self {
+        Capability { at, ..self }
     }
 }
 
@@ -49,7 +57,7 @@ impl Capability {
         before: Option<String>,
     ) -> async_graphql::Result<crate::graphql::connection::CatalogConnection<super::Revision>> {
         let args = crate::service::PageArgs { first, after, last, before };
-        super::history(ctx, Some((crate::domain::EntityType::Capability, self.row.id)), args).await
+        super::history(ctx, self.at, Some((crate::domain::EntityType::Capability, self.row.id)), args).await
     }
 
     async fn slug(&self) -> &str {
@@ -74,10 +82,10 @@ impl Capability {
     /// newest 100 (all of them are a `models` page filtered by `capabilities`).
     #[graphql(complexity = "reverse_list_cost(child_complexity)")]
     async fn models(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ModelCapability>> {
-        let links = load_list(ctx, ModelsWithCapability(self.row.id)).await?;
+        let links = load_list(ctx, self.at, ModelsWithCapability(self.row.id)).await?;
         Ok(links
             .into_iter()
-            .map(|(link, model)| ModelCapability { link, capability: self.row.clone(), model })
+            .map(|(link, model)| ModelCapability { link, capability: self.row.clone(), model, at: self.at })
             .collect())
     }
 
@@ -91,6 +99,7 @@ pub struct ModelCapability {
     pub link: Arc<ModelCapabilityRow>,
     pub capability: Arc<CapabilityRow>,
     pub model: Arc<ModelRow>,
+    pub at: super::When,
 }
 
 /// A model's link to a capability: shown now, or expected of a 2-10x scaled successor.
@@ -110,10 +119,10 @@ impl ModelCapability {
     }
 
     async fn capability(&self) -> Capability {
-        Capability::from(self.capability.clone())
+        Capability::from(self.capability.clone()).when(self.at)
     }
 
     async fn model(&self) -> Model {
-        Model::from(self.model.clone())
+        Model::from(self.model.clone()).when(self.at)
     }
 }

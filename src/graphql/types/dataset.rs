@@ -10,17 +10,25 @@ use crate::service::datasets::DatasetRow;
 #[derive(Clone)]
 pub struct Dataset {
     pub row: Arc<DatasetRow>,
+    pub at: super::When,
 }
 
 impl From<DatasetRow> for Dataset {
     fn from(row: DatasetRow) -> Self {
-        Dataset { row: Arc::new(row) }
+        Dataset { row: Arc::new(row), at: None }
     }
 }
 
 impl From<Arc<DatasetRow>> for Dataset {
     fn from(row: Arc<DatasetRow>) -> Self {
-        Dataset { row }
+        Dataset { row, at: None }
+    }
+}
+
+impl Dataset {
+    /// The same object, as read at `at`.
+    pub fn when(self, at: super::When) -> Self {
+        Dataset { at, ..self }
     }
 }
 
@@ -42,7 +50,7 @@ impl Dataset {
         before: Option<String>,
     ) -> async_graphql::Result<crate::graphql::connection::CatalogConnection<super::Revision>> {
         let args = crate::service::PageArgs { first, after, last, before };
-        super::history(ctx, Some((crate::domain::EntityType::Dataset, self.row.id)), args).await
+        super::history(ctx, self.at, Some((crate::domain::EntityType::Dataset, self.row.id)), args).await
     }
 
     async fn slug(&self) -> &str {
@@ -75,8 +83,8 @@ impl Dataset {
     /// The models trained on this dataset, newest first: the newest 100.
     #[graphql(complexity = "reverse_list_cost(child_complexity)")]
     async fn models(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Model>> {
-        let rows = load_list(ctx, ModelsOfDataset(self.row.id)).await?;
-        Ok(rows.into_iter().map(Model::from).collect())
+        let rows = load_list(ctx, self.at, ModelsOfDataset(self.row.id)).await?;
+        Ok(rows.into_iter().map(|r| Model::from(r).when(self.at)).collect())
     }
 
     async fn version(&self) -> i32 {

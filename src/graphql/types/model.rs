@@ -15,7 +15,7 @@ use crate::graphql::{
         AliasesOf, AllThresholds, CapabilitiesOf, DatasetsOf, DerivedFrom, ModalitiesOf, ModelById, ModelTextOf,
         OpenFeedbackOf, OrganizationsOf, RiskAssessmentsOf, SourcesOf, SuccessorsOf,
     },
-    loaders::{RequestLoader, prefetch, prefetch_risk_assessments},
+    loaders::{prefetch, prefetch_risk_assessments},
     node::global_id,
     scalars::Date,
 };
@@ -28,11 +28,12 @@ use crate::service::{
 #[derive(Clone)]
 pub struct Model {
     pub row: Arc<ModelRow>,
+    pub at: super::When,
 }
 
 impl From<ModelRow> for Model {
     fn from(row: ModelRow) -> Self {
-        Model { row: Arc::new(row) }
+        Model { row: Arc::new(row), at: None }
     }
 }
 
@@ -45,7 +46,7 @@ impl From<crate::entity::model::Model> for Model {
 
 impl From<Arc<ModelRow>> for Model {
     fn from(row: Arc<ModelRow>) -> Self {
-        Model { row }
+        Model { row, at: None }
     }
 }
 
@@ -62,7 +63,7 @@ impl Model {
         ctx: &Context<'_>,
         direction: ModalityDirection,
     ) -> async_graphql::Result<Vec<Modality>> {
-        let rows = load(ctx, ModalitiesOf(self.row.id)).await?.unwrap_or_default();
+        let rows = load(ctx, self.at, ModalitiesOf(self.row.id)).await?.unwrap_or_default();
         let mut list: Vec<_> = rows.iter().filter(|r| r.direction == direction).map(|r| r.modality).collect();
         charge_rows(ctx, list.len())?;
         list.sort();
@@ -71,11 +72,18 @@ impl Model {
 
     /// The long texts, which the model's row leaves out (see [`ModelRow`]).
     async fn text(&self, ctx: &Context<'_>) -> async_graphql::Result<Arc<ModelText>> {
-        load(ctx, ModelTextOf(self.row.id))
+        load(ctx, self.at, ModelTextOf(self.row.id))
             .await?
             .flatten()
             .ok_or_else(|| ServiceError::NotFound(format!("model {}", self.row.slug)))
             .gql()
+    }
+}
+
+impl Model {
+    /// The same object, as read at `at`.
+    pub fn when(self, at: super::When) -> Self {
+        Model { at, ..self }
     }
 }
 
@@ -97,7 +105,7 @@ impl Model {
         before: Option<String>,
     ) -> async_graphql::Result<crate::graphql::connection::CatalogConnection<super::Revision>> {
         let args = crate::service::PageArgs { first, after, last, before };
-        super::history(ctx, Some((crate::domain::EntityType::Model, self.row.id)), args).await
+        super::history(ctx, self.at, Some((crate::domain::EntityType::Model, self.row.id)), args).await
     }
 
     async fn slug(&self) -> &str {
@@ -111,7 +119,7 @@ impl Model {
     /// Other names the model is known by.
     #[graphql(complexity = "model_list_cost(child_complexity)")]
     async fn aliases(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
-        load_list(ctx, AliasesOf(self.row.id)).await
+        load_list(ctx, self.at, AliasesOf(self.row.id)).await
     }
 
     /// When the model was announced; see `announcedPrecision` for how exact the date is.
@@ -126,8 +134,8 @@ impl Model {
     /// The developing organizations, lead organization first.
     #[graphql(complexity = "model_list_cost(child_complexity)")]
     async fn organizations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Organization>> {
-        let rows = load_list(ctx, OrganizationsOf(self.row.id)).await?;
-        Ok(rows.into_iter().map(Organization::from).collect())
+        let rows = load_list(ctx, self.at, OrganizationsOf(self.row.id)).await?;
+        Ok(rows.into_iter().map(|r| Organization::from(r).when(self.at)).collect())
     }
 
     async fn input_modalities(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Modality>> {
@@ -218,8 +226,8 @@ impl Model {
     /// The catalog's datasets this model was trained on.
     #[graphql(complexity = "model_list_cost(child_complexity)")]
     async fn datasets(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Dataset>> {
-        let rows = load_list(ctx, DatasetsOf(self.row.id)).await?;
-        Ok(rows.into_iter().map(Dataset::from).collect())
+        let rows = load_list(ctx, self.at, DatasetsOf(self.row.id)).await?;
+        Ok(rows.into_iter().map(|r| Dataset::from(r).when(self.at)).collect())
     }
 
     /// Training hardware, e.g. "NVIDIA H100 SXM5 80GB".
@@ -261,23 +269,23 @@ impl Model {
     /// Capabilities shown now (DEMONSTRATED) and expected of a 2-10x scaled successor (EXTRAPOLATED).
     #[graphql(complexity = "model_list_cost(child_complexity)")]
     async fn capabilities(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ModelCapability>> {
-        let links = load_list(ctx, CapabilitiesOf(self.row.id)).await?;
+        let links = load_list(ctx, self.at, CapabilitiesOf(self.row.id)).await?;
         Ok(links
             .into_iter()
-            .map(|(link, capability)| ModelCapability { link, capability, model: self.row.clone() })
+            .map(|(link, capability)| ModelCapability { link, capability, model: self.row.clone(), at: self.at })
             .collect())
     }
 
     #[graphql(complexity = "model_list_cost(child_complexity)")]
     async fn risk_assessments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RiskAssessment>> {
-        let rows = load_list(ctx, RiskAssessmentsOf(self.row.id)).await?;
-        Ok(rows.into_iter().map(RiskAssessment::from).collect())
+        let rows = load_list(ctx, self.at, RiskAssessmentsOf(self.row.id)).await?;
+        Ok(rows.into_iter().map(|r| RiskAssessment::from(r).when(self.at)).collect())
     }
 
     /// The model this one was fine-tuned or derived from.
     async fn base_model(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Model>> {
         match self.row.base_model_id {
-            Some(id) => Ok(load(ctx, ModelById(id)).await?.flatten().map(Model::from)),
+            Some(id) => Ok(load(ctx, self.at, ModelById(id)).await?.flatten().map(|r| Model::from(r).when(self.at))),
             None => Ok(None),
         }
     }
@@ -286,8 +294,8 @@ impl Model {
     /// are a `models` page filtered by `baseModel`).
     #[graphql(complexity = "reverse_list_cost(child_complexity)")]
     async fn derived_models(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Model>> {
-        let rows = load_list(ctx, DerivedFrom(self.row.id)).await?;
-        Ok(rows.into_iter().map(Model::from).collect())
+        let rows = load_list(ctx, self.at, DerivedFrom(self.row.id)).await?;
+        Ok(rows.into_iter().map(|r| Model::from(r).when(self.at)).collect())
     }
 
     /// Later published models that may be this one's 2–10× scaled successor, as far as the
@@ -298,20 +306,20 @@ impl Model {
     /// model without an announcement date has none and is none. At most 100.
     #[graphql(complexity = "reverse_list_cost(child_complexity)")]
     async fn successor_candidates(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SuccessorCandidate>> {
-        let rows = load_list(ctx, SuccessorsOf(self.row.id)).await?;
-        Ok(rows.into_iter().map(SuccessorCandidate).collect())
+        let rows = load_list(ctx, self.at, SuccessorsOf(self.row.id)).await?;
+        Ok(rows.into_iter().map(|row| SuccessorCandidate(row, self.at)).collect())
     }
 
     #[graphql(complexity = "model_list_cost(child_complexity)")]
     async fn sources(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Source>> {
-        let rows = load_list(ctx, SourcesOf(self.row.id)).await?;
+        let rows = load_list(ctx, self.at, SourcesOf(self.row.id)).await?;
         Ok(rows.into_iter().map(|s| Source { url: s.url, title: s.title }).collect())
     }
 
     /// The compute thresholds this model's training compute is at or above, lowest first.
     #[graphql(complexity = "thresholds_cost(child_complexity)")]
     async fn thresholds_crossed(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ComputeThreshold>> {
-        let all = load(ctx, AllThresholds).await?.unwrap_or_default();
+        let all = load(ctx, self.at, AllThresholds).await?.unwrap_or_default();
         let crossed = thresholds::crossed_by(self.row.training_compute_flop, &all);
         charge_rows(ctx, crossed.len())?;
         Ok(crossed.into_iter().map(ComputeThreshold).collect())
@@ -322,19 +330,23 @@ impl Model {
     /// what each threshold counts; see `ThresholdStatus`.
     #[graphql(complexity = "thresholds_cost(child_complexity)")]
     async fn threshold_status(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ThresholdStatus>> {
-        let all = load(ctx, AllThresholds).await?.unwrap_or_default();
+        let all = load(ctx, self.at, AllThresholds).await?.unwrap_or_default();
         let statuses = thresholds::statuses(&thresholds::ComputeParts::from(self.row.as_ref()), &all);
         charge_rows(ctx, statuses.len())?;
         Ok(statuses.into_iter().map(ThresholdStatus).collect())
     }
 
-    /// False for drafts, which only editors see.
-    /// How many readers' feedback submissions about this model await review.
-    async fn open_feedback_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
-        let open = load(ctx, OpenFeedbackOf(self.row.id)).await?.unwrap_or_default();
-        Ok(i32::try_from(open).unwrap_or(i32::MAX))
+    /// How many readers' feedback submissions about this model await review; null in a read
+    /// as recorded at a past instant (feedback has no history).
+    async fn open_feedback_count(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<i32>> {
+        if self.at.is_some() {
+            return Ok(None);
+        }
+        let open = load(ctx, self.at, OpenFeedbackOf(self.row.id)).await?.unwrap_or_default();
+        Ok(Some(i32::try_from(open).unwrap_or(i32::MAX)))
     }
 
+    /// False for drafts, which only editors see.
     async fn published(&self) -> bool {
         self.row.published
     }
@@ -359,6 +371,7 @@ impl Model {
 /// does not wait for the loader's batching delay: its keys are all known here.
 pub async fn prefetch_relations<'a>(
     ctx: &Context<'_>,
+    at: super::When,
     rows: impl Iterator<Item = &'a ModelRow>,
 ) -> async_graphql::Result<()> {
     let look = ctx.look_ahead();
@@ -367,28 +380,29 @@ pub async fn prefetch_relations<'a>(
         let (nodes, edges) = path.iter().fold((nodes, edges), |(n, e), f| (n.field(f), e.field(f)));
         nodes.exists() || edges.exists()
     };
-    prefetch_selected(ctx, rows, wants).await
+    prefetch_selected(ctx, at, rows, wants).await
 }
 
 /// The same for one model (a model page): its relations are read at once, in parallel,
 /// instead of each waiting for the loader's batching delay.
-pub async fn prefetch_model_relations(ctx: &Context<'_>, row: &ModelRow) -> async_graphql::Result<()> {
+pub async fn prefetch_model_relations(ctx: &Context<'_>, at: super::When, row: &ModelRow) -> async_graphql::Result<()> {
     let look = ctx.look_ahead();
     let wants = |path: &[&str]| {
         let (first, rest) = path.split_first().expect("a path names a field");
         rest.iter().fold(look.field(first), |l, f| l.field(f)).exists()
     };
-    prefetch_selected(ctx, std::iter::once(row), wants).await
+    prefetch_selected(ctx, at, std::iter::once(row), wants).await
 }
 
 async fn prefetch_selected<'a>(
     ctx: &Context<'_>,
+    at: super::When,
     rows: impl Iterator<Item = &'a ModelRow>,
     wants: impl Fn(&[&str]) -> bool,
 ) -> async_graphql::Result<()> {
     use futures_util::future::{BoxFuture, FutureExt, try_join_all};
 
-    let loader = ctx.data_unchecked::<RequestLoader>();
+    let loader = &*super::loader(ctx, at)?;
     let (ids, base_ids): (Vec<i32>, Vec<Option<i32>>) = rows.map(|r| (r.id, r.base_model_id)).unzip();
     let mut jobs: Vec<BoxFuture<'_, Result<(), ServiceError>>> = Vec::new();
     macro_rules! prefetch {
@@ -410,7 +424,9 @@ async fn prefetch_selected<'a>(
     prefetch!(DerivedFrom, "derivedModels");
     prefetch!(SourcesOf, "sources");
     prefetch!(SuccessorsOf, "successorCandidates");
-    prefetch!(OpenFeedbackOf, "openFeedbackCount");
+    if at.is_none() {
+        prefetch!(OpenFeedbackOf, "openFeedbackCount");
+    }
     if wants(&["thresholdsCrossed"]) || wants(&["thresholdStatus"]) {
         jobs.push(loader.load_one(AllThresholds).map(|r| r.map(|_| ())).boxed());
     }

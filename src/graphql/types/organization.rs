@@ -10,11 +10,12 @@ use crate::service::organizations::OrganizationRow;
 #[derive(Clone)]
 pub struct Organization {
     pub row: Arc<OrganizationRow>,
+    pub at: super::When,
 }
 
 impl From<OrganizationRow> for Organization {
     fn from(row: OrganizationRow) -> Self {
-        Organization { row: Arc::new(row) }
+        Organization { row: Arc::new(row), at: None }
     }
 }
 
@@ -27,7 +28,14 @@ impl From<crate::entity::organization::Model> for Organization {
 
 impl From<Arc<OrganizationRow>> for Organization {
     fn from(row: Arc<OrganizationRow>) -> Self {
-        Organization { row }
+        Organization { row, at: None }
+    }
+}
+
+impl Organization {
+    /// The same object, as read at `at`.
+    pub fn when(self, at: super::When) -> Self {
+        Organization { at, ..self }
     }
 }
 
@@ -49,7 +57,7 @@ impl Organization {
         before: Option<String>,
     ) -> async_graphql::Result<crate::graphql::connection::CatalogConnection<super::Revision>> {
         let args = crate::service::PageArgs { first, after, last, before };
-        super::history(ctx, Some((crate::domain::EntityType::Organization, self.row.id)), args).await
+        super::history(ctx, self.at, Some((crate::domain::EntityType::Organization, self.row.id)), args).await
     }
 
     async fn slug(&self) -> &str {
@@ -83,8 +91,8 @@ impl Organization {
     /// page filtered by `organizations`).
     #[graphql(complexity = "reverse_list_cost(child_complexity)")]
     async fn models(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Model>> {
-        let rows = load_list(ctx, ModelsOfOrganization(self.row.id)).await?;
-        Ok(rows.into_iter().map(Model::from).collect())
+        let rows = load_list(ctx, self.at, ModelsOfOrganization(self.row.id)).await?;
+        Ok(rows.into_iter().map(|r| Model::from(r).when(self.at)).collect())
     }
 
     /// Increases with every change; updates name the version they last saw.

@@ -1,4 +1,3 @@
-use crate::graphql::caller::audience;
 use crate::graphql::connection::{CatalogConnection, connect};
 use crate::graphql::error::OrGraphqlError;
 use crate::service::{PageArgs, revisions};
@@ -98,14 +97,14 @@ impl Revision {
 /// kilobytes.
 pub async fn history(
     ctx: &Context<'_>,
+    at: super::When,
     entity: Option<(EntityType, i32)>,
     args: PageArgs,
 ) -> async_graphql::Result<CatalogConnection<Revision>> {
     Box::pin(async move {
-        let db = crate::graphql::db(ctx);
-        let audience = audience(ctx);
-        let page = revisions::page(db, audience, entity, &args).await.gql()?;
-        connect(ctx, page, revisions::count(db, audience, entity), Revision).await
+        let (db, audience) = crate::graphql::reader(ctx, at);
+        let page = revisions::page(&db, audience, entity, &args).await.gql()?;
+        connect(ctx, page, revisions::count(&db, audience, entity), Revision).await
     })
     .await
 }

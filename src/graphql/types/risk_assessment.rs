@@ -9,7 +9,7 @@ use crate::domain::{
 };
 use crate::graphql::{
     error::OrGraphqlError,
-    loaders::{ModelById, RationaleOf, RequestLoader, prefetch},
+    loaders::{ModelById, RationaleOf, prefetch},
     node::global_id,
     scalars::Date,
 };
@@ -18,11 +18,12 @@ use crate::service::{ServiceError, risk_assessments::RiskAssessmentRow};
 #[derive(Clone)]
 pub struct RiskAssessment {
     pub row: Arc<RiskAssessmentRow>,
+    pub at: super::When,
 }
 
 impl From<RiskAssessmentRow> for RiskAssessment {
     fn from(row: RiskAssessmentRow) -> Self {
-        RiskAssessment { row: Arc::new(row) }
+        RiskAssessment { row: Arc::new(row), at: None }
     }
 }
 
@@ -35,7 +36,14 @@ impl From<crate::entity::risk_assessment::Model> for RiskAssessment {
 
 impl From<Arc<RiskAssessmentRow>> for RiskAssessment {
     fn from(row: Arc<RiskAssessmentRow>) -> Self {
-        RiskAssessment { row }
+        RiskAssessment { row, at: None }
+    }
+}
+
+impl RiskAssessment {
+    /// The same object, as read at `at`.
+    pub fn when(self, at: super::When) -> Self {
+        RiskAssessment { at, ..self }
     }
 }
 
@@ -58,12 +66,12 @@ impl RiskAssessment {
         before: Option<String>,
     ) -> async_graphql::Result<crate::graphql::connection::CatalogConnection<super::Revision>> {
         let args = crate::service::PageArgs { first, after, last, before };
-        super::history(ctx, Some((crate::domain::EntityType::RiskAssessment, self.row.id)), args).await
+        super::history(ctx, self.at, Some((crate::domain::EntityType::RiskAssessment, self.row.id)), args).await
     }
 
     /// The assessed model (null only if it has been unpublished since).
     async fn model(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Model>> {
-        Ok(load(ctx, ModelById(self.row.model_id)).await?.flatten().map(Model::from))
+        Ok(load(ctx, self.at, ModelById(self.row.model_id)).await?.flatten().map(|r| Model::from(r).when(self.at)))
     }
 
     async fn horizon(&self) -> RiskHorizon {
@@ -94,7 +102,7 @@ impl RiskAssessment {
     /// Markdown: why, with the evidence.
     // Read only when asked for: the assessment's row leaves it out (see `RiskAssessmentRow`).
     async fn rationale(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        let rationale = load(ctx, RationaleOf(self.row.id))
+        let rationale = load(ctx, self.at, RationaleOf(self.row.id))
             .await?
             .flatten()
             .ok_or_else(|| ServiceError::NotFound(format!("risk assessment {}", self.row.id)))
@@ -151,13 +159,14 @@ impl RiskAssessment {
 /// For a page of assessments: reads their rationales at once when the selection shows them.
 pub async fn prefetch_list_rationales<'a>(
     ctx: &Context<'_>,
+    at: super::When,
     rows: impl Iterator<Item = &'a RiskAssessmentRow>,
 ) -> async_graphql::Result<()> {
     let look = ctx.look_ahead();
     if look.field("nodes").field("rationale").exists() || look.field("edges").field("node").field("rationale").exists()
     {
-        let loader = ctx.data_unchecked::<RequestLoader>();
-        prefetch(loader, rows.map(|r| RationaleOf(r.id)).collect()).await.gql()?;
+        let loader = super::loader(ctx, at)?;
+        prefetch(&loader, rows.map(|r| RationaleOf(r.id)).collect()).await.gql()?;
     }
     Ok(())
 }

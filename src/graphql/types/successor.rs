@@ -4,12 +4,12 @@ use super::Model;
 use crate::service::successors::SuccessorCandidateRow;
 
 /// A later model that may be a model's 2–10× scaled successor (see `Model.successorCandidates`).
-pub struct SuccessorCandidate(pub SuccessorCandidateRow);
+pub struct SuccessorCandidate(pub SuccessorCandidateRow, pub super::When);
 
 #[Object]
 impl SuccessorCandidate {
     async fn model(&self) -> Model {
-        Model::from(self.0.model.clone())
+        Model::from(self.0.model.clone()).when(self.1)
     }
 
     /// The candidate's training compute over the model's, when both are known.

@@ -66,7 +66,7 @@ impl ComputeThreshold {
         before: Option<String>,
     ) -> async_graphql::Result<crate::graphql::connection::CatalogConnection<super::Revision>> {
         let args = crate::service::PageArgs { first, after, last, before };
-        super::history(ctx, Some((crate::domain::EntityType::ComputeThreshold, self.0.id)), args).await
+        super::history(ctx, None, Some((crate::domain::EntityType::ComputeThreshold, self.0.id)), args).await
     }
 }
 

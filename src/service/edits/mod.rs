@@ -17,7 +17,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, SqlErr};
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::revisions::{self, NewRevision};
-use super::{Actor, ServiceError, ServiceResult, begin_write, former_slugs};
+use super::{Actor, ServiceError, ServiceResult, begin_write, former_slugs, history};
 use crate::domain::{EntityType, RevisionAction};
 
 pub use capability::CapabilityRecord;
@@ -60,6 +60,9 @@ macro_rules! with_record {
         }
     };
 }
+
+mod replay;
+pub use replay::replay;
 
 /// A record with the version it was read at, and the row it was read from.
 pub struct Versioned<R: Record> {
@@ -139,7 +142,9 @@ async fn record_change<R: Record>(
         after: after.map(to_json).transpose()?,
         public,
     };
-    revisions::record(tx, new).await.map(|_| ())
+    let revision = revisions::record(tx, new).await?;
+    let slugs_changed = before.and_then(Record::slug) != after.and_then(Record::slug);
+    history::snapshot(tx, R::TYPE, id, revision.id, slugs_changed).await
 }
 
 fn not_found<R: Record>() -> ServiceError {
