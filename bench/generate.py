@@ -78,7 +78,7 @@ def sentence(rng, n):
     return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
 
 
-def generate(seed, models=MODELS):
+def generate(seed, models=MODELS, history=False):
     ORGS, CAPS, MODELS, CAP_LINKS, RISKS = sizes(models)  # noqa: N806 (the module's names, scaled)
     rng = random.Random(seed)
     out = []
@@ -187,6 +187,8 @@ def generate(seed, models=MODELS):
     for r in risks:
         revs.append((len(revs) + 1, "risk_assessment", r[0], "create", LOADER,
                      json.dumps({"model_id": r[1], "summary": r[7]}), NOW, published[r[1]]))
+    if history:
+        revs = full_revisions(orgs, caps, models, aliases, model_orgs, modalities, sources, links, risks)
     out.append(copy("revision", ["id", "entity_type", "entity_id", "action", "author_name", "after", "created_at",
                                  "public"], revs))
 
@@ -196,15 +198,87 @@ def generate(seed, models=MODELS):
     return "".join(out)
 
 
+# With --history: the catalog's past, as the revision log of an editing team would hold it.
+# Every entry is created a month before NOW; each model's compute and parameter figures are then
+# revised twice (to 0.8x, then to today's), so a model has three full-record revisions at
+# distinct times (ids in time order, as the service stamps them). The live rows are today's, so
+# every answer about the present is unchanged; `ai-tracker rebuild-history` replays the log
+# into the history that `asRecordedAt` reads.
+HISTORY_START = dt.datetime(2026, 10, 29, tzinfo=dt.timezone.utc)
+
+
+def full_revisions(orgs, caps, models, aliases, model_orgs, modalities, sources, links, risks):
+    by_model = {}
+    for table, rows in [("aliases", aliases), ("orgs", model_orgs), ("modalities", modalities),
+                        ("sources", sources), ("links", links)]:
+        for r in rows:
+            key = r[1] if table in ("aliases", "sources", "links") else r[0]
+            by_model.setdefault(key, {}).setdefault(table, []).append(r)
+    revs = []
+    clock = [HISTORY_START]
+
+    def add(kind, entity, action, record, public):
+        clock[0] += dt.timedelta(seconds=1)
+        revs.append((len(revs) + 1, kind, entity, action, LOADER, json.dumps(record, sort_keys=True),
+                     clock[0].strftime("%Y-%m-%d %H:%M:%S+00"), public))
+
+    for o in orgs:
+        add("organization", o[0], "create", {"slug": o[1], "name": o[2], "kind": o[4], "country": o[5],
+                                             "website": o[6], "description": o[7]}, True)
+    for c in caps:
+        add("capability", c[0], "create", {"slug": c[1], "name": c[2], "category": c[4], "description": c[5]},
+            True)
+
+    def record(m, scale):
+        rel = by_model.get(m[0], {})
+        scaled = (lambda v: None if v is None else v * scale)
+        return {
+            "slug": m[1], "name": m[2],
+            "aliases": [a[2] for a in sorted(rel.get("aliases", []), key=lambda a: a[3])],
+            "organizationIds": [o[1] for o in sorted(rel.get("orgs", []), key=lambda o: o[2])],
+            "announcedOn": m[4], "announcedPrecision": m[5],
+            "inputModalities": [x[2] for x in rel.get("modalities", []) if x[1] == "input"],
+            "outputModalities": [x[2] for x in rel.get("modalities", []) if x[1] == "output"],
+            "parameters": scaled(m[6]), "parametersLow": None, "parametersHigh": None,
+            "parametersConfidence": m[7], "parametersNote": m[8],
+            "trainingComputeFlop": scaled(m[9]), "trainingComputeFlopLow": None, "trainingComputeFlopHigh": None,
+            "finetuneComputeFlop": None, "postTrainingComputeFlop": None,
+            "trainingComputeConfidence": m[10], "trainingComputeNote": m[11],
+            "trainingDataset": m[12], "trainingDatasetSize": m[13], "trainingDatasetSizeUnit": m[14],
+            "datasetIds": [], "hardware": m[15], "trainingCostUsd": m[16], "trainingCostNote": m[17],
+            "access": m[18], "license": m[19], "baseModelId": m[20], "description": m[21],
+            "industryContext": m[22],
+            "capabilities": [{"capabilityId": l[2], "status": l[3], "evidence": l[4], "sourceUrl": l[5]}
+                             for l in sorted(rel.get("links", []), key=lambda l: l[2])],
+            "sources": [{"url": x[2], "title": x[3]} for x in sorted(rel.get("sources", []), key=lambda x: x[4])],
+            "published": m[23],
+        }
+
+    for m in models:
+        add("model", m[0], "create", record(m, 0.5), m[23])
+    for r in risks:
+        add("risk_assessment", r[0], "create", {
+            "modelId": r[1], "horizon": r[2], "cause": r[3], "category": r[4], "severity": r[5],
+            "likelihood": r[6], "summary": r[7], "rationale": r[8], "confidence": r[9], "assessedOn": r[10],
+            "author": r[11], "mitSubdomain": None, "mitEntity": None, "mitIntent": None, "mitTiming": None,
+            "sourceUrl": None}, True)
+    for scale in (0.8, 1.0):
+        for m in models:
+            add("model", m[0], "update", record(m, scale), m[23])
+    return revs
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--models", type=int, default=MODELS,
                         help="how many models (5,000; relations in proportion, see sizes())")
+    parser.add_argument("--history", action="store_true",
+                        help="write three full-record revisions per model at distinct times (see full_revisions)")
     args = parser.parse_args()
     if args.models < 51:
         parser.error("--models must be at least 51 (models past the 50th may have a base model)")
-    sys.stdout.write("BEGIN;\n" + generate(args.seed, args.models) + "COMMIT;\nANALYZE;\n")
+    sys.stdout.write("BEGIN;\n" + generate(args.seed, args.models, args.history) + "COMMIT;\nANALYZE;\n")
 
 
 if __name__ == "__main__":

@@ -86,6 +86,27 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        // A past catalog page reads newest first, as the present one does (idx_model_newest).
+        match backend {
+            DbBackend::Postgres => {
+                db.execute_unprepared(
+                    "CREATE INDEX idx_model_history_newest ON model_history (announced_on DESC NULLS LAST, id ASC)",
+                )
+                .await?;
+            }
+            _ => {
+                manager
+                    .create_index(
+                        Index::create()
+                            .name("idx_model_history_newest")
+                            .table(Alias::new("model_history"))
+                            .col((Alias::new("announced_on"), IndexOrder::Desc))
+                            .col((Alias::new("id"), IndexOrder::Asc))
+                            .to_owned(),
+                    )
+                    .await?;
+            }
+        }
         db.execute_unprepared(r#"CREATE VIEW "revision_log" AS SELECT * FROM "revision""#).await?;
         Ok(())
     }
