@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, Func},
 };
 use serde::Deserialize;
@@ -132,6 +132,9 @@ fn threshold_row(id: i32, json: Option<&Json>) -> Option<ThresholdRow> {
 }
 
 type LoggedChange = (i32, DateTime<Utc>, i32, Option<Json>, Option<Json>);
+
+/// A model's revision: (revision id, time, before, after).
+type LoggedChangeOfModel = (i32, DateTime<Utc>, Option<Json>, Option<Json>);
 
 /// The thresholds' own history, to tell how they stood at any revision. The thresholds the
 /// migration made have no revision until an admin first changes them.
@@ -290,36 +293,20 @@ async fn across_the_catalog(
     let mut found = Vec::new();
     let mut after_id = 0;
     loop {
-        let batch: Vec<(i32, String, Option<f64>, Option<f64>, Option<f64>, Option<f64>, Option<f64>)> =
-            model::Entity::find()
-                .select_only()
-                .columns([C::Id, C::Name])
-                .columns([
-                    C::TrainingComputeFlop,
-                    C::TrainingComputeFlopLow,
-                    C::TrainingComputeFlopHigh,
-                    C::FinetuneComputeFlop,
-                    C::PostTrainingComputeFlop,
-                ])
-                .filter(C::Published.eq(true))
-                .filter(C::Id.gt(after_id))
-                .filter(C::TrainingComputeFlop.lt(high))
-                .filter(most.clone().gte(low))
-                .order_by_asc(C::Id)
-                .limit(BATCH)
-                .into_tuple()
-                .all(db)
-                .await?;
-        for (id, name, training, training_low, training_high, finetune, post_training) in &batch {
-            after_id = *id;
-            let parts = ComputeParts {
-                training: *training,
-                training_low: *training_low,
-                training_high: *training_high,
-                finetune: *finetune,
-                post_training: *post_training,
-            };
-            if let Some(crossing) = of_threshold_change(revision, (*id, name, &parts), old, new) {
+        let batch = figures()
+            .filter(C::Published.eq(true))
+            .filter(C::Id.gt(after_id))
+            .filter(C::TrainingComputeFlop.lt(high))
+            .filter(most.clone().gte(low))
+            .order_by_asc(C::Id)
+            .limit(BATCH)
+            .into_model::<ModelFigures>()
+            .all(db)
+            .await?;
+        for model in batch.iter().map(ModelFigures::state) {
+            after_id = model.0;
+            if let Some(crossing) = of_threshold_change(revision, (model.0, &model.1.name, &model.1.parts()), old, new)
+            {
                 if found.len() == limit {
                     return Ok((found, true));
                 }
@@ -336,7 +323,7 @@ async fn across_the_catalog(
 /// history covers every change ever logged). Against a threshold's change the model is taken
 /// as it stood then. At most the newest `limit`.
 pub async fn history(db: &impl ConnectionTrait, model_id: i32, limit: usize) -> ServiceResult<Vec<Crossing>> {
-    let revisions: Vec<(i32, DateTime<Utc>, Option<Json>, Option<Json>)> = revision::Entity::find()
+    let revisions: Vec<LoggedChangeOfModel> = revision::Entity::find()
         .select_only()
         .columns([revision::Column::Id, revision::Column::CreatedAt, revision::Column::Before, revision::Column::After])
         .filter(revision::Column::EntityType.eq(EntityType::Model.as_str()))
@@ -386,30 +373,91 @@ pub async fn history(db: &impl ConnectionTrait, model_id: i32, limit: usize) -> 
 
 /// A model that was never revised, as it stands (planted by hand, or from before the log).
 async fn current_state(db: &impl ConnectionTrait, model_id: i32) -> ServiceResult<Option<ModelState>> {
+    let row = figures().filter(model::Column::Id.eq(model_id)).into_model::<ModelFigures>().one(db).await?;
+    Ok(row.map(|row| row.state().1).filter(|state| state.published))
+}
+
+/// A model's row as far as its place against the thresholds goes.
+#[derive(FromQueryResult)]
+struct ModelFigures {
+    id: i32,
+    name: String,
+    published: bool,
+    training_compute_flop: Option<f64>,
+    training_compute_flop_low: Option<f64>,
+    training_compute_flop_high: Option<f64>,
+    finetune_compute_flop: Option<f64>,
+    post_training_compute_flop: Option<f64>,
+}
+
+impl ModelFigures {
+    fn state(&self) -> (i32, ModelState) {
+        let state = ModelState {
+            name: self.name.clone(),
+            published: self.published,
+            training_compute_flop: self.training_compute_flop,
+            training_compute_flop_low: self.training_compute_flop_low,
+            training_compute_flop_high: self.training_compute_flop_high,
+            finetune_compute_flop: self.finetune_compute_flop,
+            post_training_compute_flop: self.post_training_compute_flop,
+        };
+        (self.id, state)
+    }
+}
+
+fn figures() -> sea_orm::Select<model::Entity> {
     use model::Column as C;
-    let row: Option<(String, bool, Option<f64>, Option<f64>, Option<f64>, Option<f64>, Option<f64>)> =
-        model::Entity::find_by_id(model_id)
-            .select_only()
-            .columns([C::Name, C::Published])
-            .columns([
-                C::TrainingComputeFlop,
-                C::TrainingComputeFlopLow,
-                C::TrainingComputeFlopHigh,
-                C::FinetuneComputeFlop,
-                C::PostTrainingComputeFlop,
-            ])
-            .into_tuple()
-            .one(db)
-            .await?;
-    Ok(row.and_then(|(name, published, training, low, high, finetune, post)| {
-        published.then_some(ModelState {
-            name,
-            published,
-            training_compute_flop: training,
-            training_compute_flop_low: low,
-            training_compute_flop_high: high,
-            finetune_compute_flop: finetune,
-            post_training_compute_flop: post,
-        })
-    }))
+    model::Entity::find().select_only().columns([
+        C::Id,
+        C::Name,
+        C::Published,
+        C::TrainingComputeFlop,
+        C::TrainingComputeFlopLow,
+        C::TrainingComputeFlopHigh,
+        C::FinetuneComputeFlop,
+        C::PostTrainingComputeFlop,
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::edits::{self, ThresholdRecord};
+    use crate::service::testing::memory_db;
+    use crate::service::{Actor, Audience, revisions};
+
+    fn eu(log: &ThresholdLog, at: i32) -> f64 {
+        log.as_of(at).iter().find(|t| t.slug == "eu-ai-act-systemic-risk").unwrap().flop
+    }
+
+    /// The migration's thresholds have no revision until first changed: before that change a
+    /// threshold stood as the change's `before` says, after it as its `after` (and the last).
+    #[tokio::test]
+    async fn thresholds_stand_as_their_log_says_at_each_revision() {
+        let db = memory_db().await;
+        let actor = Actor::system("test");
+        let eu_row = thresholds::by_slug(&db, "eu-ai-act-systemic-risk").await.unwrap().unwrap();
+        assert_eq!(eu(&ThresholdLog::load(&db).await.unwrap(), 0), 1e25, "no revision: as it stands");
+        let lower = |r: &mut ThresholdRecord| {
+            r.flop = 4e24;
+            Ok(())
+        };
+        let action = crate::domain::RevisionAction::Update;
+        edits::update::<ThresholdRecord>(&db, &actor, eu_row.id, eu_row.version, action, None, lower).await.unwrap();
+        let raise = |r: &mut ThresholdRecord| {
+            r.flop = 2e25;
+            Ok(())
+        };
+        edits::update::<ThresholdRecord>(&db, &actor, eu_row.id, eu_row.version + 1, action, None, raise)
+            .await
+            .unwrap();
+        let args = Default::default();
+        let page = revisions::page(&db, Audience::Public, Some((EntityType::ComputeThreshold, eu_row.id)), &args);
+        let ids: Vec<i32> = page.await.unwrap().rows.into_iter().map(|(_, r)| r.id).rev().collect();
+        let log = ThresholdLog::load(&db).await.unwrap();
+        assert_eq!((eu(&log, ids[0] - 1), eu(&log, ids[0]), eu(&log, ids[1])), (1e25, 4e24, 2e25));
+        let raised = revisions::by_id(&db, Audience::Public, ids[1]).await.unwrap().unwrap();
+        let (crossed, more) = of_revision(&db, &log, &raised, 10).await.unwrap();
+        assert!(crossed.is_empty() && !more, "an empty catalog has nothing to cross");
+    }
 }
