@@ -50,6 +50,16 @@ pub fn thresholds_cost(child: usize) -> usize {
     items_cost(MAX_THRESHOLDS, child)
 }
 
+/// What reading one model's threshold history costs beyond its items: up to 1,000 of its
+/// revisions and the thresholds' revisions, as much as a search.
+const THRESHOLD_HISTORY_READ: usize = 3_000;
+
+/// A model's threshold crossings: at most the newest [`MAX_REVERSE_LIST`], after a read of
+/// its revision log.
+pub fn threshold_history_cost(child: usize) -> usize {
+    items_cost(MAX_REVERSE_LIST, child).saturating_add(THRESHOLD_HISTORY_READ)
+}
+
 #[derive(SimpleObject)]
 pub struct ConnectionTotals {
     /// How many items the whole list holds, across all pages.

@@ -54,7 +54,13 @@ pub struct Live {
     pub entries: EventCache<Option<Node>>,
     /// The submission of each recent `feedbackSubmitted` event.
     pub submissions: EventCache<Option<Feedback>>,
+    /// The threshold crossings of each recent change, for `thresholdCrossed`.
+    pub crossings: EventCache<Arc<CrossingsOfChange>>,
 }
+
+/// The crossings one change caused, at most `MAX_CROSSINGS_PER_CHANGE`, and whether it caused
+/// more.
+pub type CrossingsOfChange = (Vec<crate::service::crossings::Crossing>, bool);
 
 /// What one client address holds open.
 #[derive(Default)]
@@ -71,6 +77,7 @@ impl Live {
             turns: Arc::new(Semaphore::new(limits.db_concurrency.max(1))),
             entries: EventCache::default(),
             submissions: EventCache::default(),
+            crossings: EventCache::default(),
         })
     }
 

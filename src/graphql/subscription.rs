@@ -1,22 +1,32 @@
 //! The subscription root: live changes to the catalog, from the change hub (`service::changes`).
 //! The caller is the one the socket's `connection_init` established.
 
+use std::collections::VecDeque;
+use std::future::{Future, ready};
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, Subscription as GraphqlSubscription};
 use futures_util::{Stream, stream};
+use sea_orm::DatabaseConnection;
 use tokio::sync::{OwnedSemaphorePermit, broadcast::error::RecvError};
 
 use super::caller::{Role, audience};
 use super::error::{OrGraphqlError, coded};
-use super::live::LiveSocket;
+use super::live::{CrossingsOfChange, LiveSocket};
 use super::loaders::{RequestLoader, forget_cached};
 use super::node::{IdKind, Node, global_id, load_node};
-use super::types::Feedback;
+use super::types::{Feedback, ThresholdCrossing};
 use crate::domain::{CatalogEntityType, EntityType, RevisionAction};
 use crate::service::{
-    Audience, ErrorCode,
+    Audience, ErrorCode, ServiceError,
     changes::{Change, ChangeHub},
-    feedback,
+    crossings::{self, ThresholdLog},
+    feedback, revisions, thresholds,
 };
+
+/// Most crossings one change is told as; a threshold moved across more of the catalog ends
+/// its events with an error saying so.
+pub const MAX_CROSSINGS_PER_CHANGE: usize = 1_000;
 
 #[derive(Default)]
 pub struct Subscription;
@@ -44,6 +54,62 @@ impl Subscription {
         events(hub, socket(ctx)?, wanted)
     }
 
+    /// One event per threshold crossing (see `ThresholdCrossing`) that a committed change
+    /// caused, in commit order, from this instance, another one or the command line; public.
+    /// `threshold` (a slug) keeps only crossings of that threshold. A change that moves a
+    /// threshold across more than 1,000 models is told as the first 1,000 (by model) and an
+    /// error event. Capped as `catalogChanged` is.
+    async fn threshold_crossed(
+        &self,
+        ctx: &Context<'_>,
+        threshold: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ThresholdCrossing>> + use<>> {
+        let hub = ctx.data_unchecked::<ChangeHub>();
+        let db = super::db(ctx).clone();
+        let only = match threshold {
+            Some(slug) => Some(
+                thresholds::by_slug(&db, &slug)
+                    .await
+                    .gql()?
+                    .ok_or_else(|| ServiceError::bad_input("threshold", format!("no threshold has the slug `{slug}`")))
+                    .gql()?
+                    .id,
+            ),
+            None => None,
+        };
+        let socket = socket(ctx)?;
+        let live = socket.live.clone();
+        let crossed = move |change: Change| {
+            let (db, live) = (db.clone(), live.clone());
+            async move {
+                let kinds = [EntityType::Model, EntityType::ComputeThreshold];
+                if !change.public || !kinds.contains(&change.entity_type) {
+                    return vec![];
+                }
+                // Read once for every subscriber, not once each.
+                let read = crossings_of(db, change.revision_id);
+                let (found, more) = match live.crossings.get(change.revision_id, Audience::Public, read).await {
+                    Ok(found) => (found.0.clone(), found.1),
+                    Err(error) => return vec![Err(error)],
+                };
+                let mut events: Vec<_> = found
+                    .into_iter()
+                    .filter(|c| only.is_none_or(|id| c.threshold_id == id))
+                    .map(|c| Ok(ThresholdCrossing::from(c)))
+                    .collect();
+                if more {
+                    let message = format!(
+                        "the change caused more than {MAX_CROSSINGS_PER_CHANGE} crossings; only the first were told: \
+                         read the models' thresholdStatus"
+                    );
+                    events.push(Err(coded(ErrorCode::Internal, message)));
+                }
+                events
+            }
+        };
+        events_from(hub, socket, crossed)
+    }
+
     /// One event per feedback submission received, in the order they were stored. Editors only
     /// (a token in `connection_init`).
     #[graphql(guard = "Role::Editor")]
@@ -60,18 +126,23 @@ impl Subscription {
     }
 }
 
+/// The crossings revision `id` caused, read as the public may.
+async fn crossings_of(db: DatabaseConnection, id: i32) -> async_graphql::Result<Arc<CrossingsOfChange>> {
+    let Some(row) = revisions::by_id(&db, Audience::Public, id).await.gql()? else {
+        return Ok(Arc::new((vec![], false)));
+    };
+    let log = ThresholdLog::load(&db).await.gql()?;
+    Ok(Arc::new(crossings::of_revision(&db, &log, &row, MAX_CROSSINGS_PER_CHANGE).await.gql()?))
+}
+
 /// The websocket a subscription runs on (subscriptions run over websockets only).
 fn socket<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a LiveSocket> {
     ctx.data::<LiveSocket>()
         .map_err(|_| coded(ErrorCode::BadRequest, "subscriptions run over the websocket at /graphql/ws"))
 }
 
-/// The hub's changes that `pick` makes events of, counted as one open subscription of the
-/// socket (refused past its caps) while the stream lives. Each event holds a turn to be
-/// resolved (see `Live::turn`) until its answer is made. A subscriber that reads too slowly
-/// gets an error event saying how many changes it missed rather than a silent gap. On an
-/// editor's socket every change first checks that their authority still holds; once it does
-/// not, the subscription ends (and the socket closes).
+/// The hub's changes that `pick` makes an event of: `events_from` with at most one event a
+/// change.
 fn events<T, P>(
     hub: &ChangeHub,
     socket: &LiveSocket,
@@ -81,13 +152,42 @@ where
     T: Event + Send + 'static,
     P: Fn(&Change) -> Option<T> + Clone + Send + Sync + 'static,
 {
+    events_from(hub, socket, move |change: Change| ready(pick(&change).map(Ok).into_iter().collect()))
+}
+
+/// The events `pick` makes of the hub's changes (none, one or several a change), counted as
+/// one open subscription of the socket (refused past its caps) while the stream lives. Each
+/// event holds a turn to be resolved (see `Live::turn`) until its answer is made. A subscriber
+/// that reads too slowly gets an error event saying how many changes it missed rather than a
+/// silent gap. On an editor's socket every change first checks that their authority still
+/// holds; once it does not, the subscription ends (and the socket closes).
+fn events_from<T, P, F>(
+    hub: &ChangeHub,
+    socket: &LiveSocket,
+    pick: P,
+) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<T>> + use<T, P, F>>
+where
+    T: Event + Send + 'static,
+    P: Fn(Change) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Vec<async_graphql::Result<T>>> + Send,
+{
     let slot = socket.claim_subscription()?;
     let (live, authority) = (socket.live.clone(), socket.authority.clone());
-    let state = (hub.subscribe(), (hub.track_subscription(), slot));
-    Ok(stream::unfold(state, move |(mut changes, open)| {
+    let state = (hub.subscribe(), (hub.track_subscription(), slot), VecDeque::<async_graphql::Result<T>>::new());
+    Ok(stream::unfold(state, move |(mut changes, open, mut pending)| {
         let (pick, live, authority) = (pick.clone(), live.clone(), authority.clone());
         async move {
             loop {
+                if let Some(next) = pending.pop_front() {
+                    let next = match next {
+                        Ok(mut event) => {
+                            event.hold(live.turn().await);
+                            Ok(event)
+                        }
+                        Err(error) => Err(error),
+                    };
+                    return Some((next, (changes, open, pending)));
+                }
                 match changes.recv().await {
                     Ok(change) => {
                         if let Some(authority) = &authority
@@ -95,10 +195,7 @@ where
                         {
                             return None;
                         }
-                        if let Some(mut event) = pick(&change) {
-                            event.hold(live.turn().await);
-                            return Some((Ok(event), (changes, open)));
-                        }
+                        pending.extend(pick(change).await);
                     }
                     Err(RecvError::Lagged(missed)) => {
                         tracing::warn!(missed, "a subscriber missed changes");
@@ -106,7 +203,7 @@ where
                             ErrorCode::Internal,
                             format!("{missed} changes were missed (the subscriber fell behind): refetch what you show"),
                         );
-                        return Some((Err(error), (changes, open)));
+                        return Some((Err(error), (changes, open, pending)));
                     }
                     Err(RecvError::Closed) => return None,
                 }
@@ -177,6 +274,12 @@ impl CatalogChange {
 pub struct FeedbackSubmitted {
     change: Change,
     turn: Option<OwnedSemaphorePermit>,
+}
+
+impl Event for ThresholdCrossing {
+    fn hold(&mut self, turn: Option<OwnedSemaphorePermit>) {
+        self.turn = turn;
+    }
 }
 
 impl Event for FeedbackSubmitted {

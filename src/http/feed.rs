@@ -11,8 +11,8 @@ use axum::{
 use serde_json::Value as Json;
 use url::Url;
 
-use super::AppState;
 use super::errors;
+use super::{AppState, feed_crossings};
 use crate::domain::{EntityType, RevisionAction};
 use crate::graphql::{IdKind, global_id};
 use crate::service::revisions::{self, RevisionRow};
@@ -32,15 +32,25 @@ pub async fn atom(State(state): State<AppState>, headers: HeaderMap) -> Response
     let Some(base) = base_url(&state, &headers) else {
         return errors::export(ClientError::new(ErrorCode::BadRequest, "the Host header is not a host name"));
     };
-    let read = state
-        .databases
-        .read(&Caller::Anonymous, |db| async move { revisions::latest_public(&db, &KINDS, LENGTH).await });
-    let rows = match read.await {
-        Ok((rows, _)) => rows,
+    let read = state.databases.read(&Caller::Anonymous, |db| async move {
+        let rows = revisions::latest_public(&db, &KINDS, LENGTH).await?;
+        Ok((rows, feed_crossings::latest(&db, LENGTH).await?))
+    });
+    let (rows, crossings) = match read.await {
+        Ok((read, _)) => read,
         Err(error) => return errors::export(error.to_client()),
     };
-    crate::service::query_budget::rows_loaded(rows.len());
-    match feed(&base, &rows).write_to(Vec::new()) {
+    crate::service::query_budget::rows_loaded(rows.len() + crossings.len());
+    let mut feed = feed(&base, &rows);
+    let mut entries = feed.entries().to_vec();
+    entries.extend(crossings.iter().map(|c| feed_crossings::entry(&base, c)));
+    // Newest first; a crossing beside the change that caused it.
+    entries.sort_by(|a, b| b.updated().cmp(a.updated()));
+    if let Some(newest) = entries.first().map(|e| *e.updated()) {
+        feed.set_updated(newest);
+    }
+    feed.set_entries(entries);
+    match feed.write_to(Vec::new()) {
         Ok(xml) => ([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response(),
         Err(error) => errors::export(ServiceError::internal(error).to_client()),
     }
@@ -57,7 +67,7 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> Option<Url> {
     (url.path() == "/" && url.username().is_empty() && url.query().is_none()).then_some(url)
 }
 
-fn link(href: String, rel: &str) -> Link {
+pub(super) fn link(href: String, rel: &str) -> Link {
     let mut link = Link::default();
     link.set_href(href);
     link.set_rel(rel);
@@ -84,6 +94,11 @@ fn feed(base: &Url, rows: &[RevisionRow]) -> Feed {
     feed
 }
 
+/// The `tag:` URI of `specific` (e.g. `revision/12`) on this host.
+pub(super) fn tag(base: &Url, specific: &str) -> String {
+    format!("tag:{},{TAG_YEAR}:{specific}", base.host_str().unwrap_or("localhost"))
+}
+
 fn join(base: &Url, path: &str) -> String {
     base.join(path).map(String::from).unwrap_or_else(|_| base.to_string())
 }
@@ -105,7 +120,7 @@ fn entry(base: &Url, row: &RevisionRow) -> Entry {
         RevisionAction::Restore => "restored",
     };
     let mut entry = Entry::default();
-    entry.set_id(format!("tag:{},{TAG_YEAR}:revision/{}", base.host_str().unwrap_or("localhost"), row.id));
+    entry.set_id(tag(base, &format!("revision/{}", row.id)));
     entry.set_title(format!("{noun} {} {verb}", name(row)));
     entry.set_updated(row.created_at.fixed_offset());
     entry.set_authors(vec![person(&row.author_name)]);
@@ -136,7 +151,7 @@ fn name(row: &RevisionRow) -> String {
 }
 
 /// The revision, as a GraphQL GET request.
-fn revision_url(base: &Url, revision: i32) -> String {
+pub(super) fn revision_url(base: &Url, revision: i32) -> String {
     let query = format!(
         "{{ node(id: \"{}\") {{ ... on Revision {{ entityType entityId action author summary createdAt \
          changedFields after }} }} }}",

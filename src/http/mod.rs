@@ -8,6 +8,7 @@ mod cors;
 mod errors;
 mod export;
 mod feed;
+mod feed_crossings;
 mod graphiql;
 mod graphql;
 mod metering;

@@ -6,6 +6,7 @@ pub mod caller;
 pub mod capabilities;
 pub mod changes;
 mod codes;
+pub mod crossings;
 pub mod datasets;
 pub mod editors;
 pub mod edits;

@@ -249,7 +249,9 @@ async fn a_history_rebuilt_from_the_revision_log_answers_as_the_one_written_live
         if command == "migrate" {
             let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
             for table in HISTORY_TABLES {
-                sea_orm::ConnectionTrait::execute_unprepared(&db, &format!("DELETE FROM {table}_history")).await.unwrap();
+                sea_orm::ConnectionTrait::execute_unprepared(&db, &format!("DELETE FROM {table}_history"))
+                    .await
+                    .unwrap();
             }
             db.close().await.ok();
         }

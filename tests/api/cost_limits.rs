@@ -55,3 +55,23 @@ async fn successor_lists_and_threshold_status_filters_are_charged() {
     let (_, error) = app.query_error(query, json!({ "f": many })).await;
     assert_eq!(error["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{error}");
 }
+
+/// A model's threshold history reads its revision log: it is charged as a list of 100 plus a
+/// search's worth of reading, so a page of ten models may ask for it and a page of fifty may not.
+#[tokio::test]
+async fn threshold_histories_are_charged_for_the_log_they_read() {
+    let app = spawn_app().await;
+    let history = "thresholdHistory { direction revisionId before { countedFlop } }";
+    let ten = format!("{{ models(first: 10) {{ nodes {{ slug {history} }} }} }}");
+    let answer = app.query(&ten, json!({})).await;
+    assert_eq!(answer["models"]["nodes"].as_array().unwrap().len(), 10, "{answer}");
+    let fifty = format!("{{ models(first: 50) {{ nodes {{ slug {history} }} }} }}");
+    let (status, error) = app.query_error(&fifty, json!({})).await;
+    assert_eq!(status, 400);
+    assert_eq!(error["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{error}");
+    let nested = format!(
+        "{{ models(first: 5) {{ nodes {{ thresholdHistory {{ model {{ thresholdHistory {{ model {{ {history} }} }} }} }} }} }} }}"
+    );
+    let (_, error) = app.query_error(&nested, json!({})).await;
+    assert_eq!(error["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{error}");
+}

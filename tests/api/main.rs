@@ -53,6 +53,7 @@ mod shared_limits;
 mod source_urls;
 mod statistics;
 mod successors;
+mod threshold_crossings;
 mod threshold_status;
 mod thresholds;
 mod trend;

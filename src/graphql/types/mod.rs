@@ -2,6 +2,7 @@
 //! request's DataLoader.
 
 mod capability;
+mod crossing;
 mod dataset;
 mod editor;
 mod feedback;
@@ -13,6 +14,7 @@ mod successor;
 mod threshold;
 
 pub use capability::{Capability, ModelCapability};
+pub use crossing::ThresholdCrossing;
 pub use dataset::Dataset;
 pub use editor::Editor;
 pub use feedback::{Contributor, Feedback, FeedbackReceipt, FeedbackTracking};

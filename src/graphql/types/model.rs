@@ -3,13 +3,13 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::{
-    ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, SuccessorCandidate, ThresholdStatus,
-    load, load_list,
+    ComputeThreshold, Dataset, ModelCapability, Organization, RiskAssessment, SuccessorCandidate, ThresholdCrossing,
+    ThresholdStatus, load, load_list,
 };
 use crate::domain::{Access, Confidence, DatePrecision, EntityType, Modality, ModalityDirection, SizeUnit};
 use crate::graphql::{
     budget::{charge_rows, charge_text},
-    connection::{model_list_cost, reverse_list_cost, thresholds_cost},
+    connection::{model_list_cost, reverse_list_cost, threshold_history_cost, thresholds_cost},
     error::OrGraphqlError,
     loaders::{
         AliasesOf, AllThresholds, CapabilitiesOf, DatasetsOf, DerivedFrom, ModalitiesOf, ModelById, ModelTextOf,
@@ -334,6 +334,19 @@ impl Model {
         let statuses = thresholds::statuses(&thresholds::ComputeParts::from(self.row.as_ref()), &all);
         charge_rows(ctx, statuses.len())?;
         Ok(statuses.into_iter().map(ThresholdStatus).collect())
+    }
+
+    /// Every time a committed change moved this model across a compute threshold (either way),
+    /// oldest first: at most the newest 100. Derived from the revision log, so it covers
+    /// changes made before the field existed; a threshold's change is read against the model as
+    /// it stood then. See `ThresholdCrossing`.
+    #[graphql(complexity = "threshold_history_cost(child_complexity)")]
+    async fn threshold_history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ThresholdCrossing>> {
+        let (db, _) = crate::graphql::reader(ctx, self.at);
+        let limit = crate::service::relations::MAX_REVERSE_LIST;
+        let found = crate::service::crossings::history(&db, self.row.id, limit).await.gql()?;
+        charge_rows(ctx, found.len())?;
+        Ok(found.into_iter().map(ThresholdCrossing::from).collect())
     }
 
     /// How many readers' feedback submissions about this model await review; null in a read
