@@ -1,49 +1,70 @@
 //! `/feed.atom`: the latest published changes to models, organizations and risk assessments,
 //! as an Atom 1.0 feed. Entry ids are `tag:` URIs of the revision, so they never change; each
-//! entry links to the revision through the GraphQL API.
+//! entry links to the revision through the GraphQL API. The explorer's filter parameters,
+//! `model` and `kind` narrow it (`service::feed`); each filtered feed's id is its canonical URL.
 
 use atom_syndication::{Category, Entry, Feed, Link, Person, Text};
 use axum::{
-    extract::State,
+    extract::{RawQuery, State},
     http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
 use serde_json::Value as Json;
-use url::Url;
+use url::{Url, form_urlencoded};
 
 use super::AppState;
 use super::errors;
 use crate::domain::{EntityType, RevisionAction};
 use crate::graphql::{IdKind, global_id};
-use crate::service::revisions::{self, RevisionRow};
-use crate::service::{Caller, ClientError, ErrorCode, ServiceError};
-
-/// What the feed follows.
-const KINDS: [EntityType; 3] = [EntityType::Model, EntityType::Organization, EntityType::RiskAssessment];
+use crate::service::feed::{self, ChangeFilter, Follower};
+use crate::service::revisions::RevisionRow;
+use crate::service::{Audience, Caller, ClientError, ErrorCode, ServiceError};
 
 /// How many changes the feed lists.
-const LENGTH: u64 = 50;
+const LENGTH: usize = 50;
 
 /// The year in the `tag:` URIs (RFC 4151 wants a date the authority was held); never change it,
 /// or every entry id changes.
 const TAG_YEAR: &str = "2026";
 
-pub async fn atom(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// The feed of the changes the query string's filter (`ChangeFilter::from_query`) lets through;
+/// a parameter it cannot use is a 400 naming it.
+pub async fn atom(State(state): State<AppState>, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
     let Some(base) = base_url(&state, &headers) else {
         return errors::export(ClientError::new(ErrorCode::BadRequest, "the Host header is not a host name"));
     };
-    let read = state
-        .databases
-        .read(&Caller::Anonymous, |db| async move { revisions::latest_public(&db, &KINDS, LENGTH).await });
-    let rows = match read.await {
-        Ok((rows, _)) => rows,
+    let query = query.unwrap_or_default();
+    let filter = match ChangeFilter::from_query(form_urlencoded::parse(query.as_bytes())) {
+        Ok(filter) => filter,
         Err(error) => return errors::export(error.to_client()),
     };
-    crate::service::query_budget::rows_loaded(rows.len());
-    match feed(&base, &rows).write_to(Vec::new()) {
+    let read = state.databases.read(&Caller::Anonymous, |db| {
+        let filter = filter.clone();
+        async move {
+            let follower = Follower::new(&db, Audience::Public, filter, "model").await?;
+            feed::latest_public(&db, &follower, LENGTH).await
+        }
+    });
+    let (rows, scanned) = match read.await {
+        Ok((found, _)) => found,
+        Err(error) => return errors::export(error.to_client()),
+    };
+    crate::service::query_budget::rows_loaded(scanned);
+    match atom_feed(&base, &filter, &rows).write_to(Vec::new()) {
         Ok(xml) => ([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response(),
         Err(error) => errors::export(ServiceError::internal(error).to_client()),
     }
+}
+
+/// The feed's own URL: its filter's parameters in their canonical order, so that the same
+/// filter always has the same URL, which is also the feed's id.
+pub fn self_url(base: &Url, filter: &ChangeFilter) -> String {
+    let mut url = base.join("feed.atom").unwrap_or_else(|_| base.clone());
+    let pairs = filter.pairs();
+    if !pairs.is_empty() {
+        url.query_pairs_mut().extend_pairs(pairs);
+    }
+    url.into()
 }
 
 /// The configured public URL, or else the one the request's `Host` names.
@@ -70,10 +91,16 @@ fn person(name: &str) -> Person {
     person
 }
 
-fn feed(base: &Url, rows: &[RevisionRow]) -> Feed {
-    let self_url = join(base, "feed.atom");
+fn atom_feed(base: &Url, filter: &ChangeFilter, rows: &[RevisionRow]) -> Feed {
+    let self_url = self_url(base, filter);
     let mut feed = Feed::default();
-    feed.set_title("AI Tracker: changes to the catalog");
+    let pairs = filter.pairs();
+    if pairs.is_empty() {
+        feed.set_title("AI Tracker: changes to the catalog");
+    } else {
+        let conditions: Vec<String> = pairs.iter().map(|(key, value)| format!("{key}={value}")).collect();
+        feed.set_title(format!("AI Tracker: changes to the catalog ({})", conditions.join(", ")));
+    }
     feed.set_subtitle(Text::plain("New and changed models, organizations and risk assessments"));
     feed.set_id(self_url.clone());
     feed.set_links(vec![link(self_url, "self"), link(join(base, "graphql"), "alternate")]);
