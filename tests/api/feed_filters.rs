@@ -239,7 +239,7 @@ async fn the_catalog_and_a_model_page_link_the_feed_of_what_they_show() {
     };
     let catalog = page("/?country=cn&minCompute=1e24&sort=name").await;
     let feed = "/feed.atom?country=CN&amp;minCompute=1e24";
-    assert!(catalog.contains(&format!(r#"<link rel="alternate" type="application/atom+xml""#)), "{catalog}");
+    assert!(catalog.contains(r#"<link rel="alternate" type="application/atom+xml""#), "{catalog}");
     assert!(catalog.contains(&format!(r#"href="{feed}""#)), "{catalog}");
     let model = page("/models/gpt-3").await;
     assert!(model.contains(r#"href="/feed.atom?model=gpt-3""#), "{model}");
