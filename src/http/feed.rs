@@ -18,6 +18,7 @@ use crate::domain::{EntityType, RevisionAction};
 use crate::graphql::{IdKind, global_id};
 use crate::service::feed::{self, ChangeFilter, Follower};
 use crate::service::revisions::RevisionRow;
+use crate::service::thresholds::{self, ThresholdRow};
 use crate::service::{Audience, Caller, ClientError, ErrorCode, ServiceError};
 
 /// How many changes the feed lists.
@@ -42,15 +43,16 @@ pub async fn atom(State(state): State<AppState>, RawQuery(query): RawQuery, head
         let filter = filter.clone();
         async move {
             let follower = Follower::new(&db, Audience::Public, filter, "model").await?;
-            feed::latest_public(&db, &follower, LENGTH).await
+            let (rows, scanned) = feed::latest_public(&db, &follower, LENGTH).await?;
+            Ok((rows, scanned, thresholds::all(&db).await?))
         }
     });
-    let (rows, scanned) = match read.await {
+    let (rows, scanned, thresholds) = match read.await {
         Ok((found, _)) => found,
         Err(error) => return errors::export(error.to_client()),
     };
     crate::service::query_budget::rows_loaded(scanned);
-    match atom_feed(&base, &filter, &rows).write_to(Vec::new()) {
+    match atom_feed(&base, &filter, &rows, &thresholds).write_to(Vec::new()) {
         Ok(xml) => ([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response(),
         Err(error) => errors::export(ServiceError::internal(error).to_client()),
     }
@@ -91,7 +93,7 @@ fn person(name: &str) -> Person {
     person
 }
 
-fn atom_feed(base: &Url, filter: &ChangeFilter, rows: &[RevisionRow]) -> Feed {
+fn atom_feed(base: &Url, filter: &ChangeFilter, rows: &[RevisionRow], thresholds: &[ThresholdRow]) -> Feed {
     let self_url = self_url(base, filter);
     let mut feed = Feed::default();
     let pairs = filter.pairs();
@@ -107,7 +109,7 @@ fn atom_feed(base: &Url, filter: &ChangeFilter, rows: &[RevisionRow]) -> Feed {
     feed.set_authors(vec![person("AI Tracker")]);
     let updated = rows.first().map(|r| r.created_at).unwrap_or_else(chrono::Utc::now);
     feed.set_updated(updated.fixed_offset());
-    feed.set_entries(rows.iter().map(|row| entry(base, row)).collect::<Vec<_>>());
+    feed.set_entries(rows.iter().map(|row| entry(base, row, thresholds)).collect::<Vec<_>>());
     feed
 }
 
@@ -115,7 +117,9 @@ fn join(base: &Url, path: &str) -> String {
     base.join(path).map(String::from).unwrap_or_else(|_| base.to_string())
 }
 
-fn entry(base: &Url, row: &RevisionRow) -> Entry {
+/// An entry's categories: the kind of entry changed, then the kinds of news the change is
+/// (`ChangeKind`, as the `kind` parameter spells them).
+fn entry(base: &Url, row: &RevisionRow, thresholds: &[ThresholdRow]) -> Entry {
     let noun = match row.entity_type {
         EntityType::Model => "Model",
         EntityType::Organization => "Organization",
@@ -136,9 +140,16 @@ fn entry(base: &Url, row: &RevisionRow) -> Entry {
     entry.set_title(format!("{noun} {} {verb}", name(row)));
     entry.set_updated(row.created_at.fixed_offset());
     entry.set_authors(vec![person(&row.author_name)]);
-    let mut category = Category::default();
-    category.set_term(row.entity_type.as_str());
-    entry.set_categories(vec![category]);
+    let terms = std::iter::once(row.entity_type.as_str())
+        .chain(feed::classify(row, thresholds).into_iter().map(|k| k.as_str()));
+    let categories: Vec<Category> = terms
+        .map(|term| {
+            let mut category = Category::default();
+            category.set_term(term);
+            category
+        })
+        .collect();
+    entry.set_categories(categories);
     entry.set_links(vec![link(revision_url(base, row.id), "alternate")]);
     if let Some(summary) = &row.summary {
         entry.set_summary(Text::plain(summary.clone()));

@@ -91,6 +91,8 @@ async fn each_kind_lists_the_changes_of_that_kind_and_no_other() {
     );
     let crossed = fetch(&app, &of("threshold-crossed")).await;
     assert_eq!(titles(&crossed), ["Model “kind-model” updated"], "5e24 to 2e25 crosses 1e25");
+    let terms: Vec<&str> = crossed.entries()[0].categories().iter().map(|c| c.term()).collect();
+    assert_eq!(terms, ["model", "figures-revised", "threshold-crossed"], "an entry's categories say its kinds");
     let assessed = fetch(&app, &of("risk-assessed")).await;
     assert_eq!(titles(&assessed), ["Risk assessment “Exploits at scale.” added"]);
     assert!(fetch(&app, &of("prediction-resolved")).await.entries().is_empty(), "no predictions yet");
