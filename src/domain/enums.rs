@@ -523,3 +523,23 @@ domain_enum! {
         Unknown => "unknown",
     }
 }
+
+domain_enum! {
+    /// What a change to the catalog means to someone following it: the kinds a feed or a
+    /// `catalogChanged` subscription can be narrowed to. One change may be of several kinds
+    /// (a model added already above a threshold) or of none (a typo fixed in a description).
+    ChangeKind {
+        /// A model the public sees for the first time: created published, or published.
+        ModelAdded => "model-added",
+        /// A model's parameters, training compute (or a part or bound of it), dataset size or
+        /// announced date changed.
+        FiguresRevised => "figures-revised",
+        /// A risk assessment added, changed, reverted or restored.
+        RiskAssessed => "risk-assessed",
+        /// A model's counted training compute moved to the other side of a compute threshold.
+        ThresholdCrossed => "threshold-crossed",
+        /// A forecast resolved against a successor. Forecasts are not recorded as such yet, so
+        /// no change is of this kind: following it is accepted and hears nothing for now.
+        PredictionResolved => "prediction-resolved",
+    }
+}

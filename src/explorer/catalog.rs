@@ -131,7 +131,8 @@ pub async fn page(
         "before": before,
     });
     let data: Data = api::run(&state, client, DOCUMENT, variables).await?;
-    Ok(layout::page("Catalog", Section::Catalog, render(&filter, &sort, &params, &data.models)))
+    let feed = filter.url("/feed.atom", &[]);
+    Ok(layout::page_with_feed("Catalog", Section::Catalog, Some(&feed), render(&filter, &sort, &params, &data.models)))
 }
 
 fn render(filter: &Filter, sort: &Sort, params: &CatalogParams, models: &Models) -> Markup {
@@ -153,7 +154,8 @@ fn render(filter: &Filter, sort: &Sort, params: &CatalogParams, models: &Models)
         p.muted {
             (models.total_count) " models" @if !filter.is_empty() { " match the filters" } ". "
             "Sort by a column heading; the address keeps the view, so it can be shared. "
-            a href=(plot) { "Plot these models" } ". "
+            a href=(plot) { "Plot these models" } "; "
+            a href=(filter.url("/feed.atom", &[])) type="application/atom+xml" { "follow their changes (Atom feed)" } ". "
             "Missing a model? " a href="/feedback" { "Suggest it" } "."
         }
         (form::filters(filter, "/", &[("sort", sort.key), ("dir", dir)], html! {}))

@@ -25,6 +25,11 @@ pub enum Section {
 }
 
 pub fn page(title: &str, section: Section, main: Markup) -> Markup {
+    page_with_feed(title, section, None, main)
+}
+
+/// A page that has an Atom feed of what it shows (`href`), announced to feed readers.
+pub fn page_with_feed(title: &str, section: Section, feed: Option<&str>, main: Markup) -> Markup {
     let current = |s: Section| if s == section { Some("page") } else { None };
     html! {
         (DOCTYPE)
@@ -34,6 +39,9 @@ pub fn page(title: &str, section: Section, main: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · AI Tracker" }
                 link rel="stylesheet" href="/assets/style.css";
+                @if let Some(href) = feed {
+                    link rel="alternate" type="application/atom+xml" title={ "Changes to " (title) } href=(href);
+                }
             }
             body {
                 a.skip href="#main" { "Skip to content" }

@@ -183,7 +183,8 @@ pub async fn page(
     }
     let data: Data = api::run(&state, client, DOCUMENT, json!({ "slug": slug })).await?;
     let model = data.model.ok_or_else(|| PageError::NotFound(format!("The catalog has no model “{slug}”.")))?;
-    Ok(layout::page(&model.name, Section::Other, render(&model)))
+    let feed = feed_url(&model.slug);
+    Ok(layout::page_with_feed(&model.name, Section::Other, Some(&feed), render(&model)))
 }
 
 /// An estimate with its confidence and note.
@@ -298,7 +299,7 @@ fn render(m: &Model) -> Markup {
         ul {
             @for s in &m.sources { li { a href=(s.url) rel="nofollow" { (s.title.as_deref().unwrap_or(&s.url)) } } }
         }
-        (history(&m.revisions))
+        (history(&m.slug, &m.revisions))
         h2 #feedback { "Feedback" }
         p { "Is something about " (m.name) " wrong or missing? Tell the editors; they read every message." }
         (feedback::form(Some((&m.id, &m.slug, &m.name)), &FeedbackForm::default(), None))
@@ -373,10 +374,19 @@ fn when(timestamp: &str) -> Markup {
     }
 }
 
-fn history(revisions: &Revisions) -> Markup {
+/// The feed of the changes to a model (and to its risk assessments and organizations).
+fn feed_url(slug: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("model", slug).finish();
+    format!("/feed.atom?{query}")
+}
+
+fn history(slug: &str, revisions: &Revisions) -> Markup {
     html! {
         h2 { "History" }
-        p.muted { (revisions.total_count) " recorded changes" @if revisions.total_count > 20 { "; the 20 latest:" } }
+        p.muted {
+            (revisions.total_count) " recorded changes" @if revisions.total_count > 20 { "; the 20 latest" } ". "
+            a href=(feed_url(slug)) type="application/atom+xml" { "Follow this model's changes (Atom feed)" } "."
+        }
         @if !revisions.nodes.is_empty() {
             div.table-wrap {
                 table {

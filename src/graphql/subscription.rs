@@ -2,10 +2,10 @@
 //! The caller is the one the socket's `connection_init` established.
 
 use std::collections::VecDeque;
-use std::future::{Future, ready};
+use std::future::Future;
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, Subscription as GraphqlSubscription};
+use async_graphql::{Context, ID, InputObject, Object, Subscription as GraphqlSubscription};
 use futures_util::{Stream, stream};
 use sea_orm::DatabaseConnection;
 use tokio::sync::{OwnedSemaphorePermit, broadcast::error::RecvError};
@@ -16,11 +16,12 @@ use super::live::{CrossingsOfChange, LiveSocket};
 use super::loaders::{RequestLoader, forget_cached};
 use super::node::{IdKind, Node, global_id, load_node};
 use super::types::{Feedback, ThresholdCrossing};
-use crate::domain::{CatalogEntityType, EntityType, RevisionAction};
+use crate::domain::{Access, CatalogEntityType, ChangeKind, EntityType, Modality, RevisionAction};
 use crate::service::{
     Audience, ErrorCode, ServiceError,
     changes::{Change, ChangeHub},
     crossings::{self, ThresholdLog},
+    feed::{ChangeFilter, Follower, States},
     feedback, revisions, thresholds,
 };
 
@@ -36,20 +37,39 @@ impl Subscription {
     /// One event per committed change to the catalog, in commit order, from this instance,
     /// another instance on the same database, or the command line. Anyone may subscribe and
     /// sees changes of published entries; editors (a token in `connection_init`) also see drafts.
-    /// `types` keeps only changes of those kinds (all kinds when absent). Subscriptions are
+    /// `types` keeps only changes of those entry types (all when absent); `filter` and `kinds`
+    /// only the changes `/feed.atom` would list with the same parameters. Subscriptions are
     /// capped per connection and per client address: past a cap this answers RATE_LIMITED.
     async fn catalog_changed(
         &self,
         ctx: &Context<'_>,
         types: Option<Vec<CatalogEntityType>>,
+        #[graphql(desc = "Only changes touching a model that matches, before or after the change \
+                          (see `ChangeFilter`).")]
+        filter: Option<ChangeFilterInput>,
+        #[graphql(desc = "Only changes of at least one of these kinds.")] kinds: Option<Vec<ChangeKind>>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<CatalogChange>> + use<>> {
         let hub = ctx.data_unchecked::<ChangeHub>();
         let audience = audience(ctx);
+        let db = super::db(ctx).clone();
+        let follower = follower(&db, audience, filter, kinds).await?.map(Arc::new);
+        let types = Arc::new(types);
         let wanted = move |change: &Change| {
-            let kind = CatalogEntityType::of(change.entity_type)?;
-            let visible = change.public || audience == Audience::Editor;
-            let chosen = types.as_ref().is_none_or(|types| types.contains(&kind));
-            (visible && chosen).then(|| CatalogChange { change: change.clone(), kind, turn: None })
+            let (change, types, follower, db) = (change.clone(), types.clone(), follower.clone(), db.clone());
+            async move {
+                let kind = CatalogEntityType::of(change.entity_type)?;
+                let visible = change.public || audience == Audience::Editor;
+                let chosen = types.as_ref().as_ref().is_none_or(|types| types.contains(&kind));
+                if !(visible && chosen) {
+                    return None;
+                }
+                if let Some(follower) = &follower
+                    && !follows(&db, audience, follower, &change).await
+                {
+                    return None;
+                }
+                Some(CatalogChange { change, kind, turn: None })
+            }
         };
         events(hub, socket(ctx)?, wanted)
     }
@@ -119,8 +139,10 @@ impl Subscription {
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<FeedbackSubmitted>> + use<>> {
         let hub = ctx.data_unchecked::<ChangeHub>();
         let submitted = |change: &Change| {
-            (change.entity_type == EntityType::Feedback && change.action == RevisionAction::Create)
-                .then(|| FeedbackSubmitted { change: change.clone(), turn: None })
+            std::future::ready(
+                (change.entity_type == EntityType::Feedback && change.action == RevisionAction::Create)
+                    .then(|| FeedbackSubmitted { change: change.clone(), turn: None }),
+            )
         };
         events(hub, socket(ctx)?, submitted)
     }
@@ -135,6 +157,70 @@ async fn crossings_of(db: DatabaseConnection, id: i32) -> async_graphql::Result<
     Ok(Arc::new(crossings::of_revision(&db, &log, &row, MAX_CROSSINGS_PER_CHANGE).await.gql()?))
 }
 
+/// What follows the changes `filter` and `kinds` ask for (none when they ask for nothing).
+async fn follower(
+    db: &DatabaseConnection,
+    audience: Audience,
+    filter: Option<ChangeFilterInput>,
+    kinds: Option<Vec<ChangeKind>>,
+) -> async_graphql::Result<Option<Follower>> {
+    let mut wanted = filter.map(ChangeFilter::from).unwrap_or_default();
+    wanted.kinds = kinds.unwrap_or_default();
+    wanted.check("filter.").gql()?;
+    if wanted.is_everything() {
+        return Ok(None);
+    }
+    Ok(Some(Follower::new(db, audience, wanted, "filter.model").await.gql()?))
+}
+
+/// Whether `follower` wants to hear of `change`. A change that cannot be judged (the database
+/// failed) is not told, and the failure logged.
+async fn follows(db: &DatabaseConnection, audience: Audience, follower: &Follower, change: &Change) -> bool {
+    let judged = async {
+        match revisions::by_id(db, audience, change.revision_id).await? {
+            Some(row) => follower.wants(db, &row, &mut States::default()).await,
+            None => Ok(false),
+        }
+    };
+    judged.await.unwrap_or_else(|error| {
+        tracing::warn!(?error, revision = change.revision_id, "a change could not be judged for a subscriber");
+        false
+    })
+}
+
+/// The explorer's filter (and `/feed.atom`'s parameters), for `catalogChanged`: a change is
+/// told when a model it touches matches before or after it (a deletion: before). A model's own
+/// change touches it; a risk assessment's, its model; an organization's, the models linked to
+/// it (judged with the organization before and after).
+#[derive(InputObject, Default)]
+#[graphql(name = "ChangeFilter")]
+pub struct ChangeFilterInput {
+    /// The slug of one model.
+    model: Option<String>,
+    /// Part of the model's name (case-insensitive).
+    q: Option<String>,
+    /// Part of one of its organizations' names.
+    org: Option<String>,
+    /// The ISO 3166-1 alpha-2 code of one of its organizations' countries.
+    country: Option<String>,
+    access: Option<Access>,
+    /// An input or output modality.
+    modality: Option<Modality>,
+    /// Announced in or after this year.
+    from: Option<i32>,
+    /// Announced in or before this year.
+    to: Option<i32>,
+    /// Training compute at least this many FLOP.
+    min_compute: Option<f64>,
+}
+
+impl From<ChangeFilterInput> for ChangeFilter {
+    fn from(f: ChangeFilterInput) -> Self {
+        let ChangeFilterInput { model, q, org, country, access, modality, from, to, min_compute } = f;
+        ChangeFilter { model, q, org, country, access, modality, from, to, min_compute, kinds: vec![] }
+    }
+}
+
 /// The websocket a subscription runs on (subscriptions run over websockets only).
 fn socket<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a LiveSocket> {
     ctx.data::<LiveSocket>()
@@ -143,16 +229,20 @@ fn socket<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a LiveSocket> {
 
 /// The hub's changes that `pick` makes an event of: `events_from` with at most one event a
 /// change.
-fn events<T, P>(
+fn events<T, P, F>(
     hub: &ChangeHub,
     socket: &LiveSocket,
     pick: P,
-) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<T>> + use<T, P>>
+) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<T>> + use<T, P, F>>
 where
     T: Event + Send + 'static,
-    P: Fn(&Change) -> Option<T> + Clone + Send + Sync + 'static,
+    P: Fn(&Change) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Option<T>> + Send,
 {
-    events_from(hub, socket, move |change: Change| ready(pick(&change).map(Ok).into_iter().collect()))
+    events_from(hub, socket, move |change: Change| {
+        let picked = pick(&change);
+        async move { picked.await.map(Ok).into_iter().collect() }
+    })
 }
 
 /// The events `pick` makes of the hub's changes (none, one or several a change), counted as

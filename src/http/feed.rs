@@ -1,59 +1,87 @@
 //! `/feed.atom`: the latest published changes to models, organizations and risk assessments,
 //! as an Atom 1.0 feed. Entry ids are `tag:` URIs of the revision, so they never change; each
-//! entry links to the revision through the GraphQL API.
+//! entry links to the revision through the GraphQL API. The explorer's filter parameters,
+//! `model` and `kind` narrow it (`service::feed`); each filtered feed's id is its canonical URL.
 
 use atom_syndication::{Category, Entry, Feed, Link, Person, Text};
 use axum::{
-    extract::State,
+    extract::{RawQuery, State},
     http::{HeaderMap, header},
     response::{IntoResponse, Response},
 };
 use serde_json::Value as Json;
-use url::Url;
+use url::{Url, form_urlencoded};
 
 use super::errors;
 use super::{AppState, feed_crossings};
 use crate::domain::{EntityType, RevisionAction};
 use crate::graphql::{IdKind, global_id};
-use crate::service::revisions::{self, RevisionRow};
-use crate::service::{Caller, ClientError, ErrorCode, ServiceError};
-
-/// What the feed follows.
-const KINDS: [EntityType; 3] = [EntityType::Model, EntityType::Organization, EntityType::RiskAssessment];
+use crate::service::feed::{self, ChangeFilter, Follower};
+use crate::service::revisions::RevisionRow;
+use crate::service::thresholds::{self, ThresholdRow};
+use crate::service::{Audience, Caller, ClientError, ErrorCode, ServiceError};
 
 /// How many changes the feed lists.
-const LENGTH: u64 = 50;
+const LENGTH: usize = 50;
 
 /// The year in the `tag:` URIs (RFC 4151 wants a date the authority was held); never change it,
 /// or every entry id changes.
 const TAG_YEAR: &str = "2026";
 
-pub async fn atom(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// The feed of the changes the query string's filter (`ChangeFilter::from_query`) lets through;
+/// a parameter it cannot use is a 400 naming it.
+pub async fn atom(State(state): State<AppState>, RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
     let Some(base) = base_url(&state, &headers) else {
         return errors::export(ClientError::new(ErrorCode::BadRequest, "the Host header is not a host name"));
     };
-    let read = state.databases.read(&Caller::Anonymous, |db| async move {
-        let rows = revisions::latest_public(&db, &KINDS, LENGTH).await?;
-        Ok((rows, feed_crossings::latest(&db, LENGTH).await?))
-    });
-    let (rows, crossings) = match read.await {
-        Ok((read, _)) => read,
+    let query = query.unwrap_or_default();
+    let filter = match ChangeFilter::from_query(form_urlencoded::parse(query.as_bytes())) {
+        Ok(filter) => filter,
         Err(error) => return errors::export(error.to_client()),
     };
-    crate::service::query_budget::rows_loaded(rows.len() + crossings.len());
-    let mut feed = feed(&base, &rows);
-    let mut entries = feed.entries().to_vec();
-    entries.extend(crossings.iter().map(|c| feed_crossings::entry(&base, c)));
-    // Newest first; a crossing beside the change that caused it.
-    entries.sort_by(|a, b| b.updated().cmp(a.updated()));
-    if let Some(newest) = entries.first().map(|e| *e.updated()) {
-        feed.set_updated(newest);
+    // The whole feed also lists each threshold crossing as an entry of its own; a filtered
+    // feed lists the changes that crossed (category `threshold-crossed`) instead.
+    let everything = filter.is_everything();
+    let read = state.databases.read(&Caller::Anonymous, |db| {
+        let filter = filter.clone();
+        async move {
+            let follower = Follower::new(&db, Audience::Public, filter, "model").await?;
+            let (rows, scanned) = feed::latest_public(&db, &follower, LENGTH).await?;
+            let crossings = if everything { feed_crossings::latest(&db, LENGTH as u64).await? } else { vec![] };
+            Ok((rows, scanned, thresholds::all(&db).await?, crossings))
+        }
+    });
+    let (rows, scanned, thresholds, crossings) = match read.await {
+        Ok((found, _)) => found,
+        Err(error) => return errors::export(error.to_client()),
+    };
+    crate::service::query_budget::rows_loaded(scanned + crossings.len());
+    let mut feed = atom_feed(&base, &filter, &rows, &thresholds);
+    if !crossings.is_empty() {
+        let mut entries = feed.entries().to_vec();
+        entries.extend(crossings.iter().map(|c| feed_crossings::entry(&base, c)));
+        // Newest first; a crossing beside the change that caused it.
+        entries.sort_by(|a, b| b.updated().cmp(a.updated()));
+        if let Some(newest) = entries.first().map(|e| *e.updated()) {
+            feed.set_updated(newest);
+        }
+        feed.set_entries(entries);
     }
-    feed.set_entries(entries);
     match feed.write_to(Vec::new()) {
         Ok(xml) => ([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], xml).into_response(),
         Err(error) => errors::export(ServiceError::internal(error).to_client()),
     }
+}
+
+/// The feed's own URL: its filter's parameters in their canonical order, so that the same
+/// filter always has the same URL, which is also the feed's id.
+pub fn self_url(base: &Url, filter: &ChangeFilter) -> String {
+    let mut url = base.join("feed.atom").unwrap_or_else(|_| base.clone());
+    let pairs = filter.pairs();
+    if !pairs.is_empty() {
+        url.query_pairs_mut().extend_pairs(pairs);
+    }
+    url.into()
 }
 
 /// The configured public URL, or else the one the request's `Host` names.
@@ -80,17 +108,23 @@ fn person(name: &str) -> Person {
     person
 }
 
-fn feed(base: &Url, rows: &[RevisionRow]) -> Feed {
-    let self_url = join(base, "feed.atom");
+fn atom_feed(base: &Url, filter: &ChangeFilter, rows: &[RevisionRow], thresholds: &[ThresholdRow]) -> Feed {
+    let self_url = self_url(base, filter);
     let mut feed = Feed::default();
-    feed.set_title("AI Tracker: changes to the catalog");
+    let pairs = filter.pairs();
+    if pairs.is_empty() {
+        feed.set_title("AI Tracker: changes to the catalog");
+    } else {
+        let conditions: Vec<String> = pairs.iter().map(|(key, value)| format!("{key}={value}")).collect();
+        feed.set_title(format!("AI Tracker: changes to the catalog ({})", conditions.join(", ")));
+    }
     feed.set_subtitle(Text::plain("New and changed models, organizations and risk assessments"));
     feed.set_id(self_url.clone());
     feed.set_links(vec![link(self_url, "self"), link(join(base, "graphql"), "alternate")]);
     feed.set_authors(vec![person("AI Tracker")]);
     let updated = rows.first().map(|r| r.created_at).unwrap_or_else(chrono::Utc::now);
     feed.set_updated(updated.fixed_offset());
-    feed.set_entries(rows.iter().map(|row| entry(base, row)).collect::<Vec<_>>());
+    feed.set_entries(rows.iter().map(|row| entry(base, row, thresholds)).collect::<Vec<_>>());
     feed
 }
 
@@ -103,7 +137,9 @@ fn join(base: &Url, path: &str) -> String {
     base.join(path).map(String::from).unwrap_or_else(|_| base.to_string())
 }
 
-fn entry(base: &Url, row: &RevisionRow) -> Entry {
+/// An entry's categories: the kind of entry changed, then the kinds of news the change is
+/// (`ChangeKind`, as the `kind` parameter spells them).
+fn entry(base: &Url, row: &RevisionRow, thresholds: &[ThresholdRow]) -> Entry {
     let noun = match row.entity_type {
         EntityType::Model => "Model",
         EntityType::Organization => "Organization",
@@ -124,9 +160,16 @@ fn entry(base: &Url, row: &RevisionRow) -> Entry {
     entry.set_title(format!("{noun} {} {verb}", name(row)));
     entry.set_updated(row.created_at.fixed_offset());
     entry.set_authors(vec![person(&row.author_name)]);
-    let mut category = Category::default();
-    category.set_term(row.entity_type.as_str());
-    entry.set_categories(vec![category]);
+    let terms = std::iter::once(row.entity_type.as_str())
+        .chain(feed::classify(row, thresholds).into_iter().map(|k| k.as_str()));
+    let categories: Vec<Category> = terms
+        .map(|term| {
+            let mut category = Category::default();
+            category.set_term(term);
+            category
+        })
+        .collect();
+    entry.set_categories(categories);
     entry.set_links(vec![link(revision_url(base, row.id), "alternate")]);
     if let Some(summary) = &row.summary {
         entry.set_summary(Text::plain(summary.clone()));

@@ -16,7 +16,7 @@ const KINDS: [EntityType; 2] = [EntityType::Model, EntityType::ComputeThreshold]
 /// The crossings of the newest `length` public changes to models and thresholds, newest
 /// change first; at most `length` crossings in all.
 pub async fn latest(db: &impl ConnectionTrait, length: u64) -> ServiceResult<Vec<Crossing>> {
-    let rows = revisions::latest_public(db, &KINDS, length).await?;
+    let rows = revisions::latest_public(db, &KINDS, None, length).await?;
     let mut found = Vec::new();
     if rows.is_empty() {
         return Ok(found);

@@ -13,6 +13,7 @@ pub mod edits;
 pub mod epoch_import;
 mod error;
 pub mod export;
+pub mod feed;
 pub mod feedback;
 pub mod filter;
 pub mod former_slugs;

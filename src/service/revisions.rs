@@ -139,13 +139,29 @@ pub async fn latest(db: &impl ConnectionTrait, kind: EntityType, id: i32) -> Ser
     Ok(of(Audience::Editor, Some((kind, id))).order_by_desc(revision::Column::Id).one(db).await?)
 }
 
-/// The newest public revisions of entries of the given kinds, newest first.
+/// The newest revision of an entity that `audience` may read.
+pub async fn latest_visible(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    kind: EntityType,
+    id: i32,
+) -> ServiceResult<Option<RevisionRow>> {
+    Ok(of(audience, Some((kind, id))).order_by_desc(revision::Column::Id).one(db).await?)
+}
+
+/// The newest public revisions of entries of the given kinds, newest first, older than
+/// revision `older_than` when given.
 pub async fn latest_public(
     db: &impl ConnectionTrait,
     kinds: &[EntityType],
+    older_than: Option<i32>,
     limit: u64,
 ) -> ServiceResult<Vec<RevisionRow>> {
-    Ok(visible(Audience::Public)
+    let mut select = visible(Audience::Public);
+    if let Some(id) = older_than {
+        select = select.filter(revision::Column::Id.lt(id));
+    }
+    Ok(select
         .filter(revision::Column::EntityType.is_in(kinds.iter().map(|k| k.as_str())))
         .order_by_desc(revision::Column::Id)
         .limit(limit)

@@ -428,9 +428,11 @@ async fn nul_and_oversized_parameters_are_400_naming_them() {
             assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
         }
     }
-    // The feed takes no parameters: anything sent is ignored.
+    // The feed takes the explorer's parameters, and refuses the same values.
     let response = app.client.get(app.url("/feed.atom?q=%00")).send().await.unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["field"], "q", "{body}");
     assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
     page(&app, "/?q=gpt").await;
 }

@@ -26,6 +26,7 @@ mod explorer;
 mod explorer_browser;
 mod export;
 mod feed;
+mod feed_filters;
 mod feedback;
 mod feedback_abuse;
 mod feedback_privacy;
