@@ -10,6 +10,7 @@ use crate::service::{
     editors::{self, NewEditor},
     epoch_import::{self, EpochFile},
     export::{self, Format},
+    history,
 };
 use crate::startup::Application;
 use crate::{
@@ -79,9 +80,20 @@ enum Command {
         #[arg(long)]
         filter: Option<String>,
         /// Include drafts (published entries only otherwise).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "as_recorded_at")]
         include_drafts: bool,
+        /// A citable snapshot: the public catalog as recorded at this instant (RFC 3339, e.g.
+        /// 2025-01-31T12:00:00Z), its header stating the instant, the revision and the SHA-256 of
+        /// the body; the same bytes as `/export/models.{csv,json}?asRecordedAt=`.
+        #[arg(long, value_parser = rfc3339)]
+        as_recorded_at: Option<chrono::DateTime<chrono::Utc>>,
     },
+}
+
+fn rfc3339(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("not an RFC 3339 instant (e.g. 2025-01-31T12:00:00Z): {e}"))
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -250,6 +262,7 @@ async fn export_models(
     format: FormatArg,
     filter: Option<&str>,
     include_drafts: bool,
+    as_recorded_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> anyhow::Result<()> {
     use std::io::Write;
     let format = match format {
@@ -262,22 +275,29 @@ async fn export_models(
             graphql::model_filter_from_json(json, "filter").map_err(anyhow::Error::from)
         })
         .transpose()?;
-    let audience = if include_drafts { Audience::Editor } else { Audience::Public };
     let db = db::connect(database).await?;
     db::migrate(&db).await?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    out.write_all(export::preamble(format).as_bytes())?;
-    let (mut after, mut first) = (None, true);
-    loop {
-        let (models, next) = export::page(&db, audience, filter.as_ref(), after).await?;
-        out.write_all(export::render(format, &models, first)?.as_bytes())?;
-        first &= models.is_empty();
-        match next {
-            Some(cursor) => after = Some(cursor),
-            None => break,
+    let mut write = |bytes: &[u8]| out.write_all(bytes).map_err(ServiceError::internal);
+    match as_recorded_at {
+        None => {
+            let audience = if include_drafts { Audience::Editor } else { Audience::Public };
+            let preamble = export::preamble(format);
+            // The present's preamble ends with the body's start, which `write_body` writes.
+            let header = preamble.strip_suffix(&export::body_start(format)).expect("the preamble ends so");
+            write(header.as_bytes())?;
+            export::write_body(&db, audience, filter.as_ref(), format, write).await?;
+        }
+        Some(at) => {
+            // Two passes, one page in memory at a time: the first hashes the body, whose digest
+            // the header states; the second writes it.
+            let past = history::as_recorded_at(&db, "--as-recorded-at", at).await?;
+            let reader = history::Reader::past(db.clone(), past);
+            let (snapshot, _) = export::snapshot(&reader, past, filter.as_ref(), format).await?;
+            write(snapshot.header(format).as_bytes())?;
+            export::write_body(&reader, Audience::Public, filter.as_ref(), format, write).await?;
         }
     }
-    out.write_all(export::epilogue(format).as_bytes())?;
     out.flush()?;
     Ok(())
 }
@@ -333,9 +353,9 @@ pub async fn run() -> anyhow::Result<()> {
             init_tracing(cli.log_format);
             editor_command(&cli.database, command).await?;
         }
-        Command::Export { format, filter, include_drafts } => {
+        Command::Export { format, filter, include_drafts, as_recorded_at } => {
             init_tracing(cli.log_format);
-            export_models(&cli.database, format, filter.as_deref(), include_drafts).await?;
+            export_models(&cli.database, format, filter.as_deref(), include_drafts, as_recorded_at).await?;
         }
         Command::Sync(SyncCommand::Epoch { url, file, selection, fetch, json }) => {
             init_tracing(cli.log_format);

@@ -119,6 +119,7 @@ impl Application {
             sockets: sockets.clone(),
             cache: ResponseCache::new(settings.cache.response_cache_bytes, changes.clone()),
             persisted: PersistedQueries::default(),
+            snapshot_digests: Default::default(),
             cache_max_age: settings.cache.cache_max_age_secs,
             answer_limits: settings.limits.answer_limits(),
             live: graphql::Live::new(graphql::LiveLimits {

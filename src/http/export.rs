@@ -1,20 +1,26 @@
 //! `GET /export/models.csv` and `GET /export/models.json`: the models the caller may see (drafts
 //! only with an editor's Bearer token) that pass `?filter=` (the `models` query's filter as
-//! JSON), streamed page by page, attribution first.
+//! JSON), streamed page by page, attribution first. With `?asRecordedAt=` (RFC 3339), a citable
+//! snapshot: the public catalog as recorded then, its header stating the instant, the revision
+//! and the SHA-256 of the body (`service::export::Snapshot`), the same bytes on every request,
+//! with a strong `ETag` (and a 304 for `If-None-Match`). Any other parameter is a 400 naming it.
 
 use axum::{
     body::{Body, Bytes},
     extract::{Extension, RawQuery, State},
-    http::header,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, stream};
 
 use super::AppState;
 use super::errors;
+use super::graphql::if_none_match;
 use crate::graphql::model_filter_from_json;
 use crate::request::Refused;
 use crate::service::export::{self, Format};
+use crate::service::history::{self, Reader};
 use crate::service::query_budget::{self, Payer, cost_of_rows};
 use crate::service::{Audience, Caller, ServiceError, filter::ModelFilter};
 
@@ -23,8 +29,9 @@ pub async fn csv(
     caller: Result<Caller, Refused>,
     payer: Extension<Payer>,
     query: RawQuery,
+    headers: HeaderMap,
 ) -> Response {
-    models(state, caller, payer, query, Format::Csv).await
+    models(state, caller, payer, query, headers, Format::Csv).await
 }
 
 pub async fn json(
@@ -32,8 +39,9 @@ pub async fn json(
     caller: Result<Caller, Refused>,
     payer: Extension<Payer>,
     query: RawQuery,
+    headers: HeaderMap,
 ) -> Response {
-    models(state, caller, payer, query, Format::Json).await
+    models(state, caller, payer, query, headers, Format::Json).await
 }
 
 /// An error as the GraphQL endpoint words it, with its code's status.
@@ -41,13 +49,55 @@ fn failure(error: ServiceError) -> Response {
     errors::export(error.to_client())
 }
 
-fn filter_parameter(raw: Option<&str>) -> Result<Option<ModelFilter>, ServiceError> {
-    let Some(raw) = raw else { return Ok(None) };
-    let text = url::form_urlencoded::parse(raw.as_bytes()).find(|(k, _)| k == "filter").map(|(_, v)| v.into_owned());
-    let Some(text) = text else { return Ok(None) };
-    let json =
-        serde_json::from_str(&text).map_err(|e| ServiceError::bad_input("filter", format!("is not JSON: {e}")))?;
-    model_filter_from_json(json, "filter").map(Some)
+/// An export's query parameters.
+struct Parameters {
+    filter: Option<ModelFilter>,
+    /// The filter as JSON text (re-serialized), which keys the snapshot digests.
+    filter_key: Option<String>,
+    as_recorded_at: Option<DateTime<Utc>>,
+}
+
+/// The parameters an export takes: `filter` and `asRecordedAt`, each at most once. Any other is
+/// refused, naming it, rather than ignored (a misspelled `asRecordedAt` would otherwise answer
+/// the present to a client that meant to cite the past).
+fn parameters(raw: Option<&str>) -> Result<Parameters, ServiceError> {
+    let (mut filter, mut at) = (None, None);
+    for (name, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        let slot = match &*name {
+            "filter" => &mut filter,
+            "asRecordedAt" => &mut at,
+            _ => {
+                return Err(ServiceError::bad_input(
+                    name,
+                    "is not a parameter of the export (it takes filter and asRecordedAt)",
+                ));
+            }
+        };
+        if slot.is_some() {
+            return Err(ServiceError::bad_input(name, "is given more than once"));
+        }
+        *slot = Some(value.into_owned());
+    }
+    let (filter, filter_key) = match filter {
+        None => (None, None),
+        Some(text) => {
+            let json: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| ServiceError::bad_input("filter", format!("is not JSON: {e}")))?;
+            let key = json.to_string();
+            (Some(model_filter_from_json(json, "filter")?), Some(key))
+        }
+    };
+    let as_recorded_at = at
+        .map(|text| {
+            DateTime::parse_from_rfc3339(&text).map(|at| at.with_timezone(&Utc)).map_err(|e| {
+                ServiceError::bad_input(
+                    "asRecordedAt",
+                    format!("is not an RFC 3339 instant (e.g. 2025-01-31T12:00:00Z): {e}"),
+                )
+            })
+        })
+        .transpose()?;
+    Ok(Parameters { filter, filter_key, as_recorded_at })
 }
 
 async fn models(
@@ -56,29 +106,63 @@ async fn models(
     // Who pays for the pages streamed after the first, as `http::metering` decided.
     Extension(payer): Extension<Payer>,
     RawQuery(raw): RawQuery,
+    headers: HeaderMap,
     format: Format,
 ) -> Response {
     let caller = match caller {
         Ok(caller) => caller,
         Err(Refused(error)) => return failure(error),
     };
-    let audience = caller.audience();
-    let filter = match filter_parameter(raw.as_deref()) {
-        Ok(filter) => filter,
+    let Parameters { filter, filter_key, as_recorded_at } = match parameters(raw.as_deref()) {
+        Ok(parameters) => parameters,
         Err(error) => return failure(error),
     };
     // The first page is read before answering, so that a refused filter is a 400 and not a
     // stream cut short; the pages after it are read where the first one was.
-    let first_page = state.databases.read(&caller, |db| {
-        let filter = filter.clone();
-        async move { export::page(&db, audience, filter.as_ref(), None).await }
-    });
-    let ((first, next), route) = match first_page.await {
-        Ok(page) => page,
-        Err(error) => return failure(error),
+    let (reader, audience, head, etag, first, next) = match as_recorded_at {
+        None => {
+            let audience = caller.audience();
+            let first_page = state.databases.read(&caller, |db| {
+                let filter = filter.clone();
+                async move { export::page(&db, audience, filter.as_ref(), None).await }
+            });
+            let ((first, next), route) = match first_page.await {
+                Ok(page) => page,
+                Err(error) => return failure(error),
+            };
+            (Reader::now(route.db().clone()), audience, export::preamble(format), None, first, next)
+        }
+        // A snapshot: the public catalog as recorded then, whoever asks, read on the primary
+        // (where `as_recorded_at` made sure every revision up to the instant has committed).
+        // A first pass hashes the body (or the digest is known), since the header that comes
+        // first states it; then the export streams as the present's does.
+        Some(at) => {
+            let snapshot = async {
+                let past = history::as_recorded_at(&state.db, "asRecordedAt", at).await?;
+                let reader = Reader::past(state.db.clone(), past);
+                let (snapshot, rows) =
+                    state.snapshot_digests.snapshot(&reader, past, filter.as_ref(), filter_key, format).await?;
+                query_budget::rows_loaded(rows);
+                Ok::<_, ServiceError>((reader, snapshot))
+            };
+            let (reader, snapshot) = match snapshot.await {
+                Ok(found) => found,
+                Err(error) => return failure(error),
+            };
+            let etag = HeaderValue::from_str(&snapshot.etag(format)).expect("hex digits are a header value");
+            if if_none_match(&headers, &etag) {
+                return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+            }
+            let (first, next) = match export::page(&reader, Audience::Public, filter.as_ref(), None).await {
+                Ok(page) => page,
+                Err(error) => return failure(error),
+            };
+            let head = snapshot.header(format) + &export::body_start(format);
+            (reader, Audience::Public, head, Some(etag), first, next)
+        }
     };
     let head = match export::render(format, &first, true) {
-        Ok(text) => export::preamble(format) + &text,
+        Ok(text) => head + &text,
         Err(error) => return failure(error),
     };
     // The query budget: the first page is charged with the answer (`http::metering`), the
@@ -86,7 +170,7 @@ async fn models(
     query_budget::rows_loaded(first.len());
     let wrote_any = !first.is_empty();
     let rest = stream::unfold(Some((next, wrote_any, first.len())), move |state_now| {
-        let db = route.db().clone();
+        let db = reader.clone();
         let filter = filter.clone();
         let (budget, payer) = (state.budget.clone(), payer.clone());
         async move {
@@ -114,15 +198,19 @@ async fn models(
         Format::Csv => "inline; filename=\"ai-tracker-models.csv\"",
         Format::Json => "inline; filename=\"ai-tracker-models.json\"",
     };
-    (
+    let mut response = (
         [(header::CONTENT_TYPE, format.content_type()), (header::CONTENT_DISPOSITION, disposition)],
         Body::from_stream(body),
     )
-        .into_response()
+        .into_response();
+    if let Some(etag) = etag {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
 }
 
 async fn next_page(
-    db: &sea_orm::DatabaseConnection,
+    db: &Reader,
     audience: Audience,
     filter: Option<&ModelFilter>,
     after: String,

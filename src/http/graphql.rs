@@ -288,7 +288,7 @@ fn respond(served: Served, media: MediaType, headers: &HeaderMap, reuse: Option<
 const VARY: &str = "accept, accept-encoding, authorization";
 
 /// Whether the request's `If-None-Match` names `etag` (weak comparison, as for GET).
-fn if_none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+pub(super) fn if_none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
     let ours = etag.to_str().unwrap_or_default().trim_start_matches("W/");
     headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
         |tag| {

@@ -72,6 +72,8 @@ pub struct AppState {
     pub sockets: TaskTracker,
     /// Answers to anonymous queries, retired on every change.
     pub cache: ResponseCache,
+    /// The body digests of recent past exports (citable snapshots), which never go stale.
+    pub snapshot_digests: crate::service::export::SnapshotDigests,
     /// Apollo persisted queries known to this instance.
     pub persisted: PersistedQueries,
     /// The `Cache-Control` max-age of anonymous GET answers, in seconds.

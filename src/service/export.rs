@@ -11,7 +11,9 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use serde::ser::SerializeMap;
+use sha2::{Digest, Sha256};
 
+use super::history::Past;
 use super::model_columns::model_columns;
 use super::models::ModelOrderField;
 use super::models::ModelRow;
@@ -25,7 +27,7 @@ pub const EPOCH_CREDIT: &str = "Includes data from Epoch AI, 'Data on AI Models'
                                 licensed CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/)";
 pub const SOURCES_NOTE: &str = "Each model's own sources are listed in its `sources` field";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
     Csv,
     Json,
@@ -194,28 +196,169 @@ impl Serialize for ExportedModel {
     }
 }
 
-/// How many `#` lines open a CSV export (`pandas.read_csv(..., skiprows=3)`).
+/// How many `#` lines open a CSV export (`pandas.read_csv(..., skiprows=3)`), now and past.
 pub const CSV_PREAMBLE_LINES: usize = 3;
 
-/// What goes before the first model.
+/// What goes before the first model of an export of the present.
 pub fn preamble(format: Format) -> String {
     let generated = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     match format {
         Format::Csv => {
-            let mut writer = csv::Writer::from_writer(vec![]);
-            writer.write_record(COLUMNS.iter().map(|c| c.header)).expect("writing to memory");
-            let header = String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8");
-            format!(
-                "# AI Tracker export of models, generated {generated}\n# {EPOCH_CREDIT}\n# {SOURCES_NOTE}\n{header}"
-            )
+            format!("# AI Tracker export of models, generated {generated}\n# {EPOCH_CREDIT}\n# {SOURCES_NOTE}\n")
+                + &body_start(format)
         }
         Format::Json => {
             let attribution = json!({
                 "generated": generated,
                 "credits": [EPOCH_CREDIT, SOURCES_NOTE],
             });
-            format!("{{\"attribution\":{attribution},\"models\":[")
+            format!("{{\"attribution\":{attribution},") + &body_start(format)
         }
+    }
+}
+
+/// The start of the body: what comes after the attribution and before the first model (the
+/// CSV's column names; in JSON, the `models` key and the array's opening bracket).
+pub fn body_start(format: Format) -> String {
+    match format {
+        Format::Csv => {
+            let mut writer = csv::Writer::from_writer(vec![]);
+            writer.write_record(COLUMNS.iter().map(|c| c.header)).expect("writing to memory");
+            String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8")
+        }
+        Format::Json => "\"models\":[".to_owned(),
+    }
+}
+
+/// An export as recorded at a past instant (a citable snapshot): the public catalog after
+/// revision `past.revision`, whose body (every byte after the header) has SHA-256 `sha256`
+/// (lower-case hex). Its bytes never change, so a citation can give the instant and the digest
+/// and anyone can check a copy:
+///
+/// - CSV: the header is the 3 `#` lines; the body is the lines after them (column names first),
+///   i.e. `tail -n +4 models.csv | sha256sum`.
+/// - JSON: the header is the first line, `{"attribution":{...},` (`asRecordedAt`, `revision`,
+///   `sha256`, `credits`); the body is every byte after it, `"models":[...]}` and the final
+///   newline, i.e. `tail -n +2 models.json | sha256sum`. (Strings are escaped, so the only
+///   line breaks are the one after the header and the last one.)
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub past: Past,
+    pub sha256: String,
+}
+
+impl Snapshot {
+    /// The instant as the header states it: RFC 3339 in UTC, with the fraction of a second it
+    /// was given with.
+    pub fn instant(&self) -> String {
+        self.past.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    }
+
+    /// The header (attribution, instant, revision and the body's digest), before the body.
+    pub fn header(&self, format: Format) -> String {
+        let (at, revision, sha256) = (self.instant(), self.past.revision, &self.sha256);
+        match format {
+            Format::Csv => format!(
+                "# AI Tracker export of models as recorded at {at} (revision {revision}); \
+                 sha256 of the lines after these {CSV_PREAMBLE_LINES}: {sha256}\n# {EPOCH_CREDIT}\n# {SOURCES_NOTE}\n"
+            ),
+            Format::Json => {
+                let attribution = json!({
+                    "asRecordedAt": at,
+                    "revision": revision,
+                    "sha256": sha256,
+                    "credits": [EPOCH_CREDIT, SOURCES_NOTE],
+                });
+                format!("{{\"attribution\":{attribution},\n")
+            }
+        }
+    }
+
+    /// A strong entity tag for the snapshot's bytes: the SHA-256 of its header, which names the
+    /// instant, the revision and the body's own SHA-256, so it changes whenever any byte would.
+    pub fn etag(&self, format: Format) -> String {
+        format!("\"sha256-{:x}\"", Sha256::digest(self.header(format).as_bytes()))
+    }
+}
+
+/// Every page of the public catalog as of `db` (a past reader) that passes `filter`, rendered
+/// in `format`, handed to `write` in order: the body of an export from the column names (the
+/// `models` key in JSON) to its end. Returns how many models were written. One page (100
+/// models) in memory at a time.
+pub async fn write_body(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    filter: Option<&ModelFilter>,
+    format: Format,
+    mut write: impl FnMut(&[u8]) -> ServiceResult<()>,
+) -> ServiceResult<usize> {
+    write(body_start(format).as_bytes())?;
+    let (mut after, mut first, mut rows) = (None, true, 0);
+    loop {
+        let (models, next) = page(db, audience, filter, after).await?;
+        write(render(format, &models, first)?.as_bytes())?;
+        first &= models.is_empty();
+        rows += models.len();
+        match next {
+            Some(cursor) => after = Some(cursor),
+            None => break,
+        }
+    }
+    write(epilogue(format).as_bytes())?;
+    Ok(rows)
+}
+
+/// The snapshot of the public catalog as of `past`, read through `db` (a reader of that past):
+/// a first pass over the export that hashes its body and keeps none of it. Returns it and the
+/// rows that pass read.
+pub async fn snapshot(
+    db: &impl ConnectionTrait,
+    past: Past,
+    filter: Option<&ModelFilter>,
+    format: Format,
+) -> ServiceResult<(Snapshot, usize)> {
+    let mut hasher = Sha256::new();
+    let rows = write_body(db, Audience::Public, filter, format, |bytes| {
+        hasher.update(bytes);
+        Ok(())
+    })
+    .await?;
+    Ok((Snapshot { past, sha256: format!("{:x}", hasher.finalize()) }, rows))
+}
+
+/// The body digests of recent snapshots by format, filter (as JSON text) and revision, so that
+/// a snapshot asked for again (a citation checked, a 304) is not read twice more. A digest is
+/// 64 bytes; the cache holds at most `DIGESTS_KEPT`. The past of a revision never changes, so
+/// nothing is ever stale (`ai-tracker rebuild-history` rewrites it only as it was).
+#[derive(Clone)]
+pub struct SnapshotDigests(moka::future::Cache<(Format, Option<String>, i32), String>);
+
+const DIGESTS_KEPT: u64 = 4096;
+
+impl Default for SnapshotDigests {
+    fn default() -> Self {
+        SnapshotDigests(moka::future::Cache::new(DIGESTS_KEPT))
+    }
+}
+
+impl SnapshotDigests {
+    /// The snapshot of `past` for `filter` (whose JSON text is `filter_key`), from the cache or
+    /// from a first pass over `db`; and the rows that pass read (0 from the cache).
+    pub async fn snapshot(
+        &self,
+        db: &impl ConnectionTrait,
+        past: Past,
+        filter: Option<&ModelFilter>,
+        filter_key: Option<String>,
+        format: Format,
+    ) -> ServiceResult<(Snapshot, usize)> {
+        let key = (format, filter_key, past.revision);
+        if let Some(sha256) = self.0.get(&key).await {
+            return Ok((Snapshot { past, sha256 }, 0));
+        }
+        let (snapshot, rows) = snapshot(db, past, filter, format).await?;
+        self.0.insert(key, snapshot.sha256.clone()).await;
+        Ok((snapshot, rows))
     }
 }
 
