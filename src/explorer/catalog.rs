@@ -11,13 +11,14 @@ use super::filter::{Filter, RawFilter};
 use super::form;
 use super::format;
 use super::layout::{self, Section};
+use super::past;
 use crate::service::ClientAddress;
 
 const PAGE_SIZE: i32 = 25;
 
 const DOCUMENT: &str = r#"
-query ExplorerCatalog($filter: ModelFilter, $orderBy: [ModelOrder!], $first: Int, $after: String, $last: Int, $before: String) {
-  models(filter: $filter, orderBy: $orderBy, first: $first, after: $after, last: $last, before: $before) {
+query ExplorerCatalog($filter: ModelFilter, $orderBy: [ModelOrder!], $first: Int, $after: String, $last: Int, $before: String, $at: DateTime) {
+  models(filter: $filter, orderBy: $orderBy, first: $first, after: $after, last: $last, before: $before, asRecordedAt: $at) {
     totalCount
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     nodes {
@@ -129,10 +130,16 @@ pub async fn page(
         "after": after,
         "last": if before.is_some() { Some(PAGE_SIZE) } else { None },
         "before": before,
+        "at": filter.as_recorded_at,
     });
     let data: Data = api::run(&state, client, DOCUMENT, variables).await?;
-    let feed = filter.url("/feed.atom", &[]);
-    Ok(layout::page_with_feed("Catalog", Section::Catalog, Some(&feed), render(&filter, &sort, &params, &data.models)))
+    let title = match &filter.as_recorded_at {
+        Some(at) => format!("Catalog as recorded at {}", past::readable(at)),
+        None => "Catalog".to_owned(),
+    };
+    // The feed follows the catalog as it changes from now on, whatever instant the page shows.
+    let feed = filter.now().url("/feed.atom", &[]);
+    Ok(layout::page_with_feed(&title, Section::Catalog, Some(&feed), render(&filter, &sort, &params, &data.models)))
 }
 
 fn render(filter: &Filter, sort: &Sort, params: &CatalogParams, models: &Models) -> Markup {
@@ -149,13 +156,22 @@ fn render(filter: &Filter, sort: &Sort, params: &CatalogParams, models: &Models)
         .flatten()
         .map(|c| filter.url("/", &[("sort", sort.key), ("dir", dir), ("after", c)]));
     let plot = filter.url("/plots", &[]);
+    let at = filter.as_recorded_at.as_deref();
+    let model_url = |slug: &str| match at {
+        Some(at) => format!(
+            "/models/{slug}?{}",
+            url::form_urlencoded::Serializer::new(String::new()).append_pair("asRecordedAt", at).finish()
+        ),
+        None => format!("/models/{slug}"),
+    };
     html! {
-        h1 { "The catalog of large AI models" }
+        @if let Some(at) = at { (past::banner(at, &filter.now().url("/", &[("sort", sort.key), ("dir", dir)]))) }
+        h1 { "The catalog of large AI models" @if let Some(at) = at { " as recorded at " (past::time(at)) } }
         p.muted {
             (models.total_count) " models" @if !filter.is_empty() { " match the filters" } ". "
             "Sort by a column heading; the address keeps the view, so it can be shared. "
             a href=(plot) { "Plot these models" } "; "
-            a href=(filter.url("/feed.atom", &[])) type="application/atom+xml" { "follow their changes (Atom feed)" } ". "
+            a href=(filter.now().url("/feed.atom", &[])) type="application/atom+xml" { "follow their changes (Atom feed)" } ". "
             "Missing a model? " a href="/feedback" { "Suggest it" } "."
         }
         (form::filters(filter, "/", &[("sort", sort.key), ("dir", dir)], html! {}))
@@ -176,7 +192,7 @@ fn render(filter: &Filter, sort: &Sort, params: &CatalogParams, models: &Models)
                 tbody {
                     @for row in &models.nodes {
                         tr {
-                            th scope="row" { a href={ "/models/" (row.slug) } { (row.name) } }
+                            th scope="row" { a href=(model_url(&row.slug)) { (row.name) } }
                             td {
                                 @for (i, org) in row.organizations.iter().enumerate() {
                                     @if i > 0 { ", " }

@@ -24,6 +24,7 @@ pub struct RawFilter {
     pub from: Option<String>,
     pub to: Option<String>,
     pub min_compute: Option<String>,
+    pub as_recorded_at: Option<String>,
 }
 
 /// A checked filter.
@@ -44,6 +45,9 @@ pub struct Filter {
     pub to: Option<i32>,
     /// Training compute at least this many FLOP.
     pub min_compute: Option<f64>,
+    /// The instant of a past view (RFC 3339, UTC): not a filter of the models but of the
+    /// catalog, which every address the view links to keeps.
+    pub as_recorded_at: Option<String>,
 }
 
 fn present(value: &Option<String>) -> Option<&str> {
@@ -99,6 +103,7 @@ impl RawFilter {
             from: year(&self.from, "from")?,
             to: year(&self.to, "to")?,
             min_compute,
+            as_recorded_at: super::past::instant(self.as_recorded_at.as_deref(), "asRecordedAt")?,
         };
         if let (Some(from), Some(to)) = (filter.from, filter.to)
             && from > to
@@ -143,8 +148,14 @@ impl Filter {
         if all.is_empty() { Json::Null } else { json!({ "and": all }) }
     }
 
+    /// Whether no filter of the models is set (a past view filters none).
     pub fn is_empty(&self) -> bool {
-        *self == Filter::default()
+        self.now() == Filter::default()
+    }
+
+    /// The same filter over the catalog as it is now.
+    pub fn now(&self) -> Filter {
+        Filter { as_recorded_at: None, ..self.clone() }
     }
 
     /// The filter's query-string pairs, in a fixed order.
@@ -163,6 +174,7 @@ impl Filter {
         add("from", self.from.map(|y| y.to_string()));
         add("to", self.to.map(|y| y.to_string()));
         add("minCompute", self.min_compute.map(|f| format!("{f:e}")));
+        add("asRecordedAt", self.as_recorded_at.clone());
         pairs
     }
 
@@ -199,6 +211,7 @@ mod tests {
                 "from" => f.from = v,
                 "to" => f.to = v,
                 "minCompute" => f.min_compute = v,
+                "asRecordedAt" => f.as_recorded_at = v,
                 _ => {}
             }
         }
@@ -207,7 +220,12 @@ mod tests {
 
     #[test]
     fn round_trips_through_the_query_string() {
-        let filter = raw("q=gpt&country=us&access=open_weights&from=2020&to=2024&minCompute=1e24").check().unwrap();
+        let filter = raw(
+            "q=gpt&country=us&access=open_weights&from=2020&to=2024&minCompute=1e24&asRecordedAt=2025-01-31T12:00:00Z",
+        )
+        .check()
+        .unwrap();
+        assert_eq!(filter.as_recorded_at.as_deref(), Some("2025-01-31T12:00:00Z"));
         assert_eq!(filter.country.as_deref(), Some("US"));
         assert_eq!(filter.access, Some("OPEN_WEIGHTS"));
         let again = raw(filter.url("/", &[]).trim_start_matches("/?")).check().unwrap();
@@ -216,9 +234,13 @@ mod tests {
 
     #[test]
     fn names_the_bad_parameter() {
-        for (query, field) in
-            [("country=USA", "country"), ("access=free", "access"), ("from=20x", "from"), ("from=2024&to=2020", "to")]
-        {
+        for (query, field) in [
+            ("country=USA", "country"),
+            ("access=free", "access"),
+            ("from=20x", "from"),
+            ("from=2024&to=2020", "to"),
+            ("asRecordedAt=soon", "asRecordedAt"),
+        ] {
             match raw(query).check() {
                 Err(PageError::BadInput { field: f, .. }) => assert_eq!(f, field, "{query}"),
                 other => panic!("{query}: {other:?}"),

@@ -39,7 +39,11 @@ pub fn filters(filter: &Filter, action: &str, hidden: &[(&str, &str)], extra: Ma
             }
             (extra)
             @for (name, value) in hidden { input type="hidden" name=(name) value=(value); }
-            div.actions { button type="submit" { "Apply filters" } a href=(action) { "Clear" } }
+            @if let Some(at) = &filter.as_recorded_at { input type="hidden" name="asRecordedAt" value=(at); }
+            div.actions {
+                button type="submit" { "Apply filters" }
+                a href=(Filter { as_recorded_at: filter.as_recorded_at.clone(), ..Filter::default() }.url(action, &[])) { "Clear" }
+            }
         }
     }
 }

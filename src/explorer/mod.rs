@@ -14,6 +14,7 @@ mod form;
 mod format;
 mod layout;
 mod model;
+mod past;
 mod plots;
 
 use axum::{Router, extract::FromRef, response::IntoResponse, routing::get};

@@ -1,7 +1,7 @@
 //! `/models/{slug}`: one model with every field, its sources, capabilities, risk assessments
 //! grouped by horizon and cause, lineage, history, and where it sits on the compute trend.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
@@ -11,11 +11,12 @@ use super::api::{self, PageError};
 use super::feedback::{self, FeedbackForm};
 use super::format;
 use super::layout::{self, Section};
+use super::past;
 use crate::service::ClientAddress;
 
 const DOCUMENT: &str = r#"
-query ExplorerModel($slug: String!) {
-  model(slug: $slug) {
+query ExplorerModel($slug: String!, $at: DateTime, $since: DateTime!, $withChanges: Boolean!) {
+  model(slug: $slug, asRecordedAt: $at) {
     id slug name aliases announcedOn announcedPrecision
     organizations { slug name country kind }
     inputModalities outputModalities
@@ -37,6 +38,7 @@ query ExplorerModel($slug: String!) {
       totalCount
       nodes { action author summary changedFields createdAt }
     }
+    changes(since: $since) @include(if: $withChanges) { field before after }
   }
 }"#;
 
@@ -83,6 +85,29 @@ struct Model {
     threshold_status: Vec<ThresholdStatus>,
     updated_at: String,
     revisions: Revisions,
+    changes: Option<Vec<FieldChange>>,
+}
+
+#[derive(Deserialize)]
+struct FieldChange {
+    field: String,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+}
+
+/// The query string: a past view's instant, and the instant to list changes since (the past
+/// view's when absent).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelParams {
+    as_recorded_at: Option<String>,
+    changed_since: Option<String>,
+}
+
+/// A past view's instant and the instant changes are listed since, each checked.
+struct View {
+    at: Option<String>,
+    since: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -176,15 +201,51 @@ pub async fn page(
     State(state): State<ExplorerState>,
     ClientAddress(client): ClientAddress,
     Path(slug): Path<String>,
+    Query(params): Query<ModelParams>,
 ) -> Result<Markup, PageError> {
     // No slug is that long or holds a NUL (which Postgres could not even compare).
     if slug.len() > 200 || slug.contains('\0') {
         return Err(PageError::NotFound("There is no model by that name.".into()));
     }
-    let data: Data = api::run(&state, client, DOCUMENT, json!({ "slug": slug })).await?;
-    let model = data.model.ok_or_else(|| PageError::NotFound(format!("The catalog has no model “{slug}”.")))?;
+    let at = past::instant(params.as_recorded_at.as_deref(), "asRecordedAt")?;
+    let since = past::instant(params.changed_since.as_deref(), "changedSince")?.or_else(|| at.clone());
+    let variables = json!({
+        "slug": slug,
+        "at": at,
+        "since": since.as_deref().unwrap_or("1970-01-01T00:00:00Z"),
+        "withChanges": since.is_some(),
+    });
+    let data: Data = api::run(&state, client, DOCUMENT, variables).await.map_err(|error| match error {
+        // The API names its own argument; the reader set `changedSince`.
+        PageError::BadInput { field, message } if field == "since" => {
+            PageError::BadInput { field: "changedSince".into(), message }
+        }
+        other => other,
+    })?;
+    let model = data.model.ok_or_else(|| match &at {
+        Some(at) => PageError::NotFound(format!("The catalog had no model “{slug}” at {}.", past::readable(at))),
+        None => PageError::NotFound(format!("The catalog has no model “{slug}”.")),
+    })?;
+    let view = View { at, since };
+    let title = match &view.at {
+        Some(at) => format!("{} as recorded at {}", model.name, past::readable(at)),
+        None => model.name.clone(),
+    };
     let feed = feed_url(&model.slug);
-    Ok(layout::page_with_feed(&model.name, Section::Other, Some(&feed), render(&model)))
+    Ok(layout::page_with_feed(&title, Section::Other, Some(&feed), render(&model, &view)))
+}
+
+/// `path` with the past view's instant, if any, as its query string.
+fn keeping(view: &View, path: &str, pairs: &[(&str, &str)]) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        query.append_pair(k, v);
+    }
+    if let Some(at) = &view.at {
+        query.append_pair("asRecordedAt", at);
+    }
+    let query = query.finish();
+    if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") }
 }
 
 /// An estimate with its confidence and note.
@@ -196,11 +257,13 @@ fn estimate(value: String, confidence: &str, note: Option<&str>) -> Markup {
     }
 }
 
-fn render(m: &Model) -> Markup {
+fn render(m: &Model, view: &View) -> Markup {
     let modalities = |v: &[String]| v.iter().map(|x| format::label(x)).collect::<Vec<_>>().join(", ");
+    let model_url = |slug: &str| keeping(view, &format!("/models/{slug}"), &[]);
     html! {
-        p { a href="/" { "← Catalog" } }
-        h1 { (m.name) }
+        @if let Some(at) = &view.at { (past::banner(at, &format!("/models/{}", m.slug))) }
+        p { a href=(keeping(view, "/", &[])) { "← Catalog" } }
+        h1 { (m.name) @if let Some(at) = &view.at { " " span.muted { "as recorded at " (past::time(at)) } } }
         @if !m.aliases.is_empty() { p.muted { "Also known as " (m.aliases.join(", ")) } }
         @if !m.description.is_empty() { div.prose { (m.description) } }
         h2 { "Facts" }
@@ -268,13 +331,13 @@ fn render(m: &Model) -> Markup {
             dt { "Lineage" }
             dd {
                 @if let Some(base) = &m.base_model {
-                    "Derived from " a href={ "/models/" (base.slug) } { (base.name) } ". "
+                    "Derived from " a href=(model_url(&base.slug)) { (base.name) } ". "
                 }
                 @if !m.derived_models.is_empty() {
                     "Models derived from it: "
                     @for (i, d) in m.derived_models.iter().enumerate() {
                         @if i > 0 { ", " }
-                        a href={ "/models/" (d.slug) } { (d.name) }
+                        a href=(model_url(&d.slug)) { (d.name) }
                     }
                     "."
                 }
@@ -288,9 +351,9 @@ fn render(m: &Model) -> Markup {
         }
         h2 { "On the compute trend" }
         figure {
-            img src={ "/plots/compute.svg?highlight=" (m.slug) } width="960" height="560"
+            img src=(keeping(view, "/plots/compute.svg", &[("highlight", m.slug.as_str())])) width="960" height="560"
                 alt={ "Training compute of every model in the catalog against its announced date, log scale, with the fitted trend line; " (m.name) " is marked." };
-            figcaption { "Training compute against announced date; " (m.name) " is circled. " a href="/plots" { "More plots" } }
+            figcaption { "Training compute against announced date; " (m.name) " is circled. " a href=(keeping(view, "/plots", &[])) { "More plots" } }
         }
         (capabilities(&m.capabilities))
         (risks(&m.risk_assessments))
@@ -299,6 +362,7 @@ fn render(m: &Model) -> Markup {
         ul {
             @for s in &m.sources { li { a href=(s.url) rel="nofollow" { (s.title.as_deref().unwrap_or(&s.url)) } } }
         }
+        @if let (Some(since), Some(changes)) = (&view.since, &m.changes) { (changed_since(since, changes)) }
         (history(&m.slug, &m.revisions))
         h2 #feedback { "Feedback" }
         p { "Is something about " (m.name) " wrong or missing? Tell the editors; they read every message." }
@@ -399,6 +463,38 @@ fn history(slug: &str, revisions: &Revisions) -> Markup {
                                 td { (r.author) }
                                 td { (r.changed_fields.join(", ")) }
                                 td { (r.summary.as_deref().unwrap_or("")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A field's value in a record, for reading: text as it is, nothing as a dash, the rest as JSON.
+fn value(value: &Option<serde_json::Value>) -> String {
+    match value {
+        None | Some(serde_json::Value::Null) => "—".to_owned(),
+        Some(serde_json::Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The fields of the model's public record that changed between `since` and now.
+fn changed_since(since: &str, changes: &[FieldChange]) -> Markup {
+    html! {
+        section #changes aria-labelledby="changes-heading" {
+            h2 #changes-heading { "Changed since " (past::time(since)) }
+            @if changes.is_empty() { p { "No field of its record has changed since then." } }
+            @else {
+                p.muted { (changes.len()) " fields of its record differ from then to now (references to other entries are row ids)." }
+                div.table-wrap {
+                    table {
+                        thead { tr { th scope="col" { "Field" } th scope="col" { "Then" } th scope="col" { "Now" } } }
+                        tbody {
+                            @for c in changes {
+                                tr { th scope="row" { code { (c.field) } } td { (value(&c.before)) } td { (value(&c.after)) } }
                             }
                         }
                     }

@@ -13,7 +13,7 @@ use axum::{
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use serde::Deserialize;
-use serde_json::{Value as Json, json};
+use serde_json::json;
 
 use super::ExplorerState;
 use super::api::{self, PageError};
@@ -22,17 +22,18 @@ use super::filter::{Filter, RawFilter};
 use super::form;
 use super::format;
 use super::layout::{self, Section};
+use super::past;
 use crate::service::ClientAddress;
 
 /// The most models a plot draws (pages of 100 from the API).
 const MOST_MODELS: usize = 5_000;
 
 const FIRST_PAGE: &str = r#"
-query ExplorerPlot($filter: ModelFilter, $metric: TrendMetric!, $first: Int) {
-  computeTrend(filter: $filter, metric: $metric) {
+query ExplorerPlot($filter: ModelFilter, $metric: TrendMetric!, $first: Int, $at: DateTime) {
+  computeTrend(filter: $filter, metric: $metric, asRecordedAt: $at) {
     n growthFactorPerYear doublingTimeMonths rSquared firstDate lastDate fittedAtFirstDate fittedAtLastDate reason
   }
-  models(filter: $filter, first: $first, orderBy: [{ field: ANNOUNCED_ON, direction: ASC }]) {
+  models(filter: $filter, first: $first, orderBy: [{ field: ANNOUNCED_ON, direction: ASC }], asRecordedAt: $at) {
     pageInfo { hasNextPage endCursor }
     nodes { ...PlotModel }
   }
@@ -40,8 +41,8 @@ query ExplorerPlot($filter: ModelFilter, $metric: TrendMetric!, $first: Int) {
 fragment PlotModel on Model { slug name announcedOn parameters trainingComputeFlop access organizations { country } }"#;
 
 const NEXT_PAGE: &str = r#"
-query ExplorerPlotPage($filter: ModelFilter, $first: Int, $after: String) {
-  models(filter: $filter, first: $first, after: $after, orderBy: [{ field: ANNOUNCED_ON, direction: ASC }]) {
+query ExplorerPlotPage($filter: ModelFilter, $first: Int, $after: String, $at: DateTime) {
+  models(filter: $filter, first: $first, after: $after, orderBy: [{ field: ANNOUNCED_ON, direction: ASC }], asRecordedAt: $at) {
     pageInfo { hasNextPage endCursor }
     nodes { ...PlotModel }
   }
@@ -174,22 +175,24 @@ impl Trend {
     }
 }
 
-/// The trend of `metric` and every model the filter keeps (up to `MOST_MODELS`).
+/// The trend of `metric` and every model the filter keeps (up to `MOST_MODELS`), as recorded at
+/// the filter's instant (now when it has none).
 async fn fetch(
     state: &ExplorerState,
     client: IpAddr,
-    filter: &Json,
+    filter: &Filter,
     metric: Metric,
 ) -> Result<(Trend, Vec<PlotModel>), PageError> {
-    let first: FirstPage =
-        api::run(state, client, FIRST_PAGE, json!({ "filter": filter, "metric": metric.api_name(), "first": 100 }))
-            .await?;
+    let (at, filter) = (&filter.as_recorded_at, &filter.to_model_filter());
+    let variables = json!({ "filter": filter, "metric": metric.api_name(), "first": 100, "at": at });
+    let first: FirstPage = api::run(state, client, FIRST_PAGE, variables).await?;
     let mut models = first.models.nodes;
     let mut page = first.models.page_info;
     while page.has_next_page && models.len() < MOST_MODELS {
         let Some(after) = page.end_cursor else { break };
         let next: NextPage =
-            api::run(state, client, NEXT_PAGE, json!({ "filter": filter, "first": 100, "after": after })).await?;
+            api::run(state, client, NEXT_PAGE, json!({ "filter": filter, "first": 100, "after": after, "at": at }))
+                .await?;
         models.extend(next.models.nodes);
         page = next.models.page_info;
     }
@@ -233,7 +236,7 @@ async fn scatter(
 ) -> Result<Response, PageError> {
     let filter = params.filter.check()?;
     let colour = ColourBy::parse(params.color.as_deref())?;
-    let (trend, models) = fetch(&state, client, &filter.to_model_filter(), metric).await?;
+    let (trend, models) = fetch(&state, client, &filter, metric).await?;
     let highlight = params.highlight.as_deref().filter(|h| !h.is_empty());
     let points = points(&models, Some(metric), colour, highlight);
     let (title, y_label) = match metric {
@@ -266,7 +269,7 @@ pub async fn timeline_svg(
 ) -> Result<Response, PageError> {
     let filter = params.filter.check()?;
     let colour = ColourBy::parse(params.color.as_deref())?;
-    let (_, models) = fetch(&state, client, &filter.to_model_filter(), Metric::Compute).await?;
+    let (_, models) = fetch(&state, client, &filter, Metric::Compute).await?;
     let points = points(&models, None, colour, None);
     let title = match colour {
         ColourBy::Country => "Model releases by country of the lead organization",
@@ -276,10 +279,10 @@ pub async fn timeline_svg(
 }
 
 const PAGE_DOCUMENT: &str = r#"
-query ExplorerPlots($filter: ModelFilter) {
-  compute: computeTrend(filter: $filter, metric: TRAINING_COMPUTE) { ...TrendFit }
-  parameters: computeTrend(filter: $filter, metric: PARAMETERS) { ...TrendFit }
-  models(filter: $filter, first: 1) { totalCount }
+query ExplorerPlots($filter: ModelFilter, $at: DateTime) {
+  compute: computeTrend(filter: $filter, metric: TRAINING_COMPUTE, asRecordedAt: $at) { ...TrendFit }
+  parameters: computeTrend(filter: $filter, metric: PARAMETERS, asRecordedAt: $at) { ...TrendFit }
+  models(filter: $filter, first: 1, asRecordedAt: $at) { totalCount }
 }
 fragment TrendFit on Trend {
   n growthFactorPerYear doublingTimeMonths rSquared firstDate lastDate fittedAtFirstDate fittedAtLastDate reason
@@ -306,9 +309,14 @@ pub async fn page(
 ) -> Result<Markup, PageError> {
     let filter = params.filter.check()?;
     let colour = ColourBy::parse(params.color.as_deref())?;
-    let data: PageData = api::run(&state, client, PAGE_DOCUMENT, json!({ "filter": filter.to_model_filter() })).await?;
+    let variables = json!({ "filter": filter.to_model_filter(), "at": filter.as_recorded_at });
+    let data: PageData = api::run(&state, client, PAGE_DOCUMENT, variables).await?;
     let main = render(&filter, colour, &data.compute, &data.parameters, data.models.total_count);
-    Ok(layout::page("Plots", Section::Plots, main))
+    let title = match &filter.as_recorded_at {
+        Some(at) => format!("Plots as recorded at {}", past::readable(at)),
+        None => "Plots".to_owned(),
+    };
+    Ok(layout::page(&title, Section::Plots, main))
 }
 
 fn render(filter: &Filter, colour: ColourBy, compute: &Trend, parameters: &Trend, count: i64) -> Markup {
@@ -323,8 +331,10 @@ fn render(filter: &Filter, colour: ColourBy, compute: &Trend, parameters: &Trend
             }
         }
     };
+    let at = filter.as_recorded_at.as_deref();
     html! {
-        h1 { "Plots" }
+        @if let Some(at) = at { (past::banner(at, &filter.now().url("/plots", &[("color", colour.key())]))) }
+        h1 { "Plots" @if let Some(at) = at { " as recorded at " (past::time(at)) } }
         p.muted {
             (count) " models" @if !filter.is_empty() { " match the filters" } ". "
             a href=(filter.url("/", &[])) { "See them in the catalog" } "."

@@ -75,3 +75,22 @@ async fn threshold_histories_are_charged_for_the_log_they_read() {
     let (_, error) = app.query_error(&nested, json!({})).await;
     assert_eq!(error["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{error}");
 }
+
+/// `changes` reads two instants and two records: it is charged like a small analysis, so a page
+/// of models may ask it of each, and a request cannot ask it of a hundred, nor of every model
+/// of every organization.
+#[tokio::test]
+async fn changes_are_charged_so_a_request_cannot_diff_the_whole_catalog() {
+    let app = spawn_app().await;
+    let since = json!({ "since": "2020-01-01T00:00:00Z" });
+    let some =
+        "query($since: DateTime!) { models(first: 20) { nodes { changes(since: $since) { field before after } } } }";
+    app.query(some, since.clone()).await;
+    let all = "query($since: DateTime!) { models(first: 100) { nodes { changes(since: $since) { field } } } }";
+    let (status, error) = app.query_error(all, since.clone()).await;
+    assert_eq!(status, 400);
+    assert_eq!(error["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{error}");
+    let nested = "query($since: DateTime!) { organizations(first: 10) { nodes { models { changes(since: $since) { field } } } } }";
+    let (_, error) = app.query_error(nested, since).await;
+    assert_eq!(error["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{error}");
+}

@@ -9,6 +9,7 @@ mod cli;
 mod connections;
 mod cost_limits;
 mod dataloader;
+mod diffs;
 mod editing;
 mod editor_accounts;
 mod editor_browser;

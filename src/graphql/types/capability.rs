@@ -60,6 +60,20 @@ impl Capability {
         super::history(ctx, self.at, Some((crate::domain::EntityType::Capability, self.row.id)), args).await
     }
 
+    /// The fields of this entry whose public record differs between `since` and `until` (now
+    /// when absent), each with its value at both instants. An entry created after `since` lists
+    /// every field, with `before` null. A `since` after `until`, or either in the future, is
+    /// BAD_USER_INPUT naming the argument.
+    #[graphql(complexity = "super::changes_cost(child_complexity)")]
+    async fn changes(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        since: chrono::DateTime<chrono::Utc>,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> async_graphql::Result<Vec<super::FieldChange>> {
+        super::changes(ctx, crate::domain::EntityType::Capability, self.row.id, since, until).await
+    }
+
     async fn slug(&self) -> &str {
         &self.row.slug
     }

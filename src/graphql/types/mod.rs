@@ -20,7 +20,7 @@ pub use editor::Editor;
 pub use feedback::{Contributor, Feedback, FeedbackReceipt, FeedbackTracking};
 pub use model::{Model, prefetch_model_relations, prefetch_relations};
 pub use organization::Organization;
-pub use revision::{Revision, history};
+pub use revision::{FieldChange, Revision, changes, changes_cost, history};
 pub use risk_assessment::{RiskAssessment, prefetch_list_rationales};
 pub use successor::SuccessorCandidate;
 pub use threshold::{ComputeThreshold, ThresholdCrossings, ThresholdStatus};

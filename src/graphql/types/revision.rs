@@ -1,7 +1,7 @@
 use crate::graphql::connection::{CatalogConnection, connect};
 use crate::graphql::error::OrGraphqlError;
-use crate::service::{PageArgs, revisions};
-use async_graphql::{Context, ID, Object};
+use crate::service::{PageArgs, history as record, revisions};
+use async_graphql::{Context, ID, Object, SimpleObject};
 use serde_json::Value as Json;
 
 use crate::domain::{EntityType, RevisionAction};
@@ -73,14 +73,7 @@ impl Revision {
 
     /// The names of the fields whose values differ between `before` and `after`.
     async fn changed_fields(&self) -> Vec<String> {
-        let empty = serde_json::Map::new();
-        let object = |s: &Option<Json>| s.as_ref().and_then(Json::as_object).cloned().unwrap_or_else(|| empty.clone());
-        let (before, after) = (object(&self.0.before), object(&self.0.after));
-        let mut names: Vec<String> =
-            before.keys().chain(after.keys()).filter(|k| before.get(*k) != after.get(*k)).cloned().collect();
-        names.sort();
-        names.dedup();
-        names
+        record::changed_fields(self.0.before.as_ref(), self.0.after.as_ref())
     }
 
     async fn created_at(&self) -> chrono::DateTime<chrono::Utc> {
@@ -105,6 +98,51 @@ pub async fn history(
         let (db, audience) = crate::graphql::reader(ctx, at);
         let page = revisions::page(&db, audience, entity, &args).await.gql()?;
         connect(ctx, page, revisions::count(&db, audience, entity), Revision).await
+    })
+    .await
+}
+
+/// One field of an entry whose value differs between two instants (see `changes`). References
+/// to other entries are row ids, as in a revision's `before` and `after`.
+#[derive(SimpleObject)]
+pub struct FieldChange {
+    /// The field's name in the entry's record.
+    pub field: String,
+    /// Its value at the start; null when the entry had no public record then, or no such field.
+    pub before: Option<async_graphql::Json<Json>>,
+    /// Its value at the end; null when the entry has no public record then, or no such field.
+    pub after: Option<async_graphql::Json<Json>>,
+}
+
+/// What one `changes` field costs against the complexity limit: two instants to resolve and two
+/// records to read, plus its items (a record has fewer than [`MOST_FIELDS`] fields).
+pub fn changes_cost(child: usize) -> usize {
+    crate::graphql::connection::items_cost(MOST_FIELDS, child).saturating_add(1_000)
+}
+
+/// More fields than any entry's record holds.
+const MOST_FIELDS: usize = 64;
+
+/// The fields of entry `id` of `kind` whose public record differs between `since` and `until`
+/// (now when absent), counted against the operation's row limit. Boxed, as `history` is.
+pub async fn changes(
+    ctx: &Context<'_>,
+    kind: EntityType,
+    id: i32,
+    since: chrono::DateTime<chrono::Utc>,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+) -> async_graphql::Result<Vec<FieldChange>> {
+    Box::pin(async move {
+        let list = record::changes(crate::graphql::db(ctx), kind, id, since, until).await.gql()?;
+        crate::graphql::budget::charge_rows(ctx, list.len())?;
+        Ok(list
+            .into_iter()
+            .map(|c| FieldChange {
+                field: c.field,
+                before: c.before.map(async_graphql::Json),
+                after: c.after.map(async_graphql::Json),
+            })
+            .collect())
     })
     .await
 }

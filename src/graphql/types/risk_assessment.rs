@@ -69,6 +69,20 @@ impl RiskAssessment {
         super::history(ctx, self.at, Some((crate::domain::EntityType::RiskAssessment, self.row.id)), args).await
     }
 
+    /// The fields of this entry whose public record differs between `since` and `until` (now
+    /// when absent), each with its value at both instants. An entry created after `since` lists
+    /// every field, with `before` null. A `since` after `until`, or either in the future, is
+    /// BAD_USER_INPUT naming the argument.
+    #[graphql(complexity = "super::changes_cost(child_complexity)")]
+    async fn changes(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        since: chrono::DateTime<chrono::Utc>,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> async_graphql::Result<Vec<super::FieldChange>> {
+        super::changes(ctx, crate::domain::EntityType::RiskAssessment, self.row.id, since, until).await
+    }
+
     /// The assessed model (null only if it has been unpublished since).
     async fn model(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Model>> {
         Ok(load(ctx, self.at, ModelById(self.row.model_id)).await?.flatten().map(|r| Model::from(r).when(self.at)))

@@ -68,6 +68,20 @@ impl ComputeThreshold {
         let args = crate::service::PageArgs { first, after, last, before };
         super::history(ctx, None, Some((crate::domain::EntityType::ComputeThreshold, self.0.id)), args).await
     }
+
+    /// The fields of this entry whose public record differs between `since` and `until` (now
+    /// when absent), each with its value at both instants. An entry created after `since` lists
+    /// every field, with `before` null. A `since` after `until`, or either in the future, is
+    /// BAD_USER_INPUT naming the argument.
+    #[graphql(complexity = "super::changes_cost(child_complexity)")]
+    async fn changes(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        since: chrono::DateTime<chrono::Utc>,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> async_graphql::Result<Vec<super::FieldChange>> {
+        super::changes(ctx, crate::domain::EntityType::ComputeThreshold, self.0.id, since, until).await
+    }
 }
 
 impl From<ThresholdRow> for ComputeThreshold {

@@ -13,12 +13,14 @@
 //! "as recorded at T" is the state after the last revision stamped at or before T: one id.
 
 mod backfill;
+mod diff;
 mod past;
 
 use sea_orm::{ConnectionTrait, Iterable};
 use std::sync::OnceLock;
 
 pub use backfill::{backfill_if_empty, rebuild};
+pub use diff::{FieldChange, changed_fields, changes};
 pub use past::{Past, Reader, as_recorded_at};
 
 use super::ServiceResult;
