@@ -7,8 +7,8 @@
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait, FromQueryResult,
-    IntoActiveModel, Iterable, QueryOrder, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
+    FromQueryResult, IntoActiveModel, Iterable, QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
     sea_query::{Alias, Query, SimpleExpr},
 };
 use tracing::{info, warn};
@@ -71,7 +71,7 @@ async fn replay_log(db: &DatabaseConnection) -> ServiceResult<Option<DatabaseCon
     let (mut after, mut replayed, mut failed) = (0, 0u64, 0u64);
     loop {
         let rows = revision::Entity::find()
-            .filter(sea_orm::ColumnTrait::gt(&revision::Column::Id, after))
+            .filter(revision::Column::Id.gt(after))
             .order_by_asc(revision::Column::Id)
             .limit(BATCH)
             .all(db)
@@ -107,8 +107,6 @@ async fn replay_log(db: &DatabaseConnection) -> ServiceResult<Option<DatabaseCon
     }
     Ok(scratch)
 }
-
-use sea_orm::{QueryFilter, QuerySelect};
 
 /// Copies every history table of `scratch` into `tx`.
 async fn copy_all(scratch: &DatabaseConnection, tx: &impl ConnectionTrait) -> ServiceResult<()> {
