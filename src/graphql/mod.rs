@@ -89,7 +89,12 @@ async fn when(
 ) -> async_graphql::Result<types::When> {
     match as_recorded_at {
         None => Ok(None),
-        Some(at) => Ok(Some(history::as_recorded_at(db(ctx), "asRecordedAt", at).await.gql()?)),
+        Some(at) => {
+            let past = history::as_recorded_at(db(ctx), "asRecordedAt", at).await.gql()?;
+            // Counted against the request's instants here, where every past read starts.
+            ctx.data_unchecked::<loaders::PastLoaders>().get(past).gql()?;
+            Ok(Some(past))
+        }
     }
 }
 

@@ -295,6 +295,34 @@ async fn bad_instants_are_refused_naming_the_argument_and_the_time_before_the_fi
     assert_eq!(model["models"]["nodes"][0]["openFeedbackCount"], Value::Null);
 }
 
+/// Each instant a request reads has a loader and cache of its own: a request may name four, and
+/// one naming a fifth is refused, naming the argument, before it reads more.
+#[tokio::test]
+async fn a_request_reads_at_most_four_instants() {
+    let app = spawn_app().await;
+    let editor = app.editor_token(EditorRole::Editor).await;
+    let mut instants = Vec::new();
+    for n in 0..5 {
+        let create = format!(
+            "mutation {{ createModel(input: {{ slug: \"instant-{n}\", name: \"Instant {n}\", access: API, published: true }}) {{ id }} }}"
+        );
+        app.query_as(&editor, &create, json!({})).await;
+        instants.push(instant().await);
+    }
+    let fields = |n: usize| {
+        let fields: Vec<String> = instants[..n]
+            .iter()
+            .enumerate()
+            .map(|(i, at)| format!("m{i}: models(first: 1, asRecordedAt: \"{at}\") {{ totalCount }}"))
+            .collect();
+        format!("{{ {} }}", fields.join(" "))
+    };
+    app.query(&fields(4), json!({})).await;
+    let (_, error) = app.query_error(&fields(5), json!({})).await;
+    assert_eq!(error["extensions"]["code"], json!("BAD_USER_INPUT"), "{error}");
+    assert!(error["message"].as_str().unwrap().contains("asRecordedAt"), "{error}");
+}
+
 #[tokio::test]
 async fn drafts_are_never_part_of_the_past_even_for_editors() {
     let app = spawn_app().await;
