@@ -121,8 +121,11 @@ fn pool_options(url: &str, settings: &DatabaseSettings) -> ConnectOptions {
 
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await?;
-    // A catalog written before its history existed gets one from its revision log.
-    crate::service::history::backfill_if_empty(db).await?;
+    // A catalog written before its history (or its predictions) existed gets them from its
+    // revision log.
+    if !crate::service::predictions::backfill_if_pending(db).await? {
+        crate::service::history::backfill_if_empty(db).await?;
+    }
     Ok(())
 }
 

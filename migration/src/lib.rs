@@ -19,6 +19,7 @@ mod m20261204_000011_largest_first;
 mod m20261204_000012_intervals;
 mod m20261204_000013_threshold_counts;
 mod m20261205_000014_history;
+mod m20261206_000015_predictions;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_intervals::Migration),
             Box::new(m20261204_000013_threshold_counts::Migration),
             Box::new(m20261205_000014_history::Migration),
+            Box::new(m20261206_000015_predictions::Migration),
         ]
     }
 }

@@ -253,6 +253,44 @@ mod tests {
 }
 
 domain_enum! {
+    /// What a prediction is about: a capability a scaled successor would have, or a risk it
+    /// would pose.
+    PredictionKind as text(12) {
+        /// An extrapolated capability of the model.
+        Capability => "capability",
+        /// A near-term risk assessment of the model.
+        Risk => "risk",
+    }
+}
+
+domain_enum! {
+    /// Where a prediction stands.
+    PredictionStatus {
+        /// Recorded, waiting for a successor.
+        Open => "open",
+        /// Resolved against a successor (or as unresolvable).
+        Resolved => "resolved",
+        /// Its capability link or assessment was removed or stopped being a forecast; kept and
+        /// counted, never deleted.
+        Withdrawn => "withdrawn",
+    }
+}
+
+domain_enum! {
+    /// How a resolved prediction came out.
+    PredictionOutcome as text(16) {
+        /// The successor did what was predicted.
+        Confirmed => "confirmed",
+        /// In part.
+        Partly => "partly",
+        /// It did not.
+        Refuted => "refuted",
+        /// No successor, or no evidence, can settle it.
+        Unresolvable => "unresolvable",
+    }
+}
+
+domain_enum! {
     /// What an editor account may do.
     EditorRole as text(12) {
         /// Edits the catalog and reviews feedback.
@@ -291,6 +329,9 @@ domain_enum! {
         Feedback => "feedback",
         /// An entry of the editors' import queue.
         ImportCandidate => "import_candidate",
+        /// A prediction's resolution (the prediction itself follows its model's links and
+        /// assessments).
+        Prediction => "prediction",
     }
 }
 

@@ -17,6 +17,7 @@ pub mod model_modality;
 pub mod model_organization;
 pub mod model_source;
 pub mod organization;
+pub mod prediction;
 pub mod revision;
 pub mod risk_assessment;
 pub mod sync_source;

@@ -16,11 +16,12 @@ use sea_orm::DatabaseConnection;
 
 use crate::service::{
     Audience, ServiceError,
-    capabilities::CapabilityRow,
+    capabilities::{self, CapabilityRow},
     datasets::DatasetRow,
     history::{Past, Reader},
     models::{self, ModelRow, ModelText},
     organizations::OrganizationRow,
+    predictions::{self, PredictionRow},
     relations::{self, ModalityRow, ModelCapabilityRow, SourceRow},
     risk_assessments::{self, RiskAssessmentRow},
     successors::{self, SuccessorCandidateRow},
@@ -91,7 +92,16 @@ macro_rules! shared_rows {
     )+};
 }
 
-shared_rows!(ModelRow, ModelText, OrganizationRow, CapabilityRow, ModelCapabilityRow, RiskAssessmentRow, DatasetRow);
+shared_rows!(
+    ModelRow,
+    ModelText,
+    OrganizationRow,
+    CapabilityRow,
+    ModelCapabilityRow,
+    RiskAssessmentRow,
+    DatasetRow,
+    PredictionRow
+);
 
 macro_rules! kept_as_is {
     ($($value:ty),+) => {$(
@@ -262,6 +272,10 @@ request_loaders! {
         /// A model's successor candidates (the candidates' rows shared between the subjects).
         SuccessorsOf => Vec<SuccessorCandidateRow>,
             |db, audience, ids| successors::candidates_of_models(db, audience, ids);
+        /// The predictions about a model (its extrapolations and near-term assessments).
+        PredictionsOf => Vec<PredictionRow>, |db, audience, ids| predictions::of_models(db, audience, ids);
+        /// A capability by id (a prediction's); `None` when there is none (any more).
+        CapabilityById => Option<CapabilityRow>, |db, audience, ids| found_or_none(capabilities::by_ids(db, ids));
         /// How many pending feedback submissions are about a model.
         OpenFeedbackOf => u64, |db, audience, ids| crate::service::feedback::open_counts(db, ids);
     }

@@ -5,11 +5,11 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 use sea_orm::DatabaseConnection;
 
 use super::error::OrGraphqlError;
-use super::types::{Capability, ComputeThreshold, Dataset, Model, Organization, Revision, RiskAssessment};
+use super::types::{Capability, ComputeThreshold, Dataset, Model, Organization, Prediction, Revision, RiskAssessment};
 use crate::domain::EntityType;
 use crate::service::{
-    Audience, ServiceError, ServiceResult, capabilities, datasets, models, organizations, revisions, risk_assessments,
-    thresholds,
+    Audience, ServiceError, ServiceResult, capabilities, datasets, models, organizations, predictions, revisions,
+    risk_assessments, thresholds,
 };
 
 /// An object with a globally unique ID, fetchable with `node(id:)`.
@@ -23,6 +23,7 @@ pub enum Node {
     Capability(Capability),
     Dataset(Dataset),
     RiskAssessment(RiskAssessment),
+    Prediction(Prediction),
     ComputeThreshold(ComputeThreshold),
     Revision(Revision),
 }
@@ -53,6 +54,7 @@ impl IdKind {
             IdKind::Entity(EntityType::Editor) => "Editor",
             IdKind::Entity(EntityType::Feedback) => "Feedback",
             IdKind::Entity(EntityType::ImportCandidate) => "ImportCandidate",
+            IdKind::Entity(EntityType::Prediction) => "Prediction",
             IdKind::Revision => "Revision",
         }
     }
@@ -121,6 +123,7 @@ pub async fn load_node(
         EntityType::ComputeThreshold => {
             thresholds::by_id(db, id).await.gql()?.map(|r| Node::ComputeThreshold(r.into()))
         }
+        EntityType::Prediction => predictions::by_id(db, audience, id).await.gql()?.map(|r| Node::Prediction(r.into())),
         EntityType::Editor | EntityType::Feedback | EntityType::ImportCandidate => None,
     })
 }

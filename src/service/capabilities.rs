@@ -106,6 +106,19 @@ pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> ServiceResult<Opt
     }
 }
 
+/// The capabilities among `ids` (one statement).
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> ServiceResult<std::collections::HashMap<i32, CapabilityRow>> {
+    let rows = capability::Entity::find()
+        .filter(capability::Column::Id.is_in(ids.iter().copied()))
+        .into_partial_model::<CapabilityRow>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+}
+
 pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> ServiceResult<Option<CapabilityRow>> {
     Ok(capability::Entity::find_by_id(id).into_partial_model::<CapabilityRow>().one(db).await?)
 }

@@ -23,6 +23,7 @@ pub mod model_columns;
 pub mod models;
 pub mod organizations;
 pub mod page;
+pub mod predictions;
 pub mod query_budget;
 pub mod regression;
 pub mod relations;

@@ -17,10 +17,12 @@ use super::edits::{
     self, CapabilityLink, CapabilityRecord, DatasetRecord, ModelRecord, OrganizationRecord, Record,
     RiskAssessmentRecord, SourceRecord,
 };
+use super::predictions::{self, Resolution};
 use super::{Actor, ServiceError, ServiceResult, begin_write, validate};
 use crate::domain::{
     Access, CapabilityCategory, CapabilityStatus, Confidence, DatePrecision, Likelihood, MitEntity, MitIntent,
-    MitSubdomain, MitTiming, Modality, OrganizationKind, RiskCategory, RiskCause, RiskHorizon, Severity, SizeUnit,
+    MitSubdomain, MitTiming, Modality, OrganizationKind, PredictionOutcome, RiskCategory, RiskCause, RiskHorizon,
+    Severity, SizeUnit,
 };
 use crate::entity::{model, organization};
 
@@ -108,6 +110,20 @@ pub struct SeedModelCapability {
     pub status: CapabilityStatus,
     pub evidence: Option<String>,
     pub source_url: Option<String>,
+    /// An extrapolation's outcome, where its successor is in the catalog (issue 17).
+    pub resolution: Option<SeedResolution>,
+}
+
+/// How a prediction of the starter catalog came out: written as a resolution revision when the
+/// catalog loads (hindsight, since the catalog was written after its successors shipped).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedResolution {
+    pub outcome: PredictionOutcome,
+    /// The successor's slug; needed for every outcome but `unresolvable`.
+    pub successor: Option<String>,
+    pub evidence: String,
+    pub source_url: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,6 +146,8 @@ pub struct SeedRiskAssessment {
     pub mit_timing: Option<MitTiming>,
     /// The evidence the rationale cites; `seed --check` requires it.
     pub source_url: Option<String>,
+    /// A near-term assessment's outcome, where its successor is in the catalog (issue 17).
+    pub resolution: Option<SeedResolution>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -374,6 +392,39 @@ pub(crate) async fn create<R: Record>(tx: &DatabaseTransaction, at: &str, record
     })
 }
 
+/// Resolves the prediction of model `model_id` about a capability or from an assessment; a
+/// refusal names the entry and the field.
+async fn resolve(
+    tx: &DatabaseTransaction,
+    at: &str,
+    models: &HashMap<&str, i32>,
+    model_id: i32,
+    capability_id: Option<i32>,
+    risk_assessment_id: Option<i32>,
+    resolution: &SeedResolution,
+) -> ServiceResult<()> {
+    let Some((id, version)) = predictions::find(tx, model_id, capability_id, risk_assessment_id).await? else {
+        return Err(ServiceError::bad_input(
+            at,
+            "is not on a prediction: only extrapolated capabilities and near-term assessments are",
+        ));
+    };
+    let successor_id = resolution.successor.as_deref().map(|s| id_of(models, s, at, "successor")).transpose()?;
+    let resolution = Resolution {
+        outcome: resolution.outcome,
+        successor_id,
+        evidence: resolution.evidence.clone(),
+        source_url: resolution.source_url.clone(),
+    };
+    predictions::resolve_in(tx, &Actor::system(LOADER), id, version, resolution, None).await.map_err(|error| {
+        match error {
+            ServiceError::BadInput { field, message } => ServiceError::bad_input(format!("{at}, {field}"), message),
+            other => other,
+        }
+    })?;
+    Ok(())
+}
+
 /// The id `slug` was written under, as `field` of the entry `at` refers to it.
 pub(crate) fn id_of(ids: &HashMap<&str, i32>, slug: &str, at: &str, field: &str) -> ServiceResult<i32> {
     ids.get(slug)
@@ -410,12 +461,27 @@ async fn write(tx: &DatabaseTransaction, catalog: &SeedCatalog) -> ServiceResult
         models.insert(m.slug.as_str(), row.id);
     }
     let mut risk_assessments = 0;
+    let mut resolutions = Vec::new();
     for m in &catalog.model {
-        for (i, r) in m.risk_assessments.iter().enumerate() {
-            let record = r.record(models[m.slug.as_str()]);
-            create(tx, &format!("{}, risk_assessments[{i}]", m.at()), record).await?;
-            risk_assessments += 1;
+        let model_id = models[m.slug.as_str()];
+        for (i, c) in m.capabilities.iter().enumerate() {
+            if let Some(resolution) = &c.resolution {
+                let at = format!("{}, capabilities[{i}].resolution", m.at());
+                resolutions.push((at, model_id, Some(capabilities[c.capability.as_str()]), None, resolution));
+            }
         }
+        for (i, r) in m.risk_assessments.iter().enumerate() {
+            let record = r.record(model_id);
+            let at = format!("{}, risk_assessments[{i}]", m.at());
+            let row = create(tx, &at, record).await?;
+            risk_assessments += 1;
+            if let Some(resolution) = &r.resolution {
+                resolutions.push((format!("{at}.resolution"), model_id, None, Some(row.id), resolution));
+            }
+        }
+    }
+    for (at, model_id, capability_id, risk_assessment_id, resolution) in resolutions {
+        resolve(tx, &at, &models, model_id, capability_id, risk_assessment_id, resolution).await?;
     }
     Ok(SeedSummary {
         organizations: organizations.len(),

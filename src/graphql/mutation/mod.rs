@@ -8,6 +8,7 @@ mod feedback;
 mod history;
 mod imports;
 mod models;
+mod predictions;
 mod thresholds;
 
 use async_graphql::{MaybeUndefined, MergedObject};
@@ -21,6 +22,7 @@ pub struct Mutation(
     history::HistoryMutation,
     feedback::FeedbackMutation,
     imports::ImportMutation,
+    predictions::PredictionMutation,
 );
 
 /// An update input's nullable field: absent keeps the value, null clears it.

@@ -13,7 +13,7 @@ use crate::graphql::{
     error::OrGraphqlError,
     loaders::{
         AliasesOf, AllThresholds, CapabilitiesOf, DatasetsOf, DerivedFrom, ModalitiesOf, ModelById, ModelTextOf,
-        OpenFeedbackOf, OrganizationsOf, RiskAssessmentsOf, SourcesOf, SuccessorsOf,
+        OpenFeedbackOf, OrganizationsOf, PredictionsOf, RiskAssessmentsOf, SourcesOf, SuccessorsOf,
     },
     loaders::{prefetch, prefetch_risk_assessments},
     node::global_id,
@@ -296,6 +296,14 @@ impl Model {
         Ok(rows.into_iter().map(|r| RiskAssessment::from(r).when(self.at)).collect())
     }
 
+    /// Its predictions about a 2–10× scaled successor: one per EXTRAPOLATED capability and per
+    /// NEAR_TERM risk assessment, including those since withdrawn (capabilities first).
+    #[graphql(complexity = "model_list_cost(child_complexity)")]
+    async fn predictions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::Prediction>> {
+        let rows = load_list(ctx, self.at, PredictionsOf(self.row.id)).await?;
+        Ok(rows.into_iter().map(|r| super::Prediction::from(r).when(self.at)).collect())
+    }
+
     /// The model this one was fine-tuned or derived from.
     async fn base_model(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Model>> {
         match self.row.base_model_id {
@@ -451,6 +459,7 @@ async fn prefetch_selected<'a>(
     prefetch!(DerivedFrom, "derivedModels");
     prefetch!(SourcesOf, "sources");
     prefetch!(SuccessorsOf, "successorCandidates");
+    prefetch!(PredictionsOf, "predictions");
     if at.is_none() {
         prefetch!(OpenFeedbackOf, "openFeedbackCount");
     }

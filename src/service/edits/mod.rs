@@ -7,6 +7,7 @@ mod capability;
 mod dataset;
 mod model;
 mod organization;
+mod prediction;
 mod risk_assessment;
 mod rows;
 mod threshold;
@@ -17,13 +18,14 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, SqlErr};
 use serde::{Serialize, de::DeserializeOwned};
 
 use super::revisions::{self, NewRevision};
-use super::{Actor, ServiceError, ServiceResult, begin_write, former_slugs, history};
+use super::{Actor, ServiceError, ServiceResult, begin_write, former_slugs, history, predictions};
 use crate::domain::{EntityType, RevisionAction};
 
 pub use capability::CapabilityRecord;
 pub use dataset::DatasetRecord;
 pub use model::{CapabilityLink, ModelRecord, SourceRecord};
 pub use organization::OrganizationRecord;
+pub use prediction::PredictionRecord;
 pub use risk_assessment::RiskAssessmentRecord;
 pub use threshold::ThresholdRecord;
 
@@ -54,6 +56,10 @@ macro_rules! with_record {
             }
             EntityType::ComputeThreshold => {
                 type $R = ThresholdRecord;
+                $body
+            }
+            EntityType::Prediction => {
+                type $R = PredictionRecord;
                 $body
             }
             EntityType::Editor | EntityType::Feedback | EntityType::ImportCandidate => $private,
@@ -106,6 +112,12 @@ pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     fn slug(&self) -> Option<&str> {
         None
     }
+
+    /// The model whose predictions this entry states (`service::predictions`): a model its
+    /// own, an assessment its model's.
+    fn forecasts_of(&self, _id: i32) -> Option<i32> {
+        None
+    }
 }
 
 /// An edit summary is optional, and short.
@@ -143,8 +155,23 @@ async fn record_change<R: Record>(
         public,
     };
     let revision = revisions::record(tx, new).await?;
+    let field = match (R::TYPE, action) {
+        (_, RevisionAction::Delete) => "id",
+        (EntityType::Model, _) => "input.capabilities",
+        _ => "input",
+    };
+    for model_id in forecasting::<R>(id, before, after) {
+        predictions::sync(tx, model_id, &revision, predictions::Mode::Strict, field).await?;
+    }
     let slugs_changed = before.and_then(Record::slug) != after.and_then(Record::slug);
     history::snapshot(tx, R::TYPE, id, revision.id, slugs_changed).await
+}
+
+/// The models whose predictions a change of entry `id` from `before` to `after` may move.
+fn forecasting<R: Record>(id: i32, before: Option<&R>, after: Option<&R>) -> Vec<i32> {
+    let mut models: Vec<i32> = [before, after].into_iter().flatten().filter_map(|r| r.forecasts_of(id)).collect();
+    models.dedup();
+    models
 }
 
 fn not_found<R: Record>() -> ServiceError {

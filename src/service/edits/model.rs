@@ -504,6 +504,10 @@ impl Record for ModelRecord {
         Ok(self.published)
     }
 
+    fn forecasts_of(&self, id: i32) -> Option<i32> {
+        Some(id)
+    }
+
     fn slug(&self) -> Option<&str> {
         Some(&self.slug)
     }

@@ -6,16 +6,25 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement};
 
 use super::{
-    CapabilityRecord, DatasetRecord, ModelRecord, OrganizationRecord, Record, RiskAssessmentRecord, ThresholdRecord,
-    over_current,
+    CapabilityRecord, DatasetRecord, ModelRecord, OrganizationRecord, PredictionRecord, Record, RiskAssessmentRecord,
+    ThresholdRecord, forecasting, over_current,
 };
 use crate::domain::EntityType;
 use crate::service::revisions::RevisionRow;
-use crate::service::{ServiceError, ServiceResult, former_slugs};
+use crate::service::{ServiceError, ServiceResult, former_slugs, predictions};
 
 /// Writes the state revision `revision` recorded; returns whether slugs moved.
 pub async fn replay(tx: &DatabaseTransaction, revision: &RevisionRow) -> ServiceResult<bool> {
-    with_record!(revision.entity_type, |R| apply::<R>(tx, revision).await, private => Ok(false))
+    with_record!(revision.entity_type, |R| {
+        let moved = apply::<R>(tx, revision).await?;
+        // The predictions follow, as the write path's own `record_change` has them follow.
+        let state = |json: &Option<serde_json::Value>| json.clone().and_then(|j| serde_json::from_value::<R>(j).ok());
+        let (before, after) = (state(&revision.before), state(&revision.after));
+        for model_id in forecasting::<R>(revision.entity_id, before.as_ref(), after.as_ref()) {
+            predictions::sync(tx, model_id, revision, predictions::Mode::Replay, "input").await?;
+        }
+        Ok(moved)
+    }, private => Ok(false))
 }
 
 async fn apply<R: Record>(tx: &DatabaseTransaction, revision: &RevisionRow) -> ServiceResult<bool> {

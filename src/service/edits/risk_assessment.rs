@@ -135,6 +135,10 @@ impl Record for RiskAssessmentRecord {
         rows::delete::<risk_assessment::Entity>(db, id, expected).await
     }
 
+    fn forecasts_of(&self, _id: i32) -> Option<i32> {
+        Some(self.model_id)
+    }
+
     /// As public as the model it assesses.
     async fn published(&self, db: &DatabaseTransaction) -> ServiceResult<bool> {
         Ok(model::Entity::find_by_id(self.model_id).one(db).await?.is_some_and(|m| m.published))

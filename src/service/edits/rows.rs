@@ -98,10 +98,11 @@ macro_rules! table {
     };
 }
 
-use crate::entity::{capability, compute_threshold, dataset, model, organization, risk_assessment};
+use crate::entity::{capability, compute_threshold, dataset, model, organization, prediction, risk_assessment};
 table!(model, slug: Some(model::Column::Slug), created_at: Some(model::Column::CreatedAt));
 table!(organization, slug: Some(organization::Column::Slug), created_at: Some(organization::Column::CreatedAt));
 table!(capability, slug: Some(capability::Column::Slug), created_at: Some(capability::Column::CreatedAt));
 table!(dataset, slug: Some(dataset::Column::Slug), created_at: Some(dataset::Column::CreatedAt));
 table!(risk_assessment, slug: None, created_at: Some(risk_assessment::Column::CreatedAt));
 table!(compute_threshold, slug: Some(compute_threshold::Column::Slug), created_at: None);
+table!(prediction, slug: None, created_at: Some(prediction::Column::CreatedAt));

@@ -95,6 +95,7 @@ async fn entry_exists(db: &impl ConnectionTrait, audience: Audience, kind: Entit
         EntityType::Dataset => datasets::by_id(db, id).await?.is_some(),
         EntityType::RiskAssessment => risk_assessments::by_id(db, audience, id).await?.is_some(),
         EntityType::ComputeThreshold => thresholds::by_id(db, id).await?.is_some(),
+        EntityType::Prediction => super::predictions::by_id(db, audience, id).await?.is_some(),
         EntityType::Editor | EntityType::Feedback | EntityType::ImportCandidate => false,
     })
 }

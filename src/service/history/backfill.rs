@@ -58,6 +58,23 @@ async fn fill(db: &DatabaseConnection, tx: &impl ConnectionTrait) -> ServiceResu
     let replayed = replay_log(db).await?;
     if let Some(scratch) = &replayed {
         copy_all(scratch, tx).await?;
+        // The predictions of a catalog written before they existed are the replay's.
+        let none = tx
+            .query_one_raw(Statement::from_string(
+                tx.get_database_backend(),
+                r#"SELECT 1 AS "found" FROM "prediction" LIMIT 1"#,
+            ))
+            .await?
+            .is_none();
+        if none {
+            copy_rows::<entity::prediction::Entity>(scratch, tx, "prediction", "prediction").await?;
+            if tx.get_database_backend() == sea_orm::DbBackend::Postgres {
+                tx.execute_unprepared(
+                    r#"SELECT setval(pg_get_serial_sequence('prediction', 'id'), GREATEST((SELECT MAX("id") FROM "prediction"), 1))"#,
+                )
+                .await?;
+            }
+        }
     }
     unrecorded(tx).await?;
     Ok(())
@@ -128,7 +145,8 @@ async fn copy_all(scratch: &DatabaseConnection, tx: &impl ConnectionTrait) -> Se
         dataset,
         risk_assessment,
         compute_threshold,
-        former_slug
+        former_slug,
+        prediction
     );
     Ok(())
 }
@@ -138,16 +156,38 @@ where
     E: EntityTrait,
     E::Model: FromQueryResult + IntoActiveModel<E::ActiveModel>,
 {
+    copy_rows::<E>(scratch, tx, &format!("{table}_history"), &format!("{table}_history")).await
+}
+
+/// Copies every row of `from` in `scratch` to `to` in `tx`: `E`'s columns, and the history's
+/// `valid_from` and `valid_to` when `from` is a history table.
+async fn copy_rows<E>(
+    scratch: &DatabaseConnection,
+    tx: &impl ConnectionTrait,
+    from: &str,
+    to: &str,
+) -> ServiceResult<()>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + IntoActiveModel<E::ActiveModel>,
+{
     let columns: Vec<_> = E::Column::iter().collect();
     let names: Vec<String> = columns.iter().map(|c| sea_orm::IdenStatic::as_str(c).to_owned()).collect();
     let list = names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
-    let sql = format!(r#"SELECT {list}, "valid_from", "valid_to" FROM "{table}_history" ORDER BY "valid_from""#);
+    let history = from.ends_with("_history");
+    let sql = if history {
+        format!(r#"SELECT {list}, "valid_from", "valid_to" FROM "{from}" ORDER BY "valid_from""#)
+    } else {
+        format!(r#"SELECT {list} FROM "{from}" ORDER BY "id""#)
+    };
     let rows = scratch.query_all_raw(Statement::from_string(scratch.get_database_backend(), sql)).await?;
     let mut targets: Vec<Alias> = names.iter().map(Alias::new).collect();
-    targets.extend([Alias::new("valid_from"), Alias::new("valid_to")]);
+    if history {
+        targets.extend([Alias::new("valid_from"), Alias::new("valid_to")]);
+    }
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let mut insert = Query::insert();
-        insert.into_table(Alias::new(format!("{table}_history"))).columns(targets.clone());
+        insert.into_table(Alias::new(to)).columns(targets.clone());
         for row in chunk {
             let active = E::Model::from_query_result(row, "")?.into_active_model();
             let mut values: Vec<SimpleExpr> = Vec::with_capacity(targets.len());
@@ -155,11 +195,13 @@ where
                 let value = active
                     .get(*column)
                     .into_value()
-                    .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("a {table} history row lacks a column")))?;
+                    .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("a {from} row lacks a column")))?;
                 values.push(value.into());
             }
-            values.push(row.try_get::<i32>("", "valid_from")?.into());
-            values.push(row.try_get::<Option<i32>>("", "valid_to")?.into());
+            if history {
+                values.push(row.try_get::<i32>("", "valid_from")?.into());
+                values.push(row.try_get::<Option<i32>>("", "valid_to")?.into());
+            }
             insert.values(values).map_err(ServiceError::internal)?;
         }
         tx.execute(&insert).await?;

@@ -52,7 +52,7 @@ macro_rules! table {
 }
 
 /// Every catalog table with a history.
-const TABLES: [Table; 13] = [
+const TABLES: [Table; 14] = [
     table!(model),
     table!(model_alias),
     table!(model_capability),
@@ -66,6 +66,7 @@ const TABLES: [Table; 13] = [
     table!(risk_assessment),
     table!(compute_threshold),
     table!(former_slug),
+    table!(prediction),
 ];
 
 fn table(name: &str) -> &'static Table {
@@ -83,12 +84,14 @@ fn rows_of(kind: EntityType) -> &'static [(&'static str, &'static str)] {
             ("model_modality", "model_id"),
             ("model_organization", "model_id"),
             ("model_source", "model_id"),
+            ("prediction", "model_id"),
         ],
         EntityType::Organization => &[("organization", "id")],
         EntityType::Capability => &[("capability", "id")],
         EntityType::Dataset => &[("dataset", "id")],
-        EntityType::RiskAssessment => &[("risk_assessment", "id")],
+        EntityType::RiskAssessment => &[("risk_assessment", "id"), ("prediction", "risk_assessment_id")],
         EntityType::ComputeThreshold => &[("compute_threshold", "id")],
+        EntityType::Prediction => &[("prediction", "id")],
         EntityType::Editor | EntityType::Feedback | EntityType::ImportCandidate => &[],
     }
 }
