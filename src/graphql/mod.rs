@@ -16,6 +16,7 @@ mod loaders;
 mod mutation;
 mod node;
 mod operation;
+mod past_reads;
 mod query;
 mod rate_limit;
 mod retry;

@@ -23,6 +23,7 @@ use super::budget::{AnswerBudget, refusal};
 use super::context::RequestContext;
 use super::documents::Documents;
 use super::error::{only_connection_lost, only_replica_unavailable, server_error, with_code};
+use super::past_reads;
 use super::rate_limit::{self, Ask};
 use super::retry::Rerun;
 use crate::metrics::{Metrics, OperationKind, Outcome};
@@ -107,6 +108,14 @@ impl Api {
     pub fn ask(&self, query: &str, name: Option<&str>, variables: &Variables) -> Option<Ask> {
         let admitted = self.documents.parse(query).ok()?;
         rate_limit::ask(&admitted.document, name, variables)
+    }
+
+    /// Whether the query `name` selects in `query` reads only the past, so that its answer can
+    /// never change (see `past_reads`); `false` when it does not parse.
+    pub fn only_past_reads(&self, query: &str, name: Option<&str>, variables: &Variables) -> bool {
+        self.documents
+            .parse(query)
+            .is_ok_and(|admitted| past_reads::only_past_reads(&admitted.document, name, variables))
     }
 
     /// `run`, also saying how many catalog rows the answer loaded (what the query budget

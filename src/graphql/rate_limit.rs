@@ -80,16 +80,7 @@ pub struct Ask {
 /// document names no such operation (it is charged as any failed request is).
 pub fn ask(document: &ExecutableDocument, name: Option<&str>, variables: &Variables) -> Option<Ask> {
     let operation = operation(document, name)?;
-    // The variables as the operation sees them: its defaults where none was given.
-    let mut given = variables.clone();
-    for definition in &operation.node.variable_definitions {
-        let name = &definition.node.name.node;
-        if !given.contains_key(name)
-            && let Some(default) = definition.node.default_value()
-        {
-            given.insert(name.clone(), default.clone());
-        }
-    }
+    let given = with_defaults(operation, variables);
     let variables = &given;
     let root = &operation.node.selection_set.node.items;
     let mut ask = Ask::default();
@@ -114,11 +105,30 @@ pub fn ask(document: &ExecutableDocument, name: Option<&str>, variables: &Variab
     Some(ask)
 }
 
-fn var(variables: &Variables, name: &Name) -> Result<async_graphql::Value, ()> {
+/// The variables as `operation` sees them: its defaults where none was given.
+pub(super) fn with_defaults(operation: &Positioned<OperationDefinition>, variables: &Variables) -> Variables {
+    let mut given = variables.clone();
+    for definition in &operation.node.variable_definitions {
+        let name = &definition.node.name.node;
+        if !given.contains_key(name)
+            && let Some(default) = definition.node.default_value()
+        {
+            given.insert(name.clone(), default.clone());
+        }
+    }
+    given
+}
+
+/// A variable's value, null when it was not given.
+pub(super) fn var(variables: &Variables, name: &Name) -> Result<async_graphql::Value, ()> {
     Ok(variables.get(name).cloned().unwrap_or(async_graphql::Value::Null))
 }
 
-fn operation<'a>(document: &'a ExecutableDocument, name: Option<&str>) -> Option<&'a Positioned<OperationDefinition>> {
+/// The operation `name` selects in `document` (the only one, when unnamed), if any.
+pub(super) fn operation<'a>(
+    document: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a Positioned<OperationDefinition>> {
     match (&document.operations, name) {
         (DocumentOperations::Single(op), None) => Some(op),
         (DocumentOperations::Single(_), Some(_)) => None,

@@ -6,7 +6,8 @@
 //! queries, `persisted`), its caller (`request::caller`: a Bearer token, or anonymous), then the response cache for
 //! anonymous requests (`response_cache`) around the schema's run. Anonymous GET answers carry an
 //! `ETag` and `Cache-Control: public, max-age` so that browsers and CDNs can keep and revalidate
-//! them; editors' answers are `private, no-store`.
+//! them; editors' answers are `private, no-store`. An answer made only of past reads can never
+//! change (`Api::only_past_reads`): its `ETag` is strong and it may be kept for a year.
 
 use std::collections::HashMap;
 
@@ -142,6 +143,10 @@ async fn execute(
         .api
         .ask(&query, params.operation_name.as_deref(), &variables)
         .unwrap_or(Ask { price: 1, ..Ask::default() });
+    // Whether the answer can never change, which only an anonymous GET's headers say.
+    let lasting = method == Method::GET
+        && anonymous
+        && state.api.only_past_reads(&query, params.operation_name.as_deref(), &variables);
     let upfront = if ask.only || ask.dry_run { 0 } else { 1 };
     let charged = state.budget.charge(&payer, upfront).await;
     if let Some(account) = charged.filter(|a| !a.allowed) {
@@ -183,7 +188,7 @@ async fn execute(
         None => (Served::Once(run.await), CacheResult::Bypass),
     };
     state.metrics.observe_cache(result);
-    let reuse = (method == Method::GET).then_some(Reuse { anonymous, max_age: state.cache_max_age });
+    let reuse = (method == Method::GET).then_some(Reuse { anonymous, max_age: state.cache_max_age, lasting });
     let mut response = respond(served, media, headers, reuse);
     if let Some(account) = account.into_inner().unwrap_or_else(|p| p.into_inner()) {
         metering::headers(response.headers_mut(), &account);
@@ -237,7 +242,12 @@ fn render(mut response: Response, is_query: bool, limits: AnswerLimits) -> Answe
 struct Reuse {
     anonymous: bool,
     max_age: u32,
+    /// It reads only the past, so it can never change: a strong tag, and kept for a year.
+    lasting: bool,
 }
+
+/// How long an answer that can never change may be kept: a year, without revalidating.
+const KEPT_FOR_GOOD: &str = "public, max-age=31536000, immutable";
 
 fn respond(served: Served, media: MediaType, headers: &HeaderMap, reuse: Option<Reuse>) -> HttpResponse {
     let (body, request_error, cacheable, kept) = match served {
@@ -253,7 +263,9 @@ fn respond(served: Served, media: MediaType, headers: &HeaderMap, reuse: Option<
         Some((coding, kept.coded(coding)?))
     });
     let etag = match (&reuse, cacheable) {
-        (Some(reuse), true) if reuse.anonymous => Some(kept.map_or_else(|| etag_of(&body), |k| k.etag.clone())),
+        (Some(reuse), true) if reuse.anonymous => {
+            Some(kept.map_or_else(|| etag_of(&body, reuse.lasting), |k| k.etag(reuse.lasting)))
+        }
         _ => None,
     };
     let unchanged = etag.as_ref().is_some_and(|etag| if_none_match(headers, etag));
@@ -272,6 +284,7 @@ fn respond(served: Served, media: MediaType, headers: &HeaderMap, reuse: Option<
     let cache_control = match (reuse.anonymous, &etag) {
         (false, _) => HeaderValue::from_static("private, no-store"),
         (true, None) => HeaderValue::from_static("no-store"),
+        (true, Some(_)) if reuse.lasting => HeaderValue::from_static(KEPT_FOR_GOOD),
         (true, Some(_)) => {
             HeaderValue::from_str(&format!("public, max-age={}", reuse.max_age)).expect("a number is a valid header")
         }

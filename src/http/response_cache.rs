@@ -45,19 +45,25 @@ pub struct Answer {
 /// Bodies shorter than this are sent as they are.
 const WORTH_CODING: usize = 256;
 
-/// An answer that may be reused, with its entity tag, and its body compressed the first time a
-/// client asks for each coding (then every later client gets those bytes).
+/// An answer that may be reused, with the digest its entity tag is made of, and its body
+/// compressed the first time a client asks for each coding (then every later client gets those
+/// bytes).
 #[derive(Debug)]
 pub struct Kept {
     pub body: Bytes,
-    pub etag: HeaderValue,
+    digest: String,
     brotli: OnceLock<Option<Bytes>>,
     gzip: OnceLock<Option<Bytes>>,
 }
 
 impl Kept {
     fn new(body: Bytes) -> Kept {
-        Kept { etag: etag_of(&body), body, brotli: OnceLock::new(), gzip: OnceLock::new() }
+        Kept { digest: digest_of(&body), body, brotli: OnceLock::new(), gzip: OnceLock::new() }
+    }
+
+    /// The body's entity tag (see [`etag_of`]).
+    pub fn etag(&self, strong: bool) -> HeaderValue {
+        tag(&self.digest, strong)
     }
 
     /// The body in `coding`, or `None` when it is too short to be worth it (or failed).
@@ -91,11 +97,23 @@ fn compress(body: &[u8], coding: Coding) -> std::io::Result<Bytes> {
     Ok(Bytes::from(out))
 }
 
-/// A weak entity tag for a response body: 128 bits of its SHA-256, so equal bodies (from any
-/// instance) have equal tags.
-pub fn etag_of(body: &[u8]) -> HeaderValue {
-    let hex = format!("{:x}", Sha256::digest(body));
-    HeaderValue::from_str(&format!("W/\"{}\"", &hex[..32])).expect("hex is a valid header value")
+/// An entity tag for a response body: 128 bits of its SHA-256, so equal bodies (from any
+/// instance) have equal tags. Weak, unless the answer can never change (`strong`: it reads only
+/// the past, see `Api::only_past_reads`).
+pub fn etag_of(body: &[u8], strong: bool) -> HeaderValue {
+    tag(&digest_of(body), strong)
+}
+
+/// 128 bits of the SHA-256 of `body`, in hex.
+fn digest_of(body: &[u8]) -> String {
+    let mut hex = format!("{:x}", Sha256::digest(body));
+    hex.truncate(32);
+    hex
+}
+
+fn tag(digest: &str, strong: bool) -> HeaderValue {
+    let weak = if strong { "" } else { "W/" };
+    HeaderValue::from_str(&format!("{weak}\"{digest}\"")).expect("hex is a valid header value")
 }
 
 /// What answering a request gave.

@@ -464,3 +464,86 @@ async fn kept_answers_go_out_compressed_in_the_coding_the_client_takes() {
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert!(again.headers().get(CONTENT_ENCODING).is_none());
 }
+
+/// A moment strictly after every revision so far, and before any made next.
+async fn instant() -> String {
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    at
+}
+
+#[tokio::test]
+async fn past_answers_carry_a_strong_etag_and_may_be_kept_for_good() {
+    let app = spawn_app_with(|settings| settings.cache.cache_max_age_secs = 7).await;
+    wait_until_following(&app.changes).await;
+    let at = instant().await;
+    let past = format!("{{ models(asRecordedAt: \"{at}\") {{ totalCount }} }}");
+    let past_name = "query($at: DateTime) { model(slug: \"gpt-4\", asRecordedAt: $at) { name } }";
+    let variables = json!({ "at": at }).to_string();
+    let past_requests: [Vec<(&str, &str)>; 2] =
+        [vec![("query", &past)], vec![("query", past_name), ("variables", &variables)]];
+
+    let mut answers = Vec::new();
+    for params in &past_requests {
+        let first = get(&app, params, None).await;
+        assert_eq!(first.status(), 200);
+        assert_eq!(first.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable");
+        let etag = first.headers()[ETAG].to_str().unwrap().to_owned();
+        let body = first.text().await.unwrap();
+        assert!(!body.contains("errors"), "{body}");
+        // Strong: 128 bits of the body's SHA-256, without `W/`.
+        assert_eq!(etag, format!("\"{}\"", &sha256_hex(&body)[..32]));
+
+        let revalidated = get(&app, params, Some(&etag)).await;
+        assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(revalidated.headers()[ETAG], etag.as_str());
+        assert_eq!(revalidated.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable");
+        assert!(revalidated.text().await.unwrap().is_empty());
+        answers.push((etag, body));
+    }
+    assert!(answers[1].1.contains("\"GPT-4 (Mar 2023)\""), "{}", answers[1].1);
+
+    // An edit changes the present, and not the past: the same bytes, the same tag.
+    let editor = app.editor_token(EditorRole::Editor).await;
+    let data = app.query(&NAME_OF_GPT4.replace("name version", "id version"), json!({})).await;
+    let id = data["model"]["id"].as_str().unwrap();
+    rename(&app, &editor, id, "GPT-4 renamed", data["model"]["version"].as_i64().unwrap()).await;
+    assert_eq!(app.query(NAME_OF_GPT4, json!({})).await["model"]["name"], "GPT-4 renamed");
+    for (params, (etag, body)) in past_requests.iter().zip(&answers) {
+        let again = get(&app, params, None).await;
+        assert_eq!(again.status(), 200);
+        assert_eq!(again.headers()[ETAG], etag.as_str());
+        assert_eq!(again.text().await.unwrap(), *body);
+        assert_eq!(get(&app, params, Some(etag)).await.status(), StatusCode::NOT_MODIFIED);
+    }
+
+    // `__typename` beside past reads leaves them past. (Not compared byte for byte: async-graphql
+    // writes sibling fields in the order they finish, which may differ from run to run.)
+    let with_typename = format!("{{ __typename a: models(asRecordedAt: \"{at}\") {{ totalCount }} }}");
+    let response = get(&app, &[("query", &with_typename)], None).await;
+    assert_eq!(response.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable");
+    assert!(!response.headers()[ETAG].to_str().unwrap().starts_with("W/"));
+
+    // The present, a present field beside a past one, and a null instant keep a weak tag.
+    let null = json!({ "at": null }).to_string();
+    let present = "{ models { totalCount } }";
+    let mixed = format!("{{ then: models(asRecordedAt: \"{at}\") {{ totalCount }} now: models {{ totalCount }} }}");
+    for params in [
+        vec![("query", present)],
+        vec![("query", mixed.as_str())],
+        vec![("query", past_name), ("variables", null.as_str())],
+    ] {
+        let response = get(&app, &params, None).await;
+        assert_eq!(response.status(), 200, "{params:?}");
+        assert_eq!(response.headers()[CACHE_CONTROL], "public, max-age=7", "{params:?}");
+        let etag = response.headers()[ETAG].to_str().unwrap();
+        assert!(etag.starts_with("W/\""), "{params:?}: {etag}");
+    }
+
+    // Editors' past answers are still theirs alone.
+    let response =
+        app.client.get(app.url("/graphql")).query(&[("query", &past)]).bearer_auth(&editor).send().await.unwrap();
+    assert_eq!(response.headers()[CACHE_CONTROL], "private, no-store");
+    assert!(response.headers().get(ETAG).is_none());
+}
