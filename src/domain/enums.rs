@@ -418,6 +418,8 @@ domain_enum! {
         Dataset => "dataset",
         RiskAssessment => "risk_assessment",
         ComputeThreshold => "compute_threshold",
+        /// A prediction's resolution.
+        Prediction => "prediction",
     }
 }
 
@@ -430,6 +432,7 @@ impl CatalogEntityType {
             CatalogEntityType::Dataset => EntityType::Dataset,
             CatalogEntityType::RiskAssessment => EntityType::RiskAssessment,
             CatalogEntityType::ComputeThreshold => EntityType::ComputeThreshold,
+            CatalogEntityType::Prediction => EntityType::Prediction,
         }
     }
 

@@ -118,7 +118,9 @@ fn atom_feed(base: &Url, filter: &ChangeFilter, rows: &[RevisionRow], thresholds
         let conditions: Vec<String> = pairs.iter().map(|(key, value)| format!("{key}={value}")).collect();
         feed.set_title(format!("AI Tracker: changes to the catalog ({})", conditions.join(", ")));
     }
-    feed.set_subtitle(Text::plain("New and changed models, organizations and risk assessments"));
+    feed.set_subtitle(Text::plain(
+        "New and changed models, organizations and risk assessments, and resolved predictions",
+    ));
     feed.set_id(self_url.clone());
     feed.set_links(vec![link(self_url, "self"), link(join(base, "graphql"), "alternate")]);
     feed.set_authors(vec![person("AI Tracker")]);
@@ -144,6 +146,7 @@ fn entry(base: &Url, row: &RevisionRow, thresholds: &[ThresholdRow]) -> Entry {
         EntityType::Model => "Model",
         EntityType::Organization => "Organization",
         EntityType::RiskAssessment => "Risk assessment",
+        EntityType::Prediction => "Prediction",
         _ => "Entry",
     };
     let verb = match row.action {
@@ -157,7 +160,10 @@ fn entry(base: &Url, row: &RevisionRow, thresholds: &[ThresholdRow]) -> Entry {
     };
     let mut entry = Entry::default();
     entry.set_id(tag(base, &format!("revision/{}", row.id)));
-    entry.set_title(format!("{noun} {} {verb}", name(row)));
+    entry.set_title(match resolution(row) {
+        Some(title) => title,
+        None => format!("{noun} {} {verb}", name(row)),
+    });
     entry.set_updated(row.created_at.fixed_offset());
     entry.set_authors(vec![person(&row.author_name)]);
     let terms = std::iter::once(row.entity_type.as_str())
@@ -175,6 +181,19 @@ fn entry(base: &Url, row: &RevisionRow, thresholds: &[ThresholdRow]) -> Entry {
         entry.set_summary(Text::plain(summary.clone()));
     }
     entry
+}
+
+/// A prediction's resolution or reopening, as an entry's title says it.
+fn resolution(row: &RevisionRow) -> Option<String> {
+    if row.entity_type != EntityType::Prediction {
+        return None;
+    }
+    let outcome = |state: &Option<Json>| state.as_ref()?.get("outcome")?.as_str().map(str::to_owned);
+    Some(match (outcome(&row.before), outcome(&row.after)) {
+        (_, Some(outcome)) => format!("Prediction #{} resolved: {}", row.entity_id, outcome.to_uppercase()),
+        (Some(_), None) => format!("Prediction #{} reopened", row.entity_id),
+        (None, None) => format!("Prediction #{} updated", row.entity_id),
+    })
 }
 
 /// How the entry calls itself: a name, or a risk assessment's summary (shortened).

@@ -692,7 +692,7 @@ mod tests {
     use crate::service::testing::memory_db;
 
     #[tokio::test]
-    async fn the_catalog_passes_the_edit_checks_and_each_entry_gets_a_create_revision() {
+    async fn the_catalog_passes_the_edit_checks_and_each_entry_gets_a_create_revision_and_each_resolution_one() {
         let db = memory_db().await;
         let catalog = starter_catalog().unwrap();
         assert!(load_if_empty(&db).await.unwrap());
@@ -708,7 +708,24 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(created, entries as u64);
-        assert_eq!(revision::Entity::find().count(&db).await.unwrap(), created, "and nothing else");
+        // Besides, one revision per resolved prediction.
+        let resolutions = catalog
+            .model
+            .iter()
+            .map(|m| {
+                m.capabilities.iter().filter(|c| c.resolution.is_some()).count()
+                    + m.risk_assessments.iter().filter(|r| r.resolution.is_some()).count()
+            })
+            .sum::<usize>();
+        assert!(resolutions >= 25, "the starter catalog resolves {resolutions} predictions");
+        let resolved = revision::Entity::find()
+            .filter(revision::Column::EntityType.eq("prediction"))
+            .filter(revision::Column::Action.eq("update"))
+            .count(&db)
+            .await
+            .unwrap();
+        assert_eq!(resolved, resolutions as u64);
+        assert_eq!(revision::Entity::find().count(&db).await.unwrap(), created + resolved, "and nothing else");
         assert!(!load_if_empty(&db).await.unwrap(), "a catalog is there now");
 
         let again = load(&db).await.unwrap_err();
@@ -716,7 +733,11 @@ mod tests {
         let ServiceError::BadInput { field, message } = &again else { panic!("{again:?}") };
         assert_eq!(field, &format!("seed/{}: organization `{}`, slug", first.file, first.slug));
         assert!(message.contains("taken"), "{message}");
-        assert_eq!(revision::Entity::find().count(&db).await.unwrap(), created, "the refused load wrote nothing");
+        assert_eq!(
+            revision::Entity::find().count(&db).await.unwrap(),
+            created + resolved,
+            "the refused load wrote nothing"
+        );
     }
 
     fn models(toml: &str) -> Vec<SeedModel> {

@@ -16,7 +16,7 @@ const MODEL_FIELDS: &str = "slug name trainingComputeFlop published version
     thresholdsCrossed { slug } sources { url }
     revisions(first: 3) { totalCount nodes { action summary } }";
 
-const HISTORY_TABLES: [&str; 13] = [
+const HISTORY_TABLES: [&str; 14] = [
     "model",
     "model_alias",
     "model_capability",
@@ -30,6 +30,7 @@ const HISTORY_TABLES: [&str; 13] = [
     "risk_assessment",
     "compute_threshold",
     "former_slug",
+    "prediction",
 ];
 
 /// The reads a past state must answer as they were answered then; each takes `$at`.

@@ -233,7 +233,17 @@ async fn the_starter_catalog_has_a_history_by_its_loader() {
         .iter()
         .map(|f| totals[f]["totalCount"].as_i64().unwrap())
         .sum();
-    assert_eq!(totals["recentChanges"]["totalCount"].as_i64().unwrap(), entries, "one creation per entry");
+    // One creation per entry, and one resolution per prediction the starter catalog resolves.
+    let catalog = ai_tracker::service::seed::starter_catalog().unwrap();
+    let resolutions: usize = catalog
+        .model
+        .iter()
+        .map(|m| {
+            m.capabilities.iter().filter(|c| c.resolution.is_some()).count()
+                + m.risk_assessments.iter().filter(|r| r.resolution.is_some()).count()
+        })
+        .sum();
+    assert_eq!(totals["recentChanges"]["totalCount"].as_i64().unwrap(), entries + resolutions as i64);
 }
 
 #[tokio::test]

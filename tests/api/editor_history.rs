@@ -319,27 +319,29 @@ async fn capability_evidence_the_one_line_list_cannot_hold_is_refused_naming_its
     let ids = app
         .query_as(
             &token,
-            "{ model(slug: \"gpt-4\") { id version } capability(slug: \"code-generation\") { id } }",
+            "{ model(slug: \"gopher\") { id version } capability(slug: \"code-generation\") { id } }",
             json!({}),
         )
         .await;
+    // Gopher's predictions are open: replacing the links of a model with resolved ones (GPT-4's)
+    // is refused until they are reopened.
     let capabilities = json!([{ "capabilityId": ids["capability"]["id"], "status": "DEMONSTRATED", "evidence": "HumanEval | 67%\nsecond line" }]);
     let update = "mutation($id: ID!, $v: Int!, $c: [ModelCapabilityInput!]) { updateModel(id: $id, expectedVersion: $v, input: { capabilities: $c }) { version } }";
     app.query_as(&token, update, json!({ "id": ids["model"]["id"], "v": ids["model"]["version"], "c": capabilities }))
         .await;
-    let read = "{ model(slug: \"gpt-4\") { version capabilities { evidence } } }";
+    let read = "{ model(slug: \"gopher\") { version capabilities { evidence } } }";
     let before = app.query_as(&token, read, json!({})).await;
 
-    let html = get_with(&app, "/editor/models/gpt-4", &cookie).await.text().await.unwrap();
+    let html = get_with(&app, "/editor/models/gopher", &cookie).await.text().await.unwrap();
     // Another field alone saves: the list is not sent.
     let mut fields = form_fields(&html);
     fields.insert("hardware".into(), "Unchanged list".into());
-    assert_eq!(post_form(&app, "/editor/models/gpt-4", &cookie, &fields).await.status(), 303);
-    let html = get_with(&app, "/editor/models/gpt-4", &cookie).await.text().await.unwrap();
+    assert_eq!(post_form(&app, "/editor/models/gopher", &cookie, &fields).await.status(), 303);
+    let html = get_with(&app, "/editor/models/gopher", &cookie).await.text().await.unwrap();
     let mut fields = form_fields(&html);
     let edited = format!("{}\nreasoning | EXTRAPOLATED", fields["capabilities"]);
     fields.insert("capabilities".into(), edited);
-    let refused = post_form(&app, "/editor/models/gpt-4", &cookie, &fields).await;
+    let refused = post_form(&app, "/editor/models/gopher", &cookie, &fields).await;
     assert_eq!(refused.status(), 400);
     let body = refused.text().await.unwrap();
     let error = body.split(r#"id="e-capabilities""#).nth(1).unwrap().split("</p>").next().unwrap().to_owned();

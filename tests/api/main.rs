@@ -43,6 +43,7 @@ mod live_limits;
 mod operations;
 mod page_security;
 mod pagination;
+mod predictions;
 mod query_budget;
 mod race;
 mod replicas;

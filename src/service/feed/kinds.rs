@@ -56,6 +56,12 @@ pub fn classify(row: &RevisionRow, thresholds: &[ThresholdRow]) -> Vec<ChangeKin
                 kinds.push(ChangeKind::RiskAssessed);
             }
         }
+        EntityType::Prediction => {
+            let outcome = |state: Option<&Json>| field(state, "outcome").is_some();
+            if outcome(after) && !outcome(before) {
+                kinds.push(ChangeKind::PredictionResolved);
+            }
+        }
         _ => {}
     }
     kinds
@@ -198,7 +204,7 @@ mod tests {
     }
 
     #[test]
-    fn risk_assessments_are_assessed_unless_deleted_and_nothing_resolves_a_prediction() {
+    fn risk_assessments_are_assessed_unless_deleted_and_only_a_resolution_resolves_a_prediction() {
         let t = [threshold(1e25)];
         for action in [RevisionAction::Create, RevisionAction::Update, RevisionAction::Restore] {
             let row = revision(EntityType::RiskAssessment, action, None, Some(json!({ "modelId": 1 })));
@@ -208,5 +214,12 @@ mod tests {
         assert!(classify(&deleted, &t).is_empty());
         let organization = revision(EntityType::Organization, RevisionAction::Create, None, Some(json!({})));
         assert!(classify(&organization, &t).is_empty());
+        let open = json!({ "modelId": 1, "outcome": null });
+        let resolved = json!({ "modelId": 1, "outcome": "confirmed", "successorId": 2 });
+        let resolution =
+            revision(EntityType::Prediction, RevisionAction::Update, Some(open.clone()), Some(resolved.clone()));
+        assert_eq!(classify(&resolution, &t), [ChangeKind::PredictionResolved]);
+        let reopening = revision(EntityType::Prediction, RevisionAction::Update, Some(resolved), Some(open));
+        assert!(classify(&reopening, &t).is_empty());
     }
 }

@@ -4,7 +4,7 @@
 //! the change or after it (a deletion has only a before). What a change touches, and the states
 //! judged:
 //! - a model's revision: that model, as its revision records it before and after;
-//! - a risk assessment's: its model (before and after, should it have moved), as the model's
+//! - a risk assessment's or a prediction's (a resolution): its model (before and after, should it have moved), as the model's
 //!   newest revision the follower may read records it (the catalog keeps no model state by time
 //!   other than the log, and an assessment does not change its model);
 //! - an organization's: the models linked to it now, each judged with the organization as it
@@ -25,10 +25,11 @@ use crate::service::thresholds::{self, ThresholdRow};
 use crate::service::{Audience, ServiceError, ServiceResult, models};
 
 /// What the feed follows.
-pub const FOLLOWED: [EntityType; 3] = [EntityType::Model, EntityType::Organization, EntityType::RiskAssessment];
+pub const FOLLOWED: [EntityType; 4] =
+    [EntityType::Model, EntityType::Organization, EntityType::RiskAssessment, EntityType::Prediction];
 
 /// The only entries whose changes have a kind (`classify`).
-const WITH_KINDS: [EntityType; 2] = [EntityType::Model, EntityType::RiskAssessment];
+const WITH_KINDS: [EntityType; 3] = [EntityType::Model, EntityType::RiskAssessment, EntityType::Prediction];
 
 /// Revisions read from the log at once by a filtered feed.
 const BATCH: u64 = 500;
@@ -99,7 +100,7 @@ impl Follower {
                     }
                 }
             }
-            EntityType::RiskAssessment => {
+            EntityType::RiskAssessment | EntityType::Prediction => {
                 let mut ids: Vec<i32> = sides.into_iter().flatten().filter_map(|s| id_in(s.get("modelId"))).collect();
                 ids.dedup();
                 for id in ids {
