@@ -168,3 +168,34 @@ async fn successor_candidates_of_fifty_models_take_as_many_statements_as_of_five
     // page + the candidates of every model on it + the candidates' rows
     assert_eq!(fifty, 3, "{fifty} statements");
 }
+
+const PREDICTION_PAGE: &str = "query($n: Int) { models(first: $n, orderBy: [{ field: ANNOUNCED_ON, direction: ASC }]) {
+    nodes { slug predictions { kind status outcome hindsight capability { slug } successor { slug announcedOn }
+      model { slug } } } } }";
+
+/// A page's predictions, the capabilities they name and the successors they were judged on are
+/// read for the whole page at once.
+#[tokio::test]
+async fn predictions_of_fifty_models_take_as_many_statements_as_of_five() {
+    let app = spawn_app_with(|settings| settings.cache.response_cache_bytes = 0).await; // counts runs
+    let statements = |n: i64| {
+        let app = &app;
+        async move {
+            let before = app.statements_so_far();
+            let page = app.query(PREDICTION_PAGE, json!({ "n": n })).await;
+            (app.statements_so_far() - before, page)
+        }
+    };
+    let (five, page_of_five) = statements(5).await;
+    let (fifty, page) = statements(50).await;
+    println!("prediction statements: 5 models -> {five}, 50 models -> {fifty}");
+    let resolved = |page: &serde_json::Value| -> usize {
+        let nodes = page["models"]["nodes"].as_array().unwrap();
+        nodes.iter().flat_map(|m| m["predictions"].as_array().unwrap()).filter(|p| !p["successor"].is_null()).count()
+    };
+    // The larger page holds many resolved predictions whose successors are read.
+    assert!(resolved(&page) > 5 && resolved(&page) > resolved(&page_of_five), "{page}");
+    assert_eq!(five, fifty);
+    // page + the predictions of every model on it + the capabilities and the models they name
+    assert_eq!(fifty, 4, "{fifty} statements");
+}

@@ -155,6 +155,11 @@ async fn a_prediction_is_recorded_then_its_successor_is_a_candidate_and_it_is_re
     assert_eq!(listed[0]["model"]["slug"], "lab-two");
     assert!((listed[0]["computeRatio"].as_f64().unwrap() - 3.0).abs() < 1e-9, "{listed}");
 
+    let open = predictions(&app, None, "lab-one").await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let then = chrono::Utc::now().to_rfc3339();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+
     // Resolved against it: recorded before the successor's announced day, so it is scored.
     let vars = json!({ "id": capability["id"], "v": capability["version"], "input": resolution("CONFIRMED", Some(&successor)) });
     let resolved = app.query_as(&lab.editor, RESOLVE, vars).await["resolvePrediction"].clone();
@@ -166,6 +171,12 @@ async fn a_prediction_is_recorded_then_its_successor_is_a_candidate_and_it_is_re
     app.query_as(&lab.editor, RESOLVE, vars).await;
     let after = predictions(&app, None, "lab-one").await;
     assert_eq!(after["predictions"][0]["successor"]["slug"], "lab-two");
+    // As recorded before the resolutions: open, as it was read then.
+    let past = PREDICTIONS
+        .replace("model(slug: $slug)", "model(slug: $slug, asRecordedAt: $at)")
+        .replace("$slug: String!", "$slug: String!, $at: DateTime");
+    let read = app.query(&past, json!({ "slug": "lab-one", "at": then })).await;
+    assert_eq!(read["model"], open);
     assert_eq!(after["predictions"][1]["outcome"], "REFUTED");
 
     // Each resolution is a public revision, and news in the feed of resolved predictions.
