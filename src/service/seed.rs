@@ -394,7 +394,7 @@ pub(crate) async fn create<R: Record>(tx: &DatabaseTransaction, at: &str, record
 
 /// Resolves the prediction of model `model_id` about a capability or from an assessment; a
 /// refusal names the entry and the field.
-async fn resolve(
+pub(crate) async fn resolve(
     tx: &DatabaseTransaction,
     at: &str,
     models: &HashMap<&str, i32>,

@@ -20,8 +20,8 @@ use super::edits::{
     self, CapabilityRecord, DatasetRecord, ModelRecord, OrganizationRecord, Record, RiskAssessmentRecord,
 };
 use super::epoch_import::merge;
-use super::seed::{LOADER, create, lineage_order, starter_catalog};
-use super::{Actor, ServiceError, ServiceResult, begin_write};
+use super::seed::{self, LOADER, create, lineage_order, starter_catalog};
+use super::{Actor, ServiceError, ServiceResult, begin_write, predictions};
 use crate::domain::{EntityType, RevisionAction};
 use crate::entity::{capability, dataset, import_entry, model, organization, revision, risk_assessment};
 
@@ -279,8 +279,15 @@ pub async fn update(db: &DatabaseConnection) -> ServiceResult<UpdateSummary> {
     // Risk assessments have no slug: one is the same as a seeded one of its model with the same
     // horizon, cause, category and summary.
     let assessments = risk_assessment::Entity::find().all(&tx).await?;
+    let mut resolutions = Vec::new();
     for m in &catalog.model {
         let Some(&model_id) = models.get(m.slug.as_str()) else { continue };
+        for (i, c) in m.capabilities.iter().enumerate() {
+            if let (Some(resolution), Some(&capability_id)) = (&c.resolution, capabilities.get(c.capability.as_str())) {
+                let at = format!("{}, capabilities[{i}].resolution", m.at());
+                resolutions.push((at, model_id, Some(capability_id), None, resolution));
+            }
+        }
         for (i, r) in m.risk_assessments.iter().enumerate() {
             let record = r.record(model_id);
             let same = assessments.iter().find(|a| {
@@ -293,6 +300,9 @@ pub async fn update(db: &DatabaseConnection) -> ServiceResult<UpdateSummary> {
             let key = format!("risk_assessment:{}:{}", m.slug, same.map_or(format!("new-{i}"), |a| a.id.to_string()));
             let at = format!("{}, risk_assessments[{i}]", m.at());
             let id = up.upsert::<RiskAssessmentRecord>(key.clone(), &at, same.map(|a| a.id), record, |r| r.id).await?;
+            if let Some(resolution) = &r.resolution {
+                resolutions.push((format!("{at}.resolution"), model_id, None, Some(id), resolution));
+            }
             if same.is_none() {
                 // Remember it under its id, as a later run finds it.
                 let new_key = format!("risk_assessment:{}:{id}", m.slug);
@@ -304,6 +314,24 @@ pub async fn update(db: &DatabaseConnection) -> ServiceResult<UpdateSummary> {
                     .await?;
             }
         }
+    }
+    // The starter catalog's resolutions, of the predictions still open: one an editor resolved,
+    // reopened or saw withdrawn is theirs.
+    for (at, model_id, capability_id, risk_assessment_id, resolution) in resolutions {
+        let found = predictions::find(&tx, model_id, capability_id, risk_assessment_id).await?;
+        let Some((id, _)) = found else { continue };
+        let Some(row) = crate::entity::prediction::Entity::find_by_id(id).one(&tx).await? else { continue };
+        let reopened = revision::Entity::find()
+            .filter(revision::Column::EntityType.eq(EntityType::Prediction.as_str()))
+            .filter(revision::Column::EntityId.eq(id))
+            .one(&tx)
+            .await?
+            .is_some();
+        if row.outcome.is_some() || row.withdrawn || row.recorded_at.is_none() || reopened {
+            continue;
+        }
+        seed::resolve(&tx, &at, &models, model_id, capability_id, risk_assessment_id, resolution).await?;
+        up.summary.updated.push(at);
     }
     let summary = up.summary;
     tx.commit().await?;

@@ -445,3 +445,45 @@ async fn the_predictions_of_an_existing_database_are_made_from_its_revision_log(
     let third = predictions(&app, None, "lab-third").await["predictions"].clone();
     assert_eq!(third.as_array().unwrap().len(), 1);
 }
+
+/// `ai-tracker seed --update` on a database whose predictions were made before the starter
+/// catalog resolved them: it resolves those still open, and leaves the one an editor resolved.
+#[tokio::test]
+async fn the_starter_catalog_update_resolves_the_predictions_still_open() {
+    let app = spawn_app_with(|settings| settings.cache.response_cache_bytes = 0).await;
+    let resolved = predictions(&app, None, "gpt-4").await;
+    let db = sea_orm::Database::connect(&app.db.url).await.unwrap();
+    for statement in [
+        "UPDATE prediction SET outcome = NULL, successor_id = NULL, evidence = NULL, source_url = NULL, resolved_at = NULL",
+        "DELETE FROM revision WHERE entity_type = 'prediction'",
+    ] {
+        sea_orm::ConnectionTrait::execute_unprepared(&db, statement).await.unwrap();
+    }
+    db.close().await.ok();
+    let open = predictions(&app, None, "gpt-4").await;
+    assert!(open["predictions"].as_array().unwrap().iter().all(|p| p["status"] == "OPEN"), "{open}");
+    // An editor resolves one of them their own way first.
+    let editor = app.editor_token(EditorRole::Editor).await;
+    let theirs = &open["predictions"][0];
+    let vars = json!({ "id": theirs["id"], "v": theirs["version"], "input": resolution("UNRESOLVABLE", None) });
+    app.query_as(&editor, RESOLVE, vars).await;
+
+    let status = tokio::process::Command::new(env!("CARGO_BIN_EXE_ai-tracker"))
+        .args(["--database-url", &app.db.url, "seed", "--update"])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .await
+        .expect("the command runs");
+    assert!(status.success());
+    let updated = predictions(&app, None, "gpt-4").await;
+    assert_eq!(updated["predictions"][0]["outcome"], "UNRESOLVABLE", "the editor's resolution stays");
+    for (now, then) in
+        updated["predictions"].as_array().unwrap().iter().zip(resolved["predictions"].as_array().unwrap()).skip(1)
+    {
+        assert_eq!(
+            (&now["outcome"], &now["successor"], &now["evidence"]),
+            (&then["outcome"], &then["successor"], &then["evidence"])
+        );
+    }
+}
