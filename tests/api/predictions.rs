@@ -487,3 +487,18 @@ async fn the_starter_catalog_update_resolves_the_predictions_still_open() {
         );
     }
 }
+
+/// A model's predictions are a list charged like its other lists: a page may show them, and
+/// nesting them through successors (predictions → successor → predictions → …) is refused
+/// before it runs.
+#[tokio::test]
+async fn nested_predictions_are_charged_and_refused_before_they_run() {
+    let app = spawn_app().await;
+    let one = "{ models(first: 10) { nodes { predictions { status successor { slug } capability { slug } } } } }";
+    app.query(one, json!({})).await;
+    let nested = "{ models(first: 50) { nodes { predictions { successor { predictions { successor {
+        predictions { successor { slug } } } } } } } } }";
+    let (status, error) = app.query_error(nested, json!({})).await;
+    assert_eq!(status, 400);
+    assert_eq!(error["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{error}");
+}
