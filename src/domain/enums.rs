@@ -291,6 +291,18 @@ domain_enum! {
 }
 
 domain_enum! {
+    /// What the forecast record can be grouped by.
+    ForecastGrouping {
+        /// The UTC year of `recordedAt`.
+        YearRecorded => "year_recorded",
+        /// The subject model's lead organization (the first it lists).
+        Organization => "organization",
+        /// CAPABILITY or RISK.
+        Kind => "kind",
+    }
+}
+
+domain_enum! {
     /// What an editor account may do.
     EditorRole as text(12) {
         /// Edits the catalog and reviews feedback.

@@ -49,3 +49,13 @@ domain_enum! {
         Desc => "desc",
     }
 }
+
+domain_enum! {
+    /// The fields the predictions ledger can be ordered by.
+    PredictionOrderField {
+        /// When it was first recorded (the revision log's time).
+        RecordedAt => "recorded_at",
+        /// When it was resolved; predictions without a resolution come last.
+        ResolvedAt => "resolved_at",
+    }
+}

@@ -287,7 +287,7 @@ fn frontier_cost(top: i32, child: usize) -> usize {
 /// The cost of statistics groups: their number depends on the data, not on anything a bound
 /// could promise, but a group holds only numbers (no nested lists to multiply), and the
 /// operation's row limit counts the groups as they are made.
-fn groups_cost(child: usize) -> usize {
+pub(super) fn groups_cost(child: usize) -> usize {
     super::connection::items_cost(3, child)
 }
 

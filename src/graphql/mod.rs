@@ -17,6 +17,7 @@ mod mutation;
 mod node;
 mod operation;
 mod past_reads;
+mod predictions;
 mod query;
 mod rate_limit;
 mod retry;

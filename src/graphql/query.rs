@@ -17,7 +17,8 @@ use super::types::{
 };
 use super::{db, reader, when};
 use crate::domain::{
-    CapabilityOrderField, DatasetOrderField, OrderDirection, OrganizationOrderField, RiskAssessmentOrderField,
+    CapabilityOrderField, DatasetOrderField, OrderDirection, OrganizationOrderField, PredictionOrderField,
+    RiskAssessmentOrderField,
 };
 use crate::service::models::ModelOrderField;
 use crate::service::{
@@ -37,13 +38,16 @@ const MAX_ORDER_KEYS: usize = 3;
 #[graphql(concrete(name = "CapabilityOrder", params(CapabilityOrderField)))]
 #[graphql(concrete(name = "DatasetOrder", params(DatasetOrderField)))]
 #[graphql(concrete(name = "RiskAssessmentOrder", params(RiskAssessmentOrderField)))]
+#[graphql(concrete(name = "PredictionOrder", params(PredictionOrderField)))]
 pub struct Order<F: InputType> {
     pub field: F,
     #[graphql(default_with = "OrderDirection::Asc")]
     pub direction: OrderDirection,
 }
 
-fn order_keys<F: InputType + Copy>(order_by: Option<Vec<Order<F>>>) -> async_graphql::Result<Vec<OrderBy<F>>> {
+pub(super) fn order_keys<F: InputType + Copy>(
+    order_by: Option<Vec<Order<F>>>,
+) -> async_graphql::Result<Vec<OrderBy<F>>> {
     let order_by = order_by.unwrap_or_default();
     if order_by.len() > MAX_ORDER_KEYS {
         return Err(ServiceError::bad_input("orderBy", format!("at most {MAX_ORDER_KEYS} keys"))).gql();
@@ -57,7 +61,15 @@ fn order_keys<F: InputType + Copy>(order_by: Option<Vec<Order<F>>>) -> async_gra
 /// The query root: the catalog's lookups and lists, editors' accounts and the history, and the
 /// analysts' queries.
 #[derive(MergedObject, Default)]
-pub struct Query(CatalogQuery, AnalysisQuery, SearchQuery, FeedbackQuery, ImportQuery, BudgetQuery);
+pub struct Query(
+    CatalogQuery,
+    AnalysisQuery,
+    SearchQuery,
+    FeedbackQuery,
+    ImportQuery,
+    BudgetQuery,
+    super::predictions::PredictionQuery,
+);
 
 #[derive(Default)]
 pub struct BudgetQuery;

@@ -51,6 +51,8 @@ pub enum KeyKind {
     Integer,
     Float,
     Date,
+    /// A timestamp, written into cursors as RFC 3339.
+    Instant,
 }
 
 /// One ordering key: a column, how it is typed, and its direction.
@@ -106,6 +108,9 @@ fn decode_cursor(field: &str, cursor: &str, keys: &[SortKey]) -> ServiceResult<(
             (KeyKind::Date, Json::String(s)) => {
                 chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").map(|d| Some(Value::from(d))).map_err(|_| invalid())
             }
+            (KeyKind::Instant, Json::String(s)) => chrono::DateTime::parse_from_rfc3339(&s)
+                .map(|t| Some(Value::from(t.with_timezone(&chrono::Utc))))
+                .map_err(|_| invalid()),
             _ => Err(invalid()),
         })
         .collect::<ServiceResult<_>>()?;

@@ -44,6 +44,7 @@ mod operations;
 mod page_security;
 mod pagination;
 mod predictions;
+mod predictions_record;
 mod query_budget;
 mod race;
 mod replicas;

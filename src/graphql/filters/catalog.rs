@@ -1,16 +1,18 @@
 //! The filter inputs of the catalog's lists.
 
 use async_graphql::InputObject;
+use chrono::{DateTime, Utc};
 
 use super::{Conditions, DateFilter, FloatFilter, ModalitiesFilter, StringFilter, VocabularyFilter, conv, count};
 use crate::domain::{
     CapabilityCategory, CapabilityStatus, Confidence, Likelihood, MitEntity, MitIntent, MitSubdomain, MitTiming,
-    OrganizationKind, RiskCategory, RiskCause, RiskHorizon, Severity, ThresholdStatusValue,
+    OrganizationKind, PredictionKind, PredictionOutcome, PredictionStatus, RiskCategory, RiskCause, RiskHorizon,
+    Severity, ThresholdStatusValue,
 };
 use crate::graphql::scalars::Date;
 use crate::service::filter::{
-    CapabilityFilter, ModelCapabilityFilter, ModelFilter, ModelRiskFilter, OrganizationFilter, RiskAssessmentFilter,
-    ThresholdStatusFilter,
+    CapabilityFilter, ModelCapabilityFilter, ModelFilter, ModelRiskFilter, OrganizationFilter, PredictionFilter,
+    RiskAssessmentFilter, ThresholdStatusFilter,
 };
 use crate::service::model_columns::model_columns;
 
@@ -393,5 +395,58 @@ impl Conditions for RiskAssessmentFilterInput {
             + count(&[&self.mit_classified])
             + self.source_url.conditions()
             + self.model.as_ref().map_or(0, |m| 1 + m.conditions())
+    }
+}
+
+/// Which predictions the ledger and the record take in; every condition given must hold.
+/// Unknown model or organization slugs match nothing (as in the models filter).
+#[derive(InputObject, Default)]
+#[graphql(name = "PredictionFilter")]
+pub struct PredictionFilterInput {
+    /// The subject model is one of these slugs (at most 100; one slug may be given alone).
+    pub model: Option<Vec<String>>,
+    /// One of the subject model's organizations has this slug.
+    pub organization: Option<String>,
+    /// One of the subject model's organizations is of this country: an ISO 3166-1 alpha-2
+    /// code, in any case.
+    pub country: Option<String>,
+    pub kind: Option<PredictionKind>,
+    pub status: Option<PredictionStatus>,
+    /// Resolved with this outcome (withdrawn predictions keep an outcome they had).
+    pub outcome: Option<PredictionOutcome>,
+    /// Recorded at or after this instant.
+    pub recorded_from: Option<DateTime<Utc>>,
+    /// Recorded strictly before this instant; must be later than `recordedFrom`.
+    pub recorded_before: Option<DateTime<Utc>>,
+    /// Recorded on or after the start (UTC) of its successor's announced day (see
+    /// `Prediction.hindsight`).
+    pub hindsight: Option<bool>,
+}
+
+impl From<PredictionFilterInput> for PredictionFilter {
+    fn from(f: PredictionFilterInput) -> Self {
+        PredictionFilter {
+            model: f.model,
+            organization: f.organization,
+            country: f.country,
+            kind: f.kind,
+            status: f.status,
+            outcome: f.outcome,
+            recorded_from: f.recorded_from,
+            recorded_before: f.recorded_before,
+            hindsight: f.hindsight,
+        }
+    }
+}
+
+impl Conditions for PredictionFilterInput {
+    fn conditions(&self) -> usize {
+        count(&[&self.model])
+            + count(&[&self.organization, &self.country])
+            + count(&[&self.kind])
+            + count(&[&self.status])
+            + count(&[&self.outcome])
+            + count(&[&self.recorded_from, &self.recorded_before])
+            + count(&[&self.hindsight])
     }
 }

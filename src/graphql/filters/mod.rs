@@ -5,7 +5,9 @@
 mod catalog;
 mod json;
 
-pub use catalog::{CapabilityFilterInput, ModelFilterInput, OrganizationFilterInput, RiskAssessmentFilterInput};
+pub use catalog::{
+    CapabilityFilterInput, ModelFilterInput, OrganizationFilterInput, PredictionFilterInput, RiskAssessmentFilterInput,
+};
 pub use json::model_filter_from_json;
 
 use async_graphql::{InputObject, InputType};

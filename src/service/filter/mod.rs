@@ -10,6 +10,7 @@
 mod capability;
 mod model;
 mod organization;
+mod prediction;
 mod risk_assessment;
 
 pub use capability::CapabilityFilter;
@@ -17,6 +18,7 @@ pub use model::{
     ModalityFilter, ModelCapabilityFilter, ModelFilter, ModelRiskFilter, ThresholdStatusFilter, threshold_slugs,
 };
 pub use organization::OrganizationFilter;
+pub use prediction::{PredictionFilter, hindsight};
 pub use risk_assessment::RiskAssessmentFilter;
 
 use chrono::NaiveDate;

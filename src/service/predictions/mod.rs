@@ -6,6 +6,7 @@
 //! is an ordinary revision of a `PredictionRecord` (`edits::prediction`).
 
 mod read;
+mod record;
 mod sync;
 
 use sea_orm::{
@@ -13,6 +14,7 @@ use sea_orm::{
 };
 
 pub use read::{PredictionRow, by_id, of_models, visible};
+pub use record::{ForecastCounts, ForecastGroup, ForecastRecord, check_groupings, count, page, record};
 pub use sync::{Mode, sync};
 
 use super::edits::{self, PredictionRecord};
