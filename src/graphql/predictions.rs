@@ -8,7 +8,7 @@ use super::connection::{CatalogConnection, connect, page_args, page_cost};
 use super::error::OrGraphqlError;
 use super::filters::{PredictionFilterInput, filter_cost};
 use super::query::{Order, order_keys};
-use super::types::{ForecastRecord, Prediction};
+use super::types::{ForecastRecord, Prediction, prefetch_prediction_relations};
 use super::{reader, when};
 use crate::domain::{ForecastGrouping, PredictionOrderField};
 use crate::service::{filter::PredictionFilter, predictions};
@@ -42,6 +42,14 @@ impl PredictionQuery {
         let filter = filter.map(PredictionFilter::from);
         let args = page_args(first, after, last, before);
         let page = predictions::page(&db, audience, filter.as_ref(), &order, &args).await.gql()?;
+        let look = ctx.look_ahead();
+        let wants = |path: &[&str]| {
+            let (nodes, edges) = (look.field("nodes"), look.field("edges").field("node"));
+            let (nodes, edges) = path.iter().fold((nodes, edges), |(n, e), f| (n.field(f), e.field(f)));
+            nodes.exists() || edges.exists()
+        };
+        let rows: Vec<_> = page.rows.iter().map(|(_, row)| row).collect();
+        prefetch_prediction_relations(&*super::types::loader(ctx, at)?, &rows, wants).await.gql()?;
         let count = predictions::count(&db, audience, filter.as_ref());
         connect(ctx, page, count, |row| Prediction::from(row).when(at)).await
     }

@@ -23,7 +23,7 @@ pub use feedback::{Contributor, Feedback, FeedbackReceipt, FeedbackTracking};
 pub use forecast::ForecastRecord;
 pub use model::{Model, prefetch_model_relations, prefetch_relations};
 pub use organization::Organization;
-pub use prediction::Prediction;
+pub use prediction::{Prediction, prefetch_prediction_relations};
 pub use revision::{FieldChange, Revision, changes, changes_cost, history};
 pub use risk_assessment::{RiskAssessment, prefetch_list_rationales};
 pub use successor::SuccessorCandidate;

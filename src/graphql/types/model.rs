@@ -459,7 +459,23 @@ async fn prefetch_selected<'a>(
     prefetch!(DerivedFrom, "derivedModels");
     prefetch!(SourcesOf, "sources");
     prefetch!(SuccessorsOf, "successorCandidates");
-    prefetch!(PredictionsOf, "predictions");
+    if wants(&["predictions"]) {
+        // The predictions first, then what they show (their subjects, successors, capabilities).
+        let keys: Vec<PredictionsOf> = ids.iter().map(|&id| PredictionsOf(id)).collect();
+        const SHOWN: [&str; 4] = ["model", "successor", "hindsight", "capability"];
+        let asked = SHOWN.map(|field| wants(&["predictions", field]));
+        let wants = move |path: &[&str]| SHOWN.iter().zip(asked).any(|(field, asked)| asked && path == [*field]);
+        jobs.push(
+            async move {
+                prefetch(loader, keys.clone()).await?;
+                let lists = loader.load_many(keys).await?;
+                let rows: Vec<&crate::service::predictions::PredictionRow> =
+                    lists.values().flatten().map(|r| &**r).collect();
+                super::prefetch_prediction_relations(loader, &rows, wants).await
+            }
+            .boxed(),
+        );
+    }
     if at.is_none() {
         prefetch!(OpenFeedbackOf, "openFeedbackCount");
     }

@@ -8,7 +8,7 @@ use crate::domain::{
     EntityType, Likelihood, PredictionKind, PredictionOutcome, PredictionStatus, RiskCategory, Severity,
 };
 use crate::graphql::{
-    loaders::{CapabilityById, ModelById},
+    loaders::{CapabilityById, ModelById, RequestLoader, prefetch},
     node::global_id,
 };
 use crate::service::{ServiceError, predictions::PredictionRow};
@@ -47,6 +47,35 @@ impl Prediction {
             PredictionStatus::Open
         }
     }
+}
+
+/// Reads, one batch each, the models (subjects, successors) and the capabilities that the
+/// predictions `rows` show, as `wants` says the selection asks (a path under one prediction),
+/// before they resolve: the DataLoader then answers each from its cache, so a list's statement
+/// count does not depend on how quickly its resolvers happen to run.
+pub async fn prefetch_prediction_relations(
+    loader: &RequestLoader,
+    rows: &[&PredictionRow],
+    wants: impl Fn(&[&str]) -> bool,
+) -> Result<(), ServiceError> {
+    let mut models: Vec<i32> = Vec::new();
+    if wants(&["model"]) {
+        models.extend(rows.iter().map(|r| r.model_id));
+    }
+    if wants(&["successor"]) || wants(&["hindsight"]) {
+        models.extend(rows.iter().filter_map(|r| r.successor_id));
+    }
+    models.sort_unstable();
+    models.dedup();
+    let mut capabilities: Vec<i32> =
+        if wants(&["capability"]) { rows.iter().filter_map(|r| r.capability_id).collect() } else { vec![] };
+    capabilities.sort_unstable();
+    capabilities.dedup();
+    futures_util::try_join!(
+        prefetch(loader, models.into_iter().map(ModelById).collect()),
+        prefetch(loader, capabilities.into_iter().map(CapabilityById).collect()),
+    )?;
+    Ok(())
 }
 
 /// What a prediction said: the capability link's evidence, or the assessment's summary with
