@@ -33,6 +33,12 @@ query ExplorerModel($slug: String!, $at: DateTime, $since: DateTime!, $withChang
     sources { url title }
     thresholdsCrossed { name flop }
     thresholdStatus { threshold { name flop } countedFlop countedFlopLow countedFlopHigh status }
+    predictions {
+      kind capability { name } recordedAt status outcome hindsight evidence sourceUrl
+      claim { ...Claim } asFirstRecorded { ...Claim }
+      successor { slug name }
+    }
+    successorCandidates { model { slug name announcedOn announcedPrecision } computeRatio computeKnown }
     updatedAt
     revisions(first: 20) {
       totalCount
@@ -40,7 +46,8 @@ query ExplorerModel($slug: String!, $at: DateTime, $since: DateTime!, $withChang
     }
     changes(since: $since) @include(if: $withChanges) { field before after }
   }
-}"#;
+}
+fragment Claim on PredictionClaim { statement category severity likelihood }"#;
 
 #[derive(Deserialize)]
 struct Data {
@@ -83,6 +90,8 @@ struct Model {
     sources: Vec<Source>,
     thresholds_crossed: Vec<Threshold>,
     threshold_status: Vec<ThresholdStatus>,
+    predictions: Vec<Prediction>,
+    successor_candidates: Vec<Candidate>,
     updated_at: String,
     revisions: Revisions,
     changes: Option<Vec<FieldChange>>,
@@ -148,6 +157,48 @@ struct ThresholdStatus {
     counted_flop_low: Option<f64>,
     counted_flop_high: Option<f64>,
     status: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Prediction {
+    kind: String,
+    capability: Option<Named>,
+    recorded_at: Option<String>,
+    status: String,
+    outcome: Option<String>,
+    hindsight: bool,
+    evidence: Option<String>,
+    source_url: Option<String>,
+    claim: Claim,
+    as_first_recorded: Option<Claim>,
+    successor: Option<Linked>,
+}
+
+/// What a prediction says (or said when first recorded).
+#[derive(Deserialize, PartialEq)]
+struct Claim {
+    statement: Option<String>,
+    category: Option<String>,
+    severity: Option<String>,
+    likelihood: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Candidate {
+    model: CandidateModel,
+    compute_ratio: Option<f64>,
+    compute_known: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CandidateModel {
+    slug: String,
+    name: String,
+    announced_on: Option<String>,
+    announced_precision: String,
 }
 
 #[derive(Deserialize)]
@@ -357,6 +408,8 @@ fn render(m: &Model, view: &View) -> Markup {
         }
         (capabilities(&m.capabilities))
         (risks(&m.risk_assessments))
+        (predictions(&m.predictions, &model_url))
+        (successor_candidates(&m.successor_candidates, &model_url))
         h2 { "Sources" }
         @if m.sources.is_empty() { p { "None recorded." } }
         ul {
@@ -419,6 +472,103 @@ fn risks(risks: &[Risk]) -> Markup {
                                     }
                                     @if !r.rationale.is_empty() { div.prose { (r.rationale) } }
                                 }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A claim in words: its statement, and a risk's category, severity and likelihood.
+fn claim(c: &Claim) -> Markup {
+    html! {
+        @if let Some(category) = &c.category { strong { (format::label(category)) } ": " }
+        (c.statement.as_deref().unwrap_or("—"))
+        @if c.severity.is_some() || c.likelihood.is_some() {
+            " " span.muted {
+                "(severity " (c.severity.as_deref().map(|v| format::label(v).to_lowercase()).unwrap_or_else(|| "—".into()))
+                ", likelihood " (c.likelihood.as_deref().map(|v| format::label(v).to_lowercase()).unwrap_or_else(|| "—".into())) ")"
+            }
+        }
+    }
+}
+
+/// The model's predictions about its successor: what each says (and said when first recorded,
+/// where an editor has reworded it since), when it was recorded, and how it came out.
+fn predictions(predictions: &[Prediction], model_url: &dyn Fn(&str) -> String) -> Markup {
+    html! {
+        section #predictions aria-labelledby="predictions-heading" {
+            h2 #predictions-heading { "Predictions" }
+            @if predictions.is_empty() { p { "None recorded." } }
+            @else {
+                p.muted {
+                    "What this model's record expects of a 2–10× scaled successor, and how it came out. "
+                    "Predictions marked " span.tag { "hindsight" } " were recorded after the successor was announced: "
+                    "they are counted but never scored. " a href="/predictions" { "The whole record" } "."
+                }
+                div.table-wrap {
+                    table.predictions {
+                        thead {
+                            tr {
+                                th scope="col" { "Kind" } th scope="col" { "Prediction" } th scope="col" { "Recorded" }
+                                th scope="col" { "Status" } th scope="col" { "Outcome" } th scope="col" { "Successor" }
+                            }
+                        }
+                        tbody {
+                            @for p in predictions {
+                                tr {
+                                    td { (format::label(&p.kind)) }
+                                    td {
+                                        @if let Some(c) = &p.capability { strong { (c.name) } ": " }
+                                        (claim(&p.claim))
+                                        @if let Some(first) = p.as_first_recorded.as_ref().filter(|f| **f != p.claim) {
+                                            br; span.muted { "As first recorded: " (claim(first)) }
+                                        }
+                                    }
+                                    td.num { @if let Some(at) = &p.recorded_at { (when(at)) } @else { "—" } }
+                                    td {
+                                        span class={ "tag " (p.status.to_lowercase()) } { (format::label(&p.status)) }
+                                        @if p.hindsight { " " span.tag.hindsight { "hindsight" } }
+                                    }
+                                    td {
+                                        @if let Some(outcome) = &p.outcome { strong { (format::label(outcome)) } } @else { "—" }
+                                        @if let Some(evidence) = &p.evidence { br; span.muted { (evidence) } }
+                                        @if let Some(url) = &p.source_url { " (" a href=(url) rel="nofollow" { "source" } ")" }
+                                    }
+                                    td {
+                                        @if let Some(s) = &p.successor { a href=(model_url(&s.slug)) { (s.name) } } @else { "—" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Later models that may be this one's 2–10× scaled successor.
+fn successor_candidates(candidates: &[Candidate], model_url: &dyn Fn(&str) -> String) -> Markup {
+    html! {
+        section #successors aria-labelledby="successors-heading" {
+            h2 #successors-heading { "Successor candidates" }
+            @if candidates.is_empty() { p { "None in the catalog." } }
+            @else {
+                p.muted {
+                    "Later models of the same organization or lineage with 2–10× its training compute, "
+                    "then those whose compute (or this model's) is unknown."
+                }
+                ul.candidates {
+                    @for c in candidates {
+                        li {
+                            a href=(model_url(&c.model.slug)) { (c.model.name) }
+                            ", announced " (format::date(c.model.announced_on.as_deref(), &c.model.announced_precision)) ", "
+                            @match (c.compute_known, c.compute_ratio) {
+                                (true, Some(ratio)) => { (format!("{ratio:.1}")) "× the training compute" },
+                                _ => { "compute unknown" },
                             }
                         }
                     }

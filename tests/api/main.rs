@@ -25,6 +25,7 @@ mod epoch_import;
 mod epoch_sync;
 mod explorer;
 mod explorer_browser;
+mod explorer_predictions;
 mod export;
 mod feed;
 mod feed_filters;
