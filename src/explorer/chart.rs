@@ -238,3 +238,105 @@ fn draw_timeline(title: &str, points: &[&Point]) -> Result<String, String> {
     }
     Ok(with_title(svg, title))
 }
+
+/// One stack of a stacked bar chart: its name in the legend, its colour, and its value in each
+/// category (a bar per category).
+pub struct Stack {
+    pub name: String,
+    pub colour: RGBColor,
+    pub values: Vec<f64>,
+}
+
+/// The palette's `i`th colour (for stacks).
+pub fn colour(i: usize) -> RGBColor {
+    if i < PALETTE.len() { PALETTE[i] } else { OTHER }
+}
+
+pub const GREY: RGBColor = OTHER;
+
+/// A bar per category, each the stacks' values on top of one another, in the order given.
+pub fn stacked_bars(title: &str, x_label: &str, y_label: &str, categories: &[String], stacks: &[Stack]) -> String {
+    let total = |i: usize| stacks.iter().map(|s| s.values.get(i).copied().unwrap_or(0.0)).sum::<f64>();
+    if categories.is_empty() || (0..categories.len()).all(|i| total(i) <= 0.0) {
+        return message(title, "Nothing to plot.");
+    }
+    draw_stacked_bars(title, x_label, y_label, categories, stacks).unwrap_or_else(|error| {
+        tracing::error!(%error, "drawing a bar chart failed");
+        message(title, "The plot could not be drawn.")
+    })
+}
+
+fn draw_stacked_bars(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    categories: &[String],
+    stacks: &[Stack],
+) -> Result<String, String> {
+    let highest = (0..categories.len())
+        .map(|i| stacks.iter().map(|s| s.values.get(i).copied().unwrap_or(0.0)).sum::<f64>())
+        .fold(0.0, f64::max);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(60)
+            .build_cartesian_2d(-0.5..(categories.len() as f64 - 0.5), 0.0..(highest * 1.15).max(1.0))
+            .map_err(|e| e.to_string())?;
+        let label = |v: &f64| {
+            let i = v.round();
+            if (v - i).abs() < 0.01 && i >= 0.0 {
+                categories.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .x_labels(categories.len() * 2 + 1)
+            .x_label_formatter(&label)
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 15))
+            .light_line_style(RGBColor(238, 238, 238))
+            .bold_line_style(RGBColor(215, 215, 215))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let mut base = vec![0.0; categories.len()];
+        for stack in stacks {
+            let colour = stack.colour;
+            let bars: Vec<_> = (0..categories.len())
+                .filter_map(|i| {
+                    let value = stack.values.get(i).copied().unwrap_or(0.0);
+                    let bottom = base[i];
+                    base[i] += value;
+                    (value > 0.0).then(|| {
+                        Rectangle::new([(i as f64 - 0.35, bottom), (i as f64 + 0.35, bottom + value)], colour.filled())
+                    })
+                })
+                .collect();
+            chart
+                .draw_series(bars)
+                .map_err(|e| e.to_string())?
+                .label(stack.name.clone())
+                .legend(move |(x, y)| Rectangle::new([(x - 6, y - 6), (x + 6, y + 6)], colour.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(("sans-serif", 14))
+            .background_style(WHITE.mix(0.9))
+            .border_style(RGBColor(180, 180, 180))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(with_title(svg, title))
+}

@@ -21,6 +21,7 @@ pub async fn stylesheet() -> impl IntoResponse {
 pub enum Section {
     Catalog,
     Plots,
+    Predictions,
     Other,
 }
 
@@ -51,6 +52,7 @@ pub fn page_with_feed(title: &str, section: Section, feed: Option<&str>, main: M
                         ul {
                             li { a href="/" aria-current=[current(Section::Catalog)] { "Catalog" } }
                             li { a href="/plots" aria-current=[current(Section::Plots)] { "Plots" } }
+                            li { a href="/predictions" aria-current=[current(Section::Predictions)] { "Predictions" } }
                             li { a href="/feedback" { "Suggest a model" } }
                             li { a href="/graphql" { "GraphQL API" } }
                         }

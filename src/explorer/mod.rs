@@ -1,5 +1,5 @@
 //! The explorer: a small server-rendered site over the catalog at `/` (the catalog table, one
-//! page per model, the plots, the feedback form) and the editors' workspace at `/editor`. It reads nothing directly: every page executes GraphQL documents
+//! page per model, the plots, the predictions' ledger and record, the feedback form) and the editors' workspace at `/editor`. It reads nothing directly: every page executes GraphQL documents
 //! against the in-process schema as an anonymous HTTP caller would, so it uses the API the way
 //! a frontend does. Templates are maud (checked at compile time); plots are SVG drawn on the
 //! server; the stylesheet ships in the binary; reading needs no JavaScript.
@@ -16,6 +16,7 @@ mod layout;
 mod model;
 mod past;
 mod plots;
+mod predictions;
 
 use axum::{Router, extract::FromRef, response::IntoResponse, routing::get};
 
@@ -63,6 +64,8 @@ where
         .route("/plots/compute.svg", get(plots::compute_svg))
         .route("/plots/parameters.svg", get(plots::parameters_svg))
         .route("/plots/timeline.svg", get(plots::timeline_svg))
+        .route("/predictions", get(predictions::page))
+        .route("/predictions/record.svg", get(predictions::record_svg))
         .route("/assets/style.css", get(layout::stylesheet))
         .merge(editor::router(state))
 }
