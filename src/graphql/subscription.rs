@@ -102,8 +102,7 @@ impl Subscription {
         let crossed = move |change: Change| {
             let (db, live) = (db.clone(), live.clone());
             async move {
-                let kinds = [EntityType::Model, EntityType::ComputeThreshold];
-                if !change.public || !kinds.contains(&change.entity_type) {
+                if !change.public || !crate::service::crossings::CAUSES.contains(&change.entity_type) {
                     return vec![];
                 }
                 // Read once for every subscriber, not once each.

@@ -47,7 +47,8 @@ pub async fn atom(State(state): State<AppState>, RawQuery(query): RawQuery, head
         async move {
             let follower = Follower::new(&db, Audience::Public, filter, "model").await?;
             let (rows, scanned) = feed::latest_public(&db, &follower, LENGTH).await?;
-            let crossings = if everything { feed_crossings::latest(&db, LENGTH as u64).await? } else { vec![] };
+            let crossings =
+                if everything { crate::service::crossings::latest(&db, LENGTH as u64).await? } else { vec![] };
             Ok((rows, scanned, thresholds::all(&db).await?, crossings))
         }
     });

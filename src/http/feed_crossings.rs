@@ -2,36 +2,10 @@
 //! (beside the change's entry), with an id of its own under the revision's.
 
 use atom_syndication::{Category, Entry, Text};
-use sea_orm::ConnectionTrait;
 use url::Url;
 
 use super::feed::{link, revision_url, tag};
-use crate::domain::EntityType;
-use crate::service::crossings::{self, Crossing, ThresholdLog};
-use crate::service::{ServiceResult, revisions};
-
-/// The changes that can cause crossings.
-const KINDS: [EntityType; 2] = [EntityType::Model, EntityType::ComputeThreshold];
-
-/// The crossings of the newest `length` public changes to models and thresholds, newest
-/// change first; at most `length` crossings in all.
-pub async fn latest(db: &impl ConnectionTrait, length: u64) -> ServiceResult<Vec<Crossing>> {
-    let rows = revisions::latest_public(db, &KINDS, None, length).await?;
-    let mut found = Vec::new();
-    if rows.is_empty() {
-        return Ok(found);
-    }
-    let log = ThresholdLog::load(db).await?;
-    let most = length as usize;
-    for row in &rows {
-        let (crossings, _) = crossings::of_revision(db, &log, row, most - found.len()).await?;
-        found.extend(crossings);
-        if found.len() == most {
-            break;
-        }
-    }
-    Ok(found)
-}
+use crate::service::crossings::Crossing;
 
 /// The Atom entry of one crossing, e.g. `“GPT-5” crossed 1e25 FLOP`.
 pub fn entry(base: &Url, crossing: &Crossing) -> Entry {

@@ -419,6 +419,29 @@ fn figures() -> sea_orm::Select<model::Entity> {
     ])
 }
 
+/// The changes that can cause crossings.
+pub const CAUSES: [EntityType; 2] = [EntityType::Model, EntityType::ComputeThreshold];
+
+/// The crossings of the newest `length` public changes to models and thresholds, newest
+/// change first; at most `length` crossings in all.
+pub async fn latest(db: &impl ConnectionTrait, length: u64) -> ServiceResult<Vec<Crossing>> {
+    let rows = super::revisions::latest_public(db, &CAUSES, None, length).await?;
+    let mut found = Vec::new();
+    if rows.is_empty() {
+        return Ok(found);
+    }
+    let log = ThresholdLog::load(db).await?;
+    let most = length as usize;
+    for row in &rows {
+        let (crossings, _) = of_revision(db, &log, row, most - found.len()).await?;
+        found.extend(crossings);
+        if found.len() == most {
+            break;
+        }
+    }
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
