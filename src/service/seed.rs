@@ -403,7 +403,7 @@ pub(crate) async fn resolve(
     risk_assessment_id: Option<i32>,
     resolution: &SeedResolution,
 ) -> ServiceResult<()> {
-    let Some((id, version)) = predictions::find(tx, model_id, capability_id, risk_assessment_id).await? else {
+    let Some(prediction) = predictions::find(tx, model_id, capability_id, risk_assessment_id).await? else {
         return Err(ServiceError::bad_input(
             at,
             "is not on a prediction: only extrapolated capabilities and near-term assessments are",
@@ -416,12 +416,12 @@ pub(crate) async fn resolve(
         evidence: resolution.evidence.clone(),
         source_url: resolution.source_url.clone(),
     };
-    predictions::resolve_in(tx, &Actor::system(LOADER), id, version, resolution, None).await.map_err(|error| {
-        match error {
+    predictions::resolve_in(tx, &Actor::system(LOADER), prediction.id, prediction.version, resolution, None)
+        .await
+        .map_err(|error| match error {
             ServiceError::BadInput { field, message } => ServiceError::bad_input(format!("{at}, {field}"), message),
             other => other,
-        }
-    })?;
+        })?;
     Ok(())
 }
 

@@ -21,7 +21,7 @@ use super::edits::{
 };
 use super::epoch_import::merge;
 use super::seed::{self, LOADER, create, lineage_order, starter_catalog};
-use super::{Actor, ServiceError, ServiceResult, begin_write, predictions};
+use super::{Actor, ServiceError, ServiceResult, begin_write, predictions, revisions};
 use crate::domain::{EntityType, RevisionAction};
 use crate::entity::{capability, dataset, import_entry, model, organization, revision, risk_assessment};
 
@@ -318,16 +318,9 @@ pub async fn update(db: &DatabaseConnection) -> ServiceResult<UpdateSummary> {
     // The starter catalog's resolutions, of the predictions still open: one an editor resolved,
     // reopened or saw withdrawn is theirs.
     for (at, model_id, capability_id, risk_assessment_id, resolution) in resolutions {
-        let found = predictions::find(&tx, model_id, capability_id, risk_assessment_id).await?;
-        let Some((id, _)) = found else { continue };
-        let Some(row) = crate::entity::prediction::Entity::find_by_id(id).one(&tx).await? else { continue };
-        let reopened = revision::Entity::find()
-            .filter(revision::Column::EntityType.eq(EntityType::Prediction.as_str()))
-            .filter(revision::Column::EntityId.eq(id))
-            .one(&tx)
-            .await?
-            .is_some();
-        if row.outcome.is_some() || row.withdrawn || row.recorded_at.is_none() || reopened {
+        let Some(row) = predictions::find(&tx, model_id, capability_id, risk_assessment_id).await? else { continue };
+        let touched = revisions::latest(&tx, EntityType::Prediction, row.id).await?.is_some();
+        if row.outcome.is_some() || row.withdrawn || row.recorded_at.is_none() || touched {
             continue;
         }
         seed::resolve(&tx, &at, &models, model_id, capability_id, risk_assessment_id, resolution).await?;

@@ -55,17 +55,7 @@ pub async fn resolve_in(
     resolution: Resolution,
     summary: Option<&str>,
 ) -> ServiceResult<prediction::Model> {
-    edits::update_in::<PredictionRecord>(tx, actor, id, expected, RevisionAction::Update, summary, |record| {
-        if record.outcome.is_some() {
-            return Err(ServiceError::bad_input("id", "is resolved already: reopen it to change its outcome"));
-        }
-        record.outcome = Some(resolution.outcome);
-        record.successor_id = resolution.successor_id;
-        record.evidence = Some(resolution.evidence.trim().to_owned());
-        record.source_url = Some(resolution.source_url.trim().to_owned());
-        Ok(())
-    })
-    .await
+    edits::update_in(tx, actor, id, expected, RevisionAction::Update, summary, resolved_as(Some(resolution))).await
 }
 
 /// Takes back prediction `id`'s resolution, so that its claim can be edited or it can be
@@ -77,27 +67,36 @@ pub async fn reopen(
     expected: i32,
     summary: Option<&str>,
 ) -> ServiceResult<prediction::Model> {
-    edits::update::<PredictionRecord>(db, actor, id, expected, RevisionAction::Update, summary, |record| {
-        if record.outcome.is_none() {
-            return Err(ServiceError::bad_input("id", "is not resolved"));
+    edits::update(db, actor, id, expected, RevisionAction::Update, summary, resolved_as(None)).await
+}
+
+/// The change to a prediction's record that resolves it (`Some`) or reopens it (`None`);
+/// refused when it is resolved already, or not resolved, respectively.
+fn resolved_as(resolution: Option<Resolution>) -> impl FnOnce(&mut PredictionRecord) -> ServiceResult<()> + Send {
+    move |record| {
+        match (&resolution, record.outcome) {
+            (Some(_), Some(_)) => {
+                return Err(ServiceError::bad_input("id", "is resolved already: reopen it to change its outcome"));
+            }
+            (None, None) => return Err(ServiceError::bad_input("id", "is not resolved")),
+            _ => {}
         }
-        record.outcome = None;
-        record.successor_id = None;
-        record.evidence = None;
-        record.source_url = None;
+        record.outcome = resolution.as_ref().map(|r| r.outcome);
+        record.successor_id = resolution.as_ref().and_then(|r| r.successor_id);
+        record.evidence = resolution.as_ref().map(|r| r.evidence.trim().to_owned());
+        record.source_url = resolution.as_ref().map(|r| r.source_url.trim().to_owned());
         Ok(())
-    })
-    .await
+    }
 }
 
 /// The prediction that model `model_id` makes about capability `capability_id`, or that
-/// assessment `risk_assessment_id` makes; with its version.
+/// assessment `risk_assessment_id` makes.
 pub async fn find(
     db: &impl ConnectionTrait,
     model_id: i32,
     capability_id: Option<i32>,
     risk_assessment_id: Option<i32>,
-) -> ServiceResult<Option<(i32, i32)>> {
+) -> ServiceResult<Option<prediction::Model>> {
     let mut select = prediction::Entity::find();
     select = match (capability_id, risk_assessment_id) {
         (Some(capability), _) => select
@@ -107,7 +106,7 @@ pub async fn find(
         (None, Some(assessment)) => select.filter(prediction::Column::RiskAssessmentId.eq(assessment)),
         (None, None) => return Ok(None),
     };
-    Ok(select.one(db).await?.map(|p| (p.id, p.version)))
+    Ok(select.one(db).await?)
 }
 
 /// On the first start after the predictions migration, makes the predictions of the catalog

@@ -9,9 +9,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::{NotSet, Set},
-    ColumnTrait, Condition, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder,
 };
 
 use crate::domain::{CapabilityStatus, Likelihood, PredictionKind, RiskCategory, RiskHorizon, Severity};
@@ -204,23 +203,12 @@ async fn insert(
     revision: &RevisionRow,
 ) -> ServiceResult<()> {
     let now = Utc::now();
+    // The claim is set below; the time of record and the resolution start empty.
     let mut row = prediction::ActiveModel {
-        id: NotSet,
         kind: Set(source.kind),
         capability_id: Set(source.capability_id),
         risk_assessment_id: Set(source.risk_assessment_id),
-        recorded_at: Set(None),
-        recorded_revision_id: Set(None),
-        first_statement: Set(None),
-        first_category: Set(None),
-        first_severity: Set(None),
-        first_likelihood: Set(None),
         withdrawn: Set(false),
-        outcome: Set(None),
-        successor_id: Set(None),
-        evidence: Set(None),
-        source_url: Set(None),
-        resolved_at: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
