@@ -120,13 +120,24 @@ pub fn refusal(limits: AnswerLimits) -> Response {
 /// Serializes `value` as JSON if it takes at most `limit` bytes; `Ok(None)` past the limit,
 /// having written no more than `limit` bytes.
 pub fn to_json_within<T: serde::Serialize>(value: &T, limit: usize) -> serde_json::Result<Option<Vec<u8>>> {
-    let mut writer = Within { written: 0, limit, kept: Some(Vec::new()) };
+    let mut writer = Within { written: 0, limit, kept: Some(Vec::with_capacity(FIRST_CAPACITY.min(limit))) };
     match serde_json::to_writer(&mut writer, value) {
-        Ok(()) => Ok(writer.kept),
+        Ok(()) => Ok(writer.kept.map(|mut kept| {
+            // An answer may be kept (the response cache weighs it by its length): no spare room.
+            if kept.capacity() - kept.len() > kept.len() / 4 {
+                kept.shrink_to_fit();
+            }
+            kept
+        })),
         Err(_) if writer.written > limit => Ok(None),
         Err(error) => Err(error),
     }
 }
+
+/// The room an answer starts with. serde_json writes a few bytes at a time, and growing from
+/// nothing to a catalog page's 100 KB reallocated the buffer a dozen times: 4 % of a catalog
+/// page's instructions (callgrind).
+const FIRST_CAPACITY: usize = 32 * 1024;
 
 /// A writer that stops with an error once more than `limit` bytes were written to it, keeping
 /// them (`kept`) or only counting them.
@@ -137,7 +148,15 @@ struct Within {
 }
 
 impl io::Write for Within {
+    #[inline]
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.write_all(bytes)?;
+        Ok(bytes.len())
+    }
+
+    /// serde_json calls this for every token it writes (the default loops over `write`).
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.written = self.written.saturating_add(bytes.len());
         if self.written > self.limit {
             return Err(io::Error::other("the answer is past its byte limit"));
@@ -145,7 +164,7 @@ impl io::Write for Within {
         if let Some(kept) = &mut self.kept {
             kept.extend_from_slice(bytes);
         }
-        Ok(bytes.len())
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -8,6 +8,7 @@
 //! error is found again. A kept document has passed them (they depend on its text only).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_graphql::{ServerError, parser::parse_query, parser::types::ExecutableDocument};
 use moka::sync::Cache;
@@ -26,6 +27,24 @@ pub struct Admitted {
     pub document: ExecutableDocument,
     /// Where each variable is used (a refused variable names its argument).
     pub uses: VariableUses,
+    /// It ran once without variables and passed every validation rule: run so again, its
+    /// outcome is the same (see [`Admitted::checked`]).
+    checked: AtomicBool,
+}
+
+impl Admitted {
+    /// Whether a run of this document without variables may skip the validation rules that
+    /// depend only on the document and the schema (async-graphql's `ValidationMode::Fast`,
+    /// which still computes depth and complexity against their limits). True once a run
+    /// without variables passed all of them.
+    pub fn checked(&self) -> bool {
+        self.checked.load(Ordering::Relaxed)
+    }
+
+    /// A run without variables passed every rule.
+    pub fn mark_checked(&self) {
+        self.checked.store(true, Ordering::Relaxed);
+    }
 }
 
 #[derive(Clone)]
@@ -58,7 +77,7 @@ impl Documents {
         admission::check_text(query, &self.limits)?;
         let document = parse_query(query).map_err(|e| with_code(e.into(), ErrorCode::GraphqlParseFailed))?;
         let uses = admission::check_document(&document, &self.limits)?;
-        let admitted = Arc::new(Admitted { document, uses });
+        let admitted = Arc::new(Admitted { document, uses, checked: AtomicBool::new(false) });
         if query.len() <= MAX_KEPT_QUERY {
             self.kept.insert(query.to_owned(), admitted.clone());
         }

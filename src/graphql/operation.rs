@@ -17,11 +17,11 @@ use async_graphql::{
 use futures_util::stream::{self, BoxStream, StreamExt};
 use tokio::sync::Semaphore;
 
-use super::AppSchema;
+use super::Schemas;
 use super::admission;
 use super::budget::{AnswerBudget, refusal};
 use super::context::RequestContext;
-use super::documents::Documents;
+use super::documents::{Admitted, Documents};
 use super::error::{only_connection_lost, only_replica_unavailable, server_error, with_code};
 use super::past_reads;
 use super::rate_limit::{self, Ask};
@@ -52,7 +52,7 @@ pub fn is_request_error(response: &Response) -> bool {
 /// The schema with its request-level duties.
 #[derive(Clone)]
 pub struct Api {
-    schema: AppSchema,
+    schemas: Schemas,
     /// Where each request's statements go: its route.
     databases: Databases,
     documents: Documents,
@@ -72,14 +72,14 @@ pub use crate::config::RunLimits;
 
 impl Api {
     pub fn new(
-        schema: AppSchema,
+        schemas: Schemas,
         databases: Databases,
         metrics: Metrics,
         changes: ChangeHub,
         limits: RunLimits,
     ) -> Self {
         Api {
-            schema,
+            schemas,
             databases,
             documents: Documents::new(limits.input),
             metrics,
@@ -126,13 +126,16 @@ impl Api {
         context: &RequestContext,
     ) -> (Option<OperationType>, Response, usize) {
         let started = Instant::now();
-        let ty = match self.parse(&mut request, context.dry_run) {
-            Ok(ty) => ty,
+        let (ty, admitted) = match self.parse(&mut request, context.dry_run) {
+            Ok(parsed) => parsed,
             Err(response) => {
                 self.observe(None, &response, started);
                 return (None, *response, 0);
             }
         };
+        // Without variables, a document that passed every rule once passes them again.
+        let plain = request.variables.is_empty() && !context.dry_run;
+        let schema = if plain && admitted.checked() { &self.schemas.checked } else { &self.schemas.strict };
         let mut budget = None;
         let response = self
             .within_deadline(async {
@@ -145,20 +148,23 @@ impl Api {
                 // and one that a replica could not serve runs again on the primary.
                 let rerun = if ty == Some(OperationType::Query) { Rerun::of(&request) } else { None };
                 budget = Some(context.fill(&mut request, route.db()));
-                let response = self.schema.execute(request).await;
+                let response = schema.execute(request).await;
+                if plain && !is_request_error(&response) {
+                    admitted.mark_checked();
+                }
                 match rerun {
                     Some(rerun) if route.is_replica() && only_replica_unavailable(&response) => {
                         tracing::debug!("a read replica could not serve a query; running it on the primary");
                         let primary = self.databases.fall_back(&route);
                         let mut again = rerun.request();
                         budget = Some(context.fill(&mut again, primary.db()));
-                        self.schema.execute(again).await
+                        schema.execute(again).await
                     }
                     Some(rerun) if only_connection_lost(&response) => {
                         tracing::warn!("a query lost its database connection; running it once more");
                         let mut again = rerun.request();
                         budget = Some(context.fill(&mut again, route.db()));
-                        self.schema.execute(again).await
+                        schema.execute(again).await
                     }
                     _ => response,
                 }
@@ -188,7 +194,11 @@ impl Api {
     /// the operation it asks for; a document that does not parse, or a document or variables
     /// that the admission checks refuse, is answered here.
     /// For a dry run, the document keeps only what `rateLimit` needs.
-    fn parse(&self, request: &mut Request, dry_run: bool) -> Result<Option<OperationType>, Box<Response>> {
+    fn parse(
+        &self,
+        request: &mut Request,
+        dry_run: bool,
+    ) -> Result<(Option<OperationType>, Arc<Admitted>), Box<Response>> {
         let refuse = |error| Box::new(Response::from_errors(vec![with_code(error, ErrorCode::GraphqlParseFailed)]));
         let admitted = self.documents.parse(&request.query).map_err(refuse)?;
         admission::check_variables(&request.variables, &admitted.uses, self.documents.limits()).map_err(refuse)?;
@@ -198,7 +208,7 @@ impl Api {
             rate_limit::for_dry_run(&mut document, request.operation_name.as_deref());
         }
         request.set_parsed_query(document);
-        Ok(ty)
+        Ok((ty, admitted))
     }
 
     fn observe(&self, ty: Option<OperationType>, response: &Response, started: Instant) {
@@ -234,7 +244,7 @@ impl async_graphql::Executor for Api {
             return stream::once(async move { Response::from_errors(vec![error]) }).boxed();
         };
         let ty = match self.parse(&mut request, false) {
-            Ok(ty) => ty,
+            Ok((ty, _)) => ty,
             Err(response) => {
                 self.observe(None, &response, started);
                 return stream::once(async move { *response }).boxed();
@@ -260,7 +270,7 @@ impl async_graphql::Executor for Api {
                 let response = api
                     .within_deadline(async {
                         let _turn = api.turns.acquire().await;
-                        let mut responses = api.schema.execute_stream_with_session_data(request, session_data);
+                        let mut responses = api.schemas.strict.execute_stream_with_session_data(request, session_data);
                         responses.next().await.unwrap_or_default()
                     })
                     .await;
@@ -279,7 +289,8 @@ impl async_graphql::Executor for Api {
             match api.charge(&payer, upfront).await {
                 Some(refusal) => stream::once(async move { refusal }).boxed(),
                 None => api
-                    .schema
+                    .schemas
+                    .strict
                     .execute_stream_with_session_data(request, session_data)
                     .map(move |response| bounded_event(&budget, with_request_error_codes(response)))
                     .boxed(),

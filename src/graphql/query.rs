@@ -117,8 +117,17 @@ impl CatalogQuery {
     ) -> async_graphql::Result<Option<Model>> {
         let at = when(ctx, as_recorded_at).await?;
         let (db, audience) = reader(ctx, at);
-        let Some(row) = models::by_slug(&db, audience, &slug).await.gql()? else { return Ok(None) };
-        prefetch_model_relations(ctx, at, &row).await?;
+        let look = ctx.look_ahead();
+        let (row, text) = if look.field("description").exists() || look.field("industryContext").exists() {
+            let Some((row, text)) = models::by_slug_with_text(&db, audience, &slug).await.gql()? else {
+                return Ok(None);
+            };
+            (row, Some(text))
+        } else {
+            let Some(row) = models::by_slug(&db, audience, &slug).await.gql()? else { return Ok(None) };
+            (row, None)
+        };
+        prefetch_model_relations(ctx, at, &row, text).await?;
         Ok(Some(Model::from(row).when(at)))
     }
 

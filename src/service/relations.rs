@@ -232,9 +232,9 @@ pub async fn models_by_ids(
     audience: Audience,
     ids: &[i32],
 ) -> ServiceResult<HashMap<i32, ModelRow>> {
-    let rows = models::visible(audience)
+    let rows = models::rows(audience)
         .filter(one_of(db.get_database_backend(), model::Column::Id, ids.iter().copied()))
-        .into_partial_model::<ModelRow>()
+        .into_model::<ModelRow>()
         .all(db)
         .await?;
     Ok(rows.into_iter().map(|m| (m.id, m)).collect())
@@ -252,12 +252,12 @@ pub async fn derived_models(
     audience: Audience,
     base_ids: &[i32],
 ) -> ServiceResult<HashMap<i32, Vec<ModelRow>>> {
-    let rows = newest_first(models::visible(audience).filter(one_of(
+    let rows = newest_first(models::rows(audience).filter(one_of(
         db.get_database_backend(),
         model::Column::BaseModelId,
         base_ids.iter().copied(),
     )))
-    .into_partial_model::<ModelRow>()
+    .into_model::<ModelRow>()
     .all(db)
     .await?;
     Ok(newest_of_each(rows.into_iter().filter_map(|m| m.base_model_id.map(|b| (b, m)))))
@@ -271,12 +271,12 @@ async fn linked_models<L: Clone>(
     links: Vec<L>,
     model_id: impl Fn(&L) -> i32,
 ) -> ServiceResult<Vec<(L, ModelRow)>> {
-    let rows = newest_first(models::visible(audience).filter(one_of(
+    let rows = newest_first(models::rows(audience).filter(one_of(
         db.get_database_backend(),
         model::Column::Id,
         links.iter().map(&model_id),
     )))
-    .into_partial_model::<ModelRow>()
+    .into_model::<ModelRow>()
     .all(db)
     .await?;
     let links_of = group(links.into_iter().map(|l| (model_id(&l), l)));

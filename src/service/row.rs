@@ -30,6 +30,21 @@ macro_rules! read_by_position {
             $($(#[$field_meta])* $field_vis $field: $ty),+
         }
 
+        impl $name {
+            /// How many columns a row takes.
+            #[allow(dead_code)]
+            pub const COLUMNS: usize = [$(stringify!($field)),+].len();
+
+            /// The row from the columns from `first` on (a select may read two rows side by side).
+            #[allow(dead_code)]
+            pub fn read_from(res: &sea_orm::QueryResult, first: usize) -> Result<Self, sea_orm::DbErr> {
+                let mut column = first..;
+                Ok($name {
+                    $($field: $crate::service::row::column(res, column.next().expect("an unbounded range"))?),+
+                })
+            }
+        }
+
         impl sea_orm::FromQueryResult for $name {
             fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
                 if !pre.is_empty() {
@@ -38,10 +53,7 @@ macro_rules! read_by_position {
                         stringify!($name)
                     )));
                 }
-                let mut column = 0..;
-                Ok($name {
-                    $($field: $crate::service::row::column(res, column.next().expect("an unbounded range"))?),+
-                })
+                Self::read_from(res, 0)
             }
         }
     };

@@ -108,6 +108,32 @@ async fn parse_and_validation_errors_carry_their_codes() {
     }
 }
 
+/// A document that passed every validation rule once, without variables, skips the rules that
+/// depend on nothing else when it comes again (`documents::Admitted::checked`): it must answer as
+/// the first time, a refused document must stay refused each time, and variables must still be
+/// checked in full.
+#[tokio::test]
+async fn a_document_validated_once_answers_and_refuses_as_the_first_time() {
+    let app = spawn_app().await;
+    let query = "query Q($n: Int = 2) { models(first: $n) { nodes { slug } } }";
+    let first = app.post_graphql(query, json!({})).await;
+    assert_eq!(first.1["data"]["models"]["nodes"].as_array().unwrap().len(), 2, "{first:?}");
+    for _ in 0..3 {
+        assert_eq!(app.post_graphql(query, json!({})).await, first);
+    }
+    // The same document with a variable that does not fit is refused, naming the argument.
+    let (status, _, error) = request_error(&app, query, json!({ "n": "ten" })).await;
+    assert_eq!((status, error["extensions"]["code"].as_str()), (400, Some("BAD_USER_INPUT")), "{error}");
+    // A document refused without variables is refused every time, with the same error.
+    for query in ["query($n: Int!) { models(first: $n) { totalCount } }", "{ models { nodes { noSuchField } } }"] {
+        let (_, _, refused) = request_error(&app, query, json!({})).await;
+        assert_eq!(refused["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED", "{refused}");
+        for _ in 0..2 {
+            assert_eq!(request_error(&app, query, json!({})).await.2, refused, "{query}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn get_runs_queries_and_refuses_mutations() {
     let app = spawn_app().await;

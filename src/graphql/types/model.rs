@@ -419,12 +419,23 @@ pub async fn prefetch_relations<'a>(
 }
 
 /// The same for one model (a model page): its relations are read at once, in parallel,
-/// instead of each waiting for the loader's batching delay.
-pub async fn prefetch_model_relations(ctx: &Context<'_>, at: super::When, row: &ModelRow) -> async_graphql::Result<()> {
+/// instead of each waiting for the loader's batching delay. Its long texts, when they were read
+/// with its row, are handed to the loader instead of read again.
+pub async fn prefetch_model_relations(
+    ctx: &Context<'_>,
+    at: super::When,
+    row: &ModelRow,
+    text: Option<ModelText>,
+) -> async_graphql::Result<()> {
     let look = ctx.look_ahead();
+    let have_text = text.is_some();
+    if let Some(text) = text {
+        super::loader(ctx, at)?.feed_one(ModelTextOf(row.id), Some(Arc::new(text))).await;
+    }
     let wants = |path: &[&str]| {
         let (first, rest) = path.split_first().expect("a path names a field");
-        rest.iter().fold(look.field(first), |l, f| l.field(f)).exists()
+        let text = matches!(*first, "description" | "industryContext");
+        !(have_text && text) && rest.iter().fold(look.field(first), |l, f| l.field(f)).exists()
     };
     prefetch_selected(ctx, at, std::iter::once(row), wants).await
 }
