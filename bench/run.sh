@@ -414,6 +414,12 @@ if [ $PGBENCH = 1 ]; then
   FILTERED_IDS=$(psql -d "$DB" -Atc "SELECT '{' || string_agg(id::text, ',') || '}' FROM (SELECT id FROM model
     WHERE published AND access = 'open_weights' AND training_compute_flop >= 1e24 AND announced_on >= '2023-01-01'
     ORDER BY training_compute_flop DESC NULLS LAST, id LIMIT 50) page")
+  # Search's range (the text and the text with its last letter advanced, as service/search.rs
+  # reads a prefix) and the ids of the models it finds, in its order.
+  SEARCH_FROM=$(sed -n 's/.*search(text: "\([^"]*\)".*/\1/p' "$BENCH/queries/search.graphql")
+  SEARCH_TO=$(python3 -c 'import sys; t = sys.argv[1]; print(t[:-1] + chr(ord(t[-1]) + 1))' "$SEARCH_FROM")
+  SEARCH_IDS=$(psql -d "$DB" -Atc "SELECT '{' || string_agg(id::text, ',') || '}' FROM (SELECT id FROM model
+    WHERE published AND name_key >= '$SEARCH_FROM' AND name_key < '$SEARCH_TO' ORDER BY name_key, id LIMIT 20) found")
   # The catalog page's ceiling and as issued, the model page; then what ai-tracker issues for
   # the filtered page, search and statistics (their own SQL, read off the Postgres log).
   for script in catalog_page catalog_page_as_issued model_detail filtered search statistics; do
@@ -425,7 +431,9 @@ if [ $PGBENCH = 1 ]; then
       rm -rf "$WORK/pgbench-log" && mkdir "$WORK/pgbench-log"
       # -l writes every transaction's latency, for the percentiles pgbench does not print.
       (cd "$WORK/pgbench-log" && pgbench -n -M prepared -c "$c" -j 2 -T "$SECONDS_EACH" -l \
-        -D ids="$IDS" -D org_ids="$ORG_IDS" -D cap_ids="$CAP_IDS" -D slug="$SLUG" -D filtered_ids="$FILTERED_IDS" -f "$BENCH/pgbench/$script.sql" "$DB" >"$WORK/pgbench.out" 2>&1) || {
+        -D ids="$IDS" -D org_ids="$ORG_IDS" -D cap_ids="$CAP_IDS" -D slug="$SLUG" -D filtered_ids="$FILTERED_IDS" \
+        -D since=2023-01-01 -D access=open_weights -D search_from="$SEARCH_FROM" -D search_to="$SEARCH_TO" \
+        -D search_ids="$SEARCH_IDS" -f "$BENCH/pgbench/$script.sql" "$DB" >"$WORK/pgbench.out" 2>&1) || {
         cat "$WORK/pgbench.out" >&2; exit 1; }
       printf '%s\t%s\t%s\t%s\n' "$script" pgbench "$c" "$(python3 - "$WORK/pgbench.out" "$WORK/pgbench-log" <<'EOF'
 import glob, json, re, sys
