@@ -47,7 +47,7 @@ while [ $# -gt 0 ]; do
     # Internal: measure one catalog size (BENCH_MODELS) and leave its results.tsv and meta.json
     # in DIR, for the run that called it to summarize.
     --section) SECTION=${2:?--section needs a directory}; shift ;;
-    *) sed -n '2,26p' "$0"; exit 2 ;;
+    *) sed -n '2,23p' "$0"; exit 2 ;;
   esac
   shift
 done
