@@ -12,8 +12,8 @@ SELECT mc.status, mc.evidence, mc.source_url, c.slug, c.name, c.category
  WHERE mc.model_id = :model_id ORDER BY mc.status, mc.id;
 SELECT horizon, cause, category, severity, likelihood, summary, rationale, confidence, assessed_on, author
   FROM risk_assessment WHERE model_id = :model_id ORDER BY horizon, id;
--- Only when there is a base model (model-03530 of the 50,000-model catalog has none), as the
--- a server has nothing to look up without one.
+-- Only when there is a base model (model-03530 of the 50,000-model catalog has none): a server
+-- has nothing to look up without one.
 \if :has_base
 SELECT slug, name FROM model WHERE id = :base_model_id AND published;
 \endif
