@@ -6,6 +6,10 @@ import { postgraphile } from "postgraphile";
 import { makePgService } from "postgraphile/adaptors/pg";
 import { grafserv } from "postgraphile/grafserv/node";
 import { PostGraphileAmberPreset } from "postgraphile/presets/amber";
+// The analyst queries' peers (issue 22): range and boolean filters for the filtered page, grouped
+// aggregates for the statistics. pg-aggregates' only line for v5 is a release candidate.
+import { PostGraphileConnectionFilterPreset } from "postgraphile-plugin-connection-filter";
+import { PgAggregatesPreset } from "@graphile/pg-aggregates";
 
 const connectionString = process.env.DATABASE_URL;
 const port = Number(process.env.PORT ?? 18202);
@@ -14,8 +18,48 @@ if (!connectionString) {
   process.exit(2);
 }
 
+// Two additions through pg-aggregates' own extension points (build.pgAggregateGroupBySpecs and
+// build.pgAggregateSpecs, as its README describes), because our statistics need them and the
+// plugin has neither: a group-by derivative "truncated-to-year" for date columns (its own
+// derivatives are hour and day, for timestamps only), so that models group by the year of
+// `announced_on` (enum ANNOUNCED_ON_TRUNCATED_TO_YEAR, keys like "2023"); and a `count`
+// aggregate, count(column) = the rows where it is not null (its own `distinctCount` counts
+// distinct values, which is another answer and costs a sort per group).
+const BenchStatisticsPlugin = {
+  name: "BenchStatisticsPlugin",
+  version: "0.0.0",
+  after: ["PgAggregatesSpecsPlugin"],
+  schema: {
+    hooks: {
+      build(build) {
+        const {
+          sql,
+          dataplanPg: { TYPES },
+        } = build;
+        build.pgAggregateGroupBySpecs.push({
+          id: "truncated-to-year",
+          isSuitableType: (codec) => codec === TYPES.date,
+          sqlWrap: (frag) => sql`extract(year from ${frag})::int`,
+          sqlWrapCodec: () => TYPES.int,
+        });
+        build.pgAggregateSpecs.push({
+          id: "count",
+          humanLabel: "count",
+          HumanLabel: "Count",
+          isSuitableType: () => true,
+          sqlAggregateWrap: (frag) => sql`count(${frag})`,
+          pgTypeCodecModifier: () => TYPES.bigint,
+          isNonNull: true,
+        });
+        return build;
+      },
+    },
+  },
+};
+
 const preset = {
-  extends: [PostGraphileAmberPreset],
+  extends: [PostGraphileAmberPreset, PostGraphileConnectionFilterPreset, PgAggregatesPreset],
+  plugins: [BenchStatisticsPlugin],
   // v5 offers orderBy/condition only on indexed columns; our lists are ordered by `position`,
   // `status` and `horizon`, which have no index (nor need one: each list is a few rows of one
   // parent). This is v4's ignoreIndexes, the usual setting.
