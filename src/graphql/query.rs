@@ -12,8 +12,8 @@ use super::import::ImportQuery;
 use super::node::{IdKind, Node, load_node, parse_global_id};
 use super::search::SearchQuery;
 use super::types::{
-    Capability, Dataset, Editor, Model, Organization, Revision, RiskAssessment, history, prefetch_list_rationales,
-    prefetch_model_relations, prefetch_relations,
+    Capability, Dataset, Editor, Model, Organization, Revision, RiskAssessment, TEXT_FIELDS, history,
+    prefetch_list_rationales, prefetch_model_relations, prefetch_relations,
 };
 use super::{db, reader, when};
 use crate::domain::{
@@ -118,7 +118,7 @@ impl CatalogQuery {
         let at = when(ctx, as_recorded_at).await?;
         let (db, audience) = reader(ctx, at);
         let look = ctx.look_ahead();
-        let (row, text) = if look.field("description").exists() || look.field("industryContext").exists() {
+        let (row, text) = if TEXT_FIELDS.iter().any(|field| look.field(field).exists()) {
             let Some((row, text)) = models::by_slug_with_text(&db, audience, &slug).await.gql()? else {
                 return Ok(None);
             };

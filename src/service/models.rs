@@ -254,11 +254,21 @@ pub async fn count(db: &impl ConnectionTrait, audience: Audience, filter: Option
 
 /// The model with this slug, or the one that had it before a rename.
 pub async fn by_slug(db: &impl ConnectionTrait, audience: Audience, slug: &str) -> ServiceResult<Option<ModelRow>> {
-    if let Some(row) = rows(audience).filter(model::Column::Slug.eq(slug)).into_model().one(db).await? {
-        return Ok(Some(row));
+    found_by_slug(db, audience, slug, |select| select.into_model::<ModelRow>()).await
+}
+
+/// What `read` makes of the model with this slug, or of the one that had it before a rename.
+async fn found_by_slug<T: sea_orm::FromQueryResult>(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    slug: &str,
+    read: impl Fn(Select<model::Entity>) -> sea_orm::Selector<sea_orm::SelectModel<T>>,
+) -> ServiceResult<Option<T>> {
+    if let Some(found) = read(rows(audience).filter(model::Column::Slug.eq(slug))).one(db).await? {
+        return Ok(Some(found));
     }
     match super::former_slugs::lookup(db, crate::domain::EntityType::Model, slug).await? {
-        Some(id) => by_id(db, audience, id).await,
+        Some(id) => Ok(read(rows(audience).filter(model::Column::Id.eq(id))).one(db).await?),
         None => Ok(None),
     }
 }
@@ -270,14 +280,8 @@ pub async fn by_slug_with_text(
     audience: Audience,
     slug: &str,
 ) -> ServiceResult<Option<(ModelRow, ModelText)>> {
-    let with_text = |select: Select<model::Entity>| ModelText::select_cols(select).into_model::<WithText>();
-    if let Some(WithText(row, text)) = with_text(rows(audience).filter(model::Column::Slug.eq(slug))).one(db).await? {
-        return Ok(Some((row, text)));
-    }
-    let Some(id) = super::former_slugs::lookup(db, crate::domain::EntityType::Model, slug).await? else {
-        return Ok(None);
-    };
-    Ok(with_text(rows(audience).filter(model::Column::Id.eq(id))).one(db).await?.map(|WithText(row, text)| (row, text)))
+    let found = found_by_slug(db, audience, slug, |select| ModelText::select_cols(select).into_model::<WithText>());
+    Ok(found.await?.map(|WithText(row, text)| (row, text)))
 }
 
 /// A [`ModelRow`] and then its [`ModelText`], side by side in one row.

@@ -21,7 +21,7 @@ pub use dataset::Dataset;
 pub use editor::Editor;
 pub use feedback::{Contributor, Feedback, FeedbackReceipt, FeedbackTracking};
 pub use forecast::ForecastRecord;
-pub use model::{Model, prefetch_model_relations, prefetch_relations};
+pub use model::{Model, TEXT_FIELDS, prefetch_model_relations, prefetch_relations};
 pub use organization::Organization;
 pub use prediction::{Prediction, prefetch_prediction_relations};
 pub use revision::{FieldChange, Revision, changes, changes_cost, history};

@@ -418,6 +418,9 @@ pub async fn prefetch_relations<'a>(
     prefetch_selected(ctx, at, rows, wants).await
 }
 
+/// The fields read from a model's long texts ([`ModelText`]).
+pub const TEXT_FIELDS: [&str; 2] = ["description", "industryContext"];
+
 /// The same for one model (a model page): its relations are read at once, in parallel,
 /// instead of each waiting for the loader's batching delay. Its long texts, when they were read
 /// with its row, are handed to the loader instead of read again.
@@ -434,8 +437,7 @@ pub async fn prefetch_model_relations(
     }
     let wants = |path: &[&str]| {
         let (first, rest) = path.split_first().expect("a path names a field");
-        let text = matches!(*first, "description" | "industryContext");
-        !(have_text && text) && rest.iter().fold(look.field(first), |l, f| l.field(f)).exists()
+        !(have_text && TEXT_FIELDS.contains(first)) && rest.iter().fold(look.field(first), |l, f| l.field(f)).exists()
     };
     prefetch_selected(ctx, at, std::iter::once(row), wants).await
 }
