@@ -15,6 +15,8 @@ use ai_tracker::service::{
     editors::{self, NewEditor},
 };
 use ai_tracker::startup::Application;
+
+use crate::template::{self, Template};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
@@ -43,6 +45,23 @@ impl TestDatabase {
         }
     }
 
+    /// A copy of `template` (see template.rs) on SQLite, or on Postgres when
+    /// `TEST_DATABASE_URL` is set.
+    pub async fn from_template(template: Template) -> TestDatabase {
+        match postgres_admin_url() {
+            None => {
+                let db = TestDatabase::sqlite();
+                let path = db._dir.path().join("ai-tracker.db");
+                std::fs::copy(template::sqlite_file(template), path).expect("copy the template");
+                db
+            }
+            Some(admin_url) => {
+                let name = template::postgres_database(&admin_url, template);
+                TestDatabase::postgres_from(&admin_url, &format!("TEMPLATE \"{name}\"")).await
+            }
+        }
+    }
+
     /// A temporary SQLite file, whatever `TEST_DATABASE_URL` says.
     pub fn sqlite() -> TestDatabase {
         let dir = tempfile::tempdir().expect("temporary directory");
@@ -52,12 +71,17 @@ impl TestDatabase {
 
     /// A fresh database on the Postgres server `admin_url` names, dropped with this value.
     pub async fn postgres(admin_url: &str) -> TestDatabase {
+        TestDatabase::postgres_from(admin_url, "").await
+    }
+
+    /// A database created with `options` (e.g. a template) on the server `admin_url` names.
+    async fn postgres_from(admin_url: &str, options: &str) -> TestDatabase {
         let dir = tempfile::tempdir().expect("temporary directory");
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
         let name = format!("ai_tracker_test_{}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed), nanos);
         let admin = Database::connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
-        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\" {options}")).await.expect("create test database");
         admin.close().await.ok();
         let mut url = url::Url::parse(admin_url).expect("TEST_DATABASE_URL is a URL");
         url.set_path(&name);
@@ -128,8 +152,13 @@ pub fn test_settings() -> ServeSettings {
     settings
 }
 
+/// The service with `configure`'s settings, on a copy of the migrated database (with the
+/// starter catalog unless `no_seed`).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut ServeSettings)) -> TestApp {
-    spawn_app_on(TestDatabase::create().await, configure).await
+    let mut settings = test_settings();
+    configure(&mut settings);
+    let template = if settings.no_seed { Template::Migrated } else { Template::Seeded };
+    spawn_app_on(TestDatabase::from_template(template).await, |s| *s = settings).await
 }
 
 /// The service on the database given (e.g. SQLite and Postgres side by side).

@@ -58,6 +58,7 @@ mod shared_limits;
 mod source_urls;
 mod statistics;
 mod successors;
+mod template;
 mod threshold_crossings;
 mod threshold_status;
 mod thresholds;
