@@ -130,3 +130,58 @@ async fn statistics_trends_and_projections_agree_between_sqlite_and_postgres() {
         assert_close(&a, &b, query);
     }
 }
+
+/// Postgres groups and summarises statistics in SQL; on SQLite the service does it. Every
+/// figure must agree to the last digit (medians and geometric means included), for every
+/// dimension, with and without a filter, on a filter that keeps nothing, and in the past.
+#[tokio::test]
+async fn grouped_statistics_agree_to_the_last_digit_between_sqlite_and_postgres() {
+    let Some((sqlite, postgres)) = both_backends().await else { return };
+    let spread = "{ min max median geometricMean }";
+    let fields = format!(
+        "key {{ year organization {{ slug }} country inputModality outputModality access }} count withParameters withTrainingCompute parameters {spread} trainingComputeFlop {spread} firstAnnouncedOn lastAnnouncedOn"
+    );
+    let group_bys = [
+        "[]",
+        "[YEAR]",
+        "[ACCESS]",
+        "[ORGANIZATION]",
+        "[COUNTRY]",
+        "[INPUT_MODALITY]",
+        "[OUTPUT_MODALITY]",
+        "[ORGANIZATION, COUNTRY]",
+        "[YEAR, INPUT_MODALITY, OUTPUT_MODALITY]",
+        "[ACCESS, COUNTRY, YEAR]",
+    ];
+    let filters = [
+        "{}",
+        r#"{ trainingComputeFlop: { gte: 1e23 }, organizations: { country: { in: ["US", "CN"] } } }"#,
+        r#"{ name: { contains: "no model is called this" } }"#,
+    ];
+    // After both catalogs were written: the past reads the history tables, as recorded.
+    let now = chrono::Utc::now().to_rfc3339();
+    let (mut groups, mut medians_between, mut geometric_means) = (0, 0, 0);
+    for group_by in group_bys {
+        for filter in filters {
+            for at in ["", &format!(r#", asRecordedAt: "{now}""#)] {
+                let query = format!("{{ modelStatistics(groupBy: {group_by}, filter: {filter}{at}) {{ {fields} }} }}");
+                let (a, b) = (ask(&sqlite, &query).await, ask(&postgres, &query).await);
+                assert_eq!(a, b, "{query}");
+                for group in a["modelStatistics"].as_array().unwrap() {
+                    groups += 1;
+                    for figure in ["parameters", "trainingComputeFlop"] {
+                        let spread = &group[figure];
+                        medians_between +=
+                            usize::from(spread["median"] != spread["min"] && spread["median"] != spread["max"]);
+                        geometric_means += usize::from(spread["geometricMean"].is_number());
+                    }
+                }
+            }
+        }
+    }
+    // The comparison covers real spreads, not only single values.
+    assert!(
+        groups > 100 && medians_between > 20 && geometric_means > 100,
+        "{groups} {medians_between} {geometric_means}"
+    );
+}
