@@ -25,38 +25,30 @@ use crate::service::organizations::OrganizationRow;
 use crate::service::trend::MAX_ANALYSED_MODELS;
 use crate::service::{ServiceError, ServiceResult};
 
-/// One grouped dimension: what its key column is, and the table joined to get it (for the
-/// dimensions a model can have several values of, one row per model and value).
-fn dimension(dim: StatisticsDimension) -> (&'static str, Option<String>) {
-    let per_model = |select: &str| {
-        Some(format!(
-            "LEFT JOIN ({select} AND l.model_id IN (SELECT id FROM analysed)) AS {} ON {0}.model_id = a.id",
-            alias(dim)
-        ))
+/// A grouped dimension's key column, and the table joined to find it: for the dimensions a
+/// model can have several values of, the distinct (model, value) pairs of the analysed models.
+fn dimension(dim: StatisticsDimension) -> (String, Option<String>) {
+    let pairs = |value: &str, from: &str, condition: &str| {
+        let alias = alias(dim);
+        let join = format!(
+            "LEFT JOIN (SELECT DISTINCT l.model_id, {value} AS value FROM {from} \
+             WHERE {condition}l.model_id IN (SELECT id FROM analysed)) AS {alias} ON {alias}.model_id = a.id"
+        );
+        (format!("{alias}.value"), Some(join))
     };
     let modality = |direction: ModalityDirection| {
-        per_model(&format!(
-            r#"SELECT DISTINCT l.model_id, l.modality AS value FROM "model_modality" AS l WHERE l.direction = '{}'"#,
-            direction.as_str()
-        ))
+        let condition = format!("l.direction = '{}' AND ", direction.as_str());
+        pairs("l.modality", r#""model_modality" AS l"#, &condition)
     };
     match dim {
-        StatisticsDimension::Year => ("EXTRACT(YEAR FROM a.announced_on)::integer", None),
-        StatisticsDimension::Access => ("a.access", None),
-        StatisticsDimension::Organization => (
-            "d_organization.value",
-            per_model(
-                r#"SELECT DISTINCT l.model_id, l.organization_id AS value FROM "model_organization" AS l WHERE TRUE"#,
-            ),
-        ),
-        StatisticsDimension::Country => (
-            "d_country.value",
-            per_model(
-                r#"SELECT DISTINCT l.model_id, o.country AS value FROM "model_organization" AS l JOIN "organization" AS o ON o.id = l.organization_id WHERE TRUE"#,
-            ),
-        ),
-        StatisticsDimension::InputModality => ("d_input_modality.value", modality(ModalityDirection::Input)),
-        StatisticsDimension::OutputModality => ("d_output_modality.value", modality(ModalityDirection::Output)),
+        StatisticsDimension::Year => ("EXTRACT(YEAR FROM a.announced_on)::integer".into(), None),
+        StatisticsDimension::Access => ("a.access".into(), None),
+        StatisticsDimension::Organization => pairs("l.organization_id", r#""model_organization" AS l"#, ""),
+        StatisticsDimension::Country => {
+            pairs("o.country", r#""model_organization" AS l JOIN "organization" AS o ON o.id = l.organization_id"#, "")
+        }
+        StatisticsDimension::InputModality => modality(ModalityDirection::Input),
+        StatisticsDimension::OutputModality => modality(ModalityDirection::Output),
     }
 }
 
@@ -85,28 +77,26 @@ fn spread_columns(column: &str, prefix: &str) -> String {
 /// The statement: the filtered models (at most one past the cap, which is then refused) as
 /// `analysed`, joined to the grouped dimensions' values and summarised per group.
 fn statement(select: Select<model::Entity>, dims: &BTreeSet<StatisticsDimension>) -> Statement {
-    let columns = [
+    let figures = [
         model::Column::Id,
         model::Column::AnnouncedOn,
         model::Column::Parameters,
         model::Column::TrainingComputeFlop,
         model::Column::Access,
     ];
-    let analysed = select.select_only().columns(columns).limit(MAX_ANALYSED_MODELS + 1).build(DbBackend::Postgres);
-    let keys: Vec<String> = dims.iter().map(|d| format!("{} AS {}", dimension(*d).0, alias(*d))).collect();
-    let joins: Vec<String> = dims.iter().filter_map(|d| dimension(*d).1).collect();
-    let group_by = if dims.is_empty() {
-        String::new()
-    } else {
-        format!("GROUP BY {}", dims.iter().map(|d| dimension(*d).0).collect::<Vec<_>>().join(", "))
-    };
+    let analysed = select.select_only().columns(figures).limit(MAX_ANALYSED_MODELS + 1).build(DbBackend::Postgres);
+    let (columns, joins): (Vec<String>, Vec<Option<String>>) = dims.iter().map(|d| dimension(*d)).unzip();
+    let keys: Vec<String> =
+        columns.iter().zip(dims).map(|(column, d)| format!("{column} AS {}, ", alias(*d))).collect();
+    let joins: Vec<String> = joins.into_iter().flatten().collect();
+    let group_by = if dims.is_empty() { String::new() } else { format!("GROUP BY {}", columns.join(", ")) };
     let sql = format!(
         "WITH analysed AS ({analysed}) SELECT {keys}count(*) AS n, {parameters}, {compute}, \
          min(a.announced_on) AS first_announced, max(a.announced_on) AS last_announced, \
          (SELECT count(*) FROM analysed) AS analysed \
          FROM analysed AS a {joins} {group_by}",
         analysed = analysed.sql,
-        keys = keys.iter().map(|k| format!("{k}, ")).collect::<String>(),
+        keys = keys.concat(),
         parameters = spread_columns("parameters", "parameters"),
         compute = spread_columns("training_compute_flop", "compute"),
         joins = joins.join(" "),
