@@ -13,6 +13,7 @@ use sea_orm::{ConnectionTrait, DbBackend, StreamTrait};
 
 use super::{Audience, ServiceError, ServiceResult, filter::ModelFilter, models, trend::analysis_turn};
 use crate::domain::{Access, Modality, StatisticsDimension};
+use crate::entity::model;
 
 use super::organizations::OrganizationRow;
 
@@ -51,6 +52,15 @@ pub struct Group {
 }
 
 pub const MAX_DIMENSIONS: usize = 3;
+
+/// What statistics read of each model: its id, date, figures and access.
+const FIGURES: [model::Column; 5] = [
+    model::Column::Id,
+    model::Column::AnnouncedOn,
+    model::Column::Parameters,
+    model::Column::TrainingComputeFlop,
+    model::Column::Access,
+];
 
 pub fn spread(values: &mut [f64]) -> Option<Spread> {
     if values.is_empty() {

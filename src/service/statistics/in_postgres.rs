@@ -18,7 +18,7 @@ use sea_orm::{
     Statement,
 };
 
-use super::{Group, GroupKey, Spread, sort_key};
+use super::{FIGURES, Group, GroupKey, Spread, sort_key};
 use crate::domain::{Access, Modality, ModalityDirection, StatisticsDimension};
 use crate::entity::{model, organization};
 use crate::service::organizations::OrganizationRow;
@@ -77,14 +77,7 @@ fn spread_columns(column: &str, prefix: &str) -> String {
 /// The statement: the filtered models (at most one past the cap, which is then refused) as
 /// `analysed`, joined to the grouped dimensions' values and summarised per group.
 fn statement(select: Select<model::Entity>, dims: &BTreeSet<StatisticsDimension>) -> Statement {
-    let figures = [
-        model::Column::Id,
-        model::Column::AnnouncedOn,
-        model::Column::Parameters,
-        model::Column::TrainingComputeFlop,
-        model::Column::Access,
-    ];
-    let analysed = select.select_only().columns(figures).limit(MAX_ANALYSED_MODELS + 1).build(DbBackend::Postgres);
+    let analysed = select.select_only().columns(FIGURES).limit(MAX_ANALYSED_MODELS + 1).build(DbBackend::Postgres);
     let (columns, joins): (Vec<String>, Vec<Option<String>>) = dims.iter().map(|d| dimension(*d)).unzip();
     let keys: Vec<String> =
         columns.iter().zip(dims).map(|(column, d)| format!("{column} AS {}, ", alias(*d))).collect();

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{Datelike, NaiveDate};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select, StreamTrait};
 
-use super::{Group, GroupKey, SortKey, sort_key, spread};
+use super::{FIGURES, Group, GroupKey, SortKey, sort_key, spread};
 use crate::domain::{Access, Modality, ModalityDirection, StatisticsDimension};
 use crate::entity::{model, model_modality, model_organization, organization};
 use crate::service::ServiceResult;
@@ -22,14 +22,7 @@ pub(super) async fn model_statistics(
     dims: &BTreeSet<StatisticsDimension>,
 ) -> ServiceResult<Vec<Group>> {
     let ids = select.clone().select_only().column(model::Column::Id).into_query();
-    let columns = [
-        model::Column::Id,
-        model::Column::AnnouncedOn,
-        model::Column::Parameters,
-        model::Column::TrainingComputeFlop,
-        model::Column::Access,
-    ];
-    let rows: Vec<Row> = analysed_rows(db, select.select_only().columns(columns)).await?;
+    let rows: Vec<Row> = analysed_rows(db, select.select_only().columns(FIGURES)).await?;
 
     let by_org = dims.contains(&StatisticsDimension::Organization) || dims.contains(&StatisticsDimension::Country);
     let mut orgs_of: HashMap<i32, Vec<OrganizationRow>> = HashMap::new();
