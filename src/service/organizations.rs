@@ -122,3 +122,20 @@ pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> ServiceResult<Opt
 pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> ServiceResult<Option<OrganizationRow>> {
     Ok(organization::Entity::find_by_id(id).into_partial_model::<OrganizationRow>().one(db).await?)
 }
+
+/// The organizations `ids` names, by id (one statement; none when `ids` is empty).
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i32>,
+) -> ServiceResult<std::collections::HashMap<i32, OrganizationRow>> {
+    let ids: Vec<i32> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows = organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ids))
+        .into_partial_model::<OrganizationRow>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|o| (o.id, o)).collect())
+}

@@ -13,15 +13,12 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select,
-    Statement,
-};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, QuerySelect, QueryTrait, Select, Statement};
 
 use super::{FIGURES, Group, GroupKey, Spread, sort_key};
 use crate::domain::{Access, Modality, ModalityDirection, StatisticsDimension};
-use crate::entity::{model, organization};
-use crate::service::organizations::OrganizationRow;
+use crate::entity::model;
+use crate::service::organizations::{self, OrganizationRow};
 use crate::service::trend::MAX_ANALYSED_MODELS;
 use crate::service::{ServiceError, ServiceResult};
 
@@ -115,18 +112,7 @@ pub(super) async fn model_statistics(
     } else {
         BTreeSet::new()
     };
-    let organizations: HashMap<i32, OrganizationRow> = if organization_ids.is_empty() {
-        HashMap::new()
-    } else {
-        organization::Entity::find()
-            .filter(organization::Column::Id.is_in(organization_ids))
-            .into_partial_model::<OrganizationRow>()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o))
-            .collect()
-    };
+    let organizations = organizations::by_ids(db, organization_ids).await?;
     let mut groups = Vec::with_capacity(rows.len());
     for row in &rows {
         let count = row.try_get::<i64>("", "n")? as usize;

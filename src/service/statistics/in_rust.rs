@@ -9,9 +9,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 
 use super::{FIGURES, Group, GroupKey, SortKey, sort_key, spread};
 use crate::domain::{Access, Modality, ModalityDirection, StatisticsDimension};
-use crate::entity::{model, model_modality, model_organization, organization};
+use crate::entity::{model, model_modality, model_organization};
 use crate::service::ServiceResult;
-use crate::service::organizations::OrganizationRow;
+use crate::service::organizations::{self, OrganizationRow};
 use crate::service::trend::analysed_rows;
 
 type Row = (i32, Option<NaiveDate>, Option<f64>, Option<f64>, String);
@@ -32,14 +32,7 @@ pub(super) async fn model_statistics(
             .all(db)
             .await?;
         let org_ids: BTreeSet<i32> = links.iter().map(|l| l.organization_id).collect();
-        let orgs: HashMap<i32, OrganizationRow> = organization::Entity::find()
-            .filter(organization::Column::Id.is_in(org_ids))
-            .into_partial_model::<OrganizationRow>()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o))
-            .collect();
+        let orgs = organizations::by_ids(db, org_ids).await?;
         for link in links {
             if let Some(org) = orgs.get(&link.organization_id) {
                 orgs_of.entry(link.model_id).or_default().push(org.clone());
