@@ -68,11 +68,22 @@ pub fn spread(values: &mut [f64]) -> Option<Spread> {
     }
     values.sort_by(f64::total_cmp);
     let n = values.len();
-    let median = if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 };
+    let median = median(n, values[(n - 1) / 2], values[n / 2]);
     let positive: Vec<f64> = values.iter().copied().filter(|v| *v > 0.0).collect();
-    let geometric_mean = (!positive.is_empty())
-        .then(|| 10f64.powf(positive.iter().map(|v| v.log10()).sum::<f64>() / positive.len() as f64));
+    let geometric_mean = geometric_mean(positive.iter().map(|v| v.log10()).sum(), positive.len());
     Some(Spread { min: values[0], max: values[n - 1], median, geometric_mean })
+}
+
+/// The median of `n` sorted values from their two middle ones (the same one when `n` is odd).
+/// Both backends finish it here, so that they agree to the last digit.
+fn median(n: usize, lower_middle: f64, upper_middle: f64) -> f64 {
+    if n % 2 == 1 { lower_middle } else { (lower_middle + upper_middle) / 2.0 }
+}
+
+/// The geometric mean of `count` positive values from the sum of their base-10 logarithms
+/// (added in ascending order of the values); None without any. Both backends finish it here.
+fn geometric_mean(log10_sum: f64, count: usize) -> Option<f64> {
+    (count > 0).then(|| 10f64.powf(log10_sum / count as f64))
 }
 
 /// A sortable form of a group's key: values ascending, missing values last.

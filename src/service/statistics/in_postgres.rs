@@ -15,7 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, QuerySelect, QueryTrait, Select, Statement};
 
-use super::{FIGURES, Group, GroupKey, Spread, sort_key};
+use super::{FIGURES, Group, GroupKey, Spread, geometric_mean, median, sort_key};
 use crate::domain::{Access, Modality, ModalityDirection, StatisticsDimension};
 use crate::entity::model;
 use crate::service::organizations::{self, OrganizationRow};
@@ -174,11 +174,7 @@ fn spread(row: &QueryResult, prefix: &str) -> ServiceResult<(usize, Option<Sprea
     else {
         return Ok((n, None));
     };
-    let median = if n % 2 == 1 { low } else { (low + high) / 2.0 };
-    let positive = row.try_get::<i64>("", &format!("{prefix}_positive"))?;
-    let geometric_mean = match get("log_sum")? {
-        Some(sum) if positive > 0 => Some(10f64.powf(sum / positive as f64)),
-        _ => None,
-    };
-    Ok((n, Some(Spread { min, max, median, geometric_mean })))
+    let positive = row.try_get::<i64>("", &format!("{prefix}_positive"))? as usize;
+    let geometric_mean = get("log_sum")?.and_then(|sum| geometric_mean(sum, positive));
+    Ok((n, Some(Spread { min, max, median: median(n, low, high), geometric_mean })))
 }
