@@ -4,9 +4,8 @@
 //! alone (that statement through pgbench) at 303.
 //!
 //! The answers are the ones `in_rust` gives, to the last digit (the backend agreement test
-//! compares them): the median is taken from the two middle values, which
-//! `percentile_disc(0.5)` finds in ascending and in descending order, and averaged here as
-//! `spread` does; the geometric mean's sum of base-10 logarithms is added up in ascending order
+//! compares them): the median is taken from the two middle values, which `percentile_disc`
+//! finds in one sort (see [`UPPER_MIDDLE`]), and averaged here as `spread` does; the geometric mean's sum of base-10 logarithms is added up in ascending order
 //! of the values, as `spread` adds it, and raised to a power here. Min, max, counts and dates
 //! are exact anyway.
 
@@ -60,12 +59,23 @@ fn alias(dim: StatisticsDimension) -> &'static str {
     }
 }
 
+/// The fraction at which `percentile_disc` finds a group's upper middle value in ascending
+/// order: the value at position ⌈f·n⌉, which is n/2 + 1 for an even n and (n + 1)/2 for an odd
+/// one as long as (f − 0.5)·n < 0.5. A group holds at most one model past the cap, so 10⁻⁶ is
+/// small enough. Both middle values then come from one sort per group: `percentile_disc` calls
+/// over the same ordered input share it (ordered-set aggregates' shareable state), where the
+/// lower middle in ascending and the upper in descending order sorted twice: the bench's
+/// statistics statement at 5,000 models ran at 240–278 a second through pgbench instead of
+/// 212–265, with the same answer.
+const UPPER_MIDDLE: &str = "0.500001";
+const _: () = assert!((MAX_ANALYSED_MODELS + 1) < 500_000, "UPPER_MIDDLE is too coarse for the cap");
+
 /// The aggregates of one positive quantity `column`, as `{prefix}_…` columns.
 fn spread_columns(column: &str, prefix: &str) -> String {
     format!(
         "count(a.{column}) AS {prefix}_n, min(a.{column}) AS {prefix}_min, max(a.{column}) AS {prefix}_max, \
          percentile_disc(0.5) WITHIN GROUP (ORDER BY a.{column}) AS {prefix}_low_middle, \
-         percentile_disc(0.5) WITHIN GROUP (ORDER BY a.{column} DESC) AS {prefix}_high_middle, \
+         percentile_disc({UPPER_MIDDLE}) WITHIN GROUP (ORDER BY a.{column}) AS {prefix}_high_middle, \
          count(CASE WHEN a.{column} > 0 THEN 1 END) AS {prefix}_positive, \
          sum(log(CASE WHEN a.{column} > 0 THEN a.{column} END) ORDER BY a.{column}) AS {prefix}_log_sum"
     )
