@@ -21,6 +21,7 @@ mod m20261204_000013_threshold_counts;
 mod m20261205_000014_history;
 mod m20261206_000015_predictions;
 mod m20261207_000016_history_by_model;
+mod m20261208_000017_model_figures;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000014_history::Migration),
             Box::new(m20261206_000015_predictions::Migration),
             Box::new(m20261207_000016_history_by_model::Migration),
+            Box::new(m20261208_000017_model_figures::Migration),
         ]
     }
 }
