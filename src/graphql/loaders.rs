@@ -22,7 +22,7 @@ use crate::service::{
     models::{self, ModelRow, ModelText},
     organizations::OrganizationRow,
     predictions::{self, PredictionRow},
-    relations::{self, ModalityRow, ModelCapabilityRow, SourceRow},
+    relations::{self, ModelCapabilityRow, ModelLists},
     risk_assessments::{self, RiskAssessmentRow},
     successors::{self, SuccessorCandidateRow},
     thresholds::{self, ThresholdRow},
@@ -98,6 +98,7 @@ shared_rows!(
     OrganizationRow,
     CapabilityRow,
     ModelCapabilityRow,
+    ModelLists,
     RiskAssessmentRow,
     DatasetRow,
     PredictionRow
@@ -114,7 +115,7 @@ macro_rules! kept_as_is {
     )+};
 }
 
-kept_as_is!(String, ModalityRow, SourceRow, SuccessorCandidateRow, u64);
+kept_as_is!(String, SuccessorCandidateRow, u64);
 
 /// A row the service already shares (one capability named by many links).
 impl<T: Send + Sync + 'static> Shared for Arc<T> {
@@ -240,12 +241,9 @@ request_loaders! {
         /// A risk assessment's rationale; `None` when it is not visible (any more).
         RationaleOf => Option<String>,
             |db, audience, ids| found_or_none(risk_assessments::rationales(db, audience, ids));
-        /// A model's aliases.
-        AliasesOf => Vec<String>, |db, audience, ids| relations::aliases(db, ids);
-        /// A model's input and output modalities.
-        ModalitiesOf => Vec<ModalityRow>, |db, audience, ids| relations::modalities(db, ids);
-        /// A model's sources.
-        SourcesOf => Vec<SourceRow>, |db, audience, ids| relations::sources(db, ids);
+        /// A model's aliases, input and output modalities and sources (one statement reads
+        /// the three lists).
+        ListsOf => ModelLists, |db, audience, ids| relations::lists_of_models(db, ids);
         /// A model's organizations, lead first.
         OrganizationsOf => Vec<OrganizationRow>, |db, audience, ids| relations::organizations_of_models(db, ids);
         /// A model's capability links.

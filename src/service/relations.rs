@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, DerivePartialModel, EntityTrait, FromQueryResult, JoinType, Order,
-    PartialModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationTrait,
+    PartialModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationTrait,
     sea_query::{Expr, ExprTrait, extension::postgres::PgFunc},
 };
 
-use super::row::read_by_position;
+use super::row::{column, read_by_position};
 use super::{
     Audience, ServiceResult,
     capabilities::CapabilityRow,
@@ -18,10 +18,10 @@ use super::{
     organizations::OrganizationRow,
     risk_assessments::RiskAssessmentRow,
 };
-use crate::domain::CapabilityStatus;
+use crate::domain::{CapabilityStatus, Modality, ModalityDirection};
 use crate::entity::{
-    capability, dataset, model, model_alias, model_capability, model_dataset, model_modality, model_organization,
-    model_source, organization, risk_assessment,
+    dataset, model, model_alias, model_capability, model_dataset, model_modality, model_organization, model_source,
+    organization, risk_assessment,
 };
 
 read_by_position! {
@@ -99,15 +99,102 @@ pub async fn sources(db: &impl ConnectionTrait, model_ids: &[i32]) -> ServiceRes
     Ok(group(rows.into_iter().map(|r| (r.model_id, r))))
 }
 
+/// A model's short lists: its aliases, its input and output modalities and its sources.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModelLists {
+    pub aliases: Vec<String>,
+    pub modalities: Vec<ModalityRow>,
+    pub sources: Vec<SourceRow>,
+}
+
+/// Which list a row of [`lists_of_models`] belongs to (its first column).
+const ALIAS: i32 = 0;
+const MODALITY: i32 = 1;
+const SOURCE: i32 = 2;
+
+/// Each model's short lists, in one statement: the three tables' rows as one `UNION ALL`, each
+/// row tagged with its list, aliases and sources in their order. A model page shows all three
+/// lists, of a few rows each; reading them in three statements cost it a sixth of its
+/// throughput (bench/README.md, "Round three, continued (2)").
+pub async fn lists_of_models(db: &impl ConnectionTrait, model_ids: &[i32]) -> ServiceResult<HashMap<i32, ModelLists>> {
+    use sea_orm::sea_query::{Query, UnionType};
+    let backend = db.get_database_backend();
+    let ids = || model_ids.iter().copied();
+    // Columns: list, model_id, position, id, then two texts (alias, -; direction, modality;
+    // url, title).
+    let mut aliases = Query::select();
+    aliases
+        .expr_as(Expr::val(ALIAS), "list")
+        .columns([model_alias::Column::ModelId, model_alias::Column::Position, model_alias::Column::Id])
+        .column(model_alias::Column::Alias)
+        .expr(Expr::val(Option::<String>::None))
+        .from(model_alias::Entity)
+        .and_where(one_of(backend, model_alias::Column::ModelId, ids()));
+    let mut modalities = Query::select();
+    modalities
+        .expr(Expr::val(MODALITY))
+        .column(model_modality::Column::ModelId)
+        .exprs([Expr::val(0), Expr::val(0)])
+        .columns([model_modality::Column::Direction, model_modality::Column::Modality])
+        .from(model_modality::Entity)
+        .and_where(one_of(backend, model_modality::Column::ModelId, ids()));
+    let mut sources = Query::select();
+    sources
+        .expr(Expr::val(SOURCE))
+        .columns([model_source::Column::ModelId, model_source::Column::Position, model_source::Column::Id])
+        .columns([model_source::Column::Url, model_source::Column::Title])
+        .from(model_source::Entity)
+        .and_where(one_of(backend, model_source::Column::ModelId, ids()));
+    aliases
+        .union(UnionType::All, modalities)
+        .union(UnionType::All, sources)
+        .order_by(sea_orm::sea_query::Alias::new("list"), Order::Asc)
+        .order_by(sea_orm::sea_query::Alias::new("position"), Order::Asc)
+        .order_by(sea_orm::sea_query::Alias::new("id"), Order::Asc);
+    let rows = db.query_all(&aliases).await?;
+
+    let mut lists: HashMap<i32, ModelLists> = HashMap::new();
+    for row in &rows {
+        let model_id: i32 = column(row, 1)?;
+        let lists = lists.entry(model_id).or_default();
+        let text: String = column(row, 4)?;
+        match column::<i32>(row, 0)? {
+            ALIAS => lists.aliases.push(text),
+            MODALITY => {
+                let modality: String = column(row, 5)?;
+                lists.modalities.push(ModalityRow {
+                    model_id,
+                    direction: super::stored("modality direction", &text, ModalityDirection::parse)?,
+                    modality: super::stored("modality", &modality, Modality::parse)?,
+                })
+            }
+            _ => lists.sources.push(SourceRow {
+                id: column(row, 3)?,
+                model_id,
+                url: text,
+                title: column(row, 5)?,
+                position: column(row, 2)?,
+            }),
+        }
+    }
+    Ok(lists)
+}
+
 /// `column` is one of `ids`. Postgres is asked `column = ANY($1)` with the ids as one array:
 /// one prepared statement for any number of ids, which Postgres binds and plans for less than a
 /// list of as many parameters (the catalog page's five statements cost it a fifth less CPU that
 /// way, measured with pgbench). SQLite has no arrays and is asked `column IN (?, ...)`.
+///
+/// One id is asked `column = $1`, on both backends. Postgres plans a prepared `= ANY($1)` anew
+/// at every execution (its generic plan, costed for an array of unknown length, never beats the
+/// custom one), but settles on one plan for `= $1` after five: a model page's relations are
+/// nine such one-id reads, and planning them was a third of Postgres' CPU for the page
+/// (bench/README.md, "Round three, continued (2)").
 pub fn one_of(backend: DbBackend, column: impl ColumnTrait, ids: impl IntoIterator<Item = i32>) -> Expr {
-    match backend {
-        DbBackend::Postgres => {
-            Expr::col(column.as_column_ref()).eq(PgFunc::any(Expr::val(ids.into_iter().collect::<Vec<i32>>())))
-        }
+    let ids: Vec<i32> = ids.into_iter().collect();
+    match (backend, ids.as_slice()) {
+        (_, &[id]) => column.eq(id),
+        (DbBackend::Postgres, _) => Expr::col(column.as_column_ref()).eq(PgFunc::any(Expr::val(ids))),
         _ => column.is_in(ids),
     }
 }
@@ -146,38 +233,38 @@ pub async fn organizations_of_models(
     Ok(group(rows.into_iter().map(|o| (o.owner_id, o.row))))
 }
 
-/// Each model's capability links with the capability they name (two statements: the links,
-/// then the few capabilities they name, each read once however many links name it).
+/// Each model's capability links with the capability they name, in one statement: the links
+/// joined to their capabilities. A capability is read from the first row that names it and
+/// shared by the others (a catalog page's 200 links name about 50), so the rows that repeat it
+/// cost their transfer, not their strings. Reading the capabilities by id in a statement of
+/// their own cost a model page a tenth of its throughput (bench/README.md, "Round three,
+/// continued (2)").
 pub async fn capabilities_of_models(
     db: &impl ConnectionTrait,
     model_ids: &[i32],
 ) -> ServiceResult<HashMap<i32, Vec<(ModelCapabilityRow, Arc<CapabilityRow>)>>> {
-    let links = model_capability::Entity::find()
-        .filter(one_of(db.get_database_backend(), model_capability::Column::ModelId, model_ids.iter().copied()))
-        .order_by_asc(model_capability::Column::Status)
-        .order_by_asc(model_capability::Column::Id)
-        .into_partial_model::<ModelCapabilityRow>()
-        .all(db)
-        .await?;
-    let mut capability_ids: Vec<i32> = links.iter().map(|l| l.capability_id).collect();
-    capability_ids.sort_unstable();
-    capability_ids.dedup();
-    let capabilities: HashMap<i32, Arc<CapabilityRow>> = if capability_ids.is_empty() {
-        HashMap::new()
-    } else {
-        capability::Entity::find()
-            .filter(one_of(db.get_database_backend(), capability::Column::Id, capability_ids))
-            .into_partial_model::<CapabilityRow>()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, Arc::new(c)))
-            .collect()
-    };
-    Ok(group(links.into_iter().filter_map(|link| {
-        let capability = capabilities.get(&link.capability_id)?.clone();
-        Some((link.model_id, (link, capability)))
-    })))
+    let select =
+        CapabilityRow::select_cols(ModelCapabilityRow::select_cols(model_capability::Entity::find().select_only()))
+            .join(JoinType::InnerJoin, model_capability::Relation::Capability.def())
+            .filter(one_of(db.get_database_backend(), model_capability::Column::ModelId, model_ids.iter().copied()))
+            .order_by_asc(model_capability::Column::Status)
+            .order_by_asc(model_capability::Column::Id);
+    let rows = db.query_all(&select.into_query()).await?;
+    let mut capabilities: HashMap<i32, Arc<CapabilityRow>> = HashMap::new();
+    let mut links = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let link = ModelCapabilityRow::read_from(row, 0)?;
+        let capability = match capabilities.get(&link.capability_id) {
+            Some(capability) => capability.clone(),
+            None => {
+                let capability = Arc::new(CapabilityRow::read_from(row, ModelCapabilityRow::COLUMNS)?);
+                capabilities.insert(capability.id, capability.clone());
+                capability
+            }
+        };
+        links.push((link.model_id, (link, capability)));
+    }
+    Ok(group(links))
 }
 
 fn risk_assessments_of(backend: DbBackend, model_ids: &[i32]) -> sea_orm::Select<risk_assessment::Entity> {

@@ -12,8 +12,8 @@ use crate::graphql::{
     connection::{model_list_cost, reverse_list_cost, threshold_history_cost, thresholds_cost},
     error::OrGraphqlError,
     loaders::{
-        AliasesOf, AllThresholds, CapabilitiesOf, DatasetsOf, DerivedFrom, ModalitiesOf, ModelById, ModelTextOf,
-        OpenFeedbackOf, OrganizationsOf, PredictionsOf, RiskAssessmentsOf, SourcesOf, SuccessorsOf,
+        AllThresholds, CapabilitiesOf, DatasetsOf, DerivedFrom, ListsOf, ModelById, ModelTextOf, OpenFeedbackOf,
+        OrganizationsOf, PredictionsOf, RiskAssessmentsOf, SuccessorsOf,
     },
     loaders::{prefetch, prefetch_risk_assessments},
     node::global_id,
@@ -22,6 +22,7 @@ use crate::graphql::{
 use crate::service::{
     ServiceError,
     models::{ModelRow, ModelText},
+    relations::ModelLists,
     thresholds,
 };
 
@@ -63,11 +64,17 @@ impl Model {
         ctx: &Context<'_>,
         direction: ModalityDirection,
     ) -> async_graphql::Result<Vec<Modality>> {
-        let rows = load(ctx, self.at, ModalitiesOf(self.row.id)).await?.unwrap_or_default();
-        let mut list: Vec<_> = rows.iter().filter(|r| r.direction == direction).map(|r| r.modality).collect();
+        let lists = self.lists(ctx).await?;
+        let mut list: Vec<_> =
+            lists.modalities.iter().filter(|r| r.direction == direction).map(|r| r.modality).collect();
         charge_rows(ctx, list.len())?;
         list.sort();
         Ok(list)
+    }
+
+    /// The model's aliases, modalities and sources (see [`ListsOf`]).
+    async fn lists(&self, ctx: &Context<'_>) -> async_graphql::Result<Arc<ModelLists>> {
+        Ok(load(ctx, self.at, ListsOf(self.row.id)).await?.unwrap_or_default())
     }
 
     /// The long texts, which the model's row leaves out (see [`ModelRow`]).
@@ -133,7 +140,9 @@ impl Model {
     /// Other names the model is known by.
     #[graphql(complexity = "model_list_cost(child_complexity)")]
     async fn aliases(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
-        load_list(ctx, self.at, AliasesOf(self.row.id)).await
+        let aliases = self.lists(ctx).await?.aliases.clone();
+        charge_rows(ctx, aliases.len())?;
+        Ok(aliases)
     }
 
     /// When the model was announced; see `announcedPrecision` for how exact the date is.
@@ -334,8 +343,9 @@ impl Model {
 
     #[graphql(complexity = "model_list_cost(child_complexity)")]
     async fn sources(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Source>> {
-        let rows = load_list(ctx, self.at, SourcesOf(self.row.id)).await?;
-        Ok(rows.into_iter().map(|s| Source { url: s.url, title: s.title }).collect())
+        let lists = self.lists(ctx).await?;
+        charge_rows(ctx, lists.sources.len())?;
+        Ok(lists.sources.iter().map(|s| Source { url: s.url.clone(), title: s.title.clone() }).collect())
     }
 
     /// The compute thresholds this model's training compute is at or above, lowest first.
@@ -461,16 +471,14 @@ async fn prefetch_selected<'a>(
         };
     }
     prefetch!(ModelTextOf, "description", "industryContext");
-    prefetch!(AliasesOf, "aliases");
+    prefetch!(ListsOf, "aliases", "inputModalities", "outputModalities", "sources");
     prefetch!(OrganizationsOf, "organizations");
-    prefetch!(ModalitiesOf, "inputModalities", "outputModalities");
     prefetch!(DatasetsOf, "datasets");
     prefetch!(CapabilitiesOf, "capabilities");
     if wants(&["riskAssessments"]) {
         jobs.push(prefetch_risk_assessments(loader, &ids, wants(&["riskAssessments", "rationale"])).boxed());
     }
     prefetch!(DerivedFrom, "derivedModels");
-    prefetch!(SourcesOf, "sources");
     prefetch!(SuccessorsOf, "successorCandidates");
     if wants(&["predictions"]) {
         // The predictions first, then what they show (their subjects, successors, capabilities).
