@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, DerivePartialModel, EntityTrait, FromQueryResult, JoinType, Order,
-    PartialModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, DerivePartialModel, EntityTrait, FromQueryResult,
+    JoinType, Order, PartialModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationTrait,
     sea_query::{Expr, ExprTrait, extension::postgres::PgFunc},
 };
 
@@ -348,6 +348,34 @@ pub async fn derived_models(
     .all(db)
     .await?;
     Ok(newest_of_each(rows.into_iter().filter_map(|m| m.base_model_id.map(|b| (b, m)))))
+}
+
+/// The models `ids` and the models derived from each of `base_ids`, in one statement: a model
+/// page shows its base model and its derived models, and a statement costs a page about a
+/// tenth of its throughput (bench/README.md, "Round three, continued (2)"). The same answers as
+/// [`models_by_ids`] and [`derived_models`].
+pub async fn models_and_derived(
+    db: &impl ConnectionTrait,
+    audience: Audience,
+    ids: &[i32],
+    base_ids: &[i32],
+) -> ServiceResult<(HashMap<i32, ModelRow>, HashMap<i32, Vec<ModelRow>>)> {
+    let backend = db.get_database_backend();
+    let rows = newest_first(models::rows(audience).filter(
+        Condition::any().add(one_of(backend, model::Column::Id, ids.iter().copied())).add(one_of(
+            backend,
+            model::Column::BaseModelId,
+            base_ids.iter().copied(),
+        )),
+    ))
+    .into_model::<ModelRow>()
+    .all(db)
+    .await?;
+    let found = rows.iter().filter(|m| ids.contains(&m.id)).map(|m| (m.id, m.clone())).collect();
+    let derived = newest_of_each(
+        rows.into_iter().filter_map(|m| m.base_model_id.filter(|b| base_ids.contains(b)).map(|b| (b, m))),
+    );
+    Ok((found, derived))
 }
 
 /// The models `audience` may see among those `links` name, newest first, each paired with

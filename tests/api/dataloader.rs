@@ -35,27 +35,45 @@ const MODEL_FIELDS: &str = "slug aliases inputModalities outputModalities organi
 #[tokio::test]
 async fn a_model_page_reads_each_relation_at_once_and_answers_as_the_batched_path_does() {
     let app = spawn_app_with(|settings| settings.cache.response_cache_bytes = 0).await; // counts runs
-    let first = app.query("{ models(first: 1) { nodes { id slug } } }", json!({})).await;
-    let (id, slug) = (&first["models"]["nodes"][0]["id"], &first["models"]["nodes"][0]["slug"]);
+    let models = app.query("{ models(first: 100) { nodes { id slug baseModel { id slug } } } }", json!({})).await;
+    let nodes = models["models"]["nodes"].as_array().unwrap();
+    // The newest model, a model with a base model, and that base (which has derived models).
+    let derived = nodes.iter().find(|m| !m["baseModel"].is_null()).expect("a model with a base model in the seed");
+    let pages = [&nodes[0], derived, &derived["baseModel"]];
 
-    let before = app.statements_so_far();
-    let page = app
-        .query(&format!("query($slug: String!) {{ model(slug: $slug) {{ {MODEL_FIELDS} }} }}"), json!({ "slug": slug }))
-        .await;
-    let statements = app.statements_so_far() - before;
-    // the model, then one statement per relation (modalities serve both lists, capability
-    // links come with their capabilities; the base model only when there is one)
-    assert!(statements <= 8, "{statements} statements");
+    for model in pages {
+        let (id, slug) = (&model["id"], &model["slug"]);
+        let before = app.statements_so_far();
+        let page = app
+            .query(
+                &format!("query($slug: String!) {{ model(slug: $slug) {{ {MODEL_FIELDS} }} }}"),
+                json!({ "slug": slug }),
+            )
+            .await;
+        let statements = app.statements_so_far() - before;
+        // the model, its short lists (aliases, modalities, sources), organizations, capability
+        // links with their capabilities, risk assessments, and its base and derived models
+        assert_eq!(statements, 6, "{slug}: {statements} statements");
 
-    // `node` loads the same relations through the DataLoader's batching, without the prefetch.
-    let node = app
-        .query(
-            &format!("query($id: ID!) {{ node(id: $id) {{ ... on Model {{ {MODEL_FIELDS} }} }} }}"),
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(page["model"], node["node"]);
-    assert!(!page["model"]["organizations"].as_array().unwrap().is_empty(), "{page}");
+        // `node` loads the same relations through the DataLoader's batching, without the prefetch.
+        let node = app
+            .query(
+                &format!("query($id: ID!) {{ node(id: $id) {{ ... on Model {{ {MODEL_FIELDS} }} }} }}"),
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(page["model"], node["node"]);
+        assert!(!page["model"]["organizations"].as_array().unwrap().is_empty(), "{page}");
+    }
+    let page = |slug: &serde_json::Value| {
+        format!("{{ model(slug: {slug}) {{ baseModel {{ slug }} derivedModels {{ slug }} }} }}")
+    };
+    let with_base = app.query(&page(&derived["slug"]), json!({})).await;
+    assert_eq!(with_base["model"]["baseModel"]["slug"], derived["baseModel"]["slug"]);
+    let base = app.query(&page(&derived["baseModel"]["slug"]), json!({})).await;
+    let derived_slugs: Vec<&serde_json::Value> =
+        base["model"]["derivedModels"].as_array().unwrap().iter().map(|m| &m["slug"]).collect();
+    assert!(derived_slugs.contains(&&derived["slug"]), "{base}");
 }
 
 const TEXT_PAGE: &str = "query($n: Int) { models(first: $n) { nodes { slug description industryContext

@@ -15,7 +15,7 @@ use crate::graphql::{
         AllThresholds, CapabilitiesOf, DatasetsOf, DerivedFrom, ListsOf, ModelById, ModelTextOf, OpenFeedbackOf,
         OrganizationsOf, PredictionsOf, RiskAssessmentsOf, SuccessorsOf,
     },
-    loaders::{prefetch, prefetch_risk_assessments},
+    loaders::{prefetch, prefetch_base_and_derived, prefetch_risk_assessments},
     node::global_id,
     scalars::Date,
 };
@@ -462,6 +462,9 @@ async fn prefetch_selected<'a>(
 
     let loader = &*super::loader(ctx, at)?;
     let (ids, base_ids): (Vec<i32>, Vec<Option<i32>>) = rows.map(|r| (r.id, r.base_model_id)).unzip();
+    let mut bases: Vec<i32> = base_ids.iter().flatten().copied().collect();
+    bases.sort_unstable();
+    bases.dedup();
     let mut jobs: Vec<BoxFuture<'_, Result<(), ServiceError>>> = Vec::new();
     macro_rules! prefetch {
         ($key:ident, $($field:literal),+) => {
@@ -478,7 +481,6 @@ async fn prefetch_selected<'a>(
     if wants(&["riskAssessments"]) {
         jobs.push(prefetch_risk_assessments(loader, &ids, wants(&["riskAssessments", "rationale"])).boxed());
     }
-    prefetch!(DerivedFrom, "derivedModels");
     prefetch!(SuccessorsOf, "successorCandidates");
     if wants(&["predictions"]) {
         // The predictions first, then what they show (their subjects, successors, capabilities).
@@ -503,11 +505,11 @@ async fn prefetch_selected<'a>(
     if wants(&["thresholdsCrossed"]) || wants(&["thresholdStatus"]) {
         jobs.push(loader.load_one(AllThresholds).map(|r| r.map(|_| ())).boxed());
     }
-    if wants(&["baseModel"]) {
-        let mut bases: Vec<ModelById> = base_ids.iter().flatten().map(|&id| ModelById(id)).collect();
-        bases.sort_unstable_by_key(|b| b.0);
-        bases.dedup();
-        jobs.push(prefetch(loader, bases).boxed());
+    match (wants(&["baseModel"]), wants(&["derivedModels"])) {
+        (true, true) => jobs.push(prefetch_base_and_derived(loader, &bases, &ids).boxed()),
+        (true, false) => jobs.push(prefetch(loader, bases.iter().map(|&id| ModelById(id)).collect()).boxed()),
+        (false, true) => jobs.push(prefetch(loader, ids.iter().map(|&id| DerivedFrom(id)).collect()).boxed()),
+        (false, false) => {}
     }
     try_join_all(jobs).await.gql()?;
     Ok(())
