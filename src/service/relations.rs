@@ -114,8 +114,8 @@ const SOURCE: i32 = 2;
 
 /// Each model's short lists, in one statement: the three tables' rows as one `UNION ALL`, each
 /// row tagged with its list, aliases and sources in their order. A model page shows all three
-/// lists, of a few rows each; reading them in three statements cost it a sixth of its
-/// throughput (bench/README.md, "Round three, continued (2)").
+/// lists, of a few rows each; in one statement instead of three it costs the server 1.93 M
+/// instructions instead of 2.10 M (callgrind; bench/README.md, "Round three, continued (2)").
 pub async fn lists_of_models(db: &impl ConnectionTrait, model_ids: &[i32]) -> ServiceResult<HashMap<i32, ModelLists>> {
     use sea_orm::sea_query::{Query, UnionType};
     let backend = db.get_database_backend();
@@ -187,9 +187,9 @@ pub async fn lists_of_models(db: &impl ConnectionTrait, model_ids: &[i32]) -> Se
 ///
 /// One id is asked `column = $1`, on both backends. Postgres plans a prepared `= ANY($1)` anew
 /// at every execution (its generic plan, costed for an array of unknown length, never beats the
-/// custom one), but settles on one plan for `= $1` after five: a model page's relations are
-/// nine such one-id reads, and planning them was a third of Postgres' CPU for the page
-/// (bench/README.md, "Round three, continued (2)").
+/// custom one), but settles on one plan for `= $1` after five: most of a model page's relations
+/// are one-id reads, and planning them was about a third of Postgres' CPU for the page (1.46 ms
+/// a request against 0.92 with generic plans; bench/README.md, "Round three, continued (2)").
 pub fn one_of(backend: DbBackend, column: impl ColumnTrait, ids: impl IntoIterator<Item = i32>) -> Expr {
     let ids: Vec<i32> = ids.into_iter().collect();
     match (backend, ids.as_slice()) {
@@ -236,9 +236,10 @@ pub async fn organizations_of_models(
 /// Each model's capability links with the capability they name, in one statement: the links
 /// joined to their capabilities. A capability is read from the first row that names it and
 /// shared by the others (a catalog page's 200 links name about 50), so the rows that repeat it
-/// cost their transfer, not their strings. Reading the capabilities by id in a statement of
-/// their own cost a model page a tenth of its throughput (bench/README.md, "Round three,
-/// continued (2)").
+/// cost their transfer, not their strings. Until then the capabilities were read by id in a
+/// statement of their own: on the 2-core bench machine each statement of a model page costs the
+/// server more in the kernel (loopback TCP and the wakeups it causes) than in its own code
+/// (bench/README.md, "Round three, continued (2)").
 pub async fn capabilities_of_models(
     db: &impl ConnectionTrait,
     model_ids: &[i32],
@@ -351,9 +352,9 @@ pub async fn derived_models(
 }
 
 /// The models `ids` and the models derived from each of `base_ids`, in one statement: a model
-/// page shows its base model and its derived models, and a statement costs a page about a
-/// tenth of its throughput (bench/README.md, "Round three, continued (2)"). The same answers as
-/// [`models_by_ids`] and [`derived_models`].
+/// page shows its base model and its derived models: 1.82 M instructions a model page instead of
+/// 1.93 M, and 13 % more pages a second (bench/README.md, "Round three, continued (2)"). The
+/// same answers as [`models_by_ids`] and [`derived_models`].
 pub async fn models_and_derived(
     db: &impl ConnectionTrait,
     audience: Audience,
