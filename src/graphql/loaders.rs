@@ -314,12 +314,16 @@ pub async fn prefetch_risk_assessments(
     Ok(())
 }
 
-/// Reads the models `bases` and the models derived from each of `ids` at once into the
+/// Reads the models `bases` and the models derived from each of `models` at once into the
 /// request's cache (one statement for a model page's base model and derived models).
-pub async fn prefetch_base_and_derived(loader: &RequestLoader, bases: &[i32], ids: &[i32]) -> Result<(), ServiceError> {
+pub async fn prefetch_base_and_derived(
+    loader: &RequestLoader,
+    bases: &[i32],
+    models: &[i32],
+) -> Result<(), ServiceError> {
     let this = loader.loader();
-    let (mut found, mut derived) = relations::models_and_derived(&this.db, this.audience, bases, ids).await?;
+    let (mut found, mut derived) = relations::models_and_derived(&this.db, this.audience, bases, models).await?;
     loader.feed_many(bases.iter().map(|&id| (ModelById(id), found.remove(&id).keep()))).await;
-    loader.feed_many(ids.iter().map(|&id| (DerivedFrom(id), derived.remove(&id).unwrap_or_default().keep()))).await;
+    loader.feed_many(models.iter().map(|&id| (DerivedFrom(id), derived.remove(&id).unwrap_or_default().keep()))).await;
     Ok(())
 }

@@ -439,16 +439,16 @@ pub async fn page(
     let rows: Vec<_> = page.rows.into_iter().map(|(_, row)| row).collect();
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let mut orgs = relations::organizations_of_models(db, &ids).await?;
-    let mut modalities = relations::modalities(db, &ids).await?;
-    let mut sources = relations::sources(db, &ids).await?;
+    let mut lists = relations::lists_of_models(db, &ids).await?;
     let base_ids: Vec<i32> = rows.iter().filter_map(|r| r.base_model_id).collect();
     let bases = relations::models_by_ids(db, audience, &base_ids).await?;
     let exported = rows
         .into_iter()
         .map(|row| {
             let orgs = orgs.remove(&row.id).unwrap_or_default();
+            let lists = lists.remove(&row.id).unwrap_or_default();
             let (mut input, mut output) = (vec![], vec![]);
-            for m in modalities.remove(&row.id).unwrap_or_default() {
+            for m in lists.modalities {
                 let text = m.modality.as_str().to_owned();
                 if m.direction == ModalityDirection::Input { input.push(text) } else { output.push(text) }
             }
@@ -461,7 +461,7 @@ pub async fn page(
                 input_modalities: input,
                 output_modalities: output,
                 base_model: row.base_model_id.and_then(|id| bases.get(&id)).map(|b| b.slug.clone()),
-                sources: sources.remove(&row.id).unwrap_or_default().into_iter().map(|s| s.url).collect(),
+                sources: lists.sources.into_iter().map(|s| s.url).collect(),
                 row,
             }
         })

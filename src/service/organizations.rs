@@ -133,7 +133,7 @@ pub async fn by_ids(
         return Ok(Default::default());
     }
     let rows = organization::Entity::find()
-        .filter(organization::Column::Id.is_in(ids))
+        .filter(super::relations::one_of(db.get_database_backend(), organization::Column::Id, ids))
         .into_partial_model::<OrganizationRow>()
         .all(db)
         .await?;

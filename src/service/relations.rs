@@ -82,23 +82,6 @@ pub async fn aliases(db: &impl ConnectionTrait, model_ids: &[i32]) -> ServiceRes
     Ok(group(rows.into_iter().map(|r| (r.model_id, r.alias))))
 }
 
-pub async fn modalities(db: &impl ConnectionTrait, model_ids: &[i32]) -> ServiceResult<HashMap<i32, Vec<ModalityRow>>> {
-    let rows = model_modality::Entity::find()
-        .filter(one_of(db.get_database_backend(), model_modality::Column::ModelId, model_ids.iter().copied()))
-        .all(db)
-        .await?;
-    Ok(group(rows.into_iter().map(|r| (r.model_id, r))))
-}
-
-pub async fn sources(db: &impl ConnectionTrait, model_ids: &[i32]) -> ServiceResult<HashMap<i32, Vec<SourceRow>>> {
-    let rows = model_source::Entity::find()
-        .filter(one_of(db.get_database_backend(), model_source::Column::ModelId, model_ids.iter().copied()))
-        .order_by_asc(model_source::Column::Position)
-        .all(db)
-        .await?;
-    Ok(group(rows.into_iter().map(|r| (r.model_id, r))))
-}
-
 /// A model's short lists: its aliases, its input and output modalities and its sources.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ModelLists {
@@ -117,13 +100,13 @@ const SOURCE: i32 = 2;
 /// lists, of a few rows each; in one statement instead of three it costs the server 1.93 M
 /// instructions instead of 2.10 M (callgrind; bench/README.md, "Round three, continued (2)").
 pub async fn lists_of_models(db: &impl ConnectionTrait, model_ids: &[i32]) -> ServiceResult<HashMap<i32, ModelLists>> {
-    use sea_orm::sea_query::{Query, UnionType};
+    use sea_orm::sea_query::{Alias, Query, UnionType};
     let backend = db.get_database_backend();
     let ids = || model_ids.iter().copied();
     // Columns: list, model_id, position, id, then two texts (alias, -; direction, modality;
-    // url, title).
-    let mut aliases = Query::select();
-    aliases
+    // url, title). The aliases' select names them and heads the union.
+    let mut statement = Query::select();
+    statement
         .expr_as(Expr::val(ALIAS), "list")
         .columns([model_alias::Column::ModelId, model_alias::Column::Position, model_alias::Column::Id])
         .column(model_alias::Column::Alias)
@@ -145,13 +128,13 @@ pub async fn lists_of_models(db: &impl ConnectionTrait, model_ids: &[i32]) -> Se
         .columns([model_source::Column::Url, model_source::Column::Title])
         .from(model_source::Entity)
         .and_where(one_of(backend, model_source::Column::ModelId, ids()));
-    aliases
+    statement
         .union(UnionType::All, modalities)
         .union(UnionType::All, sources)
-        .order_by(sea_orm::sea_query::Alias::new("list"), Order::Asc)
-        .order_by(sea_orm::sea_query::Alias::new("position"), Order::Asc)
-        .order_by(sea_orm::sea_query::Alias::new("id"), Order::Asc);
-    let rows = db.query_all(&aliases).await?;
+        .order_by(Alias::new("list"), Order::Asc)
+        .order_by(Alias::new("position"), Order::Asc)
+        .order_by(Alias::new("id"), Order::Asc);
+    let rows = db.query_all(&statement).await?;
 
     let mut lists: HashMap<i32, ModelLists> = HashMap::new();
     for row in &rows {
@@ -351,7 +334,7 @@ pub async fn derived_models(
     Ok(newest_of_each(rows.into_iter().filter_map(|m| m.base_model_id.map(|b| (b, m)))))
 }
 
-/// The models `ids` and the models derived from each of `base_ids`, in one statement: a model
+/// The models `ids` and the models derived from each of `derived_from`, in one statement: a model
 /// page shows its base model and its derived models: 1.82 M instructions a model page instead of
 /// 1.93 M, and 13 % more pages a second (bench/README.md, "Round three, continued (2)"). The
 /// same answers as [`models_by_ids`] and [`derived_models`].
@@ -359,14 +342,14 @@ pub async fn models_and_derived(
     db: &impl ConnectionTrait,
     audience: Audience,
     ids: &[i32],
-    base_ids: &[i32],
+    derived_from: &[i32],
 ) -> ServiceResult<(HashMap<i32, ModelRow>, HashMap<i32, Vec<ModelRow>>)> {
     let backend = db.get_database_backend();
     let rows = newest_first(models::rows(audience).filter(
         Condition::any().add(one_of(backend, model::Column::Id, ids.iter().copied())).add(one_of(
             backend,
             model::Column::BaseModelId,
-            base_ids.iter().copied(),
+            derived_from.iter().copied(),
         )),
     ))
     .into_model::<ModelRow>()
@@ -374,7 +357,7 @@ pub async fn models_and_derived(
     .await?;
     let found = rows.iter().filter(|m| ids.contains(&m.id)).map(|m| (m.id, m.clone())).collect();
     let derived = newest_of_each(
-        rows.into_iter().filter_map(|m| m.base_model_id.filter(|b| base_ids.contains(b)).map(|b| (b, m))),
+        rows.into_iter().filter_map(|m| m.base_model_id.filter(|b| derived_from.contains(b)).map(|b| (b, m))),
     );
     Ok((found, derived))
 }

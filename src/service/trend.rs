@@ -27,7 +27,7 @@ pub const MAX_ANALYSED_MODELS: u64 = 100_000;
 /// the server to 94 MB and 458 MB. An analysis is CPU work, in the database and here, so on a
 /// machine of a few cores two at a time cost no throughput (bench/README.md, "Growth"). Since
 /// statistics are summarised in SQL on Postgres they hold only their groups there, but their
-/// statement is the database's CPU work (110 ms at 50,000 models), so they still take turns.
+/// statement is the database's CPU work (84 ms at 50,000 models), so they still take turns.
 pub const ANALYSES_AT_ONCE: usize = 2;
 static ANALYSES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(ANALYSES_AT_ONCE);
 

@@ -5,9 +5,9 @@
 //!
 //! The answers are the ones `in_rust` gives, to the last digit (the backend agreement test
 //! compares them): the median is taken from the two middle values, which `percentile_disc`
-//! finds in one sort (see [`UPPER_MIDDLE`]), and averaged here as `spread` does; the geometric mean's sum of base-10 logarithms is added up in ascending order
-//! of the values, as `spread` adds it, and raised to a power here. Min, max, counts and dates
-//! are exact anyway.
+//! finds in one sort (see [`UPPER_MIDDLE`]), and averaged here as `spread` does; the geometric
+//! mean's sum of base-10 logarithms is added up in ascending order of the values, as `spread`
+//! adds it, and raised to a power here. Min, max, counts and dates are exact anyway.
 
 use std::collections::{BTreeSet, HashMap};
 
