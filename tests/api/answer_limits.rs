@@ -132,6 +132,107 @@ async fn reverse_lists_return_the_newest_hundred() {
     assert!(capped.clone().all(|l| l["model"]["slug"].as_str().unwrap().starts_with("bulk-")), "the newest");
 }
 
+/// A base model with `MODELS` derivatives (`derived-000` the oldest), each also linked to an
+/// organization and a dataset, and a model derived from the oldest derivative; returns the slugs
+/// of the base, of that last model, of the organization and of the dataset. Dates run back from 1990, so that the two are the
+/// catalog's oldest models.
+async fn plant_derivatives(app: &TestApp) -> [String; 4] {
+    use ai_tracker::entity::{dataset, model, model_dataset, model_organization, organization};
+    let db = Database::connect(&app.db.url).await.expect("connect to the test database");
+    let day = |n: i64| chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap() + chrono::Duration::days(n);
+    let base = model::Entity::insert(planted_model("base-of-many", "Base of many", day(0)))
+        .exec(&db)
+        .await
+        .expect("insert the base")
+        .last_insert_id;
+    let derivatives = (0..MODELS).map(|i| model::ActiveModel {
+        base_model_id: Set(Some(base)),
+        ..planted_model(&format!("derived-{i:03}"), &format!("Derived {i:03}"), day(10 + i as i64))
+    });
+    model::Entity::insert_many(derivatives).exec(&db).await.expect("insert the derivatives");
+    let oldest = model::Entity::find().filter(model::Column::Slug.eq("derived-000")).one(&db).await.unwrap().unwrap();
+    model::Entity::insert(model::ActiveModel {
+        base_model_id: Set(Some(oldest.id)),
+        ..planted_model("derived-of-the-oldest", "Derived of the oldest", day(1))
+    })
+    .exec(&db)
+    .await
+    .expect("insert the last one");
+    let ids: Vec<i32> = model::Entity::find()
+        .filter(model::Column::Slug.starts_with("derived-"))
+        .filter(model::Column::Slug.ne("derived-of-the-oldest"))
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    let organization =
+        organization::Entity::find().order_by_asc(organization::Column::Id).one(&db).await.unwrap().unwrap();
+    let dataset = dataset::Entity::find().order_by_asc(dataset::Column::Id).one(&db).await.unwrap().unwrap();
+    let links = ids.iter().map(|&model_id| model_organization::ActiveModel {
+        model_id: Set(model_id),
+        organization_id: Set(organization.id),
+        position: Set(0),
+    });
+    model_organization::Entity::insert_many(links).exec(&db).await.expect("insert the organization links");
+    let links =
+        ids.iter().map(|&model_id| model_dataset::ActiveModel { model_id: Set(model_id), dataset_id: Set(dataset.id) });
+    model_dataset::Entity::insert_many(links).exec(&db).await.expect("insert the dataset links");
+    db.close().await.ok();
+    ["base-of-many".into(), "derived-of-the-oldest".into(), organization.slug, dataset.slug]
+}
+
+fn slugs(list: &Value) -> Vec<&str> {
+    list.as_array().unwrap().iter().map(|m| m["slug"].as_str().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn derived_models_and_the_models_of_an_organization_or_a_dataset_are_the_newest_hundred() {
+    let app = spawn_app().await;
+    let [base, last, organization, dataset] = plant_derivatives(&app).await;
+    // The newest hundred, newest first: derived-119 down to derived-020.
+    let newest: Vec<String> = (MODELS - 100..MODELS).rev().map(|i| format!("derived-{i:03}")).collect();
+
+    // A model page (its base and derived models read in one statement).
+    let data = app
+        .query(&format!("{{ model(slug: \"{base}\") {{ baseModel {{ slug }} derivedModels {{ slug }} }} }}"), json!({}))
+        .await;
+    assert_eq!(slugs(&data["model"]["derivedModels"]), newest, "a model page");
+    // The same lists read alone (no base model asked), and from the organization and the dataset.
+    let data = app.query(&format!("{{ model(slug: \"{base}\") {{ derivedModels {{ slug }} }} }}"), json!({})).await;
+    assert_eq!(slugs(&data["model"]["derivedModels"]), newest, "derived models alone");
+    let data = app
+        .query(
+            "query($o: String!, $d: String!) { organization(slug: $o) { models { slug } } dataset(slug: $d) { models { slug } } }",
+            json!({ "o": organization, "d": dataset }),
+        )
+        .await;
+    // Both already had models of the seed, all newer than 1990: they come first.
+    for list in [&data["organization"]["models"], &data["dataset"]["models"]] {
+        let list = slugs(list);
+        assert_eq!(list.len(), 100, "{list:?}");
+        let derived: Vec<&str> = list.iter().copied().filter(|s| s.starts_with("derived-")).collect();
+        assert!(derived.len() < 100 && list.ends_with(&derived), "the seed's models first: {list:?}");
+        assert_eq!(derived, newest[..derived.len()], "then the newest derivatives");
+    }
+
+    // A page of two models: the base, and a model whose base (derived-000) is past the base's
+    // hundred newest. That model's base is found; the base's list still ends at derived-020.
+    let data = app
+        .query(
+            "{ models(first: 2, orderBy: [{ field: ANNOUNCED_ON, direction: ASC }]) {
+                 nodes { slug baseModel { slug } derivedModels { slug } } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = data["models"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes[0]["slug"], base.as_str());
+    assert_eq!(slugs(&nodes[0]["derivedModels"]), newest, "the base's derived models on a page");
+    assert_eq!(nodes[1]["slug"], last.as_str());
+    assert_eq!(nodes[1]["baseModel"]["slug"], "derived-000", "a base past the cap of its own base's list");
+}
+
 #[tokio::test]
 async fn past_the_byte_limit_the_answer_is_refused_over_http_and_the_socket() {
     let app = spawn_app_with(|s| s.limits.max_response_bytes = 4_000).await;
