@@ -409,10 +409,6 @@ if [ $PGBENCH = 1 ]; then
   # The ids of the catalog page and the detail page's slug, as the servers would hold them.
   IDS=$(psql -d "$DB" -Atc "SELECT '{' || string_agg(id::text, ',') || '}' FROM (SELECT id FROM model
     WHERE published ORDER BY announced_on IS NULL, announced_on DESC, id LIMIT 50) page")
-  ORG_IDS=$(psql -d "$DB" -Atc "SELECT '{' || string_agg(DISTINCT organization_id::text, ',') || '}'
-    FROM model_organization WHERE model_id = ANY ('$IDS')")
-  CAP_IDS=$(psql -d "$DB" -Atc "SELECT '{' || string_agg(DISTINCT capability_id::text, ',') || '}'
-    FROM model_capability WHERE model_id = ANY ('$IDS')")
   SLUG=$(sed -n 's/.*model(slug: "\([^"]*\)").*/\1/p' "$BENCH/queries/model_detail.graphql")
   # The filtered page's ids (queries/filtered.graphql: open weights, at least 1e24 FLOP, since
   # 2023, largest first), as the server holds them after its page statement.
@@ -436,7 +432,7 @@ if [ $PGBENCH = 1 ]; then
       rm -rf "$WORK/pgbench-log" && mkdir "$WORK/pgbench-log"
       # -l writes every transaction's latency, for the percentiles pgbench does not print.
       (cd "$WORK/pgbench-log" && pgbench -n -M prepared -c "$c" -j 2 -T "$SECONDS_EACH" -l \
-        -D ids="$IDS" -D org_ids="$ORG_IDS" -D cap_ids="$CAP_IDS" -D slug="$SLUG" -D filtered_ids="$FILTERED_IDS" \
+        -D ids="$IDS" -D slug="$SLUG" -D filtered_ids="$FILTERED_IDS" \
         -D since=2023-01-01 -D access=open_weights -D search_from="$SEARCH_FROM" -D search_to="$SEARCH_TO" \
         -D search_ids="$SEARCH_IDS" -f "$BENCH/pgbench/$script.sql" "$DB" >"$WORK/pgbench.out" 2>&1) || {
         cat "$WORK/pgbench.out" >&2; exit 1; }

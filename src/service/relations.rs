@@ -364,8 +364,11 @@ fn owned(rows: Vec<(Option<i32>, ModelRow)>) -> impl Iterator<Item = (i32, Model
 /// (None only for a row `keep` holds for whose owner column is null);
 /// rows `keep` holds for are kept past the cap as well. The cap is the database's work
 /// (`ROW_NUMBER()` per owner), not ours: a capability shown by 4,100 of the 50,000 bench models
-/// sends its newest 100, and `capabilities(first: 50) { nodes { models { ... } } }`, which read
-/// every link and every linked model to keep 5,000 of them, held ... MB for ... ms.
+/// sends its newest 100. `capabilities(first: 50) { nodes { models { status model { slug } } } }`
+/// read every link and linked model there (196,000) to keep 5,000: 0.6–1.0 s a request, and the
+/// server's peak memory went to 342 MB after one, to 1.17 GB under 16 clients; now 0.30–0.35 s
+/// (Postgres sorting the links per owner) and 58 and 128 MB (bench/README.md, "Round three,
+/// continued (3)").
 async fn newest_of_each_owner(
     db: &impl ConnectionTrait,
     mut ranked: SelectStatement,
