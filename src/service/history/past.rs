@@ -38,10 +38,17 @@ pub async fn as_recorded_at(db: &DatabaseConnection, field: &str, at: DateTime<U
         revisions::lock_log(&tx).await?;
         tx.commit().await?;
     }
+    // The newest revision stamped at or before `at`. Stamps never go backwards in id order
+    // (`revisions::revision_times_never_go_backwards`), so the last by time is the last by id,
+    // and ordering by time lets both databases seek in `idx_revision_created_at`. Ordered by id
+    // alone, Postgres walked the primary key back from the newest revision and SQLite sorted
+    // every earlier one: at 50,000 models (302,050 revisions), an instant a month back took
+    // 1,042 ms on Postgres (0.46 now), and a recent one 90 ms on SQLite (0.02 now).
     let revision: Option<i32> = revision::Entity::find()
         .select_only()
         .column(revision::Column::Id)
         .filter(revision::Column::CreatedAt.lte(at))
+        .order_by_desc(revision::Column::CreatedAt)
         .order_by_desc(revision::Column::Id)
         .into_tuple()
         .one(db)
