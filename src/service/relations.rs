@@ -366,10 +366,10 @@ fn owned(rows: Vec<(Option<i32>, ModelRow)>) -> impl Iterator<Item = (i32, Model
     rows.into_iter().filter_map(|(owner, row)| Some((owner?, row)))
 }
 
-/// Each owner's newest [`MAX_REVERSE_LIST`] models among those `select` reads (the models'
-/// rows, joined to where `owner` names their owner), ranked newest first, with the owner's id
-/// (None only for a row `keep` holds for whose owner column is null);
-/// rows `keep` holds for are kept past the cap as well. The cap is the database's work
+/// Each owner's newest [`MAX_REVERSE_LIST`] models among those `ranked` reads (the models'
+/// rows, joined to where `owner` names their owner), each with its owner's id, newest first
+/// within each owner. Rows for which `keep` holds come too, past the cap or without an owner
+/// (then None). The cap is the database's work
 /// (`ROW_NUMBER()` per owner), not ours: a capability shown by 4,100 of the 50,000 bench models
 /// sends its newest 100. `capabilities(first: 50) { nodes { models { status model { slug } } } }`
 /// read every link and linked model there (196,000) to keep 5,000: 0.6–1.0 s a request, and the

@@ -38,14 +38,7 @@ async fn plant_linked_catalog(app: &TestApp) {
     let announced = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
     let models = (0..MODELS).map(|i| planted_model(&format!("bulk-{i:03}"), &format!("Bulk {i:03}"), announced));
     model::Entity::insert_many(models).exec(&db).await.expect("insert the models");
-    let model_ids: Vec<i32> = model::Entity::find()
-        .filter(model::Column::Slug.starts_with("bulk-"))
-        .all(&db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.id)
-        .collect();
+    let model_ids = ids_of_slugs_from(&db, "bulk-").await;
     let capability_ids: Vec<i32> = capability::Entity::find()
         .order_by_asc(capability::Column::Id)
         .all(&db)
@@ -68,6 +61,13 @@ async fn plant_linked_catalog(app: &TestApp) {
     });
     model_capability::Entity::insert_many(links).exec(&db).await.expect("insert the links");
     db.close().await.ok();
+}
+
+/// The ids of the models whose slugs start with `prefix`.
+async fn ids_of_slugs_from(db: &sea_orm::DatabaseConnection, prefix: &str) -> Vec<i32> {
+    use ai_tracker::entity::model;
+    let models = model::Entity::find().filter(model::Column::Slug.starts_with(prefix)).all(db).await.unwrap();
+    models.into_iter().map(|m| m.id).collect()
 }
 
 /// The service still answers: its health check and a normal catalog page.
@@ -153,20 +153,12 @@ async fn plant_derivatives(app: &TestApp) -> [String; 4] {
     let oldest = model::Entity::find().filter(model::Column::Slug.eq("derived-000")).one(&db).await.unwrap().unwrap();
     model::Entity::insert(model::ActiveModel {
         base_model_id: Set(Some(oldest.id)),
-        ..planted_model("derived-of-the-oldest", "Derived of the oldest", day(1))
+        ..planted_model("child-of-the-oldest", "Child of the oldest", day(1))
     })
     .exec(&db)
     .await
     .expect("insert the last one");
-    let ids: Vec<i32> = model::Entity::find()
-        .filter(model::Column::Slug.starts_with("derived-"))
-        .filter(model::Column::Slug.ne("derived-of-the-oldest"))
-        .all(&db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.id)
-        .collect();
+    let ids = ids_of_slugs_from(&db, "derived-").await;
     let organization =
         organization::Entity::find().order_by_asc(organization::Column::Id).one(&db).await.unwrap().unwrap();
     let dataset = dataset::Entity::find().order_by_asc(dataset::Column::Id).one(&db).await.unwrap().unwrap();
@@ -180,7 +172,7 @@ async fn plant_derivatives(app: &TestApp) -> [String; 4] {
         ids.iter().map(|&model_id| model_dataset::ActiveModel { model_id: Set(model_id), dataset_id: Set(dataset.id) });
     model_dataset::Entity::insert_many(links).exec(&db).await.expect("insert the dataset links");
     db.close().await.ok();
-    ["base-of-many".into(), "derived-of-the-oldest".into(), organization.slug, dataset.slug]
+    ["base-of-many".into(), "child-of-the-oldest".into(), organization.slug, dataset.slug]
 }
 
 fn slugs(list: &Value) -> Vec<&str> {

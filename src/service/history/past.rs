@@ -43,7 +43,8 @@ pub async fn as_recorded_at(db: &DatabaseConnection, field: &str, at: DateTime<U
     // and ordering by time lets both databases seek in `idx_revision_created_at`. Ordered by id
     // alone, Postgres walked the primary key back from the newest revision and SQLite sorted
     // every earlier one: at 50,000 models (302,050 revisions), an instant a month back took
-    // 1,042 ms on Postgres (0.46 now), and a recent one 90 ms on SQLite (0.02 now).
+    // 160-2,175 ms on Postgres (0.06-0.56 now; `EXPLAIN ANALYZE`, the machine busy), and a
+    // recent one 90 ms on SQLite (0.02 now).
     let revision: Option<i32> = revision::Entity::find()
         .select_only()
         .column(revision::Column::Id)
