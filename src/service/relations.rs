@@ -319,11 +319,8 @@ pub async fn derived_models(
     audience: Audience,
     base_ids: &[i32],
 ) -> ServiceResult<HashMap<i32, Vec<ModelRow>>> {
-    let select = models::rows(audience)
-        .filter(one_of(db.get_database_backend(), model::Column::BaseModelId, base_ids.iter().copied()))
-        .into_query();
-    let rows = newest_of_each_owner(db, select, model::Column::BaseModelId, None).await?;
-    Ok(group(owned(rows)))
+    // With no models asked by id, the same statement as a model page's base and derived models.
+    Ok(models_and_derived(db, audience, &[], base_ids).await?.1)
 }
 
 /// The models `ids` and the models derived from each of `derived_from`, in one statement: a model
